@@ -1,0 +1,44 @@
+//! Peregrine: a virtual JSON Graph data API server.
+//!
+//! UIs ask one endpoint for exactly the data a screen needs, as path sets
+//! into one graph (`genreLists[0..9][0..9]['title','rating']`); route
+//! handlers fill the graph from backend services; the answer is one JSON
+//! Graph envelope in Falcor's wire format.
+//!
+//! # Layout
+//!
+//! - [`path`]: keys, ranges, key sets, paths and path sets; the
+//!   path-syntax parser and printer; count, expand, collapse and trees.
+//! - [`graph`]: JSON Graph values (atoms, refs, errors), path values and
+//!   envelopes; merging, reading through refs, optimizing paths and
+//!   materializing what nothing filled.
+//! - `router`, `loader`, `http`: to come (route matching in waves,
+//!   batching and caching, the falcor-express wire format).
+//!
+//! # Example
+//!
+//! ```
+//! use peregrine::graph::{Graph, PathValue, Value};
+//! use peregrine::path::{Path, PathSet};
+//!
+//! // What route handlers answered, merged into one graph.
+//! let mut graph = Graph::new();
+//! graph.set(&PathSet::parse("genreLists[0]")?, Value::reference(Path::from_iter(["lists".into(), "list-17".into()])));
+//! graph.set(&PathSet::parse("lists['list-17'].name")?, Value::from("Comedies"));
+//!
+//! // Reading a request out of it follows the ref; what nothing filled is
+//! // materialized as an empty atom at its ref-resolved location.
+//! let request = [PathSet::parse("genreLists[0]['name','length']")?];
+//! graph.materialize(&request, 50)?;
+//! assert_eq!(
+//!     serde_json::to_value(&graph)?,
+//!     serde_json::json!({
+//!         "genreLists": {"0": {"$type": "ref", "value": ["lists", "list-17"]}},
+//!         "lists": {"list-17": {"name": "Comedies", "length": {"$type": "atom"}}}
+//!     })
+//! );
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+
+pub mod path;

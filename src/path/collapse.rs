@@ -1,0 +1,263 @@
+//! Trees of paths, and collapsing many paths into few path sets.
+
+use std::borrow::Borrow;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+
+use super::key::Key;
+use super::key_set::{KeyOrRange, KeySet};
+use super::path_set::PathSet;
+use super::range::Range;
+
+/// Paths stored as a tree: one node per distinct key at each depth.
+///
+/// Keys are stored as the JSON object members they address (`true` becomes
+/// `"true"`), as falcor's `toTree` does. Unlike `toTree`, a node remembers
+/// that a path ends at it even when longer paths go on below it, so
+/// `[a, b]` is not lost beside `[a, b, c]`.
+///
+/// As JSON a tree is falcor's `toTree` shape: nested objects whose leaves
+/// are `null` (`{"a": {"b": null, "c": {"d": null}}}`).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct PathTree {
+    end: bool,
+    children: BTreeMap<Key, PathTree>,
+}
+
+impl PathTree {
+    /// An empty tree.
+    pub fn new() -> PathTree {
+        PathTree::default()
+    }
+
+    /// A tree of every path of these path sets.
+    pub fn from_path_sets<I>(path_sets: I) -> PathTree
+    where
+        I: IntoIterator,
+        I::Item: Borrow<PathSet>,
+    {
+        let mut tree = PathTree::new();
+        for set in path_sets {
+            tree.insert(set.borrow());
+        }
+        tree
+    }
+
+    /// Adds every path of a path set. This builds one node per key, so the
+    /// cost is the number of paths: apply path limits first.
+    pub fn insert(&mut self, path_set: &[KeySet]) {
+        match path_set.split_first() {
+            None => self.end = true,
+            Some((first, rest)) => {
+                for key in first.keys() {
+                    self.children.entry(key.to_member()).or_default().insert(rest);
+                }
+            }
+        }
+    }
+
+    /// Whether the tree holds no path.
+    pub fn is_empty(&self) -> bool {
+        !self.end && self.children.values().all(PathTree::is_empty)
+    }
+
+    /// The tree's paths as few path sets: sibling keys whose subtrees hold
+    /// the same paths share one key set, and integer keys that follow each
+    /// other become ranges.
+    pub fn to_paths(&self) -> Vec<PathSet> {
+        self.suffixes()
+    }
+
+    /// The path sets of the paths below this node, relative to it.
+    fn suffixes(&self) -> Vec<PathSet> {
+        let mut out = Vec::new();
+        if self.end {
+            out.push(PathSet::default());
+        }
+        // Group children by what lies below them; the map keeps the groups'
+        // first appearance so that output order follows key order.
+        let mut groups: Vec<(Vec<PathSet>, Vec<Key>)> = Vec::new();
+        let mut index: HashMap<Vec<PathSet>, usize> = HashMap::new();
+        for (key, child) in &self.children {
+            let below = child.suffixes();
+            if below.is_empty() {
+                continue;
+            }
+            match index.get(&below) {
+                Some(&i) => groups[i].1.push(key.clone()),
+                None => {
+                    index.insert(below.clone(), groups.len());
+                    groups.push((below, vec![key.clone()]));
+                }
+            }
+        }
+        for (below, keys) in groups {
+            let set = key_set_of(keys);
+            for suffix in below {
+                let mut sets = Vec::with_capacity(suffix.len() + 1);
+                sets.push(set.clone());
+                sets.extend(suffix.into_key_sets());
+                out.push(PathSet::new(sets));
+            }
+        }
+        out
+    }
+}
+
+/// The smallest key set of distinct keys given in key order (integers
+/// ascending first): one key, one range, or a list in which runs of three
+/// or more consecutive integers are ranges.
+fn key_set_of(keys: Vec<Key>) -> KeySet {
+    if keys.len() == 1 {
+        return KeySet::list(keys.into_iter().map(KeyOrRange::Key).collect());
+    }
+    let integers: Vec<i64> = keys.iter().map_while(Key::as_integer).collect();
+    if let (Some(&first), Some(&last)) = (integers.first(), integers.last()) {
+        if integers.len() == keys.len() && last.abs_diff(first) + 1 == keys.len() as u64 {
+            return KeySet::Range(Range::new(first, last));
+        }
+    }
+    let mut items = Vec::with_capacity(keys.len());
+    let mut i = 0;
+    while i < integers.len() {
+        let mut j = i;
+        while j + 1 < integers.len() && integers[j + 1] == integers[j] + 1 {
+            j += 1;
+        }
+        if j - i >= 2 {
+            items.push(KeyOrRange::Range(Range::new(integers[i], integers[j])));
+        } else {
+            items.extend(integers[i..=j].iter().map(|&n| KeyOrRange::Key(Key::integer(n))));
+        }
+        i = j + 1;
+    }
+    items.extend(keys.into_iter().skip(integers.len()).map(KeyOrRange::Key));
+    KeySet::list(items)
+}
+
+/// Collapses paths or path sets into as few path sets as falcor-path-utils
+/// would (no more, often fewer), standing for the same paths.
+///
+/// Paths are grouped by length first, as a shorter path and a longer one
+/// through the same keys are different requests; groups come out shortest
+/// first.
+///
+/// ```
+/// use peregrine::path::{collapse, PathSet};
+///
+/// let paths = ["a[0].b", "a[1].b", "a[2].b", "c.name"].map(|p| PathSet::parse(p).unwrap());
+/// let collapsed = collapse(&paths);
+/// let printed: Vec<String> = collapsed.iter().map(ToString::to_string).collect();
+/// assert_eq!(printed, ["c.name", "a[0..2].b"]);
+/// ```
+pub fn collapse<I>(paths: I) -> Vec<PathSet>
+where
+    I: IntoIterator,
+    I::Item: Borrow<PathSet>,
+{
+    let mut by_length: BTreeMap<usize, PathTree> = BTreeMap::new();
+    for path in paths {
+        let path = path.borrow();
+        by_length.entry(path.len()).or_default().insert(path);
+    }
+    by_length.values().flat_map(PathTree::to_paths).collect()
+}
+
+impl fmt::Debug for PathTree {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.children.is_empty() {
+            return f.write_str(if self.end { "•" } else { "{}" });
+        }
+        let mut map = f.debug_map();
+        if self.end {
+            map.entry(&"•", &"");
+        }
+        map.entries(&self.children).finish()
+    }
+}
+
+impl Serialize for PathTree {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.children.is_empty() && self.end {
+            return serializer.serialize_unit();
+        }
+        let mut map = serializer.serialize_map(Some(self.children.len()))?;
+        for (key, child) in &self.children {
+            map.serialize_entry(&key.to_member_name(), child)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PathTree {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<PathTree, D::Error> {
+        struct TreeVisitor;
+        impl<'de> Visitor<'de> for TreeVisitor {
+            type Value = PathTree;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a path tree (an object of subtrees, with null where a path ends)")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<PathTree, E> {
+                Ok(PathTree {
+                    end: true,
+                    children: BTreeMap::new(),
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PathTree, A::Error> {
+                let mut tree = PathTree::new();
+                while let Some((key, child)) = map.next_entry::<String, PathTree>()? {
+                    tree.children.insert(Key::from(key), child);
+                }
+                Ok(tree)
+            }
+        }
+        deserializer.deserialize_any(TreeVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sets(paths: &[&str]) -> Vec<PathSet> {
+        paths.iter().map(|p| PathSet::parse(p).expect(p)).collect()
+    }
+
+    fn printed(sets: &[PathSet]) -> Vec<String> {
+        sets.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn groups_siblings_with_the_same_subtree() {
+        assert_eq!(printed(&collapse(sets(&["a.b", "a.c", "d.b", "d.c"]))), ["[\"a\",\"d\"][\"b\",\"c\"]"]);
+        assert_eq!(printed(&collapse(sets(&["a.b", "a.c", "d.b"]))), ["a[\"b\",\"c\"]", "d.b"]);
+        assert_eq!(printed(&collapse(sets(&["a[0].x", "a[1].y"]))), ["a[0].x", "a[1].y"]);
+    }
+
+    #[test]
+    fn integers_become_ranges_where_they_follow_each_other() {
+        assert_eq!(printed(&collapse(sets(&["a[0..1]", "a[5..6]"]))), ["a[0,1,5,6]"]);
+        assert_eq!(printed(&collapse(sets(&["a[0..4]", "a[9]", "a.length"]))), ["a[0..4,9,\"length\"]"]);
+        assert_eq!(printed(&collapse(sets(&["a['0']", "a[1]"]))), ["a[0..1]"]);
+    }
+
+    #[test]
+    fn paths_of_different_lengths_stay_apart() {
+        assert_eq!(printed(&collapse(sets(&["a.b.c", "a.b"]))), ["a.b", "a.b.c"]);
+        let tree = PathTree::from_path_sets(sets(&["a.b.c", "a.b"]));
+        assert_eq!(printed(&tree.to_paths()), ["a.b", "a.b.c"]);
+    }
+
+    #[test]
+    fn trees_read_and_write_falcors_shape() {
+        let tree = PathTree::from_path_sets(sets(&["a.b", "a.c.d"]));
+        let json = serde_json::to_string(&tree).expect("serializable");
+        assert_eq!(json, r#"{"a":{"b":null,"c":{"d":null}}}"#);
+        let back: PathTree = serde_json::from_str(&json).expect("valid tree");
+        assert_eq!(back, tree);
+    }
+}
