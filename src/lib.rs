@@ -40,5 +40,5 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-
+pub mod graph;
 pub mod path;

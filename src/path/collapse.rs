@@ -2,6 +2,8 @@
 
 use std::borrow::Borrow;
 use std::collections::{BTreeMap, HashMap};
+
+use indexmap::IndexMap;
 use std::fmt;
 
 use serde::de::{self, Deserializer, MapAccess, Visitor};
@@ -25,7 +27,9 @@ use super::range::Range;
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct PathTree {
     end: bool,
-    children: BTreeMap<Key, PathTree>,
+    // Insertion order is kept so that string keys come out in the order
+    // they were asked for, as falcor's do.
+    children: IndexMap<Key, PathTree>,
 }
 
 impl PathTree {
@@ -54,7 +58,10 @@ impl PathTree {
             None => self.end = true,
             Some((first, rest)) => {
                 for key in first.keys() {
-                    self.children.entry(key.to_member()).or_default().insert(rest);
+                    self.children
+                        .entry(key.to_member())
+                        .or_default()
+                        .insert(rest);
                 }
             }
         }
@@ -72,6 +79,15 @@ impl PathTree {
         self.suffixes()
     }
 
+    /// The children in JavaScript's object key order: integer keys
+    /// ascending, then the others in insertion order.
+    fn ordered_children(&self) -> Vec<(&Key, &PathTree)> {
+        let mut children: Vec<(&Key, &PathTree)> = self.children.iter().collect();
+        // A stable sort keeps the insertion order among non-integers.
+        children.sort_by_key(|(key, _)| key.as_integer().map_or((1, 0), |n| (0, n)));
+        children
+    }
+
     /// The path sets of the paths below this node, relative to it.
     fn suffixes(&self) -> Vec<PathSet> {
         let mut out = Vec::new();
@@ -82,7 +98,7 @@ impl PathTree {
         // first appearance so that output order follows key order.
         let mut groups: Vec<(Vec<PathSet>, Vec<Key>)> = Vec::new();
         let mut index: HashMap<Vec<PathSet>, usize> = HashMap::new();
-        for (key, child) in &self.children {
+        for (key, child) in self.ordered_children() {
             let below = child.suffixes();
             if below.is_empty() {
                 continue;
@@ -131,7 +147,11 @@ fn key_set_of(keys: Vec<Key>) -> KeySet {
         if j - i >= 2 {
             items.push(KeyOrRange::Range(Range::new(integers[i], integers[j])));
         } else {
-            items.extend(integers[i..=j].iter().map(|&n| KeyOrRange::Key(Key::integer(n))));
+            items.extend(
+                integers[i..=j]
+                    .iter()
+                    .map(|&n| KeyOrRange::Key(Key::integer(n))),
+            );
         }
         i = j + 1;
     }
@@ -176,7 +196,7 @@ impl fmt::Debug for PathTree {
         if self.end {
             map.entry(&"•", &"");
         }
-        map.entries(&self.children).finish()
+        map.entries(self.ordered_children()).finish()
     }
 }
 
@@ -186,7 +206,7 @@ impl Serialize for PathTree {
             return serializer.serialize_unit();
         }
         let mut map = serializer.serialize_map(Some(self.children.len()))?;
-        for (key, child) in &self.children {
+        for (key, child) in self.ordered_children() {
             map.serialize_entry(&key.to_member_name(), child)?;
         }
         map.end()
@@ -204,7 +224,7 @@ impl<'de> serde::Deserialize<'de> for PathTree {
             fn visit_unit<E: de::Error>(self) -> Result<PathTree, E> {
                 Ok(PathTree {
                     end: true,
-                    children: BTreeMap::new(),
+                    children: IndexMap::new(),
                 })
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PathTree, A::Error> {
@@ -233,21 +253,39 @@ mod tests {
 
     #[test]
     fn groups_siblings_with_the_same_subtree() {
-        assert_eq!(printed(&collapse(sets(&["a.b", "a.c", "d.b", "d.c"]))), ["[\"a\",\"d\"][\"b\",\"c\"]"]);
-        assert_eq!(printed(&collapse(sets(&["a.b", "a.c", "d.b"]))), ["a[\"b\",\"c\"]", "d.b"]);
-        assert_eq!(printed(&collapse(sets(&["a[0].x", "a[1].y"]))), ["a[0].x", "a[1].y"]);
+        assert_eq!(
+            printed(&collapse(sets(&["a.b", "a.c", "d.b", "d.c"]))),
+            ["[\"a\",\"d\"][\"b\",\"c\"]"]
+        );
+        assert_eq!(
+            printed(&collapse(sets(&["a.b", "a.c", "d.b"]))),
+            ["a[\"b\",\"c\"]", "d.b"]
+        );
+        assert_eq!(
+            printed(&collapse(sets(&["a[0].x", "a[1].y"]))),
+            ["a[0].x", "a[1].y"]
+        );
     }
 
     #[test]
     fn integers_become_ranges_where_they_follow_each_other() {
-        assert_eq!(printed(&collapse(sets(&["a[0..1]", "a[5..6]"]))), ["a[0,1,5,6]"]);
-        assert_eq!(printed(&collapse(sets(&["a[0..4]", "a[9]", "a.length"]))), ["a[0..4,9,\"length\"]"]);
+        assert_eq!(
+            printed(&collapse(sets(&["a[0..1]", "a[5..6]"]))),
+            ["a[0,1,5,6]"]
+        );
+        assert_eq!(
+            printed(&collapse(sets(&["a[0..4]", "a[9]", "a.length"]))),
+            ["a[0..4,9,\"length\"]"]
+        );
         assert_eq!(printed(&collapse(sets(&["a['0']", "a[1]"]))), ["a[0..1]"]);
     }
 
     #[test]
     fn paths_of_different_lengths_stay_apart() {
-        assert_eq!(printed(&collapse(sets(&["a.b.c", "a.b"]))), ["a.b", "a.b.c"]);
+        assert_eq!(
+            printed(&collapse(sets(&["a.b.c", "a.b"]))),
+            ["a.b", "a.b.c"]
+        );
         let tree = PathTree::from_path_sets(sets(&["a.b.c", "a.b"]));
         assert_eq!(printed(&tree.to_paths()), ["a.b", "a.b.c"]);
     }

@@ -72,7 +72,12 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid path at offset {}: {}", self.offset, self.message())?;
+        write!(
+            f,
+            "invalid path at offset {}: {}",
+            self.offset,
+            self.message()
+        )?;
         // Show the input on one line: control characters would break the
         // caret's alignment, so they are drawn as spaces.
         let shown: String = self

@@ -281,8 +281,8 @@ mod tests {
 
     #[test]
     fn keys_round_trip_through_json() {
-        let keys: Vec<Key> = serde_json::from_str(r#"["a", 1, "2", true, null, 3.0]"#)
-            .expect("valid keys");
+        let keys: Vec<Key> =
+            serde_json::from_str(r#"["a", 1, "2", true, null, 3.0]"#).expect("valid keys");
         assert_eq!(
             keys,
             vec![

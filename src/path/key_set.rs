@@ -6,7 +6,7 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::SerializeSeq;
 use serde::{Serialize, Serializer};
 
-use super::key::{not_an_integer, integer_from_f64, Key};
+use super::key::{integer_from_f64, not_an_integer, Key};
 use super::range::{Range, RangeIter, RangeVisitor};
 
 /// The keys asked for at one position of a path set: `title`, `0..9` or
@@ -375,19 +375,26 @@ mod tests {
         // falcor's iterator spins forever on this key set.
         let set = key_set(r#"[{"from":3,"to":1},{"from":0,"to":2}]"#);
         let keys: Vec<Key> = set.keys().collect();
-        assert_eq!(keys, vec![Key::integer(0), Key::integer(1), Key::integer(2)]);
+        assert_eq!(
+            keys,
+            vec![Key::integer(0), Key::integer(1), Key::integer(2)]
+        );
         assert_eq!(set.count(), 3);
     }
 
     #[test]
     fn a_list_of_one_is_its_element() {
         assert_eq!(key_set("[5]"), KeySet::Key(Key::integer(5)));
-        assert_eq!(key_set(r#"[{"from":0,"to":1}]"#), KeySet::Range(Range::new(0, 1)));
+        assert_eq!(
+            key_set(r#"[{"from":0,"to":1}]"#),
+            KeySet::Range(Range::new(0, 1))
+        );
     }
 
     #[test]
     fn counts_saturate() {
-        let set = key_set(r#"[{"from":0,"to":9223372036854775807},{"from":0,"to":9223372036854775807}]"#);
+        let set =
+            key_set(r#"[{"from":0,"to":9223372036854775807},{"from":0,"to":9223372036854775807}]"#);
         assert_eq!(set.count(), u64::MAX);
     }
 

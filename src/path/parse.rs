@@ -195,7 +195,9 @@ impl<'a> Parser<'a> {
                         "an indexer needs at least one key, and `[]` has none".to_owned(),
                     ))
                 }
-                b']' => return Err(self.error(start, "expected a key after `,`, found `]`".to_owned())),
+                b']' => {
+                    return Err(self.error(start, "expected a key after `,`, found `]`".to_owned()))
+                }
                 b',' => return Err(self.error(start, "expected a key before `,`".to_owned())),
                 b'[' => {
                     return Err(self.error(
@@ -225,8 +227,10 @@ impl<'a> Parser<'a> {
                     break;
                 }
                 _ => {
-                    let mut message =
-                        format!("expected `,` or `]` after `{element}`, found {}", self.found(self.pos));
+                    let mut message = format!(
+                        "expected `,` or `]` after `{element}`, found {}",
+                        self.found(self.pos)
+                    );
                     if self.pos == self.bytes.len() {
                         message.push_str(&format!(
                             " (the indexer opened at offset {} is not closed)",
@@ -260,7 +264,10 @@ impl<'a> Parser<'a> {
         if word.is_empty() {
             return self.error(
                 start,
-                format!("expected a number, a range or a quoted key, found {}", self.found(start)),
+                format!(
+                    "expected a number, a range or a quoted key, found {}",
+                    self.found(start)
+                ),
             );
         }
         if word.starts_with('{') {
@@ -297,7 +304,10 @@ impl<'a> Parser<'a> {
         }
         let text = &self.input[start..self.pos];
         text.parse().map_err(|_| {
-            self.error(start, format!("the number `{text}` does not fit in a 64-bit integer"))
+            self.error(
+                start,
+                format!("the number `{text}` does not fit in a 64-bit integer"),
+            )
         })
     }
 
@@ -329,14 +339,20 @@ impl<'a> Parser<'a> {
         if !matches!(self.peek(), Some(b'-' | b'0'..=b'9')) {
             return Err(self.error(
                 self.pos,
-                format!("expected a number right after `{op}`, found {}", self.found(self.pos)),
+                format!(
+                    "expected a number right after `{op}`, found {}",
+                    self.found(self.pos)
+                ),
             ));
         }
         let end_at = self.pos;
         let end = self.integer()?;
         let to = if exclusive {
             end.checked_sub(1).ok_or_else(|| {
-                self.error(end_at, format!("the range end `{end}` is below the smallest integer"))
+                self.error(
+                    end_at,
+                    format!("the range end `{end}` is below the smallest integer"),
+                )
             })?
         } else {
             end
@@ -355,7 +371,10 @@ impl<'a> Parser<'a> {
                 None => {
                     return Err(self.error(
                         open,
-                        format!("the quoted key opened here is never closed: expected a closing {}", quote as char),
+                        format!(
+                            "the quoted key opened here is never closed: expected a closing {}",
+                            quote as char
+                        ),
                     ))
                 }
                 Some(b) if b == quote => {
@@ -419,14 +438,20 @@ impl<'a> Parser<'a> {
             let at = self.pos;
             let word = self.word();
             if word.is_empty() {
-                return Err(self.error(at, format!("expected a name after `:`, found {}", self.found(at))));
+                return Err(self.error(
+                    at,
+                    format!("expected a name after `:`, found {}", self.found(at)),
+                ));
             }
             name = Some(Arc::from(word));
         }
         if self.peek() != Some(b'}') {
             return Err(self.error(
                 self.pos,
-                format!("expected `}}` to close the route token, found {}", self.found(self.pos)),
+                format!(
+                    "expected `}}` to close the route token, found {}",
+                    self.found(self.pos)
+                ),
             ));
         }
         self.pos += 1;
@@ -452,8 +477,14 @@ mod tests {
     #[test]
     fn reads_the_forms_falcor_reads() {
         assert_eq!(json("genreLists[0].name"), r#"["genreLists",0,"name"]"#);
-        assert_eq!(json("a[0..1,5,7...9]"), r#"["a",[{"from":0,"to":1},5,{"from":7,"to":8}]]"#);
-        assert_eq!(json("a['it\\'s'][\"say \\\"hi\\\"\"]"), r#"["a","it's","say \"hi\""]"#);
+        assert_eq!(
+            json("a[0..1,5,7...9]"),
+            r#"["a",[{"from":0,"to":1},5,{"from":7,"to":8}]]"#
+        );
+        assert_eq!(
+            json("a['it\\'s'][\"say \\\"hi\\\"\"]"),
+            r#"["a","it's","say \"hi\""]"#
+        );
         assert_eq!(json(" a . b."), r#"["a","b"]"#);
         assert_eq!(json("a[-3..-1]"), r#"["a",{"from":-3,"to":-1}]"#);
         assert_eq!(json("a.true.null"), r#"["a","true","null"]"#);
@@ -466,7 +497,11 @@ mod tests {
     #[test]
     fn says_what_was_expected_and_where() {
         let cases = [
-            ("videos[0..2.title", 11, "expected `,` or `]` after `0..2`, found `.`"),
+            (
+                "videos[0..2.title",
+                11,
+                "expected `,` or `]` after `0..2`, found `.`",
+            ),
             ("a[1.5]", 3, "found a single `.`"),
             ("a[0..]", 5, "expected a number right after `..`, found `]`"),
             ("a[0....2]", 3, "found `....`"),

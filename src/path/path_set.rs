@@ -263,7 +263,10 @@ mod tests {
 
     #[test]
     fn an_empty_key_set_expands_to_nothing() {
-        assert_eq!(path_set(r#"["a",{"from":3,"to":1},"b"]"#).expand().count(), 0);
+        assert_eq!(
+            path_set(r#"["a",{"from":3,"to":1},"b"]"#).expand().count(),
+            0
+        );
         assert_eq!(path_set(r#"["a",[],"b"]"#).count(), 0);
     }
 

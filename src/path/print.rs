@@ -142,10 +142,16 @@ mod tests {
     #[test]
     fn prints_canonical_syntax() {
         for (input, printed) in [
-            ("genreLists[0..9][0...3]['title',\"rating\"]", r#"genreLists[0..9][0..2]["title","rating"]"#),
+            (
+                "genreLists[0..9][0...3]['title',\"rating\"]",
+                r#"genreLists[0..9][0..2]["title","rating"]"#,
+            ),
             ("videos[1,2,3].title", "videos[1,2,3].title"),
             ("a['b.c'][\"5\"]['-1']", r#"a["b.c"][5][-1]"#),
-            ("a['say \"hi\"']['back\\\\slash']", r#"a["say \"hi\""]["back\\slash"]"#),
+            (
+                "a['say \"hi\"']['back\\\\slash']",
+                r#"a["say \"hi\""]["back\\slash"]"#,
+            ),
             ("['0abc'].x", r#"["0abc"].x"#),
         ] {
             let set = PathSet::parse(input).expect(input);

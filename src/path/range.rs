@@ -203,7 +203,10 @@ mod tests {
     #[test]
     fn reads_every_wire_form() {
         assert_eq!(range(r#"{"from":0,"to":2}"#).ok(), Some(Range::new(0, 2)));
-        assert_eq!(range(r#"{"from":2,"length":2}"#).ok(), Some(Range::new(2, 3)));
+        assert_eq!(
+            range(r#"{"from":2,"length":2}"#).ok(),
+            Some(Range::new(2, 3))
+        );
         assert_eq!(range(r#"{"to":2}"#).ok(), Some(Range::new(0, 2)));
         assert_eq!(range(r#"{"length":3}"#).ok(), Some(Range::new(0, 2)));
         assert!(range(r#"{"from":5,"length":0}"#).is_ok_and(|r| r.is_empty()));
@@ -228,13 +231,19 @@ mod tests {
         assert_eq!(Range::new(0, 4_294_967_295).count(), 4_294_967_296);
         assert_eq!(Range::new(i64::MIN, i64::MAX).count(), u64::MAX);
         assert_eq!(Range::new(3, 1).count(), 0);
-        assert_eq!(Range::with_length(i64::MAX, 5), Range::new(i64::MAX, i64::MAX));
+        assert_eq!(
+            Range::with_length(i64::MAX, 5),
+            Range::new(i64::MAX, i64::MAX)
+        );
     }
 
     #[test]
     fn iterates_to_the_last_integer_without_overflow() {
         let keys: Vec<Key> = Range::new(i64::MAX - 1, i64::MAX).iter().collect();
-        assert_eq!(keys, vec![Key::integer(i64::MAX - 1), Key::integer(i64::MAX)]);
+        assert_eq!(
+            keys,
+            vec![Key::integer(i64::MAX - 1), Key::integer(i64::MAX)]
+        );
         assert_eq!(Range::new(3, 1).iter().count(), 0);
     }
 }

@@ -1,0 +1,302 @@
+//! The JSON Graph tree: branches of members down to values.
+
+use std::collections::btree_map::Entry;
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+use serde_json::{Map, Value as Json};
+
+use super::error::{Error, ErrorKind};
+use super::value::Value;
+use crate::path::{Key, KeySet};
+
+/// A JSON Graph: a tree of branches whose leaves are [`Value`]s, in which
+/// refs link one path to another. A `Graph` is also a branch: the root.
+///
+/// Members are stored under the JSON object member they address (see
+/// [`Key::to_member`]) and in key order, so output is deterministic.
+///
+/// As JSON a graph is an object; an object member with a `$type` is a
+/// sentinel value, any other object is a branch.
+#[derive(Clone, Default, PartialEq)]
+pub struct Graph {
+    members: BTreeMap<Key, Node>,
+}
+
+/// A member of a branch: a branch of its own, or a value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
+    /// A branch, which holds members.
+    Branch(Graph),
+    /// A leaf.
+    Value(Value),
+}
+
+impl Graph {
+    /// An empty graph.
+    pub fn new() -> Graph {
+        Graph::default()
+    }
+
+    /// Whether the graph has no member.
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+
+    /// The member at `key`.
+    pub fn get(&self, key: &Key) -> Option<&Node> {
+        self.members.get(&key.to_member())
+    }
+
+    /// The node at `path`, walking branches only (refs are not followed).
+    pub fn node(&self, path: &[Key]) -> Option<&Node> {
+        let (last, init) = path.split_last()?;
+        let mut branch = self;
+        for key in init {
+            match branch.get(key)? {
+                Node::Branch(next) => branch = next,
+                Node::Value(_) => return None,
+            }
+        }
+        branch.get(last)
+    }
+
+    /// The value at `path`, walking branches only (refs are not followed).
+    pub fn value(&self, path: &[Key]) -> Option<&Value> {
+        match self.node(path)? {
+            Node::Value(value) => Some(value),
+            Node::Branch(_) => None,
+        }
+    }
+
+    /// The members, in key order.
+    pub fn members(&self) -> impl Iterator<Item = (&Key, &Node)> {
+        self.members.iter()
+    }
+
+    /// Writes `value` at every path of a path set, replacing what was
+    /// there: a value on the way becomes a branch. An empty path writes
+    /// nothing, as the root is always a branch.
+    pub fn set(&mut self, path: &[KeySet], value: Value) {
+        let Some((first, rest)) = path.split_first() else {
+            return;
+        };
+        for key in first.keys() {
+            let member = key.to_member();
+            if rest.is_empty() {
+                self.members.insert(member, Node::Value(value.clone()));
+            } else {
+                self.branch_mut(member).set(rest, value.clone());
+            }
+        }
+    }
+
+    /// Writes `value` at one path, replacing what was there.
+    pub fn set_path(&mut self, path: &[Key], value: Value) {
+        let Some((last, init)) = path.split_last() else {
+            return;
+        };
+        let mut branch = self;
+        for key in init {
+            branch = branch.branch_mut(key.to_member());
+        }
+        branch.members.insert(last.to_member(), Node::Value(value));
+    }
+
+    /// The branch at `member`, made (or made of a value) if need be.
+    fn branch_mut(&mut self, member: Key) -> &mut Graph {
+        let node = self
+            .members
+            .entry(member)
+            .or_insert_with(|| Node::Branch(Graph::new()));
+        if let Node::Value(_) = node {
+            *node = Node::Branch(Graph::new());
+        }
+        match node {
+            Node::Branch(branch) => branch,
+            Node::Value(_) => unreachable!("a value was just replaced by a branch"),
+        }
+    }
+
+    /// Merges another graph into this one: branches merge member by
+    /// member, and wherever both hold something else, `other` wins.
+    pub fn merge(&mut self, other: Graph) {
+        for (key, node) in other.members {
+            match (self.members.entry(key), node) {
+                (Entry::Occupied(mut slot), Node::Branch(incoming)) => match slot.get_mut() {
+                    Node::Branch(existing) => existing.merge(incoming),
+                    existing => *existing = Node::Branch(incoming),
+                },
+                (Entry::Occupied(mut slot), node) => {
+                    slot.insert(node);
+                }
+                (Entry::Vacant(slot), node) => {
+                    slot.insert(node);
+                }
+            }
+        }
+    }
+
+    /// Reads a graph from JSON, saying where it is not a JSON Graph.
+    pub fn from_json(json: Json) -> Result<Graph, Error> {
+        match json {
+            Json::Object(map) => Graph::from_map(map, &mut Vec::new()),
+            other => Err(Error::at(
+                &[],
+                ErrorKind::Invalid(format!(
+                    "a JSON Graph is an object, not {}",
+                    kind_of(&other)
+                )),
+            )),
+        }
+    }
+
+    fn from_map(map: Map<String, Json>, at: &mut Vec<Key>) -> Result<Graph, Error> {
+        let mut members = BTreeMap::new();
+        for (name, json) in map {
+            // `$_` members are a client cache's private bookkeeping.
+            if name.starts_with("$_") {
+                continue;
+            }
+            at.push(Key::from(name));
+            let node = match json {
+                Json::Object(map) if map.contains_key("$type") => {
+                    Node::Value(Value::from_sentinel(map, at)?)
+                }
+                Json::Object(map) => Node::Branch(Graph::from_map(map, at)?),
+                other => Node::Value(Value::from_json(other, at)?),
+            };
+            if let Some(key) = at.pop() {
+                members.insert(key, node);
+            }
+        }
+        Ok(Graph { members })
+    }
+}
+
+fn kind_of(json: &Json) -> &'static str {
+    match json {
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "an array",
+        Json::Object(_) => "an object",
+    }
+}
+
+impl fmt::Debug for Graph {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(&self.members).finish()
+    }
+}
+
+impl Serialize for Graph {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.members.len()))?;
+        for (key, node) in &self.members {
+            map.serialize_key(&MemberName(key))?;
+            match node {
+                Node::Branch(branch) => map.serialize_value(branch)?,
+                Node::Value(value) => map.serialize_value(value)?,
+            }
+        }
+        map.end()
+    }
+}
+
+/// A key written as the member name it addresses, without allocating.
+struct MemberName<'a>(&'a Key);
+
+impl Serialize for MemberName<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self.0)
+    }
+}
+
+impl Serialize for Node {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Node::Branch(branch) => branch.serialize(serializer),
+            Node::Value(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Graph {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Graph, D::Error> {
+        let json = Json::deserialize(deserializer)?;
+        Graph::from_json(json).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::path::PathSet;
+
+    fn graph(json: &str) -> Result<Graph, Error> {
+        Graph::from_json(serde_json::from_str(json).expect(json))
+    }
+
+    #[test]
+    fn reads_and_writes_json_graphs_unchanged() {
+        let text = r#"{"a":{"0":{"$type":"ref","value":["b","x"],"$expires":-1000},"1":null},"b":{"x":{"$type":"atom","value":[1,2],"$size":52},"y":{"$type":"error","value":{"message":"no"}},"z":{"$type":"atom"}}}"#;
+        let parsed = graph(text).expect("valid graph");
+        assert_eq!(serde_json::to_string(&parsed).expect("serializable"), text);
+    }
+
+    #[test]
+    fn says_where_a_graph_is_invalid() {
+        for (json, says) in [
+            (
+                r#"{"a":{"b":[1]}}"#,
+                "at `a.b`: a JSON Graph value cannot be a bare array",
+            ),
+            (
+                r#"{"a":{"$type":"reff","value":[]}}"#,
+                "at `a`: unknown `$type` \"reff\"",
+            ),
+            (
+                r#"{"a":{"$type":"ref","value":"b"}}"#,
+                "a ref's value must be a path",
+            ),
+            (
+                r#"{"a":{"$type":"ref","value":[[1]]}}"#,
+                "a ref's value must be a path of keys",
+            ),
+            ("[]", "a JSON Graph is an object, not an array"),
+        ] {
+            let err = graph(json).expect_err(json);
+            assert!(err.is_invalid());
+            assert!(err.to_string().contains(says), "{json}: {err}");
+        }
+    }
+
+    #[test]
+    fn drops_client_bookkeeping() {
+        let parsed =
+            graph(r#"{"a":{"$type":"atom","value":1,"$_version":3},"$__x":{},"$_parent":{}}"#)
+                .expect("valid graph");
+        assert_eq!(
+            serde_json::to_string(&parsed).expect("serializable"),
+            r#"{"a":{"$type":"atom","value":1}}"#
+        );
+    }
+
+    #[test]
+    fn set_writes_every_path_and_merge_lets_the_newer_win() {
+        let mut g = Graph::new();
+        g.set(&PathSet::parse("a[0..1].b").expect("valid"), Value::from(1));
+        g.set(&PathSet::parse("a[1]").expect("valid"), Value::from("leaf"));
+        let mut newer = Graph::new();
+        newer.set(&PathSet::parse("a[1].c").expect("valid"), Value::from(2));
+        g.merge(newer);
+        assert_eq!(
+            serde_json::to_string(&g).expect("serializable"),
+            r#"{"a":{"0":{"b":1},"1":{"c":2}}}"#
+        );
+    }
+}

@@ -1,0 +1,427 @@
+//! Reading path sets out of a JSON Graph: following refs, optimizing
+//! paths through them, and materializing what nothing filled.
+//!
+//! All of it rests on one walk, with falcor's path evaluation rules:
+//! - a missing node makes the path missing, reported at its *optimized*
+//!   location (rewritten through every ref crossed) with the keys left;
+//! - a value met before the end of the path short-circuits it: the value
+//!   is the answer for the whole rest of the path;
+//! - a ref met before the end is followed, a ref at the end is the answer;
+//! - a path ending at a branch is found (the branch is its answer);
+//! - following a ref, a chain of more than `max_ref_follow + 1` refs in a
+//!   row is a circular reference, and a ref whose target path goes through
+//!   another ref is refused ("inner reference").
+
+use super::envelope::Envelope;
+use super::error::{Error, ErrorKind};
+use super::node::{Graph, Node};
+use super::value::{Ref, Value};
+use crate::path::{Key, KeySet, Path, PathSet};
+
+/// What reading path sets out of a graph gave: the part of the graph that
+/// answers them, and the paths that nothing in the graph answers.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Reading {
+    /// The values found and the refs crossed, at their places.
+    pub graph: Graph,
+    /// The missing paths, optimized (rewritten through the refs crossed).
+    pub missing: Vec<PathSet>,
+}
+
+/// What the walk reports.
+trait Visit {
+    /// A value found at `at` (a ref there is the end of its path).
+    fn found(&mut self, at: &[Key], value: &Value);
+    /// A ref at `at` that the walk follows.
+    fn crossed(&mut self, at: &[Key], reference: &Ref);
+    /// Nothing at `at`; `rest` are the keys that were still to read.
+    fn missing(&mut self, at: &[Key], rest: &[KeySet]);
+}
+
+/// Where following a ref ended.
+enum Target<'g> {
+    Missing,
+    Branch(&'g Graph),
+    Value(&'g Value),
+}
+
+struct Walk<'g, 'v, V> {
+    root: &'g Graph,
+    max_ref_follow: usize,
+    visit: &'v mut V,
+}
+
+impl<'g, V: Visit> Walk<'g, '_, V> {
+    fn branch(
+        &mut self,
+        branch: &'g Graph,
+        set: &[KeySet],
+        depth: usize,
+        at: &mut Vec<Key>,
+    ) -> Result<(), Error> {
+        let Some(key_set) = set.get(depth) else {
+            // The path ends at a branch: found.
+            return Ok(());
+        };
+        let rest = &set[depth + 1..];
+        for key in key_set.keys() {
+            at.push(key.to_member());
+            match branch.get(&key) {
+                None => self.visit.missing(at, rest),
+                Some(Node::Branch(next)) => self.branch(next, set, depth + 1, at)?,
+                Some(Node::Value(Value::Ref(reference))) if !rest.is_empty() => {
+                    self.visit.crossed(at, reference);
+                    let (target, mut target_at) = self.follow(reference, at)?;
+                    match target {
+                        Target::Missing => self.visit.missing(&target_at, rest),
+                        Target::Branch(next) => {
+                            self.branch(next, set, depth + 1, &mut target_at)?
+                        }
+                        Target::Value(value) => self.visit.found(&target_at, value),
+                    }
+                }
+                Some(Node::Value(value)) => self.visit.found(at, value),
+            }
+            at.pop();
+        }
+        Ok(())
+    }
+
+    /// Follows a ref met at `from` to the end of its chain.
+    fn follow(
+        &mut self,
+        reference: &'g Ref,
+        from: &[Key],
+    ) -> Result<(Target<'g>, Vec<Key>), Error> {
+        let mut path: &'g Path = &reference.path;
+        let mut hops = 0;
+        'chain: loop {
+            let mut branch = self.root;
+            for (i, key) in path.iter().enumerate() {
+                let last = i + 1 == path.len();
+                match branch.get(key) {
+                    None => return Ok((Target::Missing, members(path))),
+                    Some(Node::Branch(next)) if last => {
+                        return Ok((Target::Branch(next), members(path)))
+                    }
+                    Some(Node::Branch(next)) => branch = next,
+                    Some(Node::Value(Value::Ref(next))) if last => {
+                        hops += 1;
+                        if hops > self.max_ref_follow {
+                            return Err(Error::at(
+                                from,
+                                ErrorKind::CircularReference {
+                                    limit: self.max_ref_follow,
+                                },
+                            ));
+                        }
+                        self.visit.crossed(&members(path), next);
+                        path = &next.path;
+                        continue 'chain;
+                    }
+                    Some(Node::Value(Value::Ref(_))) => {
+                        return Err(Error::at(
+                            from,
+                            ErrorKind::InnerReference {
+                                inner: Path::from(members(&path[..=i])),
+                            },
+                        ))
+                    }
+                    Some(Node::Value(value)) => return Ok((Target::Value(value), members(path))),
+                }
+            }
+            // A ref to the empty path points at the root.
+            return Ok((Target::Branch(self.root), Vec::new()));
+        }
+    }
+}
+
+fn members(path: &[Key]) -> Vec<Key> {
+    path.iter().map(Key::to_member).collect()
+}
+
+impl Graph {
+    fn walk<V: Visit>(
+        &self,
+        path_sets: &[PathSet],
+        max_ref_follow: usize,
+        visit: &mut V,
+    ) -> Result<(), Error> {
+        let mut walk = Walk {
+            root: self,
+            max_ref_follow,
+            visit,
+        };
+        let mut at = Vec::new();
+        for set in path_sets {
+            walk.branch(self, set, 0, &mut at)?;
+        }
+        Ok(())
+    }
+
+    /// The paths of `path_sets` that nothing in the graph answers,
+    /// rewritten through the refs they cross (falcor's `optimizePathSets`).
+    /// The keys before the point where a path went missing are expanded,
+    /// the rest are kept as key sets; collapse the result to regroup it.
+    ///
+    /// ```
+    /// use peregrine::graph::Graph;
+    /// use peregrine::path::PathSet;
+    ///
+    /// let graph: Graph = serde_json::from_str(r#"{
+    ///     "lists": {"0": {"$type": "ref", "value": ["listsById", "A"]}},
+    ///     "listsById": {"A": {"name": "Comedies"}}
+    /// }"#)?;
+    /// let missing = graph.optimize(&[PathSet::parse("lists[0]['name','rating']")?], 50)?;
+    /// assert_eq!(missing, [PathSet::parse("listsById.A.rating")?]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn optimize(
+        &self,
+        path_sets: &[PathSet],
+        max_ref_follow: usize,
+    ) -> Result<Vec<PathSet>, Error> {
+        let mut optimize = Optimize::default();
+        self.walk(path_sets, max_ref_follow, &mut optimize)?;
+        Ok(optimize.missing)
+    }
+
+    /// Reads `path_sets` out of the graph: the values found and every ref
+    /// crossed, at their places, and the paths missing (optimized).
+    pub fn read(&self, path_sets: &[PathSet], max_ref_follow: usize) -> Result<Reading, Error> {
+        let mut reading = Reading::default();
+        self.walk(path_sets, max_ref_follow, &mut reading)?;
+        Ok(reading)
+    }
+
+    /// Writes an empty atom, `{"$type": "atom"}`, at the optimized place of
+    /// every path of `requested` that nothing in the graph answers, so the
+    /// answer says "nothing here" rather than leaving clients to ask again.
+    pub fn materialize(
+        &mut self,
+        requested: &[PathSet],
+        max_ref_follow: usize,
+    ) -> Result<(), Error> {
+        for missing in self.optimize(requested, max_ref_follow)? {
+            self.set(&missing, Value::empty_atom());
+        }
+        Ok(())
+    }
+
+    /// Merges what `source` holds along `paths`, following the refs of
+    /// `source` (a producer's envelope is merged along its own paths; data
+    /// it holds elsewhere is not part of the answer).
+    pub fn merge_along(
+        &mut self,
+        source: &Graph,
+        paths: &[PathSet],
+        max_ref_follow: usize,
+    ) -> Result<(), Error> {
+        let reading = source.read(paths, max_ref_follow)?;
+        self.merge(reading.graph);
+        Ok(())
+    }
+
+    /// Merges an envelope: along its `paths` when it has them, whole
+    /// otherwise.
+    pub fn merge_envelope(
+        &mut self,
+        envelope: Envelope,
+        max_ref_follow: usize,
+    ) -> Result<(), Error> {
+        match &envelope.paths {
+            Some(paths) => self.merge_along(&envelope.json_graph, paths, max_ref_follow),
+            None => {
+                self.merge(envelope.json_graph);
+                Ok(())
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+struct Optimize {
+    missing: Vec<PathSet>,
+}
+
+impl Visit for Optimize {
+    fn found(&mut self, _at: &[Key], _value: &Value) {}
+
+    fn crossed(&mut self, _at: &[Key], _reference: &Ref) {}
+
+    fn missing(&mut self, at: &[Key], rest: &[KeySet]) {
+        self.missing.push(missing_path(at, rest));
+    }
+}
+
+impl Visit for Reading {
+    fn found(&mut self, at: &[Key], value: &Value) {
+        self.graph.set_path(at, value.clone());
+    }
+
+    fn crossed(&mut self, at: &[Key], reference: &Ref) {
+        self.graph.set_path(at, Value::Ref(reference.clone()));
+    }
+
+    fn missing(&mut self, at: &[Key], rest: &[KeySet]) {
+        self.missing.push(missing_path(at, rest));
+    }
+}
+
+fn missing_path(at: &[Key], rest: &[KeySet]) -> PathSet {
+    at.iter()
+        .cloned()
+        .map(KeySet::Key)
+        .chain(rest.iter().cloned())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn graph(json: &str) -> Graph {
+        serde_json::from_str(json).expect(json)
+    }
+
+    fn sets(paths: &[&str]) -> Vec<PathSet> {
+        paths.iter().map(|p| PathSet::parse(p).expect(p)).collect()
+    }
+
+    fn printed(sets: &[PathSet]) -> Vec<String> {
+        sets.iter().map(ToString::to_string).collect()
+    }
+
+    const LISTS: &str = r#"{
+        "lists": {"0": {"$type": "ref", "value": ["listsById", "A"]},
+                  "1": {"$type": "ref", "value": ["listsById", "B"]}},
+        "listsById": {"A": {"name": "Comedies", "0": {"$type": "ref", "value": ["videos", 10]}},
+                      "B": {"$type": "atom", "value": "gone"}},
+        "videos": {"10": {"title": "Ten"}}
+    }"#;
+
+    #[test]
+    fn optimize_reports_missing_paths_through_refs() {
+        let g = graph(LISTS);
+        let missing = g
+            .optimize(
+                &sets(&[
+                    "lists[0..2][0..1].title",
+                    "lists[0].name",
+                    "videos[10].title",
+                ]),
+                50,
+            )
+            .expect("no cycle");
+        // lists.1 short-circuits on an atom, lists.0.0 is found, lists.2 is
+        // missing as requested, listsById.A.1 through the ref.
+        assert_eq!(
+            printed(&missing),
+            ["listsById.A[1].title", "lists[2][0..1].title"]
+        );
+    }
+
+    #[test]
+    fn a_ref_at_the_end_is_an_answer_not_followed() {
+        let g = graph(LISTS);
+        assert!(g
+            .optimize(&sets(&["lists[0]"]), 50)
+            .expect("no cycle")
+            .is_empty());
+        let reading = g.read(&sets(&["lists[0]"]), 50).expect("no cycle");
+        assert_eq!(
+            serde_json::to_string(&reading.graph).expect("serializable"),
+            r#"{"lists":{"0":{"$type":"ref","value":["listsById","A"]}}}"#
+        );
+    }
+
+    #[test]
+    fn read_copies_values_and_the_refs_crossed() {
+        let g = graph(LISTS);
+        let reading = g
+            .read(&sets(&["lists[0][0,5].title"]), 50)
+            .expect("no cycle");
+        assert_eq!(
+            serde_json::to_value(&reading.graph).expect("serializable"),
+            serde_json::json!({
+                "lists": {"0": {"$type": "ref", "value": ["listsById", "A"]}},
+                "listsById": {"A": {"0": {"$type": "ref", "value": ["videos", 10]}}},
+                "videos": {"10": {"title": "Ten"}}
+            })
+        );
+        assert_eq!(printed(&reading.missing), ["listsById.A[5].title"]);
+    }
+
+    #[test]
+    fn chains_of_refs_are_limited() {
+        let chain = graph(
+            r#"{"r0": {"$type":"ref","value":["r1"]}, "r1": {"$type":"ref","value":["r2"]},
+                "r2": {"$type":"ref","value":["r3"]}, "r3": {"$type":"ref","value":["t"]},
+                "t": {"x": "end"}}"#,
+        );
+        let request = sets(&["r0.x"]);
+        // Four refs in a row: accepted up to max_ref_follow + 1.
+        assert!(chain
+            .optimize(&request, 3)
+            .expect("within the limit")
+            .is_empty());
+        let err = chain.optimize(&request, 2).expect_err("over the limit");
+        assert!(err.is_circular_reference(), "{err}");
+        let cycle =
+            graph(r#"{"a": {"$type":"ref","value":["b"]}, "b": {"$type":"ref","value":["a"]}}"#);
+        assert!(cycle
+            .optimize(&sets(&["a.x"]), 50)
+            .expect_err("cycle")
+            .is_circular_reference());
+    }
+
+    #[test]
+    fn inner_references_are_refused() {
+        let g = graph(
+            r#"{"a": {"$type":"ref","value":["b","c"]}, "b": {"$type":"ref","value":["d"]}}"#,
+        );
+        let err = g.optimize(&sets(&["a.x"]), 50).expect_err("inner ref");
+        assert!(err.is_inner_reference(), "{err}");
+        assert!(
+            err.to_string().contains("through another ref at `b`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn materialize_fills_missing_paths_at_their_ref_resolved_place() {
+        let mut g = graph(LISTS);
+        g.materialize(
+            &sets(&["lists[0]['name','length']", "lists[1].name", "x[0..1]"]),
+            50,
+        )
+        .expect("no cycle");
+        assert_eq!(
+            serde_json::to_value(&g).expect("serializable")["listsById"]["A"]["length"],
+            serde_json::json!({"$type": "atom"})
+        );
+        assert_eq!(
+            serde_json::to_value(&g).expect("serializable")["x"],
+            serde_json::json!({"0": {"$type": "atom"}, "1": {"$type": "atom"}})
+        );
+        // lists.1 ends on an atom: nothing is written below it.
+        assert_eq!(
+            serde_json::to_value(&g).expect("serializable")["listsById"]["B"],
+            serde_json::json!({"$type": "atom", "value": "gone"})
+        );
+    }
+
+    #[test]
+    fn envelopes_merge_along_their_paths_only() {
+        let envelope: Envelope = serde_json::from_str(
+            r#"{"jsonGraph": {"a": {"0": "x", "1": "y", "5": "z"}}, "paths": [["a", 0]]}"#,
+        )
+        .expect("valid envelope");
+        let mut g = Graph::new();
+        g.merge_envelope(envelope, 50).expect("no cycle");
+        assert_eq!(
+            serde_json::to_string(&g).expect("serializable"),
+            r#"{"a":{"0":"x"}}"#
+        );
+    }
+}
