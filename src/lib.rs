@@ -42,3 +42,9 @@
 
 pub mod graph;
 pub mod path;
+pub mod router;
+
+/// The README's examples, run as doc tests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;

@@ -34,8 +34,9 @@ trait Visit {
     fn found(&mut self, at: &[Key], value: &Value);
     /// A ref at `at` that the walk follows.
     fn crossed(&mut self, at: &[Key], reference: &Ref);
-    /// Nothing at `at`; `rest` are the keys that were still to read.
-    fn missing(&mut self, at: &[Key], rest: &[KeySet]);
+    /// Nothing at `at`; `rest` are the keys that were still to read;
+    /// `via_ref` tells whether the walk crossed a ref on the way.
+    fn missing(&mut self, at: &[Key], rest: &[KeySet], via_ref: bool);
 }
 
 /// Where following a ref ended.
@@ -49,6 +50,8 @@ struct Walk<'g, 'v, V> {
     root: &'g Graph,
     max_ref_follow: usize,
     visit: &'v mut V,
+    /// How many refs the path being walked has crossed so far.
+    crossed: usize,
 }
 
 impl<'g, V: Visit> Walk<'g, '_, V> {
@@ -67,18 +70,25 @@ impl<'g, V: Visit> Walk<'g, '_, V> {
         for key in key_set.keys() {
             at.push(key.to_member());
             match branch.get(&key) {
-                None => self.visit.missing(at, rest),
+                None => self.visit.missing(at, rest, self.crossed > 0),
                 Some(Node::Branch(next)) => self.branch(next, set, depth + 1, at)?,
                 Some(Node::Value(Value::Ref(reference))) if !rest.is_empty() => {
                     self.visit.crossed(at, reference);
                     let (target, mut target_at) = self.follow(reference, at)?;
-                    match target {
-                        Target::Missing => self.visit.missing(&target_at, rest),
-                        Target::Branch(next) => {
-                            self.branch(next, set, depth + 1, &mut target_at)?
+                    self.crossed += 1;
+                    let walked = match target {
+                        Target::Missing => {
+                            self.visit.missing(&target_at, rest, true);
+                            Ok(())
                         }
-                        Target::Value(value) => self.visit.found(&target_at, value),
-                    }
+                        Target::Branch(next) => self.branch(next, set, depth + 1, &mut target_at),
+                        Target::Value(value) => {
+                            self.visit.found(&target_at, value);
+                            Ok(())
+                        }
+                    };
+                    self.crossed -= 1;
+                    walked?;
                 }
                 Some(Node::Value(value)) => self.visit.found(at, value),
             }
@@ -151,6 +161,7 @@ impl Graph {
             root: self,
             max_ref_follow,
             visit,
+            crossed: 0,
         };
         let mut at = Vec::new();
         for set in path_sets {
@@ -184,6 +195,40 @@ impl Graph {
         let mut optimize = Optimize::default();
         self.walk(path_sets, max_ref_follow, &mut optimize)?;
         Ok(optimize.missing)
+    }
+
+    /// The missing paths of `path_sets` that are missing beyond a ref,
+    /// optimized: where a reader must go on after following refs. Paths
+    /// missing without crossing a ref are left out. The router uses this
+    /// to follow the refs a route answered into the next wave.
+    pub fn missing_past_refs(
+        &self,
+        path_sets: &[PathSet],
+        max_ref_follow: usize,
+    ) -> Result<Vec<PathSet>, Error> {
+        let mut optimize = Optimize {
+            past_refs_only: true,
+            ..Optimize::default()
+        };
+        self.walk(path_sets, max_ref_follow, &mut optimize)?;
+        Ok(optimize.missing)
+    }
+
+    /// Every leaf of the graph with its path, in key order.
+    pub fn leaves(&self) -> Vec<(Path, &Value)> {
+        fn visit<'g>(branch: &'g Graph, at: &mut Vec<Key>, out: &mut Vec<(Path, &'g Value)>) {
+            for (key, node) in branch.members() {
+                at.push(key.clone());
+                match node {
+                    Node::Branch(next) => visit(next, at, out),
+                    Node::Value(value) => out.push((Path::from(at.clone()), value)),
+                }
+                at.pop();
+            }
+        }
+        let mut out = Vec::new();
+        visit(self, &mut Vec::new(), &mut out);
+        out
     }
 
     /// Reads `path_sets` out of the graph: the values found and every ref
@@ -242,6 +287,7 @@ impl Graph {
 #[derive(Default)]
 struct Optimize {
     missing: Vec<PathSet>,
+    past_refs_only: bool,
 }
 
 impl Visit for Optimize {
@@ -249,8 +295,10 @@ impl Visit for Optimize {
 
     fn crossed(&mut self, _at: &[Key], _reference: &Ref) {}
 
-    fn missing(&mut self, at: &[Key], rest: &[KeySet]) {
-        self.missing.push(missing_path(at, rest));
+    fn missing(&mut self, at: &[Key], rest: &[KeySet], via_ref: bool) {
+        if via_ref || !self.past_refs_only {
+            self.missing.push(missing_path(at, rest));
+        }
     }
 }
 
@@ -263,7 +311,7 @@ impl Visit for Reading {
         self.graph.set_path(at, Value::Ref(reference.clone()));
     }
 
-    fn missing(&mut self, at: &[Key], rest: &[KeySet]) {
+    fn missing(&mut self, at: &[Key], rest: &[KeySet], _via_ref: bool) {
         self.missing.push(missing_path(at, rest));
     }
 }
@@ -409,6 +457,15 @@ mod tests {
             serde_json::to_value(&g).expect("serializable")["listsById"]["B"],
             serde_json::json!({"$type": "atom", "value": "gone"})
         );
+    }
+
+    #[test]
+    fn missing_past_refs_keeps_only_what_lies_beyond_a_ref() {
+        let g = graph(LISTS);
+        let missing = g
+            .missing_past_refs(&sets(&["lists[0..2][0..1].title", "listsById.A.rating"]), 50)
+            .expect("no cycle");
+        assert_eq!(printed(&missing), ["listsById.A[1].title"]);
     }
 
     #[test]

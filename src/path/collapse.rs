@@ -1,6 +1,7 @@
 //! Trees of paths, and collapsing many paths into few path sets.
 
 use std::borrow::Borrow;
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 
 use indexmap::IndexMap;
@@ -97,16 +98,19 @@ impl PathTree {
         // Group children by what lies below them; the map keeps the groups'
         // first appearance so that output order follows key order.
         let mut groups: Vec<(Vec<PathSet>, Vec<Key>)> = Vec::new();
-        let mut index: HashMap<Vec<PathSet>, usize> = HashMap::new();
+        // Children are grouped by the paths below them, not by how those
+        // were spelled: string keys keep their insertion order, so two
+        // children holding the same paths may list them differently.
+        let mut index: HashMap<Vec<Vec<Vec<Key>>>, usize> = HashMap::new();
         for (key, child) in self.ordered_children() {
             let below = child.suffixes();
             if below.is_empty() {
                 continue;
             }
-            match index.get(&below) {
-                Some(&i) => groups[i].1.push(key.clone()),
-                None => {
-                    index.insert(below.clone(), groups.len());
+            match index.entry(unordered(&below)) {
+                Entry::Occupied(i) => groups[*i.get()].1.push(key.clone()),
+                Entry::Vacant(slot) => {
+                    slot.insert(groups.len());
                     groups.push((below, vec![key.clone()]));
                 }
             }
@@ -124,6 +128,26 @@ impl PathTree {
     }
 }
 
+/// Path sets with their order, and the order of the keys in each key set,
+/// left out: the same value for any two spellings of the same paths as
+/// `suffixes` writes them (disjoint products of distinct keys).
+fn unordered(sets: &[PathSet]) -> Vec<Vec<Vec<Key>>> {
+    let mut out: Vec<Vec<Vec<Key>>> = sets
+        .iter()
+        .map(|set| {
+            set.iter()
+                .map(|key_set| {
+                    let mut keys: Vec<Key> = key_set.keys().collect();
+                    keys.sort();
+                    keys
+                })
+                .collect()
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 /// The smallest key set of distinct keys given in key order (integers
 /// ascending first): one key, one range, or a list in which runs of three
 /// or more consecutive integers are ranges.
@@ -133,7 +157,9 @@ fn key_set_of(keys: Vec<Key>) -> KeySet {
     }
     let integers: Vec<i64> = keys.iter().map_while(Key::as_integer).collect();
     if let (Some(&first), Some(&last)) = (integers.first(), integers.last()) {
-        if integers.len() == keys.len() && last.abs_diff(first) + 1 == keys.len() as u64 {
+        // Compared as `len - 1` (len >= 2 here): `abs_diff + 1` overflows
+        // for the keys i64::MIN and i64::MAX.
+        if integers.len() == keys.len() && last.abs_diff(first) == keys.len() as u64 - 1 {
             return KeySet::Range(Range::new(first, last));
         }
     }

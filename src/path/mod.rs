@@ -36,6 +36,7 @@
 //! ```
 
 mod collapse;
+mod intersect;
 mod error;
 mod key;
 mod key_set;

@@ -1,0 +1,188 @@
+//! call: run a function of the graph (`myList.push`) and report what it
+//! changed.
+
+use std::mem;
+
+use serde_json::Value as Json;
+use tracing::Instrument;
+
+use crate::graph::{Envelope, Value};
+use crate::path::{collapse, KeySet, Path, PathSet};
+
+use super::context::Context;
+use super::error::{Error, ErrorKind};
+use super::table::{Method, Router};
+use super::wave::{CallPayload, Run};
+
+/// What a call's handler answered, sorted for reporting.
+#[derive(Default)]
+struct Returned {
+    /// Refs, by where they stand.
+    refs: Vec<Path>,
+    /// Other values, by where they stand.
+    values: Vec<Path>,
+    invalidated: Vec<PathSet>,
+}
+
+impl Router {
+    /// Calls the function at `call_path` with `arguments`, then reads what
+    /// the caller asked back, as falcor-router does:
+    /// - the paths the handler answered are reported in `paths`, a ref's
+    ///   own path when there are no `path_suffixes`;
+    /// - each ref it answered is read on with every suffix of
+    ///   `path_suffixes`, and reported as a path under the caller's call
+    ///   path;
+    /// - each of `paths` is read relative to the call path's parent;
+    /// - what it invalidated (with [`Output::invalidate`](super::Output::invalidate)
+    ///   or an envelope's `invalidated`) is reported in `invalidated`.
+    ///
+    /// The positions before the function's name are resolved through get
+    /// routes (`lists[0].push` reaches `listsById.A.push` through a ref).
+    /// A call fails as a whole when no call route serves the path or the
+    /// handler fails.
+    pub async fn call(
+        &self,
+        call_path: &PathSet,
+        arguments: Vec<Json>,
+        path_suffixes: Vec<PathSet>,
+        paths: Vec<PathSet>,
+        ctx: &Context,
+    ) -> Result<Envelope, Error> {
+        let span = tracing::info_span!("call", path = %call_path);
+        async {
+            self.check(std::slice::from_ref(call_path))?;
+            self.check(&path_suffixes)?;
+            self.check(&paths)?;
+            let mut run = Run::new(self, ctx);
+            run.payload.call = Some(CallPayload {
+                arguments,
+                path_suffixes: path_suffixes.clone(),
+                paths: paths.clone(),
+            });
+            let requested = [call_path.clone()];
+            run.settle(requested.to_vec(), Method::Call, &requested).await?;
+            let answers = mem::take(&mut run.call_answers);
+            if answers.is_empty() {
+                return Err(Error::new(ErrorKind::CallNotFound {
+                    path: call_path.clone(),
+                }));
+            }
+            let max_ref_follow = self.options.max_ref_follow;
+            let mut reported: Vec<PathSet> = Vec::new();
+            let mut queued: Vec<PathSet> = Vec::new();
+            let mut invalidated: Vec<PathSet> = Vec::new();
+            for answer in answers {
+                let route = &self.table.routes[answer.route];
+                let output = answer.answer.map_err(|err| {
+                    Error::new(ErrorKind::CallFailed {
+                        route: route.text.clone(),
+                        message: err.message().to_owned(),
+                    })
+                })?;
+                let returned = merge_call_output(&mut run, output, &route.text)?;
+                invalidated.extend(returned.invalidated);
+                // Where the function stands once refs are resolved, and
+                // where the caller named it.
+                let parents: Vec<Path> = answer
+                    .prefixes
+                    .iter()
+                    .flat_map(PathSet::expand)
+                    .map(|path| Path::from(path[..path.len().saturating_sub(1)].to_vec()))
+                    .collect();
+                let caller_parent: Option<Path> = call_path.is_path().then(|| {
+                    call_path[..call_path.len() - 1]
+                        .iter()
+                        .filter_map(|keys| match keys {
+                            KeySet::Key(key) => Some(key.clone()),
+                            _ => None,
+                        })
+                        .collect()
+                });
+                let relative = |at: &Path| -> PathSet {
+                    let parent = parents.iter().find(|parent| at.starts_with(&parent[..]));
+                    match (parent, &caller_parent) {
+                        (Some(parent), Some(caller)) => caller
+                            .iter()
+                            .chain(at[parent.len()..].iter())
+                            .cloned()
+                            .map(KeySet::Key)
+                            .collect(),
+                        _ => at.to_path_set(),
+                    }
+                };
+                for this in &paths {
+                    let base = caller_parent.clone().or_else(|| parents.first().cloned());
+                    let path: PathSet = base
+                        .iter()
+                        .flat_map(|parent| parent.iter().cloned().map(KeySet::Key))
+                        .chain(this.iter().cloned())
+                        .collect();
+                    queued.push(path.clone());
+                    reported.push(path);
+                }
+                for at in &returned.refs {
+                    if path_suffixes.is_empty() {
+                        reported.push(at.to_path_set());
+                    }
+                    for suffix in &path_suffixes {
+                        let path: PathSet = relative(at).iter().cloned().chain(suffix.iter().cloned()).collect();
+                        queued.push(path.clone());
+                        reported.push(path);
+                    }
+                }
+                reported.extend(returned.values.iter().map(Path::to_path_set));
+            }
+            let pending = run.response.optimize(&queued, max_ref_follow)?;
+            run.settle(collapse(&pending), Method::Get, &queued).await?;
+            run.response.materialize(&reported, max_ref_follow)?;
+            Ok(Envelope {
+                json_graph: run.response,
+                paths: Some(collapse(&reported)),
+                invalidated: (!invalidated.is_empty()).then(|| collapse(&invalidated)),
+            })
+        }
+        .instrument(span)
+        .await
+    }
+}
+
+/// Merges what a call handler answered into the response and sorts it
+/// into refs, values and invalidations.
+fn merge_call_output(
+    run: &mut Run<'_>,
+    output: super::handler::Output,
+    route: &str,
+) -> Result<Returned, Error> {
+    let max_ref_follow = run.router.options.max_ref_follow;
+    let (values, envelopes, invalidated) = output.into_parts();
+    let mut returned = Returned {
+        invalidated,
+        ..Returned::default()
+    };
+    fn note(returned: &mut Returned, at: Path, value: &Value) {
+        match value {
+            Value::Ref(_) => returned.refs.push(at),
+            _ => returned.values.push(at),
+        }
+    }
+    for path_value in &values {
+        run.response.merge_path_value(path_value);
+        for at in path_value.path.expand() {
+            note(&mut returned, at, &path_value.value);
+        }
+    }
+    for envelope in envelopes {
+        let Some(paths) = &envelope.paths else {
+            return Err(Error::new(ErrorKind::CallEnvelopeWithoutPaths {
+                route: route.to_owned(),
+            }));
+        };
+        let reading = envelope.json_graph.read(paths, max_ref_follow)?;
+        for (at, value) in reading.graph.leaves() {
+            note(&mut returned, at, value);
+        }
+        run.response.merge(reading.graph);
+        returned.invalidated.extend(envelope.invalidated.unwrap_or_default());
+    }
+    Ok(returned)
+}

@@ -1,0 +1,189 @@
+//! The router's error: a route table that cannot work, or a request that
+//! fails as a whole.
+
+use std::fmt;
+
+use crate::graph;
+use crate::path::{self, Path, PathSet};
+
+/// Why a route table was refused or a whole request failed.
+///
+/// Handler failures in get and set are not errors: they become
+/// `$type: "error"` values at the handler's paths, and the rest of the
+/// answer still arrives. What fails a whole request is either the
+/// request's fault ([`Error::is_bad_request`]: too many paths, a `null`
+/// key, a call to a path no route serves, a set without values) or the
+/// data's (a ref cycle, a failing call handler).
+#[derive(Clone, PartialEq)]
+pub struct Error {
+    kind: ErrorKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum ErrorKind {
+    /// A route pattern that does not parse.
+    Pattern { route: String, source: path::Error },
+    /// A route pattern no request can reach.
+    EmptyPattern,
+    /// A route pattern listing too many literal keys at one position.
+    TooManyLiterals { route: String, limit: u64 },
+    /// Two routes with the same precedence for the same method.
+    Collision { method: &'static str, route: String, other: String },
+    /// More paths than the limit.
+    TooManyPaths { count: u64, limit: u64 },
+    /// A `null` key in a requested path.
+    NullKey { path: PathSet },
+    /// A set whose JSON Graph lacks a value at one of its paths.
+    SetValueMissing { path: Path, why: &'static str },
+    /// A call to a path that no call route serves.
+    CallNotFound { path: PathSet },
+    /// A call handler failed.
+    CallFailed { route: String, message: String },
+    /// A call handler returned an envelope without `paths`.
+    CallEnvelopeWithoutPaths { route: String },
+    /// A ref cycle, too long a chain of refs, or an inner reference.
+    Graph(graph::Error),
+    /// The request did not settle within the wave limit.
+    TooManyWaves { limit: usize },
+}
+
+impl Error {
+    pub(crate) fn new(kind: ErrorKind) -> Error {
+        Error { kind }
+    }
+
+    /// Whether the request itself is at fault (an HTTP server answers
+    /// 4xx): too many paths, a `null` key, a set without a value for one
+    /// of its paths, or a call to a path no call route serves.
+    pub fn is_bad_request(&self) -> bool {
+        matches!(
+            self.kind,
+            ErrorKind::TooManyPaths { .. }
+                | ErrorKind::NullKey { .. }
+                | ErrorKind::SetValueMissing { .. }
+                | ErrorKind::CallNotFound { .. }
+        )
+    }
+
+    /// Whether the route table was refused when it was built.
+    pub fn is_route_table(&self) -> bool {
+        matches!(
+            self.kind,
+            ErrorKind::Pattern { .. }
+                | ErrorKind::EmptyPattern
+                | ErrorKind::TooManyLiterals { .. }
+                | ErrorKind::Collision { .. }
+        )
+    }
+
+    /// Whether the request asked for more paths than the limit allows.
+    pub fn is_too_many_paths(&self) -> bool {
+        matches!(self.kind, ErrorKind::TooManyPaths { .. })
+    }
+
+    /// Whether refs formed a cycle, too long a chain, or pointed through
+    /// other refs.
+    pub fn is_reference(&self) -> bool {
+        matches!(self.kind, ErrorKind::Graph(_))
+    }
+
+    /// Whether a call went to a path that no call route serves.
+    pub fn is_call_not_found(&self) -> bool {
+        matches!(self.kind, ErrorKind::CallNotFound { .. })
+    }
+
+    /// Whether a call handler failed (or answered what a call may not).
+    pub fn is_call_failed(&self) -> bool {
+        matches!(
+            self.kind,
+            ErrorKind::CallFailed { .. } | ErrorKind::CallEnvelopeWithoutPaths { .. }
+        )
+    }
+
+    /// A short, stable name of the kind of error, for logs, metrics and
+    /// the `kind` of an HTTP error body.
+    pub fn kind_name(&self) -> &'static str {
+        match self.kind {
+            ErrorKind::Pattern { .. } => "route_pattern",
+            ErrorKind::EmptyPattern | ErrorKind::TooManyLiterals { .. } => "route_pattern",
+            ErrorKind::Collision { .. } => "route_collision",
+            ErrorKind::TooManyPaths { .. } => "too_many_paths",
+            ErrorKind::NullKey { .. } => "null_key",
+            ErrorKind::SetValueMissing { .. } => "set_value_missing",
+            ErrorKind::CallNotFound { .. } => "call_not_found",
+            ErrorKind::CallFailed { .. } => "call_failed",
+            ErrorKind::CallEnvelopeWithoutPaths { .. } => "call_failed",
+            ErrorKind::Graph(_) => "reference",
+            ErrorKind::TooManyWaves { .. } => "too_many_waves",
+        }
+    }
+}
+
+impl From<graph::Error> for Error {
+    fn from(err: graph::Error) -> Error {
+        Error::new(ErrorKind::Graph(err))
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            ErrorKind::Pattern { route, source } => write!(f, "route `{route}`: {source}"),
+            ErrorKind::EmptyPattern => f.write_str("a route pattern needs at least one key"),
+            ErrorKind::TooManyLiterals { route, limit } => write!(
+                f,
+                "route `{route}` lists more than {limit} literal keys at one position: \
+                 use a token such as {{integers}} instead"
+            ),
+            ErrorKind::Collision { method, route, other } => write!(
+                f,
+                "the {method} routes `{other}` and `{route}` match the same paths with the same \
+                 precedence (two routes cannot have the same precedence or path)"
+            ),
+            ErrorKind::TooManyPaths { count, limit } => write!(
+                f,
+                "the request asks for {count} paths, more than the limit of {limit} \
+                 (maximum number of paths exceeded)"
+            ),
+            ErrorKind::NullKey { path } => {
+                write!(f, "`{path}` has a null key: null cannot name a member in a requested path")
+            }
+            ErrorKind::SetValueMissing { path, why } => {
+                write!(f, "set: the jsonGraph has no value at `{path}`, one of its paths: {why}")
+            }
+            ErrorKind::CallNotFound { path } => write!(
+                f,
+                "no call route serves `{path}` (function does not exist)"
+            ),
+            ErrorKind::CallFailed { route, message } => {
+                write!(f, "the call handler of `{route}` failed: {message}")
+            }
+            ErrorKind::CallEnvelopeWithoutPaths { route } => write!(
+                f,
+                "the call handler of `{route}` returned a JSON Graph envelope without `paths`: \
+                 a call must say which paths its JSON Graph answers"
+            ),
+            ErrorKind::Graph(err) => err.fmt(f),
+            ErrorKind::TooManyWaves { limit } => write!(
+                f,
+                "the request did not settle after {limit} waves of route calls"
+            ),
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "router::Error({self})")
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            ErrorKind::Pattern { source, .. } => Some(source),
+            ErrorKind::Graph(err) => Some(err),
+            _ => None,
+        }
+    }
+}

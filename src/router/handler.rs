@@ -1,0 +1,186 @@
+//! What route handlers are and what they answer.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use crate::graph::{Envelope, PathValue, Value};
+use crate::path::PathSet;
+
+use super::context::Context;
+use super::request::{Call, Get, Set};
+
+/// What a handler answers: path values, envelopes and, for calls,
+/// invalidations. Build it from a `PathValue`, a `Vec<PathValue>`, an
+/// iterator of them or an `Envelope`, or step by step.
+///
+/// ```
+/// use peregrine::router::Output;
+/// use peregrine::path::PathSet;
+///
+/// let output = Output::new()
+///     .value(PathSet::parse("myList.length")?, 6)
+///     .invalidate(PathSet::parse("myList[5..10]")?);
+/// assert_eq!(output.values().len(), 1);
+/// # Ok::<(), peregrine::path::Error>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Output {
+    values: Vec<PathValue>,
+    envelopes: Vec<Envelope>,
+    invalidated: Vec<PathSet>,
+}
+
+impl Output {
+    /// An empty answer: every path asked for is left to be materialized
+    /// as an empty atom.
+    pub fn new() -> Output {
+        Output::default()
+    }
+
+    /// The same answer with `value` at every path of `path`.
+    pub fn value(mut self, path: impl Into<PathSet>, value: impl Into<Value>) -> Output {
+        self.values.push(PathValue::new(path, value));
+        self
+    }
+
+    /// Adds a path value.
+    pub fn push(&mut self, value: PathValue) {
+        self.values.push(value);
+    }
+
+    /// The same answer with an envelope merged along its `paths` (or
+    /// along the paths the handler was asked, when it has none).
+    pub fn envelope(mut self, envelope: Envelope) -> Output {
+        self.envelopes.push(envelope);
+        self
+    }
+
+    /// The same answer telling clients that `path` is no longer valid
+    /// (calls report it in `invalidated`).
+    pub fn invalidate(mut self, path: impl Into<PathSet>) -> Output {
+        self.invalidated.push(path.into());
+        self
+    }
+
+    /// The path values.
+    pub fn values(&self) -> &[PathValue] {
+        &self.values
+    }
+
+    pub(crate) fn into_parts(self) -> (Vec<PathValue>, Vec<Envelope>, Vec<PathSet>) {
+        (self.values, self.envelopes, self.invalidated)
+    }
+}
+
+impl From<PathValue> for Output {
+    fn from(value: PathValue) -> Output {
+        Output {
+            values: vec![value],
+            ..Output::default()
+        }
+    }
+}
+
+impl From<Vec<PathValue>> for Output {
+    fn from(values: Vec<PathValue>) -> Output {
+        Output {
+            values,
+            ..Output::default()
+        }
+    }
+}
+
+impl From<Envelope> for Output {
+    fn from(envelope: Envelope) -> Output {
+        Output::new().envelope(envelope)
+    }
+}
+
+impl FromIterator<PathValue> for Output {
+    fn from_iter<I: IntoIterator<Item = PathValue>>(iter: I) -> Output {
+        Output::from(iter.into_iter().collect::<Vec<_>>())
+    }
+}
+
+/// Why a handler failed. In get and set it becomes the error value at
+/// every path the handler was asked for; a failing call fails the request.
+///
+/// Any error converts into it with `?`, its message becoming
+/// `{"message": ...}`; [`HandlerError::value`] sets the error value
+/// itself (falcor's `JSONGraphError`).
+pub struct HandlerError {
+    value: Value,
+    message: String,
+}
+
+impl HandlerError {
+    /// A failure with this message, written as `{"$type": "error",
+    /// "value": {"message": message}}`.
+    pub fn new(message: impl Into<String>) -> HandlerError {
+        let message = message.into();
+        HandlerError {
+            value: Value::error(message.clone()),
+            message,
+        }
+    }
+
+    /// A failure written as this exact value (an error sentinel, or any
+    /// value that should stand at the paths instead).
+    pub fn value(value: Value) -> HandlerError {
+        HandlerError {
+            message: value.to_string(),
+            value,
+        }
+    }
+
+    /// The message, for logs and call errors.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    pub(crate) fn into_value(self) -> Value {
+        self.value
+    }
+}
+
+impl<E: std::error::Error> From<E> for HandlerError {
+    fn from(err: E) -> HandlerError {
+        HandlerError::new(err.to_string())
+    }
+}
+
+impl fmt::Debug for HandlerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HandlerError({})", self.message)
+    }
+}
+
+impl fmt::Display for HandlerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// What every handler's future resolves to once boxed.
+pub(crate) type Answer = Result<Output, HandlerError>;
+
+pub(crate) type BoxFuture = Pin<Box<dyn Future<Output = Answer> + Send>>;
+
+pub(crate) type GetHandler = Arc<dyn Fn(Get, Context) -> BoxFuture + Send + Sync>;
+pub(crate) type SetHandler = Arc<dyn Fn(Set, Context) -> BoxFuture + Send + Sync>;
+pub(crate) type CallHandler = Arc<dyn Fn(Call, Context) -> BoxFuture + Send + Sync>;
+
+/// Boxes an async handler function whose answer converts into [`Output`].
+pub(crate) fn boxed<R, H, F, O>(handler: H) -> Arc<dyn Fn(R, Context) -> BoxFuture + Send + Sync>
+where
+    H: Fn(R, Context) -> F + Send + Sync + 'static,
+    F: Future<Output = Result<O, HandlerError>> + Send + 'static,
+    O: Into<Output>,
+{
+    Arc::new(move |request, ctx| {
+        let answer = handler(request, ctx);
+        Box::pin(async move { answer.await.map(Into::into) })
+    })
+}

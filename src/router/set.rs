@@ -1,0 +1,70 @@
+//! set: write values through the routes that serve them.
+
+use std::collections::HashMap;
+
+use tracing::Instrument;
+
+use crate::graph::{Envelope, Node};
+use crate::path::collapse;
+
+use super::context::Context;
+use super::error::{Error, ErrorKind};
+use super::table::{Method, Router};
+use super::wave::Run;
+
+impl Router {
+    /// Sets the values of a JSON Graph envelope and answers the JSON Graph
+    /// of what was set.
+    ///
+    /// Each path of `envelope.paths` (or, when it has none, each leaf of
+    /// its JSON Graph) is matched like a get, through the refs that get
+    /// routes answer on the way; where a route with a set handler matches
+    /// the whole path, that handler receives the values it matched. Where
+    /// only a get handler does, the path is read-only: the get handler is
+    /// called and its current value is the answer.
+    pub async fn set(&self, envelope: Envelope, ctx: &Context) -> Result<Envelope, Error> {
+        let span = tracing::info_span!("set");
+        async {
+            let paths = match envelope.paths {
+                Some(paths) => paths,
+                None => collapse(
+                    envelope
+                        .json_graph
+                        .leaves()
+                        .into_iter()
+                        .map(|(path, _)| path.to_path_set())
+                        .collect::<Vec<_>>(),
+                ),
+            };
+            self.check(&paths)?;
+            let mut values = HashMap::new();
+            for set in &paths {
+                for path in set.expand() {
+                    let value = match envelope.json_graph.node(&path) {
+                        Some(Node::Value(value)) => value.clone(),
+                        Some(Node::Branch(_)) => {
+                            return Err(Error::new(ErrorKind::SetValueMissing {
+                                path,
+                                why: "a branch stands there, not a value",
+                            }))
+                        }
+                        None => {
+                            return Err(Error::new(ErrorKind::SetValueMissing {
+                                path,
+                                why: "send a value for every path, at the path as sent",
+                            }))
+                        }
+                    };
+                    values.insert(path, value);
+                }
+            }
+            let mut run = Run::new(self, ctx);
+            run.payload.values = values;
+            run.settle(paths.clone(), Method::Set, &paths).await?;
+            run.response.materialize(&paths, self.options.max_ref_follow)?;
+            Ok(Envelope::new(run.response))
+        }
+        .instrument(span)
+        .await
+    }
+}

@@ -1,0 +1,413 @@
+//! The route table: patterns with their handlers, built once, checked for
+//! collisions, and searched as a trie.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+
+use crate::path::{Key, KeySet, Matcher, PathSet, Pattern, TokenKind};
+
+use super::context::Context;
+use super::error::{Error, ErrorKind};
+use super::handler::{boxed, CallHandler, GetHandler, HandlerError, Output, SetHandler};
+use super::request::{Call, Get, Set};
+
+/// The most literal keys one position of a pattern may list: the trie
+/// holds one node per literal key.
+const MAX_LITERAL_KEYS: u64 = 1024;
+
+/// A route table with its limits: what turns requested path sets into
+/// route handler calls and one JSON Graph answer. Build one with
+/// [`Router::builder`]; it is cheap to clone and shared by all requests.
+#[derive(Clone)]
+pub struct Router {
+    pub(crate) table: Arc<Table>,
+    pub(crate) options: Options,
+}
+
+/// The router's limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// The most paths one request may ask for, counted before any
+    /// handler runs (default 9000, as falcor-router).
+    pub max_paths: u64,
+    /// How many refs in a row may be followed beyond the first (default
+    /// 50, as falcor-router): a longer chain is taken for a cycle.
+    pub max_ref_follow: usize,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            max_paths: 9000,
+            max_ref_follow: 50,
+        }
+    }
+}
+
+/// The methods a route serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Method {
+    Get,
+    Set,
+    Call,
+}
+
+impl Method {
+    fn name(self) -> &'static str {
+        match self {
+            Method::Get => "get",
+            Method::Set => "set",
+            Method::Call => "call",
+        }
+    }
+}
+
+/// One route: a pattern and its handlers.
+pub(crate) struct Route {
+    pub(crate) pattern: Arc<Pattern>,
+    pub(crate) text: String,
+    /// The precedence digits: 4 per literal, 2 per `{integers}` or
+    /// `{ranges}`, 1 per `{keys}`.
+    score: Vec<u8>,
+    pub(crate) get: Option<GetHandler>,
+    pub(crate) set: Option<SetHandler>,
+    pub(crate) call: Option<CallHandler>,
+}
+
+impl Route {
+    fn has(&self, method: Method) -> bool {
+        match method {
+            Method::Get => self.get.is_some(),
+            Method::Set => self.set.is_some(),
+            Method::Call => self.call.is_some(),
+        }
+    }
+}
+
+/// A node of the trie: children by literal key, by integer class and by
+/// any key, and the routes whose patterns end here.
+#[derive(Default)]
+struct Node {
+    literals: HashMap<Key, Node>,
+    integers: Option<Box<Node>>,
+    keys: Option<Box<Node>>,
+    ends: Vec<usize>,
+}
+
+/// The routes and the trie over their patterns.
+pub(crate) struct Table {
+    pub(crate) routes: Vec<Route>,
+    root: Node,
+}
+
+/// A route that can answer part of a requested path set, and the part:
+/// the requested keys it matches at each position of its pattern.
+#[derive(Debug, Clone)]
+pub(crate) struct Candidate {
+    pub(crate) route: usize,
+    pub(crate) matched: Vec<KeySet>,
+}
+
+impl Table {
+    /// The routes that match part of `path_set`, with what they match, in
+    /// precedence order (highest first). A route qualifies where its
+    /// pattern ends: at the path's end it needs a handler for `method`
+    /// (for set, a get handler will do), before the end a get handler,
+    /// whose refs lead on.
+    pub(crate) fn candidates(&self, path_set: &PathSet, method: Method) -> Vec<Candidate> {
+        let mut out = Vec::new();
+        let mut matched = Vec::with_capacity(path_set.len());
+        self.descend(&self.root, path_set, method, &mut matched, &mut out);
+        out.sort_by(|a, b| {
+            let (a, b) = (&self.routes[a.route].score, &self.routes[b.route].score);
+            b.len().cmp(&a.len()).then_with(|| b.cmp(a))
+        });
+        out
+    }
+
+    fn descend(
+        &self,
+        node: &Node,
+        path_set: &PathSet,
+        method: Method,
+        matched: &mut Vec<KeySet>,
+        out: &mut Vec<Candidate>,
+    ) {
+        let depth = matched.len();
+        let at_end = depth == path_set.len();
+        for &route in &node.ends {
+            let candidate = &self.routes[route];
+            let serves = match (method, at_end) {
+                (Method::Set, true) => candidate.has(Method::Set) || candidate.has(Method::Get),
+                (method, true) => candidate.has(method),
+                (_, false) => candidate.has(Method::Get),
+            };
+            if serves {
+                out.push(Candidate {
+                    route,
+                    matched: matched.clone(),
+                });
+            }
+        }
+        let Some(asked) = path_set.get(depth) else {
+            return;
+        };
+        for (literal, child) in &node.literals {
+            if asked.contains(literal) {
+                matched.push(KeySet::Key(literal.clone()));
+                self.descend(child, path_set, method, matched, out);
+                matched.pop();
+            }
+        }
+        if let Some(child) = &node.integers {
+            let integers = asked.integers();
+            if !integers.is_empty() {
+                matched.push(integers);
+                self.descend(child, path_set, method, matched, out);
+                matched.pop();
+            }
+        }
+        if let Some(child) = &node.keys {
+            if !asked.is_empty() {
+                matched.push(asked.normalized());
+                self.descend(child, path_set, method, matched, out);
+                matched.pop();
+            }
+        }
+    }
+}
+
+/// Registers routes, then builds the [`Router`], refusing what cannot
+/// work: patterns that do not parse, and two routes of one method that
+/// would match the same paths with the same precedence.
+pub struct Builder {
+    routes: Vec<(String, Handler)>,
+    options: Options,
+}
+
+enum Handler {
+    Get(GetHandler),
+    Set(SetHandler),
+    Call(CallHandler),
+}
+
+impl Handler {
+    fn method(&self) -> Method {
+        match self {
+            Handler::Get(_) => Method::Get,
+            Handler::Set(_) => Method::Set,
+            Handler::Call(_) => Method::Call,
+        }
+    }
+}
+
+impl Router {
+    /// A builder with no routes and the default [`Options`].
+    pub fn builder() -> Builder {
+        Builder {
+            routes: Vec::new(),
+            options: Options::default(),
+        }
+    }
+
+    /// The router's limits.
+    pub fn options(&self) -> Options {
+        self.options
+    }
+}
+
+impl Builder {
+    /// Serves get on `pattern` (route syntax, e.g.
+    /// `videos[{integers:ids}]['title','year']`) with an async handler.
+    pub fn get<H, F, O>(mut self, pattern: &str, handler: H) -> Builder
+    where
+        H: Fn(Get, Context) -> F + Send + Sync + 'static,
+        F: Future<Output = Result<O, HandlerError>> + Send + 'static,
+        O: Into<Output>,
+    {
+        self.routes.push((pattern.to_owned(), Handler::Get(boxed(handler))));
+        self
+    }
+
+    /// Serves set on `pattern` with an async handler, which receives the
+    /// values to set and answers what it set.
+    pub fn set<H, F, O>(mut self, pattern: &str, handler: H) -> Builder
+    where
+        H: Fn(Set, Context) -> F + Send + Sync + 'static,
+        F: Future<Output = Result<O, HandlerError>> + Send + 'static,
+        O: Into<Output>,
+    {
+        self.routes.push((pattern.to_owned(), Handler::Set(boxed(handler))));
+        self
+    }
+
+    /// Serves call on `pattern` (the function's path, e.g. `myList.push`)
+    /// with an async handler.
+    pub fn call<H, F, O>(mut self, pattern: &str, handler: H) -> Builder
+    where
+        H: Fn(Call, Context) -> F + Send + Sync + 'static,
+        F: Future<Output = Result<O, HandlerError>> + Send + 'static,
+        O: Into<Output>,
+    {
+        self.routes.push((pattern.to_owned(), Handler::Call(boxed(handler))));
+        self
+    }
+
+    /// Sets the most paths one request may ask for.
+    pub fn max_paths(mut self, max_paths: u64) -> Builder {
+        self.options.max_paths = max_paths;
+        self
+    }
+
+    /// Sets how many refs in a row may be followed beyond the first.
+    pub fn max_ref_follow(mut self, max_ref_follow: usize) -> Builder {
+        self.options.max_ref_follow = max_ref_follow;
+        self
+    }
+
+    /// Checks the routes and builds the router.
+    pub fn build(self) -> Result<Router, Error> {
+        let mut routes: Vec<Route> = Vec::new();
+        let mut by_text: HashMap<String, usize> = HashMap::new();
+        for (text, handler) in self.routes {
+            let pattern = Pattern::parse(&text).map_err(|source| {
+                Error::new(ErrorKind::Pattern {
+                    route: text.clone(),
+                    source,
+                })
+            })?;
+            if pattern.is_empty() {
+                return Err(Error::new(ErrorKind::EmptyPattern));
+            }
+            let canonical = pattern.to_string();
+            let index = *by_text.entry(canonical.clone()).or_insert_with(|| {
+                routes.push(Route {
+                    score: score(&pattern),
+                    pattern: Arc::new(pattern),
+                    text: canonical.clone(),
+                    get: None,
+                    set: None,
+                    call: None,
+                });
+                routes.len() - 1
+            });
+            let route = &mut routes[index];
+            if route.has(handler.method()) {
+                return Err(Error::new(ErrorKind::Collision {
+                    method: handler.method().name(),
+                    route: text,
+                    other: route.text.clone(),
+                }));
+            }
+            match handler {
+                Handler::Get(h) => route.get = Some(h),
+                Handler::Set(h) => route.set = Some(h),
+                Handler::Call(h) => route.call = Some(h),
+            }
+        }
+        let mut root = Node::default();
+        for index in 0..routes.len() {
+            insert(&mut root, &routes, index)?;
+        }
+        Ok(Router {
+            table: Arc::new(Table { routes, root }),
+            options: self.options,
+        })
+    }
+}
+
+fn score(pattern: &Pattern) -> Vec<u8> {
+    pattern
+        .iter()
+        .map(|matcher| match matcher {
+            Matcher::KeySet(_) => 4,
+            Matcher::Token(token) => match token.kind {
+                TokenKind::Integers | TokenKind::Ranges => 2,
+                TokenKind::Keys => 1,
+            },
+        })
+        .collect()
+}
+
+/// Adds a route's pattern to the trie, refusing a second route of the
+/// same method wherever both patterns end at one node.
+fn insert(root: &mut Node, routes: &[Route], index: usize) -> Result<(), Error> {
+    let route = &routes[index];
+    let mut nodes: Vec<&mut Node> = vec![root];
+    for matcher in route.pattern.iter() {
+        let mut next: Vec<&mut Node> = Vec::new();
+        for node in nodes {
+            match matcher {
+                Matcher::KeySet(set) => {
+                    if set.count() > MAX_LITERAL_KEYS {
+                        return Err(Error::new(ErrorKind::TooManyLiterals {
+                            route: route.text.clone(),
+                            limit: MAX_LITERAL_KEYS,
+                        }));
+                    }
+                    // Several literal keys lead to one child each; collect
+                    // the children through one mutable borrow of the map.
+                    let keys: Vec<Key> = set.keys().map(|key| key.to_member()).collect();
+                    for key in &keys {
+                        node.literals.entry(key.clone()).or_default();
+                    }
+                    next.extend(
+                        node.literals
+                            .iter_mut()
+                            .filter(|(key, _)| keys.contains(key))
+                            .map(|(_, child)| child),
+                    );
+                }
+                Matcher::Token(token) => {
+                    let slot = match token.kind {
+                        TokenKind::Integers | TokenKind::Ranges => &mut node.integers,
+                        TokenKind::Keys => &mut node.keys,
+                    };
+                    next.push(slot.get_or_insert_with(Default::default));
+                }
+            }
+        }
+        nodes = next;
+    }
+    for node in nodes {
+        for &other in &node.ends {
+            for method in [Method::Get, Method::Set, Method::Call] {
+                if route.has(method) && routes[other].has(method) {
+                    return Err(Error::new(ErrorKind::Collision {
+                        method: method.name(),
+                        route: route.text.clone(),
+                        other: routes[other].text.clone(),
+                    }));
+                }
+            }
+        }
+        node.ends.push(index);
+    }
+    Ok(())
+}
+
+impl fmt::Debug for Router {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Router")
+            .field(
+                "routes",
+                &self.table.routes.iter().map(|r| r.text.as_str()).collect::<Vec<_>>(),
+            )
+            .field("options", &self.options)
+            .finish()
+    }
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field(
+                "routes",
+                &self.routes.iter().map(|(text, _)| text.as_str()).collect::<Vec<_>>(),
+            )
+            .field("options", &self.options)
+            .finish()
+    }
+}

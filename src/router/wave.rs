@@ -1,0 +1,359 @@
+//! Running a request in waves.
+//!
+//! A wave matches every pending path set at once, splits them among the
+//! routes by precedence, calls each route once with the union of what it
+//! matched (all routes of a wave concurrently), and merges the answers
+//! into the response graph. Where a route's pattern ended before the
+//! requested path did, the refs it answered are followed: the rest of the
+//! path, at the ref's target, is what the next wave matches. The request
+//! is settled when nothing is pending.
+
+use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
+
+use futures::future::join_all;
+use futures::FutureExt;
+use tracing::Instrument;
+
+use crate::graph::{Graph, Value};
+use crate::path::{collapse, KeySet, Path, PathSet};
+
+use super::context::Context;
+use super::error::{Error, ErrorKind};
+use super::handler::{Answer, BoxFuture, HandlerError};
+use super::request::{Call, Get, Matched, Set};
+use super::table::{Method, Router};
+
+/// What a route handler is called as in one wave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Kind {
+    Get,
+    Set,
+    Call,
+}
+
+/// A part of a requested path set that one route serves: the keys its
+/// pattern matched, and the rest of the path beyond the pattern's end.
+#[derive(Debug, Clone)]
+pub(crate) struct Match {
+    pub(crate) prefix: PathSet,
+    pub(crate) suffix: Vec<KeySet>,
+}
+
+impl Match {
+    /// The whole path set this match stands for.
+    fn asked(&self) -> PathSet {
+        self.prefix.iter().cloned().chain(self.suffix.iter().cloned()).collect()
+    }
+}
+
+/// One route's share of a wave.
+#[derive(Debug)]
+pub(crate) struct Assignment {
+    pub(crate) route: usize,
+    pub(crate) kind: Kind,
+    pub(crate) matches: Vec<Match>,
+}
+
+/// What set and call requests bring beyond paths.
+#[derive(Debug, Default)]
+pub(crate) struct Payload {
+    /// For set: the value to set at each path, by the path's current
+    /// (ref-resolved) location.
+    pub(crate) values: HashMap<Path, Value>,
+    /// For call: the arguments, suffixes and paths of the call.
+    pub(crate) call: Option<CallPayload>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub(crate) struct CallPayload {
+    pub(crate) arguments: Vec<serde_json::Value>,
+    pub(crate) path_suffixes: Vec<PathSet>,
+    pub(crate) paths: Vec<PathSet>,
+}
+
+/// What a call handler answered, for the call to report.
+#[derive(Debug)]
+pub(crate) struct CallAnswer {
+    pub(crate) route: usize,
+    pub(crate) prefixes: Vec<PathSet>,
+    pub(crate) answer: Result<super::handler::Output, HandlerError>,
+}
+
+/// One request being run: the router, the context, and the response
+/// graph built so far.
+pub(crate) struct Run<'r> {
+    pub(crate) router: &'r Router,
+    pub(crate) ctx: &'r Context,
+    pub(crate) response: Graph,
+    pub(crate) payload: Payload,
+    pub(crate) call_answers: Vec<CallAnswer>,
+}
+
+impl<'r> Run<'r> {
+    pub(crate) fn new(router: &'r Router, ctx: &'r Context) -> Run<'r> {
+        Run {
+            router,
+            ctx,
+            response: Graph::new(),
+            payload: Payload::default(),
+            call_answers: Vec::new(),
+        }
+    }
+
+    fn max_ref_follow(&self) -> usize {
+        self.router.options.max_ref_follow
+    }
+
+    /// Runs waves until nothing is pending. `method` says what the paths
+    /// are for; `original` are the requested paths, used to name a ref
+    /// cycle if the waves do not settle.
+    pub(crate) async fn settle(
+        &mut self,
+        mut pending: Vec<PathSet>,
+        method: Method,
+        original: &[PathSet],
+    ) -> Result<(), Error> {
+        // Each wave either consumes a key of a requested path or follows
+        // one more ref of a chain, so a request settles within this many.
+        let longest = pending.iter().map(|set| set.len()).max().unwrap_or(0);
+        let limit = longest + self.max_ref_follow() + 2;
+        let mut wave = 0;
+        while !pending.is_empty() {
+            wave += 1;
+            if wave > limit {
+                self.response.optimize(original, self.max_ref_follow())?;
+                return Err(Error::new(ErrorKind::TooManyWaves { limit }));
+            }
+            let assignments = self.assign(&pending, method);
+            let span = tracing::debug_span!("wave", wave, routes = assignments.len());
+            pending = self.run_wave(assignments, method).instrument(span).await?;
+        }
+        Ok(())
+    }
+
+    /// Splits the pending path sets among the routes: for each, the
+    /// matching routes in precedence order each take their share of what
+    /// is left. What no route takes stays unanswered (and is materialized
+    /// as an empty atom at the end).
+    fn assign(&self, pending: &[PathSet], method: Method) -> Vec<Assignment> {
+        let table = &self.router.table;
+        let mut assignments: Vec<Assignment> = Vec::new();
+        for path_set in pending {
+            let mut remaining = vec![path_set.clone()];
+            for candidate in table.candidates(path_set, method) {
+                if remaining.is_empty() {
+                    break;
+                }
+                let len = candidate.matched.len();
+                let route = &table.routes[candidate.route];
+                let kind = match (method, len == path_set.len()) {
+                    (Method::Set, true) if route.set.is_some() => Kind::Set,
+                    (Method::Call, true) => Kind::Call,
+                    _ => Kind::Get,
+                };
+                let pattern_keys = PathSet::new(candidate.matched);
+                let mut left = Vec::with_capacity(remaining.len());
+                for part in remaining {
+                    let (head, tail) = part.split_at(len);
+                    let head = PathSet::new(head.to_vec());
+                    let Some(taken) = head.intersect(&pattern_keys) else {
+                        left.push(part);
+                        continue;
+                    };
+                    for piece in head.subtract(&taken) {
+                        left.push(piece.iter().cloned().chain(tail.iter().cloned()).collect());
+                    }
+                    let found = assignments
+                        .iter_mut()
+                        .find(|a| a.route == candidate.route && a.kind == kind);
+                    let matched = Match {
+                        prefix: taken,
+                        suffix: tail.to_vec(),
+                    };
+                    match found {
+                        Some(assignment) => assignment.matches.push(matched),
+                        None => assignments.push(Assignment {
+                            route: candidate.route,
+                            kind,
+                            matches: vec![matched],
+                        }),
+                    }
+                }
+                remaining = left;
+            }
+        }
+        assignments
+    }
+
+    /// Calls every assigned route at once, merges their answers, and
+    /// returns what the next wave must match.
+    async fn run_wave(
+        &mut self,
+        assignments: Vec<Assignment>,
+        method: Method,
+    ) -> Result<Vec<PathSet>, Error> {
+        self.ctx.stats().add_wave(assignments.len());
+        let calls: Vec<_> = assignments
+            .iter()
+            .map(|assignment| self.call_route(assignment))
+            .collect();
+        let answers = join_all(calls).await;
+        let mut next = Vec::new();
+        for (assignment, (prefixes, answer)) in assignments.into_iter().zip(answers) {
+            if assignment.kind == Kind::Call {
+                self.call_answers.push(CallAnswer {
+                    route: assignment.route,
+                    prefixes,
+                    answer,
+                });
+                continue;
+            }
+            let asked: Vec<PathSet> = assignment.matches.iter().map(Match::asked).collect();
+            self.merge_answer(answer, &prefixes, &asked)?;
+            next.extend(self.follow(&assignment.matches, method)?);
+        }
+        Ok(collapse(&next))
+    }
+
+    /// Builds a route's handler call for one wave: its matched path sets
+    /// (collapsed into as few as can be) and, for set, its values.
+    fn call_route(
+        &self,
+        assignment: &Assignment,
+    ) -> impl std::future::Future<Output = (Vec<PathSet>, Answer)> + Send + 'static {
+        let route = &self.router.table.routes[assignment.route];
+        let prefixes: Vec<PathSet> = if assignment.matches.len() == 1 {
+            assignment.matches.iter().map(|m| m.prefix.clone()).collect()
+        } else {
+            collapse(assignment.matches.iter().map(|m| &m.prefix))
+        };
+        let matched = Matched::new(route.pattern.clone(), prefixes.clone());
+        let ctx = self.ctx.clone();
+        let future: Option<BoxFuture> = match assignment.kind {
+            Kind::Get => route.get.as_ref().map(|handler| handler(Get { matched }, ctx)),
+            Kind::Set => route.set.as_ref().map(|handler| {
+                let graph = self.set_graph(&matched);
+                handler(Set { matched, graph }, ctx)
+            }),
+            Kind::Call => route.call.as_ref().map(|handler| {
+                let payload = self.payload.call.clone().unwrap_or_default();
+                handler(
+                    Call {
+                        matched,
+                        arguments: payload.arguments,
+                        path_suffixes: payload.path_suffixes,
+                        paths: payload.paths,
+                    },
+                    ctx,
+                )
+            }),
+        };
+        let span = tracing::debug_span!("route", route = %route.text, kind = ?assignment.kind);
+        async move {
+            let answer = match future {
+                Some(future) => AssertUnwindSafe(future)
+                    .catch_unwind()
+                    .await
+                    .unwrap_or_else(|panic| {
+                        let what = panic
+                            .downcast_ref::<&str>()
+                            .map(|s| s.to_string())
+                            .or_else(|| panic.downcast_ref::<String>().cloned())
+                            .unwrap_or_default();
+                        tracing::error!(panic = %what, "route handler panicked");
+                        Err(HandlerError::new("the route handler failed unexpectedly"))
+                    }),
+                // Candidates are chosen for their handlers: not reached.
+                None => Ok(super::handler::Output::new()),
+            };
+            if let Err(err) = &answer {
+                tracing::debug!(error = %err, "route handler failed");
+            }
+            (prefixes, answer)
+        }
+        .instrument(span)
+    }
+
+    /// The part of a set request's values that a set route matched.
+    fn set_graph(&self, matched: &Matched) -> Graph {
+        let mut graph = Graph::new();
+        for path in matched.every_path() {
+            if let Some(value) = self.payload.values.get(&path) {
+                graph.set_path(&path, value.clone());
+            }
+        }
+        graph
+    }
+
+    /// Merges a get or set handler's answer: its path values wherever they
+    /// point, its envelopes along their paths (or along what it was asked),
+    /// or its error at every path it was asked for.
+    fn merge_answer(
+        &mut self,
+        answer: Answer,
+        prefixes: &[PathSet],
+        asked: &[PathSet],
+    ) -> Result<(), Error> {
+        let max_ref_follow = self.max_ref_follow();
+        match answer {
+            Ok(output) => {
+                let (values, envelopes, _invalidated) = output.into_parts();
+                for value in &values {
+                    self.response.merge_path_value(value);
+                }
+                for envelope in envelopes {
+                    let paths = envelope.paths.as_deref().unwrap_or(asked);
+                    self.response.merge_along(&envelope.json_graph, paths, max_ref_follow)?;
+                }
+            }
+            Err(err) => {
+                let value = err.into_value();
+                for prefix in prefixes {
+                    self.response.set(prefix, value.clone());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// What the next wave must match after these matches were answered:
+    /// the rest of each path past the refs its route answered.
+    fn follow(&mut self, matches: &[Match], method: Method) -> Result<Vec<PathSet>, Error> {
+        let max_ref_follow = self.max_ref_follow();
+        let mut next = Vec::new();
+        for matched in matches.iter().filter(|m| !m.suffix.is_empty()) {
+            if method != Method::Set {
+                next.extend(self.response.missing_past_refs(&[matched.asked()], max_ref_follow)?);
+                continue;
+            }
+            // A set path keeps its value as it moves through refs.
+            for path in matched.asked().expand() {
+                let Some(value) = self.payload.values.get(&path).cloned() else {
+                    continue;
+                };
+                let moved = self
+                    .response
+                    .missing_past_refs(&[path.to_path_set()], max_ref_follow)?;
+                for target in moved {
+                    if let Some(target_path) = single_path(&target) {
+                        self.payload.values.insert(target_path, value.clone());
+                    }
+                    next.push(target);
+                }
+            }
+        }
+        Ok(next)
+    }
+}
+
+/// The one path of a path set of single keys.
+fn single_path(set: &PathSet) -> Option<Path> {
+    set.iter()
+        .map(|keys| match keys {
+            KeySet::Key(key) => Some(key.clone()),
+            _ => None,
+        })
+        .collect::<Option<Vec<_>>>()
+        .map(Path::from)
+}
