@@ -47,7 +47,7 @@ impl Graph {
 
     /// The member at `key`.
     pub fn get(&self, key: &Key) -> Option<&Node> {
-        self.members.get(&key.to_member())
+        self.members.get(key.as_member().as_ref())
     }
 
     /// The node at `path`, walking branches only (refs are not followed).
@@ -80,29 +80,52 @@ impl Graph {
     /// there: a value on the way becomes a branch. An empty path writes
     /// nothing, as the root is always a branch.
     pub fn set(&mut self, path: &[KeySet], value: Value) {
+        if path.iter().any(KeySet::is_empty) {
+            return;
+        }
+        // One path, the common case: no copy of the value.
+        if path.iter().all(|set| matches!(set, KeySet::Key(_))) {
+            let keys = path.iter().filter_map(|set| match set {
+                KeySet::Key(key) => Some(key.clone()),
+                _ => None,
+            });
+            self.set_keys(keys, value);
+        } else {
+            self.set_each(path, &value);
+        }
+    }
+
+    fn set_each(&mut self, path: &[KeySet], value: &Value) {
         let Some((first, rest)) = path.split_first() else {
             return;
         };
         for key in first.keys() {
-            let member = key.to_member();
+            let member = key.into_member();
             if rest.is_empty() {
                 self.members.insert(member, Node::Value(value.clone()));
             } else {
-                self.branch_mut(member).set(rest, value.clone());
+                self.branch_mut(member).set_each(rest, value);
             }
         }
     }
 
     /// Writes `value` at one path, replacing what was there.
     pub fn set_path(&mut self, path: &[Key], value: Value) {
-        let Some((last, init)) = path.split_last() else {
-            return;
-        };
+        self.set_keys(path.iter().cloned(), value);
+    }
+
+    /// Writes `value` at the path of these keys.
+    fn set_keys(&mut self, keys: impl IntoIterator<Item = Key>, value: Value) {
+        let mut keys = keys.into_iter().peekable();
         let mut branch = self;
-        for key in init {
-            branch = branch.branch_mut(key.to_member());
+        while let Some(key) = keys.next() {
+            let member = key.into_member();
+            if keys.peek().is_none() {
+                branch.members.insert(member, Node::Value(value));
+                return;
+            }
+            branch = branch.branch_mut(member);
         }
-        branch.members.insert(last.to_member(), Node::Value(value));
     }
 
     /// The branch at `member`, made (or made of a value) if need be.

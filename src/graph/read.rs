@@ -68,8 +68,10 @@ impl<'g, V: Visit> Walk<'g, '_, V> {
         };
         let rest = &set[depth + 1..];
         for key in key_set.keys() {
-            at.push(key.to_member());
-            match branch.get(&key) {
+            let key = key.into_member();
+            let node = branch.get(&key);
+            at.push(key);
+            match node {
                 None => self.visit.missing(at, rest, self.crossed > 0),
                 Some(Node::Branch(next)) => self.branch(next, set, depth + 1, at)?,
                 Some(Node::Value(Value::Ref(reference))) if !rest.is_empty() => {

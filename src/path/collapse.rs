@@ -2,10 +2,12 @@
 
 use std::borrow::Borrow;
 use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::rc::Rc;
 
 use indexmap::IndexMap;
-use std::fmt;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::ser::SerializeMap;
@@ -30,7 +32,7 @@ pub struct PathTree {
     end: bool,
     // Insertion order is kept so that string keys come out in the order
     // they were asked for, as falcor's do.
-    children: IndexMap<Key, PathTree>,
+    children: IndexMap<Key, PathTree, FxBuildHasher>,
 }
 
 impl PathTree {
@@ -60,7 +62,7 @@ impl PathTree {
             Some((first, rest)) => {
                 for key in first.keys() {
                     self.children
-                        .entry(key.to_member())
+                        .entry(key.into_member())
                         .or_default()
                         .insert(rest);
                 }
@@ -77,7 +79,9 @@ impl PathTree {
     /// the same paths share one key set, and integer keys that follow each
     /// other become ranges.
     pub fn to_paths(&self) -> Vec<PathSet> {
-        self.suffixes()
+        let mut shapes = Shapes::default();
+        let id = shapes.intern(self);
+        shapes.suffixes(id).to_vec()
     }
 
     /// The children in JavaScript's object key order: integer keys
@@ -88,64 +92,92 @@ impl PathTree {
         children.sort_by_key(|(key, _)| key.as_integer().map_or((1, 0), |n| (0, n)));
         children
     }
+}
 
-    /// The path sets of the paths below this node, relative to it.
-    fn suffixes(&self) -> Vec<PathSet> {
+/// The distinct shapes of a tree's subtrees. Two subtrees have the same
+/// id exactly when they hold the same paths (whatever order their keys
+/// were inserted in), so siblings are grouped by comparing ids, and the
+/// path sets of each shape are built once however often it occurs: the
+/// home request's hundred videos, each asked for the same fields, cost one
+/// shape.
+#[derive(Default)]
+struct Shapes<'t> {
+    ids: FxHashMap<(bool, Vec<(&'t Key, usize)>), usize>,
+    shapes: Vec<Shape<'t>>,
+}
+
+struct Shape<'t> {
+    end: bool,
+    /// The children in key order, by shape id.
+    children: Vec<(&'t Key, usize)>,
+    suffixes: Option<Rc<[PathSet]>>,
+}
+
+impl<'t> Shapes<'t> {
+    fn intern(&mut self, tree: &'t PathTree) -> usize {
+        let mut children: Vec<(&'t Key, usize)> = Vec::with_capacity(tree.children.len());
+        for (key, child) in tree.ordered_children() {
+            let id = self.intern(child);
+            if !self.is_empty(id) {
+                children.push((key, id));
+            }
+        }
+        let mut signature = children.clone();
+        signature.sort_unstable();
+        let next = self.shapes.len();
+        match self.ids.entry((tree.end, signature)) {
+            Entry::Occupied(slot) => *slot.get(),
+            Entry::Vacant(slot) => {
+                slot.insert(next);
+                self.shapes.push(Shape {
+                    end: tree.end,
+                    children,
+                    suffixes: None,
+                });
+                next
+            }
+        }
+    }
+
+    fn is_empty(&self, id: usize) -> bool {
+        !self.shapes[id].end && self.shapes[id].children.is_empty()
+    }
+
+    /// The path sets of the paths below a shape, relative to it.
+    fn suffixes(&mut self, id: usize) -> Rc<[PathSet]> {
+        if let Some(done) = &self.shapes[id].suffixes {
+            return done.clone();
+        }
         let mut out = Vec::new();
-        if self.end {
+        if self.shapes[id].end {
             out.push(PathSet::default());
         }
-        // Group children by what lies below them; the map keeps the groups'
-        // first appearance so that output order follows key order.
-        let mut groups: Vec<(Vec<PathSet>, Vec<Key>)> = Vec::new();
-        // Children are grouped by the paths below them, not by how those
-        // were spelled: string keys keep their insertion order, so two
-        // children holding the same paths may list them differently.
-        let mut index: HashMap<Vec<Vec<Vec<Key>>>, usize> = HashMap::new();
-        for (key, child) in self.ordered_children() {
-            let below = child.suffixes();
-            if below.is_empty() {
-                continue;
-            }
-            match index.entry(unordered(&below)) {
+        // Group the children by shape, in the order shapes first appear.
+        let mut groups: Vec<(usize, Vec<Key>)> = Vec::new();
+        let mut index: FxHashMap<usize, usize> = FxHashMap::default();
+        for &(key, child) in &self.shapes[id].children {
+            match index.entry(child) {
                 Entry::Occupied(i) => groups[*i.get()].1.push(key.clone()),
                 Entry::Vacant(slot) => {
                     slot.insert(groups.len());
-                    groups.push((below, vec![key.clone()]));
+                    groups.push((child, vec![key.clone()]));
                 }
             }
         }
-        for (below, keys) in groups {
+        for (child, keys) in groups {
+            let below = self.suffixes(child);
             let set = key_set_of(keys);
-            for suffix in below {
+            for suffix in below.iter() {
                 let mut sets = Vec::with_capacity(suffix.len() + 1);
                 sets.push(set.clone());
-                sets.extend(suffix.into_key_sets());
+                sets.extend(suffix.iter().cloned());
                 out.push(PathSet::new(sets));
             }
         }
-        out
+        let done: Rc<[PathSet]> = out.into();
+        self.shapes[id].suffixes = Some(done.clone());
+        done
     }
-}
-
-/// Path sets with their order, and the order of the keys in each key set,
-/// left out: the same value for any two spellings of the same paths as
-/// `suffixes` writes them (disjoint products of distinct keys).
-fn unordered(sets: &[PathSet]) -> Vec<Vec<Vec<Key>>> {
-    let mut out: Vec<Vec<Vec<Key>>> = sets
-        .iter()
-        .map(|set| {
-            set.iter()
-                .map(|key_set| {
-                    let mut keys: Vec<Key> = key_set.keys().collect();
-                    keys.sort();
-                    keys
-                })
-                .collect()
-        })
-        .collect();
-    out.sort();
-    out
 }
 
 /// The smallest key set of distinct keys given in key order (integers
@@ -250,7 +282,7 @@ impl<'de> serde::Deserialize<'de> for PathTree {
             fn visit_unit<E: de::Error>(self) -> Result<PathTree, E> {
                 Ok(PathTree {
                     end: true,
-                    children: IndexMap::new(),
+                    children: IndexMap::default(),
                 })
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PathTree, A::Error> {

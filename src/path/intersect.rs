@@ -120,6 +120,19 @@ impl KeySet {
         self.count() == 0
     }
 
+    /// The keys of all the sets, each once, integers first as ranges.
+    pub fn union<'a>(sets: impl IntoIterator<Item = &'a KeySet>) -> KeySet {
+        let items = sets
+            .into_iter()
+            .flat_map(|set| match set {
+                KeySet::Key(key) => vec![KeyOrRange::Key(key.clone())],
+                KeySet::Range(range) => vec![KeyOrRange::Range(*range)],
+                KeySet::List(items) => items.clone(),
+            })
+            .collect();
+        KeySet::List(items).normalized()
+    }
+
     /// The keys in both sets, ranges kept as ranges.
     pub fn intersect(&self, other: &KeySet) -> KeySet {
         let (a, b) = (Parts::of(self), Parts::of(other));

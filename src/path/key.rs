@@ -1,5 +1,6 @@
 //! One key of a path: a string, an integer, a boolean or null.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -101,6 +102,23 @@ impl Key {
             Repr::Bool(b) => Key::from(if b { "true" } else { "false" }),
             Repr::Null => Key::from("null"),
             _ => self.clone(),
+        }
+    }
+
+    /// [`Key::to_member`] without a copy when the key is already its own
+    /// member (every key but booleans and `null`).
+    pub fn as_member(&self) -> Cow<'_, Key> {
+        match self.0 {
+            Repr::Bool(_) | Repr::Null => Cow::Owned(self.to_member()),
+            _ => Cow::Borrowed(self),
+        }
+    }
+
+    /// [`Key::to_member`], consuming the key.
+    pub fn into_member(self) -> Key {
+        match self.0 {
+            Repr::Bool(_) | Repr::Null => self.to_member(),
+            _ => self,
         }
     }
 

@@ -110,16 +110,6 @@ impl Router {
                         _ => at.to_path_set(),
                     }
                 };
-                for this in &paths {
-                    let base = caller_parent.clone().or_else(|| parents.first().cloned());
-                    let path: PathSet = base
-                        .iter()
-                        .flat_map(|parent| parent.iter().cloned().map(KeySet::Key))
-                        .chain(this.iter().cloned())
-                        .collect();
-                    queued.push(path.clone());
-                    reported.push(path);
-                }
                 for at in &returned.refs {
                     if path_suffixes.is_empty() {
                         reported.push(at.to_path_set());
@@ -131,6 +121,17 @@ impl Router {
                     }
                 }
                 reported.extend(returned.values.iter().map(Path::to_path_set));
+                // Then what the caller asked back, as falcor-router orders them.
+                for this in &paths {
+                    let base = caller_parent.clone().or_else(|| parents.first().cloned());
+                    let path: PathSet = base
+                        .iter()
+                        .flat_map(|parent| parent.iter().cloned().map(KeySet::Key))
+                        .chain(this.iter().cloned())
+                        .collect();
+                    queued.push(path.clone());
+                    reported.push(path);
+                }
             }
             let pending = run.response.optimize(&queued, max_ref_follow)?;
             run.settle(collapse(&pending), Method::Get, &queued).await?;

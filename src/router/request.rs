@@ -9,7 +9,7 @@ use std::sync::Arc;
 use serde_json::Value as Json;
 
 use crate::graph::{Graph, Value};
-use crate::path::{Key, KeyOrRange, KeySet, Matcher, Path, PathSet, Pattern, Range};
+use crate::path::{Key, KeySet, Matcher, Path, PathSet, Pattern, Range};
 
 use super::handler::HandlerError;
 
@@ -61,17 +61,7 @@ impl Matched {
     /// Every key asked at `position`, across all matched path sets, each
     /// once: integers ascending (ranges kept), then the others.
     fn union_at(&self, position: usize) -> KeySet {
-        let items: Vec<KeyOrRange> = self
-            .path_sets
-            .iter()
-            .filter_map(|set| set.get(position))
-            .flat_map(|set| match set {
-                KeySet::Key(key) => vec![KeyOrRange::Key(key.clone())],
-                KeySet::Range(range) => vec![KeyOrRange::Range(*range)],
-                KeySet::List(items) => items.clone(),
-            })
-            .collect();
-        KeySet::List(items).normalized()
+        KeySet::union(self.path_sets.iter().filter_map(|set| set.get(position)))
     }
 
     /// The integers asked for the token `name` (`{integers:name}`), each

@@ -117,9 +117,25 @@ impl Table {
     /// (for set, a get handler will do), before the end a get handler,
     /// whose refs lead on.
     pub(crate) fn candidates(&self, path_set: &PathSet, method: Method) -> Vec<Candidate> {
-        let mut out = Vec::new();
+        let mut found = Vec::new();
         let mut matched = Vec::with_capacity(path_set.len());
-        self.descend(&self.root, path_set, method, &mut matched, &mut out);
+        self.descend(&self.root, path_set, method, &mut matched, &mut found);
+        // A route whose pattern lists several literal keys is reached once
+        // per key; what it matches is one product (the requested path set
+        // cut by the pattern), so its candidates merge into one.
+        let mut out: Vec<Candidate> = Vec::with_capacity(found.len());
+        for candidate in found {
+            match out.iter_mut().find(|c| c.route == candidate.route) {
+                Some(merged) => {
+                    for (keys, more) in merged.matched.iter_mut().zip(candidate.matched) {
+                        if *keys != more {
+                            *keys = KeySet::union([&*keys, &more]);
+                        }
+                    }
+                }
+                None => out.push(candidate),
+            }
+        }
         out.sort_by(|a, b| {
             let (a, b) = (&self.routes[a.route].score, &self.routes[b.route].score);
             b.len().cmp(&a.len()).then_with(|| b.cmp(a))

@@ -299,8 +299,8 @@ impl<'r> Run<'r> {
         match answer {
             Ok(output) => {
                 let (values, envelopes, _invalidated) = output.into_parts();
-                for value in &values {
-                    self.response.merge_path_value(value);
+                for value in values {
+                    self.response.set(&value.path, value.value);
                 }
                 for envelope in envelopes {
                     let paths = envelope.paths.as_deref().unwrap_or(asked);

@@ -1,0 +1,105 @@
+//! Routing the home request of CONTRACT.md §4 through handlers that
+//! answer from memory: the router's own cost per request, without
+//! backends. `cargo bench --bench router`.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use peregrine::graph::{PathValue, Value};
+use peregrine::path::{Key, Path, PathSet};
+use peregrine::router::{Context, HandlerError, Output, Router};
+
+const ROWS: i64 = 40;
+const LIST_LENGTH: i64 = 75;
+
+fn path(keys: Vec<Key>) -> PathSet {
+    Path::from(keys).to_path_set()
+}
+
+/// The catalog graph's routes, answered from memory with the shapes and
+/// sizes of the demo data.
+fn catalog() -> Router {
+    Router::builder()
+        .get("genreLists[{integers:rows}]", |req, _ctx| async move {
+            Ok::<_, HandlerError>(
+                req.integers("rows")?
+                    .into_iter()
+                    .filter(|row| (0..ROWS).contains(row))
+                    .map(|row| {
+                        let list = Path::from(vec!["lists".into(), format!("list-{}", row + 1).into()]);
+                        PathValue::new(path(vec!["genreLists".into(), row.into()]), Value::reference(list))
+                    })
+                    .collect::<Output>(),
+            )
+        })
+        .get("lists[{keys:ids}].name", |req, _ctx| async move {
+            Ok::<_, HandlerError>(
+                req.keys("ids")?
+                    .into_iter()
+                    .map(|id| PathValue::new(path(vec!["lists".into(), id.clone(), "name".into()]), format!("Row {id}")))
+                    .collect::<Output>(),
+            )
+        })
+        .get("lists[{keys:ids}][{integers:indices}]", |req, _ctx| async move {
+            let mut out = Output::new();
+            for (n, id) in req.keys("ids")?.into_iter().enumerate() {
+                for index in req.integers("indices")?.into_iter().filter(|i| (0..LIST_LENGTH).contains(i)) {
+                    let video = Path::from(vec!["videos".into(), (1 + (n as i64 * 75 + index) % 10_000).into()]);
+                    out.push(PathValue::new(path(vec!["lists".into(), id.clone(), index.into()]), Value::reference(video)));
+                }
+            }
+            Ok::<_, HandlerError>(out)
+        })
+        .get("videos[{integers:ids}]['title','boxshot','year','synopsis','runtime','maturity']", |req, _ctx| async move {
+            let fields = req.keys_at(2);
+            let mut out = Output::new();
+            for id in req.integers("ids")? {
+                for field in &fields {
+                    let value = match field.as_str() {
+                        Some("title") => Value::from(format!("Video {id}")),
+                        Some("boxshot") => Value::from(format!("https://img.example/boxshot/{id}.jpg")),
+                        _ => Value::from(1990 + id % 30),
+                    };
+                    out.push(PathValue::new(path(vec!["videos".into(), id.into(), field.clone()]), value));
+                }
+            }
+            Ok::<_, HandlerError>(out)
+        })
+        .get("videos[{integers:ids}].rating", |req, _ctx| async move {
+            Ok::<_, HandlerError>(
+                req.integers("ids")?
+                    .into_iter()
+                    .map(|id| PathValue::new(path(vec!["videos".into(), id.into(), "rating".into()]), (id % 50) as f64 / 10.0))
+                    .collect::<Output>(),
+            )
+        })
+        .build()
+        .expect("a valid route table")
+}
+
+fn home(c: &mut Criterion) {
+    let router = catalog();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a runtime");
+    let home = [
+        PathSet::parse("genreLists[0..9].name").expect("valid"),
+        PathSet::parse("genreLists[0..9][0..9]['title','boxshot','rating']").expect("valid"),
+    ];
+    let detail = [PathSet::parse("videos[1234]['title','synopsis','year','runtime','maturity','rating']").expect("valid")];
+    let ctx = Context::new().with_user("u17");
+    let answer = runtime.block_on(router.get(&home, &ctx)).expect("answered");
+    let bytes = serde_json::to_vec(&answer).expect("serializable").len();
+    println!("home answer: {bytes} bytes of JSON");
+    c.bench_function("route the home request (3 waves, 310 paths)", |b| {
+        b.iter(|| runtime.block_on(router.get(&home, &ctx)))
+    });
+    c.bench_function("route the home request and write its JSON", |b| {
+        b.iter(|| {
+            let answer = runtime.block_on(router.get(&home, &ctx)).expect("answered");
+            serde_json::to_vec(&answer).expect("serializable")
+        })
+    });
+    c.bench_function("route the detail request", |b| b.iter(|| runtime.block_on(router.get(&detail, &ctx))));
+}
+
+criterion_group!(benches, home);
+criterion_main!(benches);
