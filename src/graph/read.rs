@@ -465,7 +465,10 @@ mod tests {
     fn missing_past_refs_keeps_only_what_lies_beyond_a_ref() {
         let g = graph(LISTS);
         let missing = g
-            .missing_past_refs(&sets(&["lists[0..2][0..1].title", "listsById.A.rating"]), 50)
+            .missing_past_refs(
+                &sets(&["lists[0..2][0..1].title", "listsById.A.rating"]),
+                50,
+            )
             .expect("no cycle");
         assert_eq!(printed(&missing), ["listsById.A[1].title"]);
     }

@@ -55,8 +55,15 @@ impl PathTree {
     }
 
     /// Adds every path of a path set. This builds one node per key, so the
-    /// cost is the number of paths: apply path limits first.
+    /// cost is the number of paths: apply path limits first. A path set
+    /// with an empty key set holds no path and adds nothing.
     pub fn insert(&mut self, path_set: &[KeySet]) {
+        if !path_set.iter().any(KeySet::is_empty) {
+            self.insert_paths(path_set);
+        }
+    }
+
+    fn insert_paths(&mut self, path_set: &[KeySet]) {
         match path_set.split_first() {
             None => self.end = true,
             Some((first, rest)) => {
@@ -64,7 +71,7 @@ impl PathTree {
                     self.children
                         .entry(key.into_member())
                         .or_default()
-                        .insert(rest);
+                        .insert_paths(rest);
                 }
             }
         }
@@ -102,9 +109,13 @@ impl PathTree {
 /// shape.
 #[derive(Default)]
 struct Shapes<'t> {
-    ids: FxHashMap<(bool, Vec<(&'t Key, usize)>), usize>,
+    ids: FxHashMap<Signature<'t>, usize>,
     shapes: Vec<Shape<'t>>,
 }
+
+/// A subtree's shape: whether a path ends at it, and its children's keys
+/// (sorted) with their shape ids.
+type Signature<'t> = (bool, Vec<(&'t Key, usize)>);
 
 struct Shape<'t> {
     end: bool,

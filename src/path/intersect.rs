@@ -138,7 +138,11 @@ impl KeySet {
         let (a, b) = (Parts::of(self), Parts::of(other));
         Parts {
             integers: intersect_ranges(&a.integers, &b.integers),
-            others: a.others.into_iter().filter(|key| b.others.contains(key)).collect(),
+            others: a
+                .others
+                .into_iter()
+                .filter(|key| b.others.contains(key))
+                .collect(),
         }
         .into_key_set()
     }
@@ -148,7 +152,11 @@ impl KeySet {
         let (a, b) = (Parts::of(self), Parts::of(other));
         Parts {
             integers: subtract_ranges(&a.integers, &b.integers),
-            others: a.others.into_iter().filter(|key| !b.others.contains(key)).collect(),
+            others: a
+                .others
+                .into_iter()
+                .filter(|key| !b.others.contains(key))
+                .collect(),
         }
         .into_key_set()
     }
@@ -237,13 +245,22 @@ mod tests {
 
     #[test]
     fn intersects_and_subtracts_ranges_without_expanding() {
-        assert_eq!(show(&set("[0..4294967295]").intersect(&set("[5,7..9,'a']"))), "[5,7..9]");
+        assert_eq!(
+            show(&set("[0..4294967295]").intersect(&set("[5,7..9,'a']"))),
+            "[5,7..9]"
+        );
         assert_eq!(show(&set("[0..9]").subtract(&set("[3..5]"))), "[0..2,6..9]");
-        assert_eq!(show(&set("[0..9,'a','b']").subtract(&set("['a',0..9]"))), ".b");
+        assert_eq!(
+            show(&set("[0..9,'a','b']").subtract(&set("['a',0..9]"))),
+            ".b"
+        );
         assert!(set("[0..9]").subtract(&set("[-5..20]")).is_empty());
         assert_eq!(show(&set("[1,2,3,'x']").integers()), "[1..3]");
         let extremes = KeySet::Range(Range::new(i64::MIN, i64::MAX));
-        assert_eq!(show(&extremes.subtract(&set("[0]"))), format!("[{}..-1,1..{}]", i64::MIN, i64::MAX));
+        assert_eq!(
+            show(&extremes.subtract(&set("[0]"))),
+            format!("[{}..-1,1..{}]", i64::MIN, i64::MAX)
+        );
         assert!(extremes.subtract(&extremes).is_empty());
     }
 

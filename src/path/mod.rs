@@ -36,8 +36,8 @@
 //! ```
 
 mod collapse;
-mod intersect;
 mod error;
+mod intersect;
 mod key;
 mod key_set;
 mod parse;

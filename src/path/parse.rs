@@ -107,6 +107,9 @@ impl<'a> Parser<'a> {
     fn found(&self, at: usize) -> String {
         match self.input[at..].chars().next() {
             None => "end of input".to_owned(),
+            // Control characters are shown escaped, so that the message
+            // stays on one line.
+            Some(c) if c.is_control() => format!("`{}`", c.escape_default()),
             Some(c) => format!("`{c}`"),
         }
     }

@@ -60,7 +60,8 @@ impl Router {
                 paths: paths.clone(),
             });
             let requested = [call_path.clone()];
-            run.settle(requested.to_vec(), Method::Call, &requested).await?;
+            run.settle(requested.to_vec(), Method::Call, &requested)
+                .await?;
             let answers = mem::take(&mut run.call_answers);
             if answers.is_empty() {
                 return Err(Error::new(ErrorKind::CallNotFound {
@@ -115,7 +116,11 @@ impl Router {
                         reported.push(at.to_path_set());
                     }
                     for suffix in &path_suffixes {
-                        let path: PathSet = relative(at).iter().cloned().chain(suffix.iter().cloned()).collect();
+                        let path: PathSet = relative(at)
+                            .iter()
+                            .cloned()
+                            .chain(suffix.iter().cloned())
+                            .collect();
                         queued.push(path.clone());
                         reported.push(path);
                     }
@@ -183,7 +188,9 @@ fn merge_call_output(
             note(&mut returned, at, value);
         }
         run.response.merge(reading.graph);
-        returned.invalidated.extend(envelope.invalidated.unwrap_or_default());
+        returned
+            .invalidated
+            .extend(envelope.invalidated.unwrap_or_default());
     }
     Ok(returned)
 }

@@ -28,7 +28,11 @@ pub(crate) enum ErrorKind {
     /// A route pattern listing too many literal keys at one position.
     TooManyLiterals { route: String, limit: u64 },
     /// Two routes with the same precedence for the same method.
-    Collision { method: &'static str, route: String, other: String },
+    Collision {
+        method: &'static str,
+        route: String,
+        other: String,
+    },
     /// More paths than the limit.
     TooManyPaths { count: u64, limit: u64 },
     /// A `null` key in a requested path.
@@ -135,7 +139,11 @@ impl fmt::Display for Error {
                 "route `{route}` lists more than {limit} literal keys at one position: \
                  use a token such as {{integers}} instead"
             ),
-            ErrorKind::Collision { method, route, other } => write!(
+            ErrorKind::Collision {
+                method,
+                route,
+                other,
+            } => write!(
                 f,
                 "the {method} routes `{other}` and `{route}` match the same paths with the same \
                  precedence (two routes cannot have the same precedence or path)"
@@ -146,15 +154,20 @@ impl fmt::Display for Error {
                  (maximum number of paths exceeded)"
             ),
             ErrorKind::NullKey { path } => {
-                write!(f, "`{path}` has a null key: null cannot name a member in a requested path")
+                write!(
+                    f,
+                    "`{path}` has a null key: null cannot name a member in a requested path"
+                )
             }
             ErrorKind::SetValueMissing { path, why } => {
-                write!(f, "set: the jsonGraph has no value at `{path}`, one of its paths: {why}")
+                write!(
+                    f,
+                    "set: the jsonGraph has no value at `{path}`, one of its paths: {why}"
+                )
             }
-            ErrorKind::CallNotFound { path } => write!(
-                f,
-                "no call route serves `{path}` (function does not exist)"
-            ),
+            ErrorKind::CallNotFound { path } => {
+                write!(f, "no call route serves `{path}` (function does not exist)")
+            }
             ErrorKind::CallFailed { route, message } => {
                 write!(f, "the call handler of `{route}` failed: {message}")
             }

@@ -26,7 +26,8 @@ impl Router {
             self.check(paths)?;
             let mut run = Run::new(self, ctx);
             run.settle(paths.to_vec(), Method::Get, paths).await?;
-            run.response.materialize(paths, self.options.max_ref_follow)?;
+            run.response
+                .materialize(paths, self.options.max_ref_follow)?;
             Ok(Envelope::new(run.response))
         }
         .instrument(span)

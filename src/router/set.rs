@@ -61,7 +61,8 @@ impl Router {
             let mut run = Run::new(self, ctx);
             run.payload.values = values;
             run.settle(paths.clone(), Method::Set, &paths).await?;
-            run.response.materialize(&paths, self.options.max_ref_follow)?;
+            run.response
+                .materialize(&paths, self.options.max_ref_follow)?;
             Ok(Envelope::new(run.response))
         }
         .instrument(span)

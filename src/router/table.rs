@@ -243,7 +243,8 @@ impl Builder {
         F: Future<Output = Result<O, HandlerError>> + Send + 'static,
         O: Into<Output>,
     {
-        self.routes.push((pattern.to_owned(), Handler::Get(boxed(handler))));
+        self.routes
+            .push((pattern.to_owned(), Handler::Get(boxed(handler))));
         self
     }
 
@@ -255,7 +256,8 @@ impl Builder {
         F: Future<Output = Result<O, HandlerError>> + Send + 'static,
         O: Into<Output>,
     {
-        self.routes.push((pattern.to_owned(), Handler::Set(boxed(handler))));
+        self.routes
+            .push((pattern.to_owned(), Handler::Set(boxed(handler))));
         self
     }
 
@@ -267,7 +269,8 @@ impl Builder {
         F: Future<Output = Result<O, HandlerError>> + Send + 'static,
         O: Into<Output>,
     {
-        self.routes.push((pattern.to_owned(), Handler::Call(boxed(handler))));
+        self.routes
+            .push((pattern.to_owned(), Handler::Call(boxed(handler))));
         self
     }
 
@@ -409,7 +412,12 @@ impl fmt::Debug for Router {
         f.debug_struct("Router")
             .field(
                 "routes",
-                &self.table.routes.iter().map(|r| r.text.as_str()).collect::<Vec<_>>(),
+                &self
+                    .table
+                    .routes
+                    .iter()
+                    .map(|r| r.text.as_str())
+                    .collect::<Vec<_>>(),
             )
             .field("options", &self.options)
             .finish()
@@ -421,7 +429,11 @@ impl fmt::Debug for Builder {
         f.debug_struct("Builder")
             .field(
                 "routes",
-                &self.routes.iter().map(|(text, _)| text.as_str()).collect::<Vec<_>>(),
+                &self
+                    .routes
+                    .iter()
+                    .map(|(text, _)| text.as_str())
+                    .collect::<Vec<_>>(),
             )
             .field("options", &self.options)
             .finish()

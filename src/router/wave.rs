@@ -43,7 +43,11 @@ pub(crate) struct Match {
 impl Match {
     /// The whole path set this match stands for.
     fn asked(&self) -> PathSet {
-        self.prefix.iter().cloned().chain(self.suffix.iter().cloned()).collect()
+        self.prefix
+            .iter()
+            .cloned()
+            .chain(self.suffix.iter().cloned())
+            .collect()
     }
 }
 
@@ -224,14 +228,21 @@ impl<'r> Run<'r> {
     ) -> impl std::future::Future<Output = (Vec<PathSet>, Answer)> + Send + 'static {
         let route = &self.router.table.routes[assignment.route];
         let prefixes: Vec<PathSet> = if assignment.matches.len() == 1 {
-            assignment.matches.iter().map(|m| m.prefix.clone()).collect()
+            assignment
+                .matches
+                .iter()
+                .map(|m| m.prefix.clone())
+                .collect()
         } else {
             collapse(assignment.matches.iter().map(|m| &m.prefix))
         };
         let matched = Matched::new(route.pattern.clone(), prefixes.clone());
         let ctx = self.ctx.clone();
         let future: Option<BoxFuture> = match assignment.kind {
-            Kind::Get => route.get.as_ref().map(|handler| handler(Get { matched }, ctx)),
+            Kind::Get => route
+                .get
+                .as_ref()
+                .map(|handler| handler(Get { matched }, ctx)),
             Kind::Set => route.set.as_ref().map(|handler| {
                 let graph = self.set_graph(&matched);
                 handler(Set { matched, graph }, ctx)
@@ -304,7 +315,8 @@ impl<'r> Run<'r> {
                 }
                 for envelope in envelopes {
                     let paths = envelope.paths.as_deref().unwrap_or(asked);
-                    self.response.merge_along(&envelope.json_graph, paths, max_ref_follow)?;
+                    self.response
+                        .merge_along(&envelope.json_graph, paths, max_ref_follow)?;
                 }
             }
             Err(err) => {
@@ -324,7 +336,10 @@ impl<'r> Run<'r> {
         let mut next = Vec::new();
         for matched in matches.iter().filter(|m| !m.suffix.is_empty()) {
             if method != Method::Set {
-                next.extend(self.response.missing_past_refs(&[matched.asked()], max_ref_follow)?);
+                next.extend(
+                    self.response
+                        .missing_past_refs(&[matched.asked()], max_ref_follow)?,
+                );
                 continue;
             }
             // A set path keeps its value as it moves through refs.

@@ -26,19 +26,29 @@ fn run<T>(future: impl std::future::Future<Output = T>) -> T {
         .block_on(future)
 }
 
+/// Each call: the route and the path sets it was asked, printed.
+type Log = Vec<(String, Vec<String>)>;
+
 /// What each route was asked, call by call.
 #[derive(Clone, Default)]
-struct Calls(Arc<Mutex<Vec<(String, Vec<String>)>>>);
+struct Calls(Arc<Mutex<Log>>);
 
 impl Calls {
     fn record(&self, route: &str, asked: &[PathSet]) {
         let asked = asked.iter().map(ToString::to_string).collect();
-        self.0.lock().expect("not poisoned").push((route.to_owned(), asked));
+        self.0
+            .lock()
+            .expect("not poisoned")
+            .push((route.to_owned(), asked));
     }
 
     fn of(&self, route: &str) -> Vec<Vec<String>> {
         let calls = self.0.lock().expect("not poisoned");
-        calls.iter().filter(|(r, _)| r == route).map(|(_, asked)| asked.clone()).collect()
+        calls
+            .iter()
+            .filter(|(r, _)| r == route)
+            .map(|(_, asked)| asked.clone())
+            .collect()
     }
 
     fn count(&self) -> usize {
@@ -54,7 +64,11 @@ fn catalog(calls: &Calls) -> Router {
             c1.record("rows", req.path_sets());
             async move {
                 let mut out = Output::new();
-                for i in req.integers("i")?.into_iter().filter(|i| (0..2).contains(i)) {
+                for i in req
+                    .integers("i")?
+                    .into_iter()
+                    .filter(|i| (0..2).contains(i))
+                {
                     out = out.value(
                         path(&["rows".into(), i.into()]),
                         Value::reference(Path::from(vec!["lists".into(), format!("L{i}").into()])),
@@ -69,10 +83,17 @@ fn catalog(calls: &Calls) -> Router {
                 let mut out = Output::new();
                 for id in req.keys("ids")? {
                     let row: i64 = id.as_str().and_then(|s| s[1..].parse().ok()).unwrap_or(0);
-                    for i in req.integers("i")?.into_iter().filter(|i| (0..3).contains(i)) {
+                    for i in req
+                        .integers("i")?
+                        .into_iter()
+                        .filter(|i| (0..3).contains(i))
+                    {
                         out = out.value(
                             path(&["lists".into(), id.clone(), i.into()]),
-                            Value::reference(Path::from(vec!["videos".into(), (10 * row + i).into()])),
+                            Value::reference(Path::from(vec![
+                                "videos".into(),
+                                (10 * row + i).into(),
+                            ])),
                         );
                     }
                 }
@@ -85,7 +106,12 @@ fn catalog(calls: &Calls) -> Router {
                 Ok::<_, HandlerError>(
                     req.integers("ids")?
                         .into_iter()
-                        .map(|id| PathValue::new(path(&["videos".into(), id.into(), "title".into()]), format!("Video {id}")))
+                        .map(|id| {
+                            PathValue::new(
+                                path(&["videos".into(), id.into(), "title".into()]),
+                                format!("Video {id}"),
+                            )
+                        })
                         .collect::<Output>(),
                 )
             }
@@ -93,11 +119,19 @@ fn catalog(calls: &Calls) -> Router {
         .get("videos[{integers:ids}].rating", move |req, ctx| {
             c4.record("ratings", req.path_sets());
             async move {
-                let user = ctx.user().ok_or_else(|| HandlerError::new("ratings need a user"))?.to_owned();
+                let user = ctx
+                    .user()
+                    .ok_or_else(|| HandlerError::new("ratings need a user"))?
+                    .to_owned();
                 Ok::<_, HandlerError>(
                     req.integers("ids")?
                         .into_iter()
-                        .map(|id| PathValue::new(path(&["videos".into(), id.into(), "rating".into()]), format!("{user}:{id}")))
+                        .map(|id| {
+                            PathValue::new(
+                                path(&["videos".into(), id.into(), "rating".into()]),
+                                format!("{user}:{id}"),
+                            )
+                        })
                         .collect::<Output>(),
                 )
             }
@@ -110,9 +144,16 @@ fn catalog(calls: &Calls) -> Router {
 fn overlapping_path_sets_reach_a_route_once_per_wave() {
     let calls = Calls::default();
     let router = catalog(&calls);
-    let requested = sets(&["videos[1..3].title", "videos[2..5].title", "videos[3].title"]);
+    let requested = sets(&[
+        "videos[1..3].title",
+        "videos[2..5].title",
+        "videos[3].title",
+    ]);
     let answer = run(router.get(&requested, &Context::new())).expect("answered");
-    assert_eq!(calls.of("titles"), vec![vec!["videos[1..5].title".to_owned()]]);
+    assert_eq!(
+        calls.of("titles"),
+        vec![vec!["videos[1..5].title".to_owned()]]
+    );
     let json = serde_json::to_value(&answer).expect("serializable");
     assert_eq!(json["jsonGraph"]["videos"]["5"]["title"], json!("Video 5"));
 }
@@ -125,18 +166,33 @@ fn refs_are_followed_wave_by_wave_and_every_route_is_called_once_per_wave() {
     let requested = sets(&["rows[0..2][0..3]['title','rating']"]);
     let answer = run(router.get(&requested, &ctx)).expect("answered");
     assert_eq!(calls.of("rows"), vec![vec!["rows[0..2]".to_owned()]]);
-    assert_eq!(calls.of("lists"), vec![vec!["lists[\"L0\",\"L1\"][0..3]".to_owned()]]);
-    assert_eq!(calls.of("titles"), vec![vec!["videos[0..2,10..12].title".to_owned()]]);
+    assert_eq!(
+        calls.of("lists"),
+        vec![vec!["lists[\"L0\",\"L1\"][0..3]".to_owned()]]
+    );
+    assert_eq!(
+        calls.of("titles"),
+        vec![vec!["videos[0..2,10..12].title".to_owned()]]
+    );
     assert_eq!(calls.of("ratings").len(), 1);
     assert_eq!(ctx.stats().waves(), 3);
     let json = serde_json::to_value(&answer).expect("serializable");
     let graph = &json["jsonGraph"];
-    assert_eq!(graph["rows"]["1"], json!({"$type": "ref", "value": ["lists", "L1"]}));
-    assert_eq!(graph["videos"]["11"], json!({"title": "Video 11", "rating": "u7:11"}));
+    assert_eq!(
+        graph["rows"]["1"],
+        json!({"$type": "ref", "value": ["lists", "L1"]})
+    );
+    assert_eq!(
+        graph["videos"]["11"],
+        json!({"title": "Video 11", "rating": "u7:11"})
+    );
     // Past the ends: empty atoms at every path nothing answered, at the
     // ref-resolved place, as falcor-router materializes them.
     assert_eq!(graph["rows"]["2"]["3"]["title"], json!({"$type": "atom"}));
-    assert_eq!(graph["lists"]["L0"]["3"]["rating"], json!({"$type": "atom"}));
+    assert_eq!(
+        graph["lists"]["L0"]["3"]["rating"],
+        json!({"$type": "atom"})
+    );
 }
 
 #[test]
@@ -157,10 +213,16 @@ fn too_many_paths_are_refused_before_any_handler_runs() {
 fn a_ref_cycle_fails_at_once_with_a_clear_error() {
     let router = Router::builder()
         .get("a", |_req, _ctx| async {
-            Ok::<_, HandlerError>(PathValue::new(PathSet::parse("a")?, Value::reference(Path::from(vec!["b".into()]))))
+            Ok::<_, HandlerError>(PathValue::new(
+                PathSet::parse("a")?,
+                Value::reference(Path::from(vec!["b".into()])),
+            ))
         })
         .get("b", |_req, _ctx| async {
-            Ok::<_, HandlerError>(PathValue::new(PathSet::parse("b")?, Value::reference(Path::from(vec!["a".into()]))))
+            Ok::<_, HandlerError>(PathValue::new(
+                PathSet::parse("b")?,
+                Value::reference(Path::from(vec!["a".into()])),
+            ))
         })
         .build()
         .expect("a valid route table");
@@ -181,11 +243,10 @@ fn a_ref_at_a_path_nobody_asked_for_is_returned_not_followed() {
         .get("a[{integers}].b", move |req, _ctx| {
             seen.record("a", req.path_sets());
             async {
-                Ok::<_, HandlerError>(
-                    Output::new()
-                        .value(PathSet::parse("a[1].b")?, "one")
-                        .value(PathSet::parse("a[0].b")?, Value::reference(Path::from(vec!["a".into(), 1.into(), "b".into()]))),
-                )
+                Ok::<_, HandlerError>(Output::new().value(PathSet::parse("a[1].b")?, "one").value(
+                    PathSet::parse("a[0].b")?,
+                    Value::reference(Path::from(vec!["a".into(), 1.into(), "b".into()])),
+                ))
             }
         })
         .build()
@@ -214,14 +275,22 @@ fn a_failing_or_panicking_handler_affects_only_its_own_paths() {
             Ok::<_, HandlerError>(
                 req.integers("ids")?
                     .into_iter()
-                    .map(|id| PathValue::new(path(&["videos".into(), id.into(), "year".into()]), 1990 + id))
+                    .map(|id| {
+                        PathValue::new(
+                            path(&["videos".into(), id.into(), "year".into()]),
+                            1990 + id,
+                        )
+                    })
                     .collect::<Output>(),
             )
         })
         .build()
         .expect("a valid route table");
-    let answer = run(router.get(&sets(&["videos[1,2]['title','rating','year']"]), &Context::new()))
-        .expect("the request as a whole succeeds");
+    let answer = run(router.get(
+        &sets(&["videos[1,2]['title','rating','year']"]),
+        &Context::new(),
+    ))
+    .expect("the request as a whole succeeds");
     let videos = &serde_json::to_value(&answer).expect("serializable")["jsonGraph"]["videos"];
     assert_eq!(
         videos["1"],
@@ -241,19 +310,26 @@ fn handlers_of_one_wave_run_concurrently() {
     let mut builder = Router::builder();
     for field in ["title", "year", "rating"] {
         let (running, most) = (running.clone(), most.clone());
-        builder = builder.get(&format!("videos[{{integers}}].{field}"), move |_req, _ctx| {
-            let (running, most) = (running.clone(), most.clone());
-            async move {
-                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
-                most.fetch_max(now, Ordering::SeqCst);
-                tokio::time::sleep(Duration::from_millis(20)).await;
-                running.fetch_sub(1, Ordering::SeqCst);
-                Ok::<_, HandlerError>(Output::new())
-            }
-        });
+        builder = builder.get(
+            &format!("videos[{{integers}}].{field}"),
+            move |_req, _ctx| {
+                let (running, most) = (running.clone(), most.clone());
+                async move {
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(now, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    running.fetch_sub(1, Ordering::SeqCst);
+                    Ok::<_, HandlerError>(Output::new())
+                }
+            },
+        );
     }
     let router = builder.build().expect("a valid route table");
-    run(router.get(&sets(&["videos[1]['title','year','rating']"]), &Context::new())).expect("answered");
+    run(router.get(
+        &sets(&["videos[1]['title','year','rating']"]),
+        &Context::new(),
+    ))
+    .expect("answered");
     assert_eq!(most.load(Ordering::SeqCst), 3);
 }
 
@@ -262,9 +338,15 @@ fn the_route_table_refuses_what_cannot_work() {
     let build = |patterns: &[&str]| {
         let mut builder = Router::builder();
         for pattern in patterns {
-            builder = builder.get(pattern, |_req, _ctx| async { Ok::<_, HandlerError>(Output::new()) });
+            builder = builder.get(pattern, |_req, _ctx| async {
+                Ok::<_, HandlerError>(Output::new())
+            });
         }
-        builder.build().map(|_| ()).expect_err("refused").to_string()
+        builder
+            .build()
+            .map(|_| ())
+            .expect_err("refused")
+            .to_string()
     };
     assert_eq!(
         build(&["a[{integers}]", "a[{ranges}]"]),
@@ -273,12 +355,17 @@ fn the_route_table_refuses_what_cannot_work() {
     );
     assert!(build(&["a['b','c']", "a['c','d']"]).contains("`a[\"b\",\"c\"]` and `a[\"c\",\"d\"]`"));
     assert!(build(&["a.b", "a.b"]).contains("match the same paths"));
-    assert!(build(&["videos[{integer}]"]).starts_with("route `videos[{integer}]`: invalid path at offset 8"));
+    assert!(build(&["videos[{integer}]"])
+        .starts_with("route `videos[{integer}]`: invalid path at offset 8"));
     assert!(build(&["a[0..5000]"]).contains("more than 1024 literal keys"));
     // A get and a set of one pattern are one route.
     Router::builder()
-        .get("a.b", |_req, _ctx| async { Ok::<_, HandlerError>(Output::new()) })
-        .set("a.b", |_req, _ctx| async { Ok::<_, HandlerError>(Output::new()) })
+        .get("a.b", |_req, _ctx| async {
+            Ok::<_, HandlerError>(Output::new())
+        })
+        .set("a.b", |_req, _ctx| async {
+            Ok::<_, HandlerError>(Output::new())
+        })
         .build()
         .expect("get and set of one pattern");
 }
@@ -289,7 +376,10 @@ fn set_reaches_the_set_route_through_server_refs() {
     let seen = calls.clone();
     let router = Router::builder()
         .get("rows[{integers}]", |_req, _ctx| async {
-            Ok::<_, HandlerError>(PathValue::new(PathSet::parse("rows[0]")?, Value::reference(Path::from(vec!["videos".into(), 7.into()]))))
+            Ok::<_, HandlerError>(PathValue::new(
+                PathSet::parse("rows[0]")?,
+                Value::reference(Path::from(vec!["videos".into(), 7.into()])),
+            ))
         })
         .set("videos[{integers}].rating", move |req, _ctx| {
             seen.record("set", req.path_sets());
@@ -304,29 +394,42 @@ fn set_reaches_the_set_route_through_server_refs() {
         })
         .build()
         .expect("a valid route table");
-    let envelope: Envelope =
-        serde_json::from_value(json!({"jsonGraph": {"rows": {"0": {"rating": 4}}}, "paths": [["rows", 0, "rating"]]}))
-            .expect("an envelope");
+    let envelope: Envelope = serde_json::from_value(
+        json!({"jsonGraph": {"rows": {"0": {"rating": 4}}}, "paths": [["rows", 0, "rating"]]}),
+    )
+    .expect("an envelope");
     let answer = run(router.set(envelope, &Context::new())).expect("set");
     assert_eq!(calls.of("set"), vec![vec!["videos[7].rating".to_owned()]]);
     assert_eq!(
         serde_json::to_value(&answer).expect("serializable"),
         json!({"jsonGraph": {"rows": {"0": {"$type": "ref", "value": ["videos", 7]}}, "videos": {"7": {"rating": 4}}}})
     );
-    let missing: Envelope =
-        serde_json::from_value(json!({"jsonGraph": {"videos": {}}, "paths": [["videos", 7, "rating"]]})).expect("an envelope");
+    let missing: Envelope = serde_json::from_value(
+        json!({"jsonGraph": {"videos": {}}, "paths": [["videos", 7, "rating"]]}),
+    )
+    .expect("an envelope");
     let err = run(router.set(missing, &Context::new())).expect_err("no value");
-    assert!(err.is_bad_request() && err.to_string().contains("no value at `videos[7].rating`"), "{err}");
+    assert!(
+        err.is_bad_request() && err.to_string().contains("no value at `videos[7].rating`"),
+        "{err}"
+    );
 }
 
 #[test]
 fn a_call_reports_its_paths_and_invalidations() {
     let router = Router::builder()
         .get("lists[{integers}]", |_req, _ctx| async {
-            Ok::<_, HandlerError>(PathValue::new(PathSet::parse("lists[0]")?, Value::reference(Path::from(vec!["listsById".into(), "A".into()]))))
+            Ok::<_, HandlerError>(PathValue::new(
+                PathSet::parse("lists[0]")?,
+                Value::reference(Path::from(vec!["listsById".into(), "A".into()])),
+            ))
         })
         .call("listsById[{keys}].remove", |req, _ctx| async move {
-            let index = req.arguments().first().and_then(|a| a.as_i64()).ok_or_else(|| HandlerError::new("remove needs an index"))?;
+            let index = req
+                .arguments()
+                .first()
+                .and_then(|a| a.as_i64())
+                .ok_or_else(|| HandlerError::new("remove needs an index"))?;
             Ok::<_, HandlerError>(
                 Output::new()
                     .value(PathSet::parse("listsById.A.length")?, 4)
@@ -335,8 +438,14 @@ fn a_call_reports_its_paths_and_invalidations() {
         })
         .build()
         .expect("a valid route table");
-    let answer = run(router.call(&PathSet::parse("lists[0].remove").expect("valid"), vec![json!(2)], vec![], vec![], &Context::new()))
-        .expect("called");
+    let answer = run(router.call(
+        &PathSet::parse("lists[0].remove").expect("valid"),
+        vec![json!(2)],
+        vec![],
+        vec![],
+        &Context::new(),
+    ))
+    .expect("called");
     assert_eq!(
         serde_json::to_value(&answer).expect("serializable"),
         json!({
@@ -345,10 +454,25 @@ fn a_call_reports_its_paths_and_invalidations() {
             "invalidated": [["listsById", "A", {"from": 2, "to": 4}]]
         })
     );
-    let err = run(router.call(&PathSet::parse("lists[0].remove").expect("valid"), vec![], vec![], vec![], &Context::new()))
-        .expect_err("the handler fails");
-    assert_eq!(err.to_string(), "the call handler of `listsById[{keys}].remove` failed: remove needs an index");
-    let err = run(router.call(&PathSet::parse("lists[0].push").expect("valid"), vec![], vec![], vec![], &Context::new()))
-        .expect_err("no such function");
+    let err = run(router.call(
+        &PathSet::parse("lists[0].remove").expect("valid"),
+        vec![],
+        vec![],
+        vec![],
+        &Context::new(),
+    ))
+    .expect_err("the handler fails");
+    assert_eq!(
+        err.to_string(),
+        "the call handler of `listsById[{keys}].remove` failed: remove needs an index"
+    );
+    let err = run(router.call(
+        &PathSet::parse("lists[0].push").expect("valid"),
+        vec![],
+        vec![],
+        vec![],
+        &Context::new(),
+    ))
+    .expect_err("no such function");
     assert!(err.is_call_not_found() && err.is_bad_request(), "{err}");
 }
