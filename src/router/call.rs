@@ -7,7 +7,7 @@ use serde_json::Value as Json;
 use tracing::Instrument;
 
 use crate::graph::{Envelope, Value};
-use crate::path::{collapse, KeySet, Path, PathSet};
+use crate::path::{collapse, merge, KeySet, Path, PathSet};
 
 use super::context::Context;
 use super::error::{Error, ErrorKind};
@@ -139,7 +139,7 @@ impl Router {
                 }
             }
             let pending = run.response.optimize(&queued, max_ref_follow)?;
-            run.settle(collapse(&pending), Method::Get, &queued).await?;
+            run.settle(merge(pending), Method::Get, &queued).await?;
             run.response.materialize(&reported, max_ref_follow)?;
             Ok(Envelope {
                 json_graph: run.response,

@@ -16,7 +16,7 @@ use futures::FutureExt;
 use tracing::Instrument;
 
 use crate::graph::{Graph, Value};
-use crate::path::{collapse, KeySet, Path, PathSet};
+use crate::path::{merge, KeySet, Path, PathSet};
 
 use super::context::Context;
 use super::error::{Error, ErrorKind};
@@ -217,7 +217,7 @@ impl<'r> Run<'r> {
             self.merge_answer(answer, &prefixes, &asked)?;
             next.extend(self.follow(&assignment.matches, method)?);
         }
-        Ok(collapse(&next))
+        Ok(merge(next))
     }
 
     /// Builds a route's handler call for one wave: its matched path sets
@@ -227,15 +227,13 @@ impl<'r> Run<'r> {
         assignment: &Assignment,
     ) -> impl std::future::Future<Output = (Vec<PathSet>, Answer)> + Send + 'static {
         let route = &self.router.table.routes[assignment.route];
-        let prefixes: Vec<PathSet> = if assignment.matches.len() == 1 {
+        let prefixes = merge(
             assignment
                 .matches
                 .iter()
                 .map(|m| m.prefix.clone())
-                .collect()
-        } else {
-            collapse(assignment.matches.iter().map(|m| &m.prefix))
-        };
+                .collect(),
+        );
         let matched = Matched::new(route.pattern.clone(), prefixes.clone());
         let ctx = self.ctx.clone();
         let future: Option<BoxFuture> = match assignment.kind {

@@ -2,7 +2,7 @@
 //! from each key set, and collapse stands for exactly the paths it was
 //! given, in no more path sets than there are paths.
 
-use peregrine::path::{collapse, count_all, KeyOrRange, KeySet, PathSet};
+use peregrine::path::{collapse, count_all, merge, KeyOrRange, KeySet, PathSet};
 use proptest::collection::vec;
 use proptest::prelude::*;
 
@@ -73,6 +73,22 @@ proptest! {
         let nonempty = sets.iter().filter(|set| set.count() > 0);
         prop_assert_eq!(&collapse(nonempty), &collapsed);
         prop_assert_eq!(&collapse(&collapsed), &collapsed);
+    }
+
+    #[test]
+    fn merge_stands_for_the_same_paths_in_no_more_path_sets(
+        sets in vec(small_path_set(), 1..6),
+        singles in any::<bool>(),
+    ) {
+        // As the router uses it: on path sets, or on single paths.
+        let input: Vec<PathSet> = if singles {
+            sets.iter().flat_map(PathSet::expand).map(PathSet::from).collect()
+        } else {
+            sets.clone()
+        };
+        let merged = merge(input.clone());
+        prop_assert_eq!(paths_of(&merged), paths_of(&input), "merged to {:?}", merged);
+        prop_assert!(merged.len() <= input.len().max(1), "{:?}", merged);
     }
 
     #[test]

@@ -1,0 +1,89 @@
+//! Merging path sets without expanding them: the router's cheap collapse.
+
+use rustc_hash::FxHashMap;
+
+use super::key_set::KeySet;
+use super::path_set::PathSet;
+
+/// Fewer path sets for the same paths, without expanding any: path sets
+/// of one length that agree at every position but one become one, whose
+/// key set at that position is the union of theirs. Positions are tried
+/// from the last to the first, until nothing merges.
+///
+/// It costs a few hash lookups per path set, where [`collapse`](super::collapse)
+/// costs one tree node per path; it finds the groupings that requests
+/// through refs produce (`lists.L1[0..9].title`, `lists.L2[0..9].title`
+/// → `lists['L1','L2'][0..9].title`), but not every grouping `collapse`
+/// finds.
+///
+/// ```
+/// use peregrine::path::{merge, PathSet};
+///
+/// let sets = ["videos[1]['title','year']", "videos[2]['title','year']", "videos[3].title"]
+///     .map(|p| PathSet::parse(p).unwrap());
+/// let merged: Vec<String> = merge(sets.to_vec()).iter().map(ToString::to_string).collect();
+/// assert_eq!(merged, [r#"videos[1..2]["title","year"]"#, "videos[3].title"]);
+/// ```
+pub fn merge(mut sets: Vec<PathSet>) -> Vec<PathSet> {
+    let longest = sets.iter().map(|set| set.len()).max().unwrap_or(0);
+    loop {
+        let before = sets.len();
+        for position in (0..longest).rev() {
+            sets = merge_at(sets, position);
+        }
+        if sets.len() == before || sets.len() == 1 {
+            return sets;
+        }
+    }
+}
+
+/// Merges the path sets that agree everywhere but at `position`.
+fn merge_at(sets: Vec<PathSet>, position: usize) -> Vec<PathSet> {
+    if sets.len() < 2 {
+        return sets;
+    }
+    // Groups by everything but `position`, in order of first appearance.
+    let mut groups: Vec<(PathSet, Vec<KeySet>)> = Vec::with_capacity(sets.len());
+    let mut index: FxHashMap<(usize, Vec<&KeySet>), usize> = FxHashMap::default();
+    let mut placed: Vec<Option<usize>> = Vec::with_capacity(sets.len());
+    for set in &sets {
+        if set.len() <= position {
+            placed.push(None);
+            continue;
+        }
+        let rest: Vec<&KeySet> = set
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| i != position)
+            .map(|(_, keys)| keys)
+            .collect();
+        let next = index.len();
+        let group = *index.entry((set.len(), rest)).or_insert(next);
+        placed.push(Some(group));
+    }
+    let mut firsts: Vec<Option<usize>> = vec![None; index.len()];
+    let mut out_of_group: Vec<PathSet> = Vec::new();
+    for (set, group) in sets.iter().zip(&placed) {
+        match group {
+            None => out_of_group.push(set.clone()),
+            Some(group) => match firsts[*group] {
+                Some(at) => groups[at].1.push(set[position].clone()),
+                None => {
+                    firsts[*group] = Some(groups.len());
+                    groups.push((set.clone(), vec![set[position].clone()]));
+                }
+            },
+        }
+    }
+    let mut out = out_of_group;
+    for (first, keys) in groups {
+        if keys.len() == 1 {
+            out.push(first);
+            continue;
+        }
+        let mut key_sets = first.into_key_sets();
+        key_sets[position] = KeySet::union(&keys);
+        out.push(PathSet::new(key_sets));
+    }
+    out
+}
