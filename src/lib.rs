@@ -12,8 +12,11 @@
 //! - [`graph`]: JSON Graph values (atoms, refs, errors), path values and
 //!   envelopes; merging, reading through refs, optimizing paths and
 //!   materializing what nothing filled.
-//! - `router`, `loader`, `http`: to come (route matching in waves,
-//!   batching and caching, the falcor-express wire format).
+//! - [`router`]: route patterns and handlers; get, set and call run in
+//!   waves with ref following, precedence and limits.
+//! - [`http`]: the axum application: Falcor's wire format at
+//!   `/model.json`, limits, health, metrics, graceful shutdown.
+//! - `loader`: to come (batching, dedupe and caching of backend calls).
 //!
 //! # Example
 //!
@@ -41,6 +44,7 @@
 //! ```
 
 pub mod graph;
+pub mod http;
 pub mod path;
 pub mod router;
 

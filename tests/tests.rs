@@ -4,5 +4,6 @@
 //! The conformance suite is a separate binary (`tests/conformance/`)
 //! because it runs data-driven cases with its own harness.
 
+mod http;
 mod path;
 mod router;

@@ -139,7 +139,10 @@ impl<'g, V: Visit> Walk<'g, '_, V> {
                             },
                         ))
                     }
-                    Some(Node::Value(value)) => return Ok((Target::Value(value), members(path))),
+                    // A value part way along the target short-circuits there.
+                    Some(Node::Value(value)) => {
+                        return Ok((Target::Value(value), members(&path[..=i])))
+                    }
                 }
             }
             // A ref to the empty path points at the root.
@@ -423,6 +426,19 @@ mod tests {
             .optimize(&sets(&["a.x"]), 50)
             .expect_err("cycle")
             .is_circular_reference());
+    }
+
+    #[test]
+    fn a_ref_into_a_value_short_circuits_where_the_value_stands() {
+        let g = graph(
+            r#"{"a": {"$type":"ref","value":["videos",7,"x"]}, "videos": {"7": {"$type":"atom","value":1}}}"#,
+        );
+        let reading = g.read(&sets(&["a.y"]), 50).expect("no cycle");
+        assert_eq!(
+            serde_json::to_value(&reading.graph).expect("serializable")["videos"],
+            serde_json::json!({"7": {"$type": "atom", "value": 1}})
+        );
+        assert!(reading.missing.is_empty());
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! than on expanded keys: intersection, difference, and the integer part
 //! of a key set.
 
+use rustc_hash::FxHashSet;
+
 use super::key::Key;
 use super::key_set::{KeyOrRange, KeySet};
 use super::path_set::PathSet;
@@ -18,11 +20,21 @@ struct Parts {
 impl Parts {
     fn of(set: &KeySet) -> Parts {
         let mut parts = Parts::default();
+        // Repeats are found by a linear search among the few keys of most
+        // key sets, and through a hash set past that (thousands of quoted
+        // keys must not cost a quadratic search).
+        let mut seen: Option<FxHashSet<Key>> = None;
         let mut add = |item: &KeyOrRange| match item {
             KeyOrRange::Key(key) => match key.as_integer() {
                 Some(n) => parts.integers.push(Range::new(n, n)),
-                None => {
+                None if parts.others.len() < SMALL => {
                     if !parts.others.contains(key) {
+                        parts.others.push(key.clone());
+                    }
+                }
+                None => {
+                    let seen = seen.get_or_insert_with(|| parts.others.iter().cloned().collect());
+                    if seen.insert(key.clone()) {
                         parts.others.push(key.clone());
                     }
                 }
@@ -37,6 +49,22 @@ impl Parts {
         }
         parts.integers = normalize(parts.integers);
         parts
+    }
+
+    /// The other keys of `self` that `other` holds (`keep`) or lacks.
+    fn others_filtered(self, other: &Parts, keep: bool) -> Vec<Key> {
+        if other.others.len() <= SMALL {
+            return self
+                .others
+                .into_iter()
+                .filter(|key| other.others.contains(key) == keep)
+                .collect();
+        }
+        let theirs: FxHashSet<&Key> = other.others.iter().collect();
+        self.others
+            .into_iter()
+            .filter(|key| theirs.contains(key) == keep)
+            .collect()
     }
 
     fn into_key_set(self) -> KeySet {
@@ -55,6 +83,9 @@ impl Parts {
         KeySet::list(items)
     }
 }
+
+/// Up to this many keys, a linear search beats hashing.
+const SMALL: usize = 16;
 
 /// Sorts ranges and merges those that overlap or touch.
 fn normalize(mut ranges: Vec<Range>) -> Vec<Range> {
@@ -136,13 +167,10 @@ impl KeySet {
     /// The keys in both sets, ranges kept as ranges.
     pub fn intersect(&self, other: &KeySet) -> KeySet {
         let (a, b) = (Parts::of(self), Parts::of(other));
+        let integers = intersect_ranges(&a.integers, &b.integers);
         Parts {
-            integers: intersect_ranges(&a.integers, &b.integers),
-            others: a
-                .others
-                .into_iter()
-                .filter(|key| b.others.contains(key))
-                .collect(),
+            integers,
+            others: a.others_filtered(&b, true),
         }
         .into_key_set()
     }
@@ -150,13 +178,10 @@ impl KeySet {
     /// The keys of this set that are not in `other`.
     pub fn subtract(&self, other: &KeySet) -> KeySet {
         let (a, b) = (Parts::of(self), Parts::of(other));
+        let integers = subtract_ranges(&a.integers, &b.integers);
         Parts {
-            integers: subtract_ranges(&a.integers, &b.integers),
-            others: a
-                .others
-                .into_iter()
-                .filter(|key| !b.others.contains(key))
-                .collect(),
+            integers,
+            others: a.others_filtered(&b, false),
         }
         .into_key_set()
     }

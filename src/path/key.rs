@@ -230,6 +230,11 @@ pub(crate) struct KeyVisitor;
 
 /// The error for a JSON number that cannot be a key.
 pub(crate) fn not_an_integer<E: de::Error>(value: f64) -> E {
+    if value.fract() == 0.0 {
+        return E::custom(format_args!(
+            "the key {value} does not fit in a 64-bit integer: send it as a string"
+        ));
+    }
     E::custom(format_args!(
         "a key must be a string, an integer, a boolean or null, and {value} is not an integer"
     ))

@@ -50,9 +50,13 @@ impl Router {
     ) -> Result<Envelope, Error> {
         let span = tracing::info_span!("call", path = %call_path);
         async {
-            self.check(std::slice::from_ref(call_path))?;
-            self.check(&path_suffixes)?;
-            self.check(&paths)?;
+            self.check(std::slice::from_ref(call_path), &[&path_suffixes, &paths])?;
+            if call_path.count() != 1 {
+                return Err(Error::new(ErrorKind::CallPathNotOne {
+                    path: call_path.clone(),
+                    count: call_path.count(),
+                }));
+            }
             let mut run = Run::new(self, ctx);
             run.payload.call = Some(CallPayload {
                 arguments,
@@ -138,6 +142,9 @@ impl Router {
                     reported.push(path);
                 }
             }
+            // What the call's answer asks to read back counts toward the
+            // path limit too.
+            self.check(&queued, &[])?;
             let pending = run.response.optimize(&queued, max_ref_follow)?;
             run.settle(merge(pending), Method::Get, &queued).await?;
             run.response.materialize(&reported, max_ref_follow)?;

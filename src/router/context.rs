@@ -25,12 +25,25 @@ pub struct Context {
     inner: Arc<Inner>,
 }
 
-#[derive(Clone, Default)]
+#[derive(Default)]
 struct Inner {
     user: Option<Arc<str>>,
     deadline: Option<Instant>,
     extensions: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
     stats: Arc<Stats>,
+}
+
+// A context derived with `with_*` is a new request's: it shares the
+// state but counts its own stats.
+impl Clone for Inner {
+    fn clone(&self) -> Inner {
+        Inner {
+            user: self.user.clone(),
+            deadline: self.deadline,
+            extensions: self.extensions.clone(),
+            stats: Arc::default(),
+        }
+    }
 }
 
 /// What running a request took, counted as it runs.

@@ -35,8 +35,12 @@ pub(crate) enum ErrorKind {
     },
     /// More paths than the limit.
     TooManyPaths { count: u64, limit: u64 },
-    /// A `null` key in a requested path.
-    NullKey { path: PathSet },
+    /// A `null` key in a requested path, at this position.
+    NullKey { position: usize },
+    /// A requested path longer than the limit.
+    PathTooLong { length: usize, limit: usize },
+    /// A call path that names no function or several.
+    CallPathNotOne { path: PathSet, count: u64 },
     /// A set whose JSON Graph lacks a value at one of its paths.
     SetValueMissing { path: Path, why: &'static str },
     /// A call to a path that no call route serves.
@@ -64,6 +68,8 @@ impl Error {
             self.kind,
             ErrorKind::TooManyPaths { .. }
                 | ErrorKind::NullKey { .. }
+                | ErrorKind::PathTooLong { .. }
+                | ErrorKind::CallPathNotOne { .. }
                 | ErrorKind::SetValueMissing { .. }
                 | ErrorKind::CallNotFound { .. }
         )
@@ -113,6 +119,8 @@ impl Error {
             ErrorKind::Collision { .. } => "route_collision",
             ErrorKind::TooManyPaths { .. } => "too_many_paths",
             ErrorKind::NullKey { .. } => "null_key",
+            ErrorKind::PathTooLong { .. } => "path_too_long",
+            ErrorKind::CallPathNotOne { .. } => "invalid_call_path",
             ErrorKind::SetValueMissing { .. } => "set_value_missing",
             ErrorKind::CallNotFound { .. } => "call_not_found",
             ErrorKind::CallFailed { .. } => "call_failed",
@@ -153,12 +161,19 @@ impl fmt::Display for Error {
                 "the request asks for {count} paths, more than the limit of {limit} \
                  (maximum number of paths exceeded)"
             ),
-            ErrorKind::NullKey { path } => {
-                write!(
-                    f,
-                    "`{path}` has a null key: null cannot name a member in a requested path"
-                )
-            }
+            ErrorKind::NullKey { position } => write!(
+                f,
+                "a requested path has null as its key at position {position}: \
+                 null cannot name a member (send \"null\" for a member named so)"
+            ),
+            ErrorKind::PathTooLong { length, limit } => write!(
+                f,
+                "a requested path has {length} keys, more than the limit of {limit} (max_path_length)"
+            ),
+            ErrorKind::CallPathNotOne { path, count } => write!(
+                f,
+                "a call path names one function, and `{path}` names {count}"
+            ),
             ErrorKind::SetValueMissing { path, why } => {
                 write!(
                     f,

@@ -3,7 +3,7 @@
 use tracing::Instrument;
 
 use crate::graph::Envelope;
-use crate::path::{count_all, PathSet};
+use crate::path::{KeyOrRange, KeySet, PathSet};
 
 use super::context::Context;
 use super::error::{Error, ErrorKind};
@@ -18,38 +18,64 @@ impl Router {
     /// own paths with its error; the rest of the answer still arrives.
     ///
     /// Fails as a whole only for a bad request (more than
-    /// [`Options::max_paths`](super::Options::max_paths) paths, a `null`
-    /// key) or bad refs (a cycle, an inner reference).
+    /// [`Options::max_paths`](super::Options::max_paths) paths, a path
+    /// longer than [`Options::max_path_length`](super::Options::max_path_length),
+    /// a `null` key) or bad refs (a cycle, an inner reference).
     pub async fn get(&self, paths: &[PathSet], ctx: &Context) -> Result<Envelope, Error> {
         let span = tracing::info_span!("get", path_sets = paths.len());
         async {
-            self.check(paths)?;
+            let paths = self.check(paths, &[])?;
             let mut run = Run::new(self, ctx);
-            run.settle(paths.to_vec(), Method::Get, paths).await?;
+            run.settle(paths.clone(), Method::Get, &paths).await?;
             run.response
-                .materialize(paths, self.options.max_ref_follow)?;
+                .materialize(&paths, self.options.max_ref_follow)?;
             Ok(Envelope::new(run.response))
         }
         .instrument(span)
         .await
     }
 
-    /// Refuses requested path sets that hold a `null` key or count more
-    /// paths than the limit, before any handler runs.
-    pub(crate) fn check(&self, paths: &[PathSet]) -> Result<(), Error> {
-        if let Some(path) = paths
-            .iter()
-            .find(|set| set.iter().any(|keys| keys.keys().any(|key| key.is_null())))
-        {
-            return Err(Error::new(ErrorKind::NullKey { path: path.clone() }));
+    /// Checks requested path sets before any handler runs: refuses a
+    /// `null` key, a path longer than the limit, and more paths in all than
+    /// the limit; drops path sets that hold no path (an empty range or
+    /// list somewhere), which ask for nothing. `also` are more path sets
+    /// counted toward the limit (a call's suffixes and paths).
+    pub(crate) fn check(
+        &self,
+        paths: &[PathSet],
+        also: &[&[PathSet]],
+    ) -> Result<Vec<PathSet>, Error> {
+        let all = || paths.iter().chain(also.iter().flat_map(|more| more.iter()));
+        for set in all() {
+            if set.len() > self.options.max_path_length {
+                return Err(Error::new(ErrorKind::PathTooLong {
+                    length: set.len(),
+                    limit: self.options.max_path_length,
+                }));
+            }
+            // A range never holds null: only single keys need a look.
+            let null = set.iter().position(|keys| match keys {
+                KeySet::Key(key) => key.is_null(),
+                KeySet::List(items) => items
+                    .iter()
+                    .any(|item| matches!(item, KeyOrRange::Key(key) if key.is_null())),
+                KeySet::Range(_) => false,
+            });
+            if let Some(position) = null {
+                return Err(Error::new(ErrorKind::NullKey { position }));
+            }
         }
-        let count = count_all(paths);
+        let count = all().map(PathSet::count).fold(0, u64::saturating_add);
         if count > self.options.max_paths {
             return Err(Error::new(ErrorKind::TooManyPaths {
                 count,
                 limit: self.options.max_paths,
             }));
         }
-        Ok(())
+        Ok(paths
+            .iter()
+            .filter(|set| set.count() > 0)
+            .cloned()
+            .collect())
     }
 }

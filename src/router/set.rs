@@ -36,7 +36,7 @@ impl Router {
                         .collect::<Vec<_>>(),
                 ),
             };
-            self.check(&paths)?;
+            let paths = self.check(&paths, &[])?;
             let mut values = HashMap::new();
             for set in &paths {
                 for path in set.expand() {

@@ -35,6 +35,9 @@ pub struct Options {
     /// How many refs in a row may be followed beyond the first (default
     /// 50, as falcor-router): a longer chain is taken for a cycle.
     pub max_ref_follow: usize,
+    /// The most keys one requested path may have (default 64): deeper
+    /// paths are refused before any handler runs.
+    pub max_path_length: usize,
 }
 
 impl Default for Options {
@@ -42,12 +45,14 @@ impl Default for Options {
         Options {
             max_paths: 9000,
             max_ref_follow: 50,
+            max_path_length: 64,
         }
     }
 }
 
-/// The methods a route serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The methods a route serves, and what a request or a handler call is
+/// for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Method {
     Get,
     Set,
@@ -283,6 +288,12 @@ impl Builder {
     /// Sets how many refs in a row may be followed beyond the first.
     pub fn max_ref_follow(mut self, max_ref_follow: usize) -> Builder {
         self.options.max_ref_follow = max_ref_follow;
+        self
+    }
+
+    /// Sets the most keys one requested path may have.
+    pub fn max_path_length(mut self, max_path_length: usize) -> Builder {
+        self.options.max_path_length = max_path_length;
         self
     }
 

@@ -24,14 +24,6 @@ use super::handler::{Answer, BoxFuture, HandlerError};
 use super::request::{Call, Get, Matched, Set};
 use super::table::{Method, Router};
 
-/// What a route handler is called as in one wave.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum Kind {
-    Get,
-    Set,
-    Call,
-}
-
 /// A part of a requested path set that one route serves: the keys its
 /// pattern matched, and the rest of the path beyond the pattern's end.
 #[derive(Debug, Clone)]
@@ -55,7 +47,9 @@ impl Match {
 #[derive(Debug)]
 pub(crate) struct Assignment {
     pub(crate) route: usize,
-    pub(crate) kind: Kind,
+    /// What the route's handler is called as: get (also where a set or
+    /// call goes through a route's refs), set, or call.
+    pub(crate) kind: Method,
     pub(crate) matches: Vec<Match>,
 }
 
@@ -152,9 +146,9 @@ impl<'r> Run<'r> {
                 let len = candidate.matched.len();
                 let route = &table.routes[candidate.route];
                 let kind = match (method, len == path_set.len()) {
-                    (Method::Set, true) if route.set.is_some() => Kind::Set,
-                    (Method::Call, true) => Kind::Call,
-                    _ => Kind::Get,
+                    (Method::Set, true) if route.set.is_some() => Method::Set,
+                    (Method::Call, true) => Method::Call,
+                    _ => Method::Get,
                 };
                 let pattern_keys = PathSet::new(candidate.matched);
                 let mut left = Vec::with_capacity(remaining.len());
@@ -203,9 +197,9 @@ impl<'r> Run<'r> {
             .map(|assignment| self.call_route(assignment))
             .collect();
         let answers = join_all(calls).await;
-        let mut next = Vec::new();
+        let mut followed = Vec::with_capacity(assignments.len());
         for (assignment, (prefixes, answer)) in assignments.into_iter().zip(answers) {
-            if assignment.kind == Kind::Call {
+            if assignment.kind == Method::Call {
                 self.call_answers.push(CallAnswer {
                     route: assignment.route,
                     prefixes,
@@ -215,7 +209,13 @@ impl<'r> Run<'r> {
             }
             let asked: Vec<PathSet> = assignment.matches.iter().map(Match::asked).collect();
             self.merge_answer(answer, &prefixes, &asked)?;
-            next.extend(self.follow(&assignment.matches, method)?);
+            followed.push(assignment.matches);
+        }
+        // Refs are followed once every answer of the wave is in, so that
+        // what another route answered in this wave is not asked again.
+        let mut next = Vec::new();
+        for matches in &followed {
+            next.extend(self.follow(matches, method)?);
         }
         Ok(merge(next))
     }
@@ -236,45 +236,42 @@ impl<'r> Run<'r> {
         );
         let matched = Matched::new(route.pattern.clone(), prefixes.clone());
         let ctx = self.ctx.clone();
-        let future: Option<BoxFuture> = match assignment.kind {
-            Kind::Get => route
-                .get
-                .as_ref()
-                .map(|handler| handler(Get { matched }, ctx)),
-            Kind::Set => route.set.as_ref().map(|handler| {
-                let graph = self.set_graph(&matched);
-                handler(Set { matched, graph }, ctx)
-            }),
-            Kind::Call => route.call.as_ref().map(|handler| {
-                let payload = self.payload.call.clone().unwrap_or_default();
-                handler(
-                    Call {
-                        matched,
-                        arguments: payload.arguments,
-                        path_suffixes: payload.path_suffixes,
-                        paths: payload.paths,
-                    },
-                    ctx,
-                )
-            }),
-        };
+        // A handler may panic before its future exists (in the closure
+        // body): that is caught here, the future's panics below.
+        let future = std::panic::catch_unwind(AssertUnwindSafe(|| -> Option<BoxFuture> {
+            match assignment.kind {
+                Method::Get => route
+                    .get
+                    .as_ref()
+                    .map(|handler| handler(Get { matched }, ctx)),
+                Method::Set => route.set.as_ref().map(|handler| {
+                    let graph = self.set_graph(&matched);
+                    handler(Set { matched, graph }, ctx)
+                }),
+                Method::Call => route.call.as_ref().map(|handler| {
+                    let payload = self.payload.call.clone().unwrap_or_default();
+                    handler(
+                        Call {
+                            matched,
+                            arguments: payload.arguments,
+                            path_suffixes: payload.path_suffixes,
+                            paths: payload.paths,
+                        },
+                        ctx,
+                    )
+                }),
+            }
+        }));
         let span = tracing::debug_span!("route", route = %route.text, kind = ?assignment.kind);
         async move {
             let answer = match future {
-                Some(future) => AssertUnwindSafe(future)
+                Ok(Some(future)) => AssertUnwindSafe(future)
                     .catch_unwind()
                     .await
-                    .unwrap_or_else(|panic| {
-                        let what = panic
-                            .downcast_ref::<&str>()
-                            .map(|s| s.to_string())
-                            .or_else(|| panic.downcast_ref::<String>().cloned())
-                            .unwrap_or_default();
-                        tracing::error!(panic = %what, "route handler panicked");
-                        Err(HandlerError::new("the route handler failed unexpectedly"))
-                    }),
+                    .unwrap_or_else(|panic| Err(panicked(panic))),
+                Err(panic) => Err(panicked(panic)),
                 // Candidates are chosen for their handlers: not reached.
-                None => Ok(super::handler::Output::new()),
+                Ok(None) => Ok(super::handler::Output::new()),
             };
             if let Err(err) = &answer {
                 tracing::debug!(error = %err, "route handler failed");
@@ -358,6 +355,18 @@ impl<'r> Run<'r> {
         }
         Ok(next)
     }
+}
+
+/// The error a panicking handler answers: logged with what it said, and
+/// a message for the client that leaks nothing.
+fn panicked(panic: Box<dyn std::any::Any + Send>) -> HandlerError {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    tracing::error!(panic = %what, "route handler panicked");
+    HandlerError::new("the route handler failed unexpectedly")
 }
 
 /// The one path of a path set of single keys.

@@ -63,6 +63,10 @@ pub(crate) enum Outcome {
     /// a diff of expected against actual.
     Failed { diff: String },
     /// The part of the engine the case needs does not exist yet.
+    #[allow(
+        dead_code,
+        reason = "every area of the README is built; kept for the next one"
+    )]
     NotRun { why: String },
 }
 
@@ -85,6 +89,10 @@ impl Outcome {
     }
 
     /// A case left for later.
+    #[allow(
+        dead_code,
+        reason = "every area of the README is built; kept for the next one"
+    )]
     pub(crate) fn not_run(why: impl Into<String>) -> Outcome {
         Outcome::NotRun { why: why.into() }
     }

@@ -46,7 +46,9 @@
 //!   `path_syntax`, `collapse` (with `optimize` for `optimizePathSets`),
 //!   `router` (`router-get`, `router-set`, `router-call`; with `harness`,
 //!   routes declared as data built into a recording router, and `calls`,
-//!   the handler calls compared) and `wire`.
+//!   the handler calls compared) and `wire` (the HTTP app driven without
+//!   a socket; with `model_result`, what the falcor client's Model
+//!   returned looked for in our answer).
 //!   Adding an area is adding its module and one line to [`checker`].
 
 mod calls;
@@ -55,6 +57,7 @@ mod collapse;
 mod compare;
 mod corrections;
 mod harness;
+mod model_result;
 mod optimize;
 mod path_syntax;
 mod report;

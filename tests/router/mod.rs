@@ -476,3 +476,113 @@ fn a_call_reports_its_paths_and_invalidations() {
     .expect_err("no such function");
     assert!(err.is_call_not_found() && err.is_bad_request(), "{err}");
 }
+
+#[test]
+fn requests_that_could_exhaust_the_server_are_refused_or_cost_nothing() {
+    let calls = Calls::default();
+    let router = catalog(&calls);
+    let ctx = Context::new();
+    // Deeper than max_path_length (64): refused before anything runs, so
+    // no graph that deep is ever built.
+    let deep: PathSet = (0..15_000)
+        .map(|_| peregrine::path::KeySet::from(0))
+        .collect();
+    let err = run(router.get(&[deep], &ctx)).expect_err("too deep");
+    assert_eq!(
+        err.to_string(),
+        "a requested path has 15000 keys, more than the limit of 64 (max_path_length)"
+    );
+    // A huge range is counted, not walked, when looking for null keys.
+    let huge: PathSet = serde_json::from_value(
+        json!(["videos", {"from": 0, "to": 1_000_000_000_000_i64}, "title"]),
+    )
+    .expect("a path set");
+    assert!(run(router.get(&[huge], &ctx))
+        .expect_err("too many")
+        .is_too_many_paths());
+    // An empty key set makes a path set of no path: nothing is asked,
+    // however large the rest.
+    let empty = sets(&["videos[0..50000000][1..0]"]);
+    let answer = run(router.get(&empty, &ctx)).expect("answered");
+    assert_eq!(
+        serde_json::to_value(&answer).expect("serializable"),
+        json!({"jsonGraph": {}})
+    );
+    assert_eq!(calls.count(), 0);
+    let err = run(router.get(
+        &[serde_json::from_value(json!(["videos", [1, null]])).expect("a path set")],
+        &ctx,
+    ))
+    .expect_err("null key");
+    assert!(
+        err.to_string().contains("null as its key at position 1"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_handler_that_panics_before_its_future_fails_only_its_paths() {
+    let router = Router::builder()
+        .get("videos[{integers:ids}].title", |req, _ctx| {
+            let _typo = req.integers("idz").expect("a mistyped token name");
+            async { Ok::<_, HandlerError>(Output::new()) }
+        })
+        .get("videos[{integers}].year", |_req, _ctx| async {
+            Ok::<_, HandlerError>(Output::new().value(PathSet::parse("videos[1].year")?, 1999))
+        })
+        .build()
+        .expect("a valid route table");
+    let answer =
+        run(router.get(&sets(&["videos[1]['title','year']"]), &Context::new())).expect("answered");
+    assert_eq!(
+        serde_json::to_value(&answer).expect("serializable")["jsonGraph"]["videos"]["1"],
+        json!({"title": {"$type": "error", "value": {"message": "the route handler failed unexpectedly"}}, "year": 1999})
+    );
+}
+
+#[test]
+fn refs_are_followed_after_every_answer_of_the_wave_is_in() {
+    let calls = Calls::default();
+    let (lists, items) = (calls.clone(), calls.clone());
+    let router = Router::builder()
+        .get("lists[{integers}]", move |req, _ctx| {
+            lists.record("lists", req.path_sets());
+            async {
+                Ok::<_, HandlerError>(PathValue::new(
+                    PathSet::parse("lists[0]")?,
+                    Value::reference(Path::from(vec!["items".into(), "x".into()])),
+                ))
+            }
+        })
+        .get("items[{keys}].name", move |req, _ctx| {
+            items.record("items", req.path_sets());
+            async {
+                Ok::<_, HandlerError>(Output::new().value(PathSet::parse("items.x.name")?, "X"))
+            }
+        })
+        .build()
+        .expect("a valid route table");
+    let answer = run(router.get(&sets(&["lists[0].name", "items.x.name"]), &Context::new()))
+        .expect("answered");
+    // The items route answered items.x.name in the first wave; following
+    // lists.0 to it asks nothing more.
+    assert_eq!(calls.of("items").len(), 1);
+    assert_eq!(
+        serde_json::to_value(&answer).expect("serializable")["jsonGraph"]["items"],
+        json!({"x": {"name": "X"}})
+    );
+}
+
+#[test]
+fn each_request_context_counts_its_own_stats() {
+    let calls = Calls::default();
+    let router = catalog(&calls);
+    let template = Context::new().with_user("u1");
+    for _ in 0..3 {
+        let ctx = template
+            .clone()
+            .with_deadline(Instant::now() + Duration::from_secs(5));
+        run(router.get(&sets(&["videos[1].title"]), &ctx)).expect("answered");
+        assert_eq!(ctx.stats().waves(), 1);
+    }
+}

@@ -1,0 +1,86 @@
+//! The server's settings, each with a safe default.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::HeaderMap;
+
+use crate::router::Context;
+
+/// How the server is set up: where it answers, and its limits.
+///
+/// ```
+/// use std::time::Duration;
+/// use peregrine::http::Config;
+///
+/// let config = Config {
+///     request_timeout: Duration::from_secs(2),
+///     cors_origins: vec!["https://tv.example".to_owned()],
+///     ..Config::default()
+/// };
+/// assert_eq!(config.model_path, "/model.json");
+/// ```
+#[derive(Clone)]
+pub struct Config {
+    /// Where the JSON Graph endpoint answers (default `/model.json`).
+    pub model_path: String,
+    /// The largest request body accepted, in bytes (default 1 MiB);
+    /// larger ones get 413.
+    pub max_body_bytes: usize,
+    /// The longest request URL accepted, path and query, in bytes
+    /// (default 16 KiB); longer ones get 414.
+    pub max_url_bytes: usize,
+    /// How long a request may take before it is answered 504 (default
+    /// 10 s). Handlers see it as the context's deadline.
+    pub request_timeout: Duration,
+    /// How many JSON Graph requests may run at once (default 512); past
+    /// that, requests are answered 503 at once rather than queued.
+    pub max_concurrent_requests: usize,
+    /// Origins allowed to call from a browser (CORS). Empty (the default)
+    /// allows none beyond the server's own. Listed origins may send
+    /// credentials (falcor-http-datasource does unless told
+    /// `withCredentials: false`); `"*"` allows any origin, without
+    /// credentials.
+    pub cors_origins: Vec<String>,
+    /// On shutdown, how long `/readyz` answers 503 while requests are
+    /// still served, before the server stops taking connections (default
+    /// 0; behind a load balancer, set it to the balancer's check interval
+    /// so that it drains the instance first).
+    pub drain_delay: Duration,
+    /// Makes each request's [`Context`] from its headers (the user, per
+    /// request state). The default makes an anonymous context.
+    pub context: ContextMaker,
+}
+
+/// Makes a request's [`Context`] from its headers.
+pub type ContextMaker = Arc<dyn Fn(&HeaderMap) -> Context + Send + Sync>;
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            model_path: "/model.json".to_owned(),
+            max_body_bytes: 1024 * 1024,
+            max_url_bytes: 16 * 1024,
+            request_timeout: Duration::from_secs(10),
+            max_concurrent_requests: 512,
+            cors_origins: Vec::new(),
+            drain_delay: Duration::ZERO,
+            context: Arc::new(|_headers| Context::new()),
+        }
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("model_path", &self.model_path)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("max_url_bytes", &self.max_url_bytes)
+            .field("request_timeout", &self.request_timeout)
+            .field("max_concurrent_requests", &self.max_concurrent_requests)
+            .field("cors_origins", &self.cors_origins)
+            .field("drain_delay", &self.drain_delay)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,84 @@
+//! The one place where request failures become HTTP responses.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::router;
+
+/// Why a request to the server failed. Each becomes a status and a JSON
+/// body `{"error": {"kind": "...", "message": "..."}}` naming what was
+/// wrong: 4xx for what the client sent, 5xx for the server's own faults,
+/// whose messages leak no internals.
+#[derive(Debug)]
+pub struct Error {
+    status: StatusCode,
+    kind: &'static str,
+    message: String,
+}
+
+impl Error {
+    /// A bad request (400) of this kind.
+    pub(crate) fn bad_request(kind: &'static str, message: impl Into<String>) -> Error {
+        Error::new(StatusCode::BAD_REQUEST, kind, message)
+    }
+
+    pub(crate) fn new(status: StatusCode, kind: &'static str, message: impl Into<String>) -> Error {
+        Error {
+            status,
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// The HTTP status it is answered with.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The kind of failure, as the body's `kind` says it.
+    pub fn kind(&self) -> &'static str {
+        self.kind
+    }
+
+    /// Whether the client is at fault (a 4xx).
+    pub fn is_client_error(&self) -> bool {
+        self.status.is_client_error()
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({}): {}", self.status, self.kind, self.message)
+    }
+}
+
+impl From<router::Error> for Error {
+    fn from(err: router::Error) -> Error {
+        let status = if err.is_bad_request() {
+            StatusCode::BAD_REQUEST
+        } else {
+            // Bad refs in the data, a failing call handler: the server's
+            // fault. The router's messages name paths and routes, which
+            // the client may see; handler panics never reach here.
+            StatusCode::INTERNAL_SERVER_ERROR
+        };
+        Error::new(status, err.kind_name(), err.to_string())
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        if self.status.is_server_error() {
+            tracing::warn!(status = %self.status, kind = self.kind, message = %self.message, "request failed");
+        } else {
+            tracing::debug!(status = %self.status, kind = self.kind, message = %self.message, "request refused");
+        }
+        let body = json!({"error": {"kind": self.kind, "message": self.message}});
+        let mut response = (self.status, body.to_string()).into_response();
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(super::JSON));
+        response
+    }
+}

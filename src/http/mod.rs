@@ -1,0 +1,223 @@
+//! The HTTP server: Falcor's wire format at `/model.json`, health and
+//! metrics endpoints, and the limits that keep the server up.
+//!
+//! It owns the axum application and is the one place where errors become
+//! status codes ([`Error`]). It knows the router, not backends.
+//!
+//! ```no_run
+//! use peregrine::http::{self, Config};
+//! use peregrine::router::Router;
+//!
+//! # #[tokio::main]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let router = Router::builder().build()?;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! http::serve(listener, router, Config::default(), http::shutdown_signal()).await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Endpoints
+//!
+//! - `GET|POST /model.json` (see [`Config::model_path`]): get, set and
+//!   call in falcor-express's wire format, as falcor-http-datasource sends
+//!   them, and JSON bodies with the same fields. Answers
+//!   `application/json` envelopes; bad requests get a 4xx JSON error
+//!   naming what was wrong.
+//! - `GET /healthz`: the process is up. `GET /readyz`: it takes requests
+//!   (503 once shutdown has begun, so load balancers drain it).
+//! - `GET /metrics`: Prometheus text format.
+//!
+//! # Limits
+//!
+//! Body size (413), URL length (414), paths per request (the router's
+//! `max_paths`, 400), a deadline per request (504), and a concurrency
+//! limit past which requests are shed at once with 503 instead of
+//! queueing. Responses are compressed (gzip, br) when the client accepts
+//! it; CORS origins are configurable; each request carries an id, taken
+//! from `x-request-id` or made, echoed in the response and in its logs.
+
+mod config;
+mod error;
+mod log;
+mod metrics;
+mod model;
+mod wire;
+
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use axum::error_handling::HandleErrorLayer;
+use axum::extract::State;
+use axum::http::{header, HeaderName, HeaderValue, Method, Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use tower::ServiceBuilder;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{
+    MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::trace::TraceLayer;
+
+pub use config::{Config, ContextMaker};
+pub use error::Error;
+pub use log::{init_logging, LogFormat};
+
+use crate::router::Router;
+
+/// The content type of every JSON answer, as falcor-express writes it.
+pub(crate) const JSON: &str = "application/json; charset=utf-8";
+
+/// What every handler shares.
+pub(crate) struct AppState {
+    pub(crate) router: Router,
+    pub(crate) config: Config,
+    ready: Arc<AtomicBool>,
+}
+
+/// The application: every endpoint with its layers, ready to be served
+/// or driven in tests without a socket.
+pub fn app(router: Router, config: Config) -> axum::Router {
+    build(router, config, Arc::new(AtomicBool::new(true)))
+}
+
+fn build(router: Router, config: Config, ready: Arc<AtomicBool>) -> axum::Router {
+    metrics::install();
+    let cors = cors(&config.cors_origins);
+    let model_path = config.model_path.clone();
+    let shed = ServiceBuilder::new()
+        .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
+            metrics::request_shed();
+            Error::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "overloaded",
+                "the server is at its limit of concurrent requests (max_concurrent_requests): try again shortly",
+            )
+        }))
+        .load_shed()
+        .concurrency_limit(config.max_concurrent_requests.max(1));
+    let state = Arc::new(AppState {
+        router,
+        config,
+        ready,
+    });
+    let x_request_id = HeaderName::from_static("x-request-id");
+    axum::Router::new()
+        .route(&model_path, any(model::serve).layer(shed))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics::render))
+        .with_state(state)
+        .layer(CompressionLayer::new())
+        .layer(cors)
+        .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+            let id = request
+                .extensions()
+                .get::<RequestId>()
+                .and_then(|id| id.header_value().to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("request", id = %id, method = %request.method(), path = %request.uri().path())
+        }))
+        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+        .layer(SetSensitiveRequestHeadersLayer::new([header::AUTHORIZATION, header::COOKIE]))
+}
+
+fn cors(origins: &[String]) -> CorsLayer {
+    let layer = CorsLayer::new()
+        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::AUTHORIZATION,
+            HeaderName::from_static("x-requested-with"),
+            HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers([HeaderName::from_static("x-request-id")]);
+    if origins.iter().any(|origin| origin == "*") {
+        return layer.allow_origin(AllowOrigin::any());
+    }
+    let allowed: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|origin| HeaderValue::from_str(origin).ok())
+        .collect();
+    // falcor-http-datasource sends credentials (cookies) unless told
+    // `withCredentials: false`; browsers then require this header and an
+    // exact origin, never `*`.
+    layer
+        .allow_origin(AllowOrigin::list(allowed))
+        .allow_credentials(true)
+}
+
+async fn healthz() -> Response {
+    json_status(StatusCode::OK, "ok")
+}
+
+async fn readyz(State(state): State<Arc<AppState>>) -> Response {
+    if state.ready.load(Ordering::Relaxed) {
+        json_status(StatusCode::OK, "ready")
+    } else {
+        json_status(StatusCode::SERVICE_UNAVAILABLE, "shutting down")
+    }
+}
+
+fn json_status(status: StatusCode, text: &str) -> Response {
+    let body = serde_json::json!({ "status": text }).to_string();
+    (status, [(header::CONTENT_TYPE, JSON)], body).into_response()
+}
+
+/// Serves `router` on `listener` until `shutdown` completes; then reports
+/// not ready (for [`Config::drain_delay`], still serving), stops taking
+/// connections, and lets requests in flight finish before returning. The
+/// one entry binaries call.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let ready = Arc::new(AtomicBool::new(true));
+    let drain_delay = config.drain_delay;
+    let app = build(router, config, ready.clone());
+    let draining = async move {
+        shutdown.await;
+        ready.store(false, Ordering::Relaxed);
+        if !drain_delay.is_zero() {
+            tracing::info!(
+                ?drain_delay,
+                "shutting down: not ready, still serving while load balancers notice"
+            );
+            tokio::time::sleep(drain_delay).await;
+        }
+        tracing::info!("shutting down: finishing the requests in flight");
+    };
+    axum::serve(listener, app)
+        .with_graceful_shutdown(draining)
+        .await
+}
+
+/// Completes on Ctrl-C or SIGTERM: the usual shutdown for [`serve`].
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+}

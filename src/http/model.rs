@@ -1,0 +1,168 @@
+//! The JSON Graph endpoint (`/model.json`): read the request, run it
+//! through the router, answer the envelope.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use crate::router::Context;
+
+use super::error::Error;
+use super::wire::{Operation, Params};
+use super::{metrics, AppState, JSON};
+
+/// Answers one `/model.json` request, recording its metrics.
+pub(crate) async fn serve(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    let started = Instant::now();
+    let _in_flight = metrics::InFlight::start();
+    let mut method = "unknown";
+    // The deadline covers reading the body too: a stalled upload must not
+    // hold a concurrency permit past it.
+    let answered = tokio::time::timeout(
+        state.config.request_timeout,
+        answer(&state, request, &mut method),
+    )
+    .await;
+    let result = answered.unwrap_or_else(|_| Err(deadline(&state.config)));
+    let outcome = match &result {
+        Ok(_) => "ok",
+        Err(err) if err.is_client_error() => "client_error",
+        Err(_) => "server_error",
+    };
+    metrics::request_done(method, outcome, started.elapsed());
+    match result {
+        Ok(response) => response,
+        Err(err) => err.into_response(),
+    }
+}
+
+async fn answer(
+    state: &AppState,
+    request: Request,
+    method: &mut &'static str,
+) -> Result<Response, Error> {
+    let config = &state.config;
+    let (parts, body) = request.into_parts();
+    let url_bytes = parts.uri.path_and_query().map_or(0, |pq| pq.as_str().len());
+    if url_bytes > config.max_url_bytes {
+        return Err(Error::new(
+            StatusCode::URI_TOO_LONG,
+            "url_too_long",
+            format!(
+                "the request URL is {url_bytes} bytes, more than the limit of {} (max_url_bytes): \
+                 send long requests as POST",
+                config.max_url_bytes
+            ),
+        ));
+    }
+    let query = parts.uri.query().unwrap_or("");
+    let params = if parts.method == Method::POST {
+        let body = axum::body::to_bytes(body, config.max_body_bytes)
+            .await
+            .map_err(|_| {
+                Error::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "body_too_large",
+                    format!(
+                        "the request body is larger than the limit of {} bytes (max_body_bytes)",
+                        config.max_body_bytes
+                    ),
+                )
+            })?;
+        body_params(&parts.headers, &body, query)?
+    } else {
+        Params::from_form(query)?
+    };
+    let operation = params.operation()?;
+    *method = operation.name();
+    let deadline = Instant::now() + config.request_timeout;
+    let ctx = (config.context)(&parts.headers).with_deadline(deadline);
+    let envelope = run(state, operation, &ctx).await?;
+    metrics::router_done(ctx.stats());
+    let body = serde_json::to_vec(&envelope).map_err(|_| {
+        Error::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the answer could not be written",
+        )
+    })?;
+    let mut response = Response::new(Body::from(body));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON));
+    Ok(response)
+}
+
+/// The answer to a request that outlived `request_timeout`.
+fn deadline(config: &super::Config) -> Error {
+    Error::new(
+        StatusCode::GATEWAY_TIMEOUT,
+        "deadline",
+        format!(
+            "the request was not answered within {} ms (request_timeout)",
+            config.request_timeout.as_millis()
+        ),
+    )
+}
+
+/// The parameters of a POST body, by its content type. An empty body
+/// falls back to the query string.
+fn body_params(headers: &axum::http::HeaderMap, body: &[u8], query: &str) -> Result<Params, Error> {
+    if body.is_empty() {
+        return Params::from_form(query);
+    }
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("application/x-www-form-urlencoded");
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    match essence.as_str() {
+        "application/x-www-form-urlencoded" | "" => {
+            let text = std::str::from_utf8(body).map_err(|err| {
+                Error::bad_request("invalid_encoding", format!("the form body is not UTF-8: {err}"))
+            })?;
+            Params::from_form(text)
+        }
+        "application/json" => Params::from_json(body),
+        other => Err(Error::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!(
+                "a POST body of type {other:?} cannot be read: send application/x-www-form-urlencoded \
+                 (as falcor-http-datasource does) or application/json"
+            ),
+        )),
+    }
+}
+
+async fn run(
+    state: &AppState,
+    operation: Operation,
+    ctx: &Context,
+) -> Result<crate::graph::Envelope, Error> {
+    let router = &state.router;
+    let envelope = match operation {
+        Operation::Get { paths } => router.get(&paths, ctx).await?,
+        Operation::Set { envelope } => router.set(envelope, ctx).await?,
+        Operation::Call {
+            call_path,
+            arguments,
+            path_suffixes,
+            paths,
+        } => {
+            router
+                .call(&call_path, arguments, path_suffixes, paths, ctx)
+                .await?
+        }
+    };
+    Ok(envelope)
+}

@@ -1,0 +1,227 @@
+//! The limits that keep the server up: each refuses with its status and a
+//! message naming the setting to change.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, Bytes};
+use axum::http::{Method, StatusCode};
+use peregrine::http::Config;
+use peregrine::router::{HandlerError, Output, Router};
+use tokio::sync::{mpsc, watch};
+
+use super::{app_of, catalog, get, path_set, post, query, request, send, Answer};
+
+/// A get of `count` single paths, each listed apart so that its text grows
+/// with `count`: `[["videos",0,"title"],["videos",1,"title"],...]`.
+fn many_paths(count: usize) -> String {
+    let paths: Vec<String> = (0..count)
+        .map(|i| format!(r#"["videos",{i},"title"]"#))
+        .collect();
+    query(&[
+        ("method", "get"),
+        ("paths", &format!("[{}]", paths.join(","))),
+    ])
+}
+
+#[tokio::test]
+async fn a_body_over_max_body_bytes_is_refused_with_413() {
+    let body = many_paths(40);
+    assert!(body.len() > 1000, "{}", body.len());
+    let small = app_of(
+        catalog(),
+        Config {
+            max_body_bytes: 1000,
+            ..Config::default()
+        },
+    );
+    let form = "application/x-www-form-urlencoded";
+    let answer = send(&small, post("/model.json", form, body.clone())).await;
+    assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE, "{answer:?}");
+    let (kind, message) = answer.error();
+    assert_eq!(kind, "body_too_large");
+    assert!(
+        message.contains("1000 bytes") && message.contains("max_body_bytes"),
+        "{message}"
+    );
+    // The same body under a larger limit is answered.
+    let large = app_of(catalog(), Config::default());
+    let answer = send(&large, post("/model.json", form, body)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
+    assert_eq!(
+        answer.json()["jsonGraph"]["videos"]["39"]["title"],
+        "Video 39"
+    );
+}
+
+#[tokio::test]
+async fn a_url_over_max_url_bytes_is_refused_with_414_and_post_works() {
+    let params = many_paths(40);
+    let app = app_of(
+        catalog(),
+        Config {
+            max_url_bytes: 1000,
+            ..Config::default()
+        },
+    );
+    let answer = get(&app, &format!("/model.json?{params}")).await;
+    assert_eq!(answer.status, StatusCode::URI_TOO_LONG, "{answer:?}");
+    let (kind, message) = answer.error();
+    assert_eq!(kind, "url_too_long");
+    assert!(
+        message.contains("limit of 1000") && message.contains("max_url_bytes"),
+        "{message}"
+    );
+    assert!(
+        message.contains("POST"),
+        "the message should say what to do: {message}"
+    );
+    // As the message advises, the same request as a POST is answered.
+    let form = "application/x-www-form-urlencoded";
+    let answer = send(&app, post("/model.json", form, params)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
+}
+
+#[tokio::test]
+async fn a_request_for_too_many_paths_is_refused_with_400_before_any_handler_runs() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = calls.clone();
+    let routes =
+        Router::builder()
+            .max_paths(100)
+            .get("videos[{integers}].title", move |_req, _ctx| {
+                counted.fetch_add(1, Ordering::SeqCst);
+                async { Ok::<_, HandlerError>(Output::new()) }
+            });
+    let app = app_of(routes, Config::default());
+    let answer = get(&app, "/model.json?method=get&paths=videos[0..100].title").await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{answer:?}");
+    let (kind, message) = answer.error();
+    assert_eq!(kind, "too_many_paths");
+    assert!(
+        message.contains("101 paths") && message.contains("limit of 100"),
+        "{message}"
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 0);
+    let answer = get(&app, "/model.json?method=get&paths=videos[0..99].title").await;
+    assert_eq!(answer.status, StatusCode::OK, "at the limit: {answer:?}");
+}
+
+#[tokio::test]
+async fn a_request_past_its_deadline_is_answered_504_at_the_deadline() {
+    let routes = catalog().get("slow", |_req, _ctx| async {
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        Ok::<_, HandlerError>(Output::new().value(path_set("slow"), "too late"))
+    });
+    let app = app_of(
+        routes,
+        Config {
+            request_timeout: Duration::from_millis(100),
+            ..Config::default()
+        },
+    );
+    let started = Instant::now();
+    let answer = get(&app, "/model.json?method=get&paths=slow").await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(answer.status, StatusCode::GATEWAY_TIMEOUT, "{answer:?}");
+    let (kind, message) = answer.error();
+    assert_eq!(kind, "deadline");
+    assert!(
+        message.contains("100 ms") && message.contains("request_timeout"),
+        "{message}"
+    );
+    // The other routes still answer in time.
+    let answer = get(&app, "/model.json?method=get&paths=videos[1].title").await;
+    assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn past_max_concurrent_requests_a_burst_is_shed_with_503_at_once() {
+    const BURST: usize = 10;
+    let entered = Arc::new(AtomicUsize::new(0));
+    let (open, gate) = watch::channel(false);
+    let inside = entered.clone();
+    let routes = catalog().get("gated", move |_req, _ctx| {
+        inside.fetch_add(1, Ordering::SeqCst);
+        let mut gate = gate.clone();
+        async move {
+            gate.wait_for(|open| *open)
+                .await
+                .map_err(|_| HandlerError::new("the test ended"))?;
+            Ok::<_, HandlerError>(Output::new().value(path_set("gated"), "through"))
+        }
+    });
+    let app = app_of(
+        routes,
+        Config {
+            max_concurrent_requests: 2,
+            ..Config::default()
+        },
+    );
+    let (answers, mut answered) = mpsc::unbounded_channel::<Answer>();
+    for _ in 0..BURST {
+        let (app, answers) = (app.clone(), answers.clone());
+        tokio::spawn(async move {
+            let answer = send(
+                &app,
+                request(Method::GET, "/model.json?method=get&paths=gated"),
+            )
+            .await;
+            let _ = answers.send(answer);
+        });
+    }
+    // All but two are answered while the two wait at the gate.
+    let mut shed = Vec::new();
+    for _ in 0..BURST - 2 {
+        let answer = tokio::time::timeout(Duration::from_secs(5), answered.recv())
+            .await
+            .expect("shed at once, not queued")
+            .expect("an answer");
+        shed.push(answer);
+    }
+    for answer in &shed {
+        assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE, "{answer:?}");
+        let (kind, message) = answer.error();
+        assert_eq!(kind, "overloaded");
+        assert!(message.contains("max_concurrent_requests"), "{message}");
+    }
+    assert_eq!(entered.load(Ordering::SeqCst), 2);
+    open.send_replace(true);
+    for _ in 0..2 {
+        let answer = tokio::time::timeout(Duration::from_secs(5), answered.recv())
+            .await
+            .expect("answered once through the gate")
+            .expect("an answer");
+        assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
+        assert_eq!(answer.json()["jsonGraph"]["gated"], "through");
+    }
+    // Shedding passes with the load.
+    let answer = get(&app, "/model.json?method=get&paths=gated").await;
+    assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
+}
+
+#[tokio::test]
+async fn a_body_that_never_arrives_is_answered_504_at_the_deadline() {
+    let app = app_of(
+        catalog(),
+        Config {
+            request_timeout: Duration::from_millis(100),
+            ..Config::default()
+        },
+    );
+    let stalled = Body::from_stream(futures::stream::pending::<Result<Bytes, std::io::Error>>());
+    let form = "application/x-www-form-urlencoded";
+    let answer = tokio::time::timeout(
+        Duration::from_secs(5),
+        send(&app, post("/model.json", form, stalled)),
+    )
+    .await
+    .expect("answered at the deadline, not left waiting for the body");
+    assert_eq!(answer.status, StatusCode::GATEWAY_TIMEOUT, "{answer:?}");
+    assert_eq!(answer.error().0, "deadline");
+}
