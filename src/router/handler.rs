@@ -107,9 +107,11 @@ impl FromIterator<PathValue> for Output {
 /// Why a handler failed. In get and set it becomes the error value at
 /// every path the handler was asked for; a failing call fails the request.
 ///
-/// Any error converts into it with `?`, its message becoming
-/// `{"message": ...}`; [`HandlerError::value`] sets the error value
-/// itself (falcor's `JSONGraphError`).
+/// [`HandlerError::new`] says what clients see: `{"message": ...}`.
+/// Any other error converts into it with `?`, but its text (which may
+/// name internal hosts, as a connection error does) goes to the logs
+/// only: clients see "the route could not answer". [`HandlerError::value`]
+/// sets the error value itself (falcor's `JSONGraphError`).
 pub struct HandlerError {
     value: Value,
     message: String,
@@ -147,7 +149,8 @@ impl HandlerError {
 
 impl<E: std::error::Error> From<E> for HandlerError {
     fn from(err: E) -> HandlerError {
-        HandlerError::new(err.to_string())
+        tracing::warn!(error = %err, "route handler failed");
+        HandlerError::new("the route could not answer")
     }
 }
 

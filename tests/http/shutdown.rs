@@ -83,3 +83,47 @@ fn exchange(address: SocketAddr, request: &[u8]) -> std::io::Result<Vec<u8>> {
     connection.read_to_end(&mut response)?;
     Ok(response)
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn during_the_drain_delay_readyz_says_503_while_requests_are_still_served() {
+    let router = catalog().build().expect("a valid route table");
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
+    let address = listener.local_addr().expect("an address");
+    let (stop, stopped) = oneshot::channel::<()>();
+    let config = Config {
+        drain_delay: Duration::from_millis(600),
+        ..Config::default()
+    };
+    let server = tokio::spawn(http::serve(listener, router, config, async {
+        let _ = stopped.await;
+    }));
+    let ask = move |request: &'static [u8]| {
+        tokio::task::spawn_blocking(move || {
+            let response = exchange(address, request).expect("answered");
+            String::from_utf8(response).expect("text")
+        })
+    };
+    let ready = ask(b"GET /readyz HTTP/1.1\r\nHost: p\r\nConnection: close\r\n\r\n")
+        .await
+        .expect("a response");
+    assert!(ready.starts_with("HTTP/1.1 200"), "{ready}");
+    stop.send(()).expect("the server listens for shutdown");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let draining = ask(b"GET /readyz HTTP/1.1\r\nHost: p\r\nConnection: close\r\n\r\n")
+        .await
+        .expect("a response");
+    assert!(draining.starts_with("HTTP/1.1 503"), "{draining}");
+    assert!(
+        draining.ends_with(r#"{"status":"shutting down"}"#),
+        "{draining}"
+    );
+    let served = ask(b"GET /healthz HTTP/1.1\r\nHost: p\r\nConnection: close\r\n\r\n")
+        .await
+        .expect("a response");
+    assert!(served.starts_with("HTTP/1.1 200"), "{served}");
+    tokio::time::timeout(PATIENCE, server)
+        .await
+        .expect("serve returns after the drain delay")
+        .expect("the server task ends")
+        .expect("serve ends without error");
+}

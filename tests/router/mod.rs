@@ -586,3 +586,20 @@ fn each_request_context_counts_its_own_stats() {
         assert_eq!(ctx.stats().waves(), 1);
     }
 }
+
+#[test]
+fn an_error_passed_on_with_question_mark_does_not_reach_clients() {
+    let router = Router::builder()
+        .get("videos[{integers}].title", |_req, _ctx| async {
+            let backend: Result<Output, std::io::Error> = Err(std::io::Error::other(
+                "connection refused: http://10.1.2.3:8080/videos",
+            ));
+            Ok::<_, HandlerError>(backend?)
+        })
+        .build()
+        .expect("a valid route table");
+    let answer = run(router.get(&sets(&["videos[1].title"]), &Context::new())).expect("answered");
+    let text = serde_json::to_string(&answer).expect("serializable");
+    assert!(!text.contains("10.1.2.3"), "{text}");
+    assert!(text.contains("the route could not answer"), "{text}");
+}
