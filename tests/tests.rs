@@ -5,5 +5,6 @@
 //! because it runs data-driven cases with its own harness.
 
 mod http;
+mod graph;
 mod path;
 mod router;

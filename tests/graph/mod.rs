@@ -1,0 +1,168 @@
+//! The JSON Graph walk checked against a reading done by hand: `optimize`
+//! reports exactly the paths a step-by-step walk finds missing, at the
+//! places the walk ends up after following refs.
+
+use std::collections::BTreeSet;
+
+use peregrine::graph::Graph;
+use peregrine::path::PathSet;
+use proptest::collection::{btree_map, vec};
+use proptest::prelude::*;
+use serde_json::{json, Value as Json};
+
+const MAX_REF_FOLLOW: usize = 1;
+
+fn key() -> impl Strategy<Value = String> {
+    prop_oneof![Just("a"), Just("b"), Just("c"), Just("0"), Just("1")].prop_map(str::to_owned)
+}
+
+fn leaf() -> impl Strategy<Value = Json> {
+    prop_oneof![
+        Just(json!("text")),
+        Just(json!(null)),
+        Just(json!({"$type": "atom", "value": 1})),
+        Just(json!({"$type": "atom"})),
+        vec(key(), 1..4).prop_map(|path| json!({"$type": "ref", "value": path})),
+    ]
+}
+
+/// A small JSON Graph whose refs point anywhere, cycles included.
+fn graph() -> impl Strategy<Value = Json> {
+    leaf()
+        .prop_recursive(3, 40, 4, |inner| {
+            btree_map(key(), inner, 1..4)
+                .prop_map(|members| Json::Object(members.into_iter().collect()))
+        })
+        .prop_map(|root| {
+            // The root is a branch: a leaf (sentinels included) goes under `a`.
+            if root.is_object() && root.get("$type").is_none() {
+                root
+            } else {
+                json!({ "a": root })
+            }
+        })
+}
+
+/// A path set over the same keys: single keys or pairs.
+fn path_set() -> impl Strategy<Value = Vec<Json>> {
+    vec(
+        prop_oneof![
+            key().prop_map(Json::from),
+            vec(key(), 2..3).prop_map(Json::from)
+        ],
+        1..5,
+    )
+}
+
+enum Walked {
+    Found,
+    Missing(Vec<String>),
+}
+
+/// Reads one path out of `root` step by step, as falcor describes it.
+fn walk(root: &Json, path: &[String]) -> Result<Walked, ()> {
+    let mut node = root;
+    let mut at: Vec<String> = Vec::new();
+    for (i, key) in path.iter().enumerate() {
+        let rest = &path[i + 1..];
+        let Some(next) = node.get(key) else {
+            at.push(key.clone());
+            at.extend(rest.iter().cloned());
+            return Ok(Walked::Missing(at));
+        };
+        let is_ref = next.get("$type") == Some(&json!("ref"));
+        if is_ref && !rest.is_empty() {
+            // Follow the chain of refs from the root.
+            let mut target = next["value"].as_array().ok_or(())?.clone();
+            let mut hops = 0;
+            'chain: loop {
+                let mut there = root;
+                for (j, step) in target.iter().enumerate() {
+                    let step = step.as_str().ok_or(())?;
+                    let last = j + 1 == target.len();
+                    match there.get(step) {
+                        None => {
+                            let mut missing: Vec<String> = target
+                                .iter()
+                                .filter_map(|k| k.as_str().map(str::to_owned))
+                                .collect();
+                            missing.extend(rest.iter().cloned());
+                            return Ok(Walked::Missing(missing));
+                        }
+                        Some(found) if found.get("$type") == Some(&json!("ref")) => {
+                            if !last {
+                                return Err(()); // an inner reference
+                            }
+                            hops += 1;
+                            if hops > MAX_REF_FOLLOW {
+                                return Err(()); // a cycle, or too long a chain
+                            }
+                            target = found["value"].as_array().ok_or(())?.clone();
+                            continue 'chain;
+                        }
+                        Some(found) if found.is_object() && found.get("$type").is_none() => {
+                            there = found
+                        }
+                        Some(_) => return Ok(Walked::Found), // a value: short-circuit
+                    }
+                }
+                break;
+            }
+            node = there_of(root, &target);
+            at = target
+                .iter()
+                .filter_map(|k| k.as_str().map(str::to_owned))
+                .collect();
+            continue;
+        }
+        if next.is_object() && next.get("$type").is_none() {
+            at.push(key.clone());
+            node = next;
+            continue;
+        }
+        return Ok(Walked::Found);
+    }
+    Ok(Walked::Found)
+}
+
+fn there_of<'g>(root: &'g Json, target: &[Json]) -> &'g Json {
+    target
+        .iter()
+        .fold(root, |node, step| &node[step.as_str().unwrap_or_default()])
+}
+
+fn single_paths(set: &PathSet) -> Vec<Vec<String>> {
+    set.expand()
+        .map(|path| path.iter().map(|key| key.to_string()).collect())
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1024))]
+
+    #[test]
+    fn optimize_agrees_with_a_walk_by_hand(root in graph(), requested in vec(path_set(), 1..4)) {
+        let graph: Graph = serde_json::from_value(root.clone()).expect("a JSON Graph");
+        let sets: Vec<PathSet> = requested
+            .iter()
+            .map(|set| serde_json::from_value(Json::from(set.clone())).expect("a path set"))
+            .collect();
+        let mut expected: Result<BTreeSet<Vec<String>>, ()> = Ok(BTreeSet::new());
+        for path in sets.iter().flat_map(single_paths) {
+            match walk(&root, &path) {
+                Err(()) => expected = Err(()),
+                Ok(Walked::Missing(at)) => {
+                    if let Ok(missing) = &mut expected {
+                        missing.insert(at);
+                    }
+                }
+                Ok(Walked::Found) => {}
+            }
+        }
+        let actual = graph
+            .optimize(&sets, MAX_REF_FOLLOW)
+            .map(|missing| missing.iter().flat_map(single_paths).collect::<BTreeSet<_>>())
+            .map_err(|_| ());
+        prop_assert_eq!(actual, expected, "graph {} requested {:?}", root, requested);
+    }
+}
