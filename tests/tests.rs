@@ -4,7 +4,7 @@
 //! The conformance suite is a separate binary (`tests/conformance/`)
 //! because it runs data-driven cases with its own harness.
 
-mod http;
 mod graph;
+mod http;
 mod path;
 mod router;

@@ -213,9 +213,19 @@ impl Params {
         };
         // `[["a","b"]]` is a list of paths; falcor-express also takes
         // `["a","b"]`, but as one path per key. Strings are path syntax.
+        let many = items.len() > 1;
         items
             .into_iter()
-            .map(|item| path_set(name, item))
+            .enumerate()
+            .map(|(i, item)| {
+                // Name the path set among several: `paths[2]`.
+                let place = if many {
+                    format!("{name}[{i}]")
+                } else {
+                    name.to_owned()
+                };
+                path_set(&place, item)
+            })
             .collect::<Result<_, _>>()
             .map(Some)
     }

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use unicode_width::UnicodeWidthChar;
+
 /// Path syntax that could not be parsed: what was expected, at which
 /// offset, with the input shown and a caret under the spot.
 ///
@@ -79,13 +81,20 @@ impl fmt::Display for Error {
             self.message()
         )?;
         // Show the input on one line: control characters would break the
-        // caret's alignment, so they are drawn as spaces.
+        // caret's alignment, so they are drawn as spaces; the caret goes
+        // under the spot on a terminal, where East Asian characters take
+        // two columns.
         let shown: String = self
             .input
             .chars()
             .map(|c| if c.is_control() { ' ' } else { c })
             .collect();
-        write!(f, "\n  {shown}\n  {:>width$}", "^", width = self.offset + 1)
+        let column: usize = shown
+            .chars()
+            .take(self.offset)
+            .map(|c| UnicodeWidthChar::width(c).unwrap_or(0))
+            .sum();
+        write!(f, "\n  {shown}\n  {:>width$}", "^", width = column + 1)
     }
 }
 

@@ -535,6 +535,13 @@ mod tests {
     }
 
     #[test]
+    fn the_caret_stands_under_the_spot_for_wide_characters_too() {
+        let err = error("日本[x]");
+        assert_eq!(err.offset(), 3);
+        assert!(err.to_string().ends_with("\n  日本[x]\n       ^"), "{err}");
+    }
+
+    #[test]
     fn an_empty_path_is_refused() {
         for input in ["", " ", "  "] {
             assert!(error(input).is_empty_path(), "{input:?}");

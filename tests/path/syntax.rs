@@ -91,7 +91,14 @@ fn check_error(input: &str, err: &Error) -> Result<(), TestCaseError> {
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
     let mut lines = text.rsplit('\n');
-    let caret = format!("  {}^", " ".repeat(err.offset()));
+    // The caret stands under the spot as a terminal shows it: wide (East
+    // Asian) characters take two columns.
+    let column: usize = shown
+        .chars()
+        .take(err.offset())
+        .map(|c| unicode_width::UnicodeWidthChar::width(c).unwrap_or(0))
+        .sum();
+    let caret = format!("  {}^", " ".repeat(column));
     let line = format!("  {shown}");
     prop_assert_eq!(lines.next(), Some(caret.as_str()), "{}", text);
     prop_assert_eq!(lines.next(), Some(line.as_str()), "{}", text);
