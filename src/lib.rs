@@ -16,7 +16,8 @@
 //!   waves with ref following, precedence and limits.
 //! - [`http`]: the axum application: Falcor's wire format at
 //!   `/model.json`, limits, health, metrics, graceful shutdown.
-//! - `loader`: to come (batching, dedupe and caching of backend calls).
+//! - [`loader`]: batching, dedupe and in-flight sharing of backend
+//!   calls, per scope (shared or one user's).
 //!
 //! # Example
 //!
@@ -45,6 +46,7 @@
 
 pub mod graph;
 pub mod http;
+pub mod loader;
 pub mod path;
 pub mod router;
 

@@ -6,5 +6,6 @@
 
 mod graph;
 mod http;
+mod loader;
 mod path;
 mod router;

@@ -1,0 +1,87 @@
+//! `LoadError`: why a key has no value.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// Why a load failed. Cheap to clone: one failing backend call gives the
+/// same error to every caller whose keys were in it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct LoadError {
+    kind: Kind,
+    message: Arc<str>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Backend,
+    TimedOut,
+    Refused,
+}
+
+impl LoadError {
+    /// The backend call failed (an error answer, a broken connection, a
+    /// panicking batch function).
+    pub fn backend(message: impl Into<Arc<str>>) -> LoadError {
+        LoadError::new(Kind::Backend, message)
+    }
+
+    /// The backend call took longer than its timeout.
+    pub fn timed_out(message: impl Into<Arc<str>>) -> LoadError {
+        LoadError::new(Kind::TimedOut, message)
+    }
+
+    /// The load was refused before any backend was called (for example
+    /// one user's data asked for in the shared scope).
+    pub fn refused(message: impl Into<Arc<str>>) -> LoadError {
+        LoadError::new(Kind::Refused, message)
+    }
+
+    fn new(kind: Kind, message: impl Into<Arc<str>>) -> LoadError {
+        LoadError {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// Whether the backend call failed.
+    pub fn is_backend(&self) -> bool {
+        self.kind == Kind::Backend
+    }
+
+    /// Whether the backend call timed out.
+    pub fn is_timed_out(&self) -> bool {
+        self.kind == Kind::TimedOut
+    }
+
+    /// Whether the load was refused without calling the backend.
+    pub fn is_refused(&self) -> bool {
+        self.kind == Kind::Refused
+    }
+
+    /// What went wrong, for logs and `$type: "error"` values.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Debug for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoadError")
+            .field("kind", &self.kind)
+            .field("message", &self.message)
+            .finish()
+    }
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.kind {
+            Kind::Backend => "backend failed",
+            Kind::TimedOut => "backend timed out",
+            Kind::Refused => "load refused",
+        };
+        write!(f, "{what}: {}", self.message)
+    }
+}
+
+impl std::error::Error for LoadError {}

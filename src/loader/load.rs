@@ -1,0 +1,308 @@
+//! `Loader`: asking a backend operation for keys, batched and shared.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::future::Future;
+use std::hash::Hash;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use futures::future::{join_all, BoxFuture, FutureExt};
+use tokio::time::Instant;
+
+use super::batch::{Batches, Launch};
+use super::{LoadError, Scope, Settings};
+
+type BatchFn<K, V> = Box<
+    dyn Fn(Scope, Vec<K>) -> BoxFuture<'static, Result<HashMap<K, V>, LoadError>> + Send + Sync,
+>;
+
+/// The loader of one backend operation: keys asked for at about the same
+/// time become one call of its batch function, and keys already being
+/// fetched in the same scope are not asked again.
+///
+/// Cloning is cheap and clones share their batches. Loads must run on a
+/// tokio runtime: each backend call runs in a task of its own, so that a
+/// cancelled request cannot cancel it for the others waiting on it.
+///
+/// ```
+/// use std::collections::HashMap;
+/// use peregrine::loader::{Loader, Scope, Settings};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let squares = Loader::new(Settings::new("squares"), |_scope, keys: Vec<u64>| async move {
+///     Ok(keys.into_iter().map(|k| (k, k * k)).collect::<HashMap<_, _>>())
+/// });
+/// let (a, b) = futures::join!(
+///     squares.load_many(Scope::shared(), [2, 3]),
+///     squares.load_one(Scope::shared(), 3),
+/// );
+/// assert_eq!(a[&2], Ok(4));
+/// assert_eq!(b, Ok(Some(9)));
+/// # }
+/// ```
+pub struct Loader<K, V> {
+    inner: Arc<Inner<K, V>>,
+}
+
+struct Inner<K, V> {
+    settings: Settings,
+    batch: BatchFn<K, V>,
+    batches: Mutex<Batches<K, V>>,
+}
+
+impl<K, V> Loader<K, V>
+where
+    K: Eq + Hash + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    /// A loader calling `batch` with a scope and distinct keys (at most
+    /// the maximum batch size); `batch` answers the keys it found and
+    /// leaves out the ones that do not exist.
+    pub fn new<F, Fut>(settings: Settings, batch: F) -> Loader<K, V>
+    where
+        F: Fn(Scope, Vec<K>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<HashMap<K, V>, LoadError>> + Send + 'static,
+    {
+        Loader {
+            inner: Arc::new(Inner {
+                settings,
+                batch: Box::new(move |scope, keys| batch(scope, keys).boxed()),
+                batches: Mutex::new(Batches::new()),
+            }),
+        }
+    }
+
+    /// Loads `keys` in `scope`: each key the backend answered maps to its
+    /// value, each key of a failed call to the call's error; keys the
+    /// backend left out are absent.
+    ///
+    /// A user-scoped loader refuses the shared scope: every key fails
+    /// with a refused error and no backend is called.
+    pub fn load_many<I>(
+        &self,
+        scope: Scope,
+        keys: I,
+    ) -> impl Future<Output = HashMap<K, Result<V, LoadError>>> + Send + 'static
+    where
+        I: IntoIterator<Item = K>,
+    {
+        let mut seen = HashSet::new();
+        let keys: Vec<K> = keys
+            .into_iter()
+            .filter(|key| seen.insert(key.clone()))
+            .collect();
+        let inner = Arc::clone(&self.inner);
+        async move { inner.load(scope, keys).await }
+    }
+
+    /// Loads one key: its value, `None` if the backend left it out, or the
+    /// error of its call.
+    pub fn load_one(
+        &self,
+        scope: Scope,
+        key: K,
+    ) -> impl Future<Output = Result<Option<V>, LoadError>> + Send + 'static {
+        let loaded = self.load_many(scope, [key.clone()]);
+        async move { loaded.await.remove(&key).transpose() }
+    }
+
+    /// The settings the loader was built with.
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    /// Whether no key is waiting for a batch or in flight: every entry
+    /// of a finished or abandoned load is gone.
+    pub fn is_idle(&self) -> bool {
+        self.inner.lock().is_idle()
+    }
+}
+
+impl<K, V> Inner<K, V>
+where
+    K: Eq + Hash + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    fn lock(&self) -> MutexGuard<'_, Batches<K, V>> {
+        // The lock is never held across user code, so a poisoned lock
+        // still holds consistent state.
+        self.batches.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    async fn load(self: Arc<Self>, scope: Scope, keys: Vec<K>) -> HashMap<K, Result<V, LoadError>> {
+        let settings = &self.settings;
+        if keys.is_empty() {
+            return HashMap::new();
+        }
+        if settings.user_scoped && scope.is_shared() {
+            let refused = LoadError::refused(format!(
+                "loader {} is user-scoped: it needs a user",
+                settings.name
+            ));
+            return keys
+                .into_iter()
+                .map(|key| (key, Err(refused.clone())))
+                .collect();
+        }
+        let enqueued = self.lock().enqueue(
+            &scope,
+            keys,
+            settings.max_batch_size,
+            Instant::now() + settings.window,
+        );
+        if enqueued.shared > 0 {
+            metrics::counter!("peregrine_backend_keys_shared_total", "loader" => settings.name.clone()).increment(enqueued.shared);
+        }
+        for launch in enqueued.launches {
+            self.launch(launch);
+        }
+        if let Some((id, fire_at)) = enqueued.waiting {
+            // Leaves the batch if this caller is dropped while waiting.
+            let waiter = Waiter {
+                inner: &self,
+                scope: &scope,
+                id,
+            };
+            if settings.window.is_zero() {
+                for _ in 0..settings.yields {
+                    tokio::task::yield_now().await;
+                }
+            } else {
+                tokio::time::sleep_until(fire_at).await;
+            }
+            let launch = self.lock().fire(&scope, id);
+            drop(waiter);
+            if let Some(launch) = launch {
+                self.launch(launch);
+            }
+        }
+        let outcomes: HashMap<_, _> = join_all(
+            enqueued
+                .handles
+                .into_iter()
+                .map(|(id, handle)| async move { (id, handle.await) }),
+        )
+        .await
+        .into_iter()
+        .collect();
+        let mut loaded = HashMap::with_capacity(enqueued.keys.len());
+        for (key, id) in enqueued.keys {
+            match outcomes.get(&id).map(|outcome| &**outcome) {
+                Some(Ok(values)) => {
+                    if let Some(value) = values.get(&key) {
+                        loaded.insert(key, Ok(value.clone()));
+                    }
+                }
+                Some(Err(error)) => {
+                    loaded.insert(key, Err(error.clone()));
+                }
+                None => {}
+            }
+        }
+        loaded
+    }
+
+    /// Starts a fired batch's backend call in a task of its own.
+    fn launch(self: &Arc<Self>, launch: Launch<K, V>) {
+        let inner = Arc::clone(self);
+        tokio::spawn(async move {
+            let Launch {
+                scope,
+                id,
+                keys,
+                sender,
+            } = launch;
+            let name = &inner.settings.name;
+            metrics::counter!("peregrine_backend_calls_total", "loader" => name.clone())
+                .increment(1);
+            metrics::histogram!("peregrine_backend_batch_size", "loader" => name.clone())
+                .record(keys.len() as f64);
+            // Takes the keys out of flight however the call ends, even if
+            // the task is dropped with its runtime.
+            let finish = Finish {
+                inner: &inner,
+                scope: &scope,
+                id,
+                keys: &keys,
+            };
+            let call = AssertUnwindSafe((inner.batch)(scope.clone(), keys.clone())).catch_unwind();
+            let answered = match inner.settings.timeout {
+                None => call.await,
+                Some(timeout) => tokio::time::timeout(timeout, call)
+                    .await
+                    .unwrap_or_else(|_| {
+                        Ok(Err(LoadError::timed_out(format!(
+                            "{name} took longer than {timeout:?}"
+                        ))))
+                    }),
+            };
+            let outcome = answered.unwrap_or_else(|_| {
+                Err(LoadError::backend(format!(
+                    "{name}: the batch function panicked"
+                )))
+            });
+            drop(finish);
+            // Nobody may be waiting any more; that is fine.
+            let _ = sender.send(Arc::new(outcome));
+        });
+    }
+}
+
+struct Waiter<'a, K, V>
+where
+    K: Eq + Hash + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    inner: &'a Inner<K, V>,
+    scope: &'a Scope,
+    id: u64,
+}
+
+impl<K, V> Drop for Waiter<'_, K, V>
+where
+    K: Eq + Hash + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    fn drop(&mut self) {
+        self.inner.lock().leave(self.scope, self.id);
+    }
+}
+
+struct Finish<'a, K, V>
+where
+    K: Eq + Hash + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    inner: &'a Inner<K, V>,
+    scope: &'a Scope,
+    id: u64,
+    keys: &'a [K],
+}
+
+impl<K, V> Drop for Finish<'_, K, V>
+where
+    K: Eq + Hash + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    fn drop(&mut self) {
+        self.inner.lock().finish(self.scope, self.id, self.keys);
+    }
+}
+
+impl<K, V> Clone for Loader<K, V> {
+    fn clone(&self) -> Self {
+        Loader {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<K, V> fmt::Debug for Loader<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Loader")
+            .field("settings", &self.inner.settings)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,55 @@
+//! Loaders: batching, dedupe and in-flight sharing of backend calls.
+//!
+//! A [`Loader`] stands for one backend operation (say "videos by id").
+//! Route handlers ask it for keys; it turns what they ask into as few
+//! backend calls as it can:
+//!
+//! - **Batching.** Keys asked for in one router wave, by any handlers,
+//!   collect in one pending batch per [`Scope`]; the batch fires after the
+//!   asking task has yielded a few times (every handler of the wave is
+//!   polled in one `join_all`, so all of them have enqueued by then), or
+//!   after a short window ([`Settings::window`]) so that concurrent
+//!   requests coalesce too. Batches split at [`Settings::max_batch_size`].
+//! - **Dedupe and sharing.** A key is asked once per batch however many
+//!   callers want it, and a key whose call is in flight is not asked again:
+//!   later callers in the same scope wait for that call
+//!   (`peregrine_backend_keys_shared_total`).
+//! - **Scopes.** Keys of different scopes never share a call: one user's
+//!   keys are fetched and shared only within that user's scope, and a
+//!   user-scoped loader refuses the shared scope. The cache (a later step)
+//!   will key its entries by the same scope.
+//! - **Failure and cancellation.** A failing call gives its
+//!   [`LoadError`] to every caller of its keys. Each call runs in a task of
+//!   its own: a request that is cancelled leaves the call running for the
+//!   others, and an unfired batch whose callers are all gone is dropped, so
+//!   nothing is left behind.
+//!
+//! Metrics, labelled with the loader's name: `peregrine_backend_calls_total`,
+//! `peregrine_backend_batch_size` and `peregrine_backend_keys_shared_total`.
+//!
+//! This module knows nothing of routes or of what the keys mean.
+//!
+//! # Why not the `dataloader` crate
+//!
+//! `dataloader` 0.18 (tokio runtime) batches and dedupes within one batch,
+//! but: it has no scopes (one loader per user, or the user in every key);
+//! its non-cached loader does not share calls in flight, and its cached
+//! loader keeps every value until cleared (no TTL, no scope); it holds its
+//! state lock and the batch function's lock across the backend call, so
+//! calls of one loader run one at a time and callers cannot even enqueue
+//! meanwhile; the call runs inside the caller that fired it, so cancelling
+//! that request cancels it for everyone waiting; and its batch function
+//! cannot fail (a missing key and a failed call look the same). The loader
+//! here is small, does each of these, and keeps the scope that the cache
+//! will need.
+
+mod batch;
+mod error;
+mod load;
+mod scope;
+mod settings;
+
+pub use error::LoadError;
+pub use load::Loader;
+pub use scope::Scope;
+pub use settings::Settings;

@@ -1,0 +1,355 @@
+//! Loaders: one backend call per wave, shared in-flight calls, scopes that
+//! never mix users, failures given to every caller, cancellation that
+//! leaves the others alone.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use futures::future::join_all;
+use peregrine::loader::{LoadError, Loader, Scope, Settings};
+use tokio::time::sleep;
+
+/// One backend call: its scope and keys.
+type Call = (Scope, Vec<u32>);
+
+/// A fake backend operation that records each call and can be slow, fail,
+/// panic or leave keys out. Values name the scope they were fetched in.
+#[derive(Clone, Default)]
+struct Backend {
+    calls: Arc<Mutex<Vec<Call>>>,
+    delay: Duration,
+    fail: Option<LoadError>,
+    panic: bool,
+    missing: HashSet<u32>,
+}
+
+impl Backend {
+    fn slow(delay: Duration) -> Backend {
+        Backend {
+            delay,
+            ..Backend::default()
+        }
+    }
+
+    fn loader(&self, settings: Settings) -> Loader<u32, String> {
+        let backend = self.clone();
+        Loader::new(settings, move |scope: Scope, keys: Vec<u32>| {
+            let backend = backend.clone();
+            async move {
+                backend
+                    .calls
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push((scope.clone(), keys.clone()));
+                if !backend.delay.is_zero() {
+                    sleep(backend.delay).await;
+                }
+                assert!(!backend.panic, "the backend exploded");
+                if let Some(error) = backend.fail {
+                    return Err(error);
+                }
+                Ok(keys
+                    .into_iter()
+                    .filter(|key| !backend.missing.contains(key))
+                    .map(|key| (key, value(&scope, key)))
+                    .collect::<HashMap<_, _>>())
+            }
+        })
+    }
+
+    /// The calls so far, each call's keys sorted.
+    fn calls(&self) -> Vec<Call> {
+        let mut calls = self
+            .calls
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        for (_, keys) in &mut calls {
+            keys.sort_unstable();
+        }
+        calls
+    }
+
+    fn call_keys(&self) -> Vec<Vec<u32>> {
+        self.calls().into_iter().map(|(_, keys)| keys).collect()
+    }
+}
+
+fn value(scope: &Scope, key: u32) -> String {
+    format!("{scope}:{key}")
+}
+
+fn settings() -> Settings {
+    Settings::new("test")
+}
+
+/// The values of `keys` as the backend answers them in `scope`.
+fn expected(
+    scope: &Scope,
+    keys: impl IntoIterator<Item = u32>,
+) -> HashMap<u32, Result<String, LoadError>> {
+    keys.into_iter()
+        .map(|key| (key, Ok(value(scope, key))))
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn handlers_of_one_wave_make_one_call() {
+    let backend = Backend::default();
+    let loader = backend.loader(settings());
+    let shared = Scope::shared();
+    // As the router runs a wave: every handler in one join_all on one task.
+    let answers = join_all(
+        [vec![1, 2], vec![3], vec![4, 5, 6]].map(|keys| loader.load_many(shared.clone(), keys)),
+    )
+    .await;
+    assert_eq!(backend.call_keys(), [vec![1, 2, 3, 4, 5, 6]]);
+    assert_eq!(answers[0], expected(&shared, [1, 2]));
+    assert_eq!(answers[1], expected(&shared, [3]));
+    assert_eq!(answers[2], expected(&shared, [4, 5, 6]));
+    assert!(loader.is_idle());
+}
+
+#[tokio::test(start_paused = true)]
+async fn duplicate_keys_within_and_across_callers_are_asked_once() {
+    let backend = Backend::default();
+    let loader = backend.loader(settings());
+    let shared = Scope::shared();
+    let (a, b, c) = tokio::join!(
+        loader.load_many(shared.clone(), [1, 1, 2, 1]),
+        loader.load_many(shared.clone(), [2, 3, 2]),
+        loader.load_one(shared.clone(), 1),
+    );
+    assert_eq!(backend.call_keys(), [vec![1, 2, 3]]);
+    assert_eq!(a, expected(&shared, [1, 2]));
+    assert_eq!(b, expected(&shared, [2, 3]));
+    assert_eq!(c, Ok(Some(value(&shared, 1))));
+}
+
+#[tokio::test(start_paused = true)]
+async fn batches_split_at_the_max_batch_size() {
+    let backend = Backend::default();
+    let loader = backend.loader(settings().max_batch_size(3));
+    let shared = Scope::shared();
+    let all = loader.load_many(shared.clone(), 1..=7).await;
+    assert_eq!(all, expected(&shared, 1..=7));
+    let mut sizes: Vec<usize> = backend.call_keys().iter().map(Vec::len).collect();
+    sizes.sort_unstable();
+    assert_eq!(sizes, [1, 3, 3]);
+
+    // Across callers of one wave too, each key asked once.
+    let backend = Backend::default();
+    let loader = backend.loader(settings().max_batch_size(4));
+    let (a, b) = tokio::join!(
+        loader.load_many(shared.clone(), 1..=4),
+        loader.load_many(shared.clone(), 3..=6)
+    );
+    assert_eq!(backend.call_keys(), [vec![1, 2, 3, 4], vec![5, 6]]);
+    assert_eq!(a, expected(&shared, 1..=4));
+    assert_eq!(b, expected(&shared, 3..=6));
+}
+
+#[tokio::test(start_paused = true)]
+async fn concurrent_requests_share_a_call_in_flight() {
+    let backend = Backend::slow(Duration::from_millis(10));
+    let loader = backend.loader(settings());
+    let shared = Scope::shared();
+    let first = tokio::spawn(loader.load_many(shared.clone(), [1, 2]));
+    sleep(Duration::from_millis(1)).await;
+    assert_eq!(
+        backend.call_keys(),
+        [vec![1, 2]],
+        "the first request's call is in flight"
+    );
+
+    // A second request (another task) asks 2 again and 3: only 3 is new.
+    let second = loader.load_many(shared.clone(), [2, 3]).await;
+    assert_eq!(backend.call_keys(), [vec![1, 2], vec![3]]);
+    assert_eq!(second, expected(&shared, [2, 3]));
+    assert_eq!(first.await.ok(), Some(expected(&shared, [1, 2])));
+    assert!(loader.is_idle());
+
+    // Once the call is over, the key is asked again (there is no cache yet).
+    loader.load_one(shared.clone(), 2).await.ok();
+    assert_eq!(backend.call_keys().len(), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_window_coalesces_concurrent_requests() {
+    let shared = Scope::shared();
+    let backend = Backend::default();
+    let loader = backend.loader(settings().window(Duration::from_millis(1)));
+    let first = tokio::spawn(loader.load_many(shared.clone(), [1]));
+    sleep(Duration::from_micros(500)).await;
+    let second = loader.load_many(shared.clone(), [2]).await;
+    assert_eq!(backend.call_keys(), [vec![1, 2]]);
+    assert_eq!(second, expected(&shared, [2]));
+    assert_eq!(first.await.ok(), Some(expected(&shared, [1])));
+
+    // Without a window, the first request's batch has fired by then.
+    let backend = Backend::default();
+    let loader = backend.loader(settings());
+    let first = tokio::spawn(loader.load_many(shared.clone(), [1]));
+    sleep(Duration::from_micros(500)).await;
+    loader.load_many(shared.clone(), [2]).await;
+    first.await.ok();
+    assert_eq!(backend.call_keys(), [vec![1], vec![2]]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn users_never_share_a_call_with_another_user_or_the_shared_scope() {
+    let backend = Backend::slow(Duration::from_millis(10));
+    let loader = backend.loader(settings().user_scoped());
+    let (ann, bob) = (Scope::user("ann"), Scope::user("bob"));
+    let (a, b) = tokio::join!(
+        loader.load_many(ann.clone(), [1, 2]),
+        loader.load_many(bob.clone(), [1, 2])
+    );
+    assert_eq!(a, expected(&ann, [1, 2]));
+    assert_eq!(b, expected(&bob, [1, 2]));
+    let mut calls = backend.calls();
+    calls.sort_by_key(|(scope, _)| scope.to_string());
+    assert_eq!(
+        calls,
+        [(ann.clone(), vec![1, 2]), (bob.clone(), vec![1, 2])]
+    );
+
+    // Nor while one user's call is in flight.
+    let backend = Backend::slow(Duration::from_millis(10));
+    let loader = backend.loader(settings().user_scoped());
+    let first = tokio::spawn(loader.load_many(ann.clone(), [1]));
+    sleep(Duration::from_millis(1)).await;
+    let second = loader.load_many(bob.clone(), [1]).await;
+    assert_eq!(second, expected(&bob, [1]));
+    assert_eq!(first.await.ok(), Some(expected(&ann, [1])));
+    assert_eq!(
+        backend.calls(),
+        [(ann.clone(), vec![1]), (bob.clone(), vec![1])]
+    );
+
+    // A loader that allows the shared scope keeps it apart from users.
+    let backend = Backend::default();
+    let loader = backend.loader(settings());
+    let (shared, user) = tokio::join!(
+        loader.load_one(Scope::shared(), 1),
+        loader.load_one(ann.clone(), 1)
+    );
+    assert_eq!(shared, Ok(Some(value(&Scope::shared(), 1))));
+    assert_eq!(user, Ok(Some(value(&ann, 1))));
+    assert_eq!(backend.calls().len(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_user_scoped_loader_refuses_the_shared_scope() {
+    let backend = Backend::default();
+    let loader = backend.loader(settings().user_scoped());
+    let answer = loader.load_many(Scope::shared(), [1, 2]).await;
+    assert_eq!(answer.len(), 2);
+    assert!(answer
+        .values()
+        .all(|value| value.as_ref().is_err_and(LoadError::is_refused)));
+    assert!(backend.calls().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failing_call_fails_every_callers_keys() {
+    let backend = Backend {
+        fail: Some(LoadError::backend("videos service: 503")),
+        ..Backend::default()
+    };
+    let loader = backend.loader(settings());
+    let shared = Scope::shared();
+    let (a, b) = tokio::join!(
+        loader.load_many(shared.clone(), [1, 2]),
+        loader.load_many(shared.clone(), [2, 3])
+    );
+    assert_eq!(backend.calls().len(), 1);
+    for answer in [&a, &b] {
+        assert_eq!(answer.len(), 2);
+        for value in answer.values() {
+            let error = value
+                .as_ref()
+                .err()
+                .cloned()
+                .unwrap_or_else(|| LoadError::refused("no error"));
+            assert!(error.is_backend(), "{error}");
+            assert_eq!(error.message(), "videos service: 503");
+        }
+    }
+    assert!(loader.is_idle());
+}
+
+#[tokio::test(start_paused = true)]
+async fn keys_the_backend_left_out_are_absent() {
+    let backend = Backend {
+        missing: HashSet::from([2]),
+        ..Backend::default()
+    };
+    let loader = backend.loader(settings());
+    let shared = Scope::shared();
+    assert_eq!(
+        loader.load_many(shared.clone(), [1, 2]).await,
+        expected(&shared, [1])
+    );
+    assert_eq!(loader.load_one(shared.clone(), 2).await, Ok(None));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_call_times_out_and_a_panicking_one_fails() {
+    let shared = Scope::shared();
+    let backend = Backend::slow(Duration::from_millis(10));
+    let loader = backend.loader(settings().timeout(Duration::from_millis(5)));
+    let answer = loader.load_one(shared.clone(), 1).await;
+    assert!(answer.is_err_and(|error| error.is_timed_out()));
+    assert!(loader.is_idle());
+
+    let backend = Backend {
+        panic: true,
+        ..Backend::default()
+    };
+    let loader = backend.loader(settings());
+    let answer = loader.load_one(shared.clone(), 1).await;
+    assert!(answer.is_err_and(|error| error.is_backend()));
+    assert!(loader.is_idle());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cancelled_caller_does_not_break_the_others() {
+    let shared = Scope::shared();
+
+    // Cancelled while the shared call is in flight.
+    let backend = Backend::slow(Duration::from_millis(10));
+    let loader = backend.loader(settings());
+    let first = tokio::spawn(loader.load_many(shared.clone(), [1, 2]));
+    sleep(Duration::from_millis(1)).await;
+    let second = tokio::spawn(loader.load_many(shared.clone(), [1, 2]));
+    sleep(Duration::from_millis(1)).await;
+    first.abort();
+    assert_eq!(second.await.ok(), Some(expected(&shared, [1, 2])));
+    assert_eq!(backend.call_keys(), [vec![1, 2]]);
+    assert!(loader.is_idle());
+
+    // Cancelled before its batch fired: the other caller fires it.
+    let backend = Backend::default();
+    let loader = backend.loader(settings().window(Duration::from_millis(5)));
+    let first = tokio::spawn(loader.load_many(shared.clone(), [1]));
+    sleep(Duration::from_millis(1)).await;
+    let second = tokio::spawn(loader.load_many(shared.clone(), [1, 2]));
+    sleep(Duration::from_millis(1)).await;
+    first.abort();
+    assert_eq!(second.await.ok(), Some(expected(&shared, [1, 2])));
+    assert_eq!(backend.call_keys(), [vec![1, 2]]);
+    assert!(loader.is_idle());
+
+    // Every caller cancelled before the batch fired: no call, nothing left.
+    let backend = Backend::default();
+    let loader = backend.loader(settings().window(Duration::from_millis(5)));
+    let only = tokio::spawn(loader.load_many(shared.clone(), [1]));
+    sleep(Duration::from_millis(1)).await;
+    only.abort();
+    assert!(only.await.is_err_and(|error| error.is_cancelled()));
+    assert!(loader.is_idle());
+    sleep(Duration::from_millis(10)).await;
+    assert!(backend.calls().is_empty());
+}
