@@ -60,6 +60,9 @@ pub(super) struct Enqueued<K, V> {
     pub(super) handles: HashMap<u64, Handle<K, V>>,
     /// Keys that attached to a call already in flight.
     pub(super) shared: u64,
+    /// Keys found cached at enqueue: a call that finished since the
+    /// caller's lookup filled them.
+    pub(super) cached: Vec<(K, V)>,
     /// The pending batch this caller must fire (or leave) after waiting.
     pub(super) waiting: Option<(u64, Instant)>,
     /// Batches that filled up and fired at once.
@@ -74,20 +77,27 @@ impl<K: Eq + Hash + Clone + Send + Sync + 'static, V: Clone + Send + Sync + 'sta
         }
     }
 
-    /// Attaches `keys` (distinct) to calls in flight, or to the scope's
-    /// pending batch, which is created (to fire at `fire_at`) if there is
-    /// none and fired at once when it reaches `max` keys.
+    /// Attaches `keys` (distinct) to calls in flight, or answers them from
+    /// `cached`, or adds them to the scope's pending batch, which is
+    /// created (to fire at `fire_at`) if there is none and fired at once
+    /// when it reaches `max` keys.
+    ///
+    /// The cache is filled under the same lock as this runs, when a key
+    /// leaves flight; so a key missed by the caller's lookup (made without
+    /// the lock) whose call finished since is found here, not asked again.
     pub(super) fn enqueue(
         &mut self,
         scope: &Scope,
         keys: Vec<K>,
         max: usize,
         fire_at: Instant,
+        mut cached: impl FnMut(&K) -> Option<V>,
     ) -> Enqueued<K, V> {
         let mut done = Enqueued {
             keys: Vec::with_capacity(keys.len()),
             handles: HashMap::new(),
             shared: 0,
+            cached: Vec::new(),
             waiting: None,
             launches: Vec::new(),
         };
@@ -103,6 +113,10 @@ impl<K: Eq + Hash + Clone + Send + Sync + 'static, V: Clone + Send + Sync + 'sta
                 done.handles.entry(*id).or_insert_with(|| handle.clone());
                 done.keys.push((key, *id));
                 done.shared += 1;
+                continue;
+            }
+            if let Some(value) = cached(&key) {
+                done.cached.push((key, value));
                 continue;
             }
             let pending = scoped.pending.get_or_insert_with(|| {
@@ -160,8 +174,16 @@ impl<K: Eq + Hash + Clone + Send + Sync + 'static, V: Clone + Send + Sync + 'sta
         }
     }
 
-    /// Batch `id`'s call is over: its keys are no longer in flight.
-    pub(super) fn finish(&mut self, scope: &Scope, id: u64, keys: &[K]) {
+    /// Batch `id`'s call is over: its keys are no longer in flight. Calls
+    /// `current` with each key that was still this call's, that is, not
+    /// forgotten by a write while the call ran: only those may be cached.
+    pub(super) fn finish(
+        &mut self,
+        scope: &Scope,
+        id: u64,
+        keys: &[K],
+        mut current: impl FnMut(&K),
+    ) {
         let Some(scoped) = self.scopes.get_mut(scope) else {
             return;
         };
@@ -172,10 +194,33 @@ impl<K: Eq + Hash + Clone + Send + Sync + 'static, V: Clone + Send + Sync + 'sta
                 .is_some_and(|(flight, _)| *flight == id)
             {
                 scoped.in_flight.remove(key);
+                current(key);
             }
         }
         if scoped.is_empty() {
             self.scopes.remove(scope);
+        }
+    }
+
+    /// A write changed `key` in `scope`: a call in flight for it may answer
+    /// the old value, so later loads must not join it, nor may it be
+    /// cached. Its callers so far still get its answer.
+    pub(super) fn forget(&mut self, scope: &Scope, key: &K) {
+        if let Some(scoped) = self.scopes.get_mut(scope) {
+            scoped.in_flight.remove(key);
+            if scoped.is_empty() {
+                self.scopes.remove(scope);
+            }
+        }
+    }
+
+    /// As [`Batches::forget`], for every key in flight in `scope`.
+    pub(super) fn forget_scope(&mut self, scope: &Scope) {
+        if let Some(scoped) = self.scopes.get_mut(scope) {
+            scoped.in_flight.clear();
+            if scoped.is_empty() {
+                self.scopes.remove(scope);
+            }
         }
     }
 

@@ -1,4 +1,5 @@
-//! `Loader`: asking a backend operation for keys, batched and shared.
+//! `Loader`: asking a backend operation for keys, cached, batched and
+//! shared.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -6,11 +7,13 @@ use std::future::Future;
 use std::hash::Hash;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use futures::future::{join_all, BoxFuture, FutureExt};
 use tokio::time::Instant;
 
-use super::batch::{Batches, Launch};
+use super::batch::{Batches, Launch, Outcome};
+use super::cache::{Cache, Weigher};
 use super::{LoadError, Scope, Settings};
 
 type BatchFn<K, V> = Box<
@@ -18,8 +21,10 @@ type BatchFn<K, V> = Box<
 >;
 
 /// The loader of one backend operation: keys asked for at about the same
-/// time become one call of its batch function, and keys already being
-/// fetched in the same scope are not asked again.
+/// time become one call of its batch function, keys already being fetched
+/// in the same scope are not asked again, and, when its settings give it a
+/// cache ([`Settings::cache`]), keys fetched lately in the same scope are
+/// answered from the cache.
 ///
 /// Cloning is cheap and clones share their batches. Loads must run on a
 /// tokio runtime: each backend call runs in a task of its own, so that a
@@ -50,6 +55,10 @@ struct Inner<K, V> {
     settings: Settings,
     batch: BatchFn<K, V>,
     batches: Mutex<Batches<K, V>>,
+    /// Filled only under the `batches` lock, so that a write (which
+    /// forgets the calls in flight under the same lock) cannot be
+    /// overwritten by an older answer.
+    cache: Option<Cache<K, V>>,
 }
 
 impl<K, V> Loader<K, V>
@@ -65,18 +74,37 @@ where
         F: Fn(Scope, Vec<K>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<HashMap<K, V>, LoadError>> + Send + 'static,
     {
+        Loader::with_weigher(settings, |_, _| 1, batch)
+    }
+
+    /// As [`Loader::new`], with the weight of each cached entry against
+    /// the cache's maximum weight ([`Settings::cache`]): for example a
+    /// list's length, or a value's size in bytes. [`Loader::new`] weighs
+    /// every entry 1, so the maximum weight is a number of entries.
+    pub fn with_weigher<W, F, Fut>(settings: Settings, weigher: W, batch: F) -> Loader<K, V>
+    where
+        W: Fn(&K, &V) -> u32 + Send + Sync + 'static,
+        F: Fn(Scope, Vec<K>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<HashMap<K, V>, LoadError>> + Send + 'static,
+    {
+        let weigher: Weigher<K, V> = Arc::new(weigher);
+        let cache = settings
+            .active_cache()
+            .map(|limits| Cache::new(limits, weigher));
         Loader {
             inner: Arc::new(Inner {
                 settings,
                 batch: Box::new(move |scope, keys| batch(scope, keys).boxed()),
                 batches: Mutex::new(Batches::new()),
+                cache,
             }),
         }
     }
 
     /// Loads `keys` in `scope`: each key the backend answered maps to its
     /// value, each key of a failed call to the call's error; keys the
-    /// backend left out are absent.
+    /// backend left out are absent. Keys cached in `scope` are answered
+    /// from the cache; only the others go to the backend.
     ///
     /// A user-scoped loader refuses the shared scope: every key fails
     /// with a refused error and no backend is called.
@@ -113,6 +141,64 @@ where
         &self.inner.settings
     }
 
+    /// How long a loaded value may be cached: what a route can put in
+    /// `$expires` (as a negative, relative time) on the values it answers
+    /// from this loader. `None` when the loader does not cache.
+    pub fn cached_ttl(&self) -> Option<Duration> {
+        self.inner.settings.cache_ttl()
+    }
+
+    /// Stores `value` as the value of `key` in `scope`, after a write that
+    /// set it: later loads in `scope` answer it without a backend call.
+    /// A call in flight for the key (which may answer the old value) is
+    /// neither joined by later loads nor cached.
+    ///
+    /// Without a cache, or in the shared scope of a user-scoped loader
+    /// (where nothing is ever loaded), it only forgets the call in flight.
+    pub fn prime(&self, scope: Scope, key: K, value: V) {
+        let inner = &self.inner;
+        let mut batches = inner.lock();
+        batches.forget(&scope, &key);
+        if let Some(cache) = &inner.cache {
+            if !(inner.settings.user_scoped && scope.is_shared()) {
+                cache.insert(&scope, key, value);
+            }
+        }
+    }
+
+    /// Drops the value of `key` in `scope`, after a write that changed it
+    /// in a way the writer cannot prime: the next load calls the backend
+    /// (and does not join a call that was in flight during the write).
+    pub fn invalidate(&self, scope: Scope, key: K) {
+        let inner = &self.inner;
+        let mut batches = inner.lock();
+        batches.forget(&scope, &key);
+        if let Some(cache) = &inner.cache {
+            cache.invalidate(&scope, key);
+        }
+    }
+
+    /// Drops every value of `scope` (say, one user's after a change to the
+    /// user's list); other scopes keep theirs.
+    pub fn invalidate_scope(&self, scope: Scope) {
+        let inner = &self.inner;
+        let mut batches = inner.lock();
+        batches.forget_scope(&scope);
+        if let Some(cache) = &inner.cache {
+            cache.invalidate_scope(&scope);
+        }
+    }
+
+    /// How many entries the cache holds, and their total weight, once the
+    /// cache's pending evictions and expiries have run; `(0, 0)` without a
+    /// cache. For metrics and tests.
+    pub fn cached_size(&self) -> (u64, u64) {
+        self.inner
+            .cache
+            .as_ref()
+            .map_or((0, 0), |cache| cache.size())
+    }
+
     /// Whether no key is waiting for a batch or in flight: every entry
     /// of a finished or abandoned load is gone.
     pub fn is_idle(&self) -> bool {
@@ -146,12 +232,43 @@ where
                 .map(|key| (key, Err(refused.clone())))
                 .collect();
         }
-        let enqueued = self.lock().enqueue(
+        let Some(cache) = &self.cache else {
+            return self.fetch(scope, keys, Vec::new()).await;
+        };
+        let lookup = cache.lookup(&scope, keys);
+        if lookup.misses.is_empty() {
+            Cache::<K, V>::count(&settings.name, &scope, lookup.hits.len(), 0);
+            return lookup
+                .hits
+                .into_iter()
+                .map(|(key, value)| (key, Ok(value)))
+                .collect();
+        }
+        self.fetch(scope, lookup.misses, lookup.hits).await
+    }
+
+    /// Loads `keys` through batches and calls in flight, answering `hits`
+    /// (values already found in the cache) with them.
+    async fn fetch(
+        self: Arc<Self>,
+        scope: Scope,
+        keys: Vec<K>,
+        mut hits: Vec<(K, V)>,
+    ) -> HashMap<K, Result<V, LoadError>> {
+        let settings = &self.settings;
+        let asked = keys.len();
+        let mut enqueued = self.lock().enqueue(
             &scope,
             keys,
             settings.max_batch_size,
             Instant::now() + settings.window,
+            |key| self.cache.as_ref().and_then(|cache| cache.get(&scope, key)),
         );
+        if self.cache.is_some() {
+            let late = enqueued.cached.len();
+            Cache::<K, V>::count(&settings.name, &scope, hits.len() + late, asked - late);
+            hits.append(&mut enqueued.cached);
+        }
         if enqueued.shared > 0 {
             metrics::counter!("peregrine_backend_keys_shared_total", "loader" => settings.name.clone()).increment(enqueued.shared);
         }
@@ -187,7 +304,8 @@ where
         .await
         .into_iter()
         .collect();
-        let mut loaded = HashMap::with_capacity(enqueued.keys.len());
+        let mut loaded = HashMap::with_capacity(enqueued.keys.len() + hits.len());
+        loaded.extend(hits.into_iter().map(|(key, value)| (key, Ok(value))));
         for (key, id) in enqueued.keys {
             match outcomes.get(&id).map(|outcome| &**outcome) {
                 Some(Ok(values)) => {
@@ -220,12 +338,14 @@ where
             metrics::histogram!("peregrine_backend_batch_size", "loader" => name.clone())
                 .record(keys.len() as f64);
             // Takes the keys out of flight however the call ends, even if
-            // the task is dropped with its runtime.
-            let finish = Finish {
+            // the task is dropped with its runtime, and caches the answer
+            // when there is one.
+            let mut finish = Finish {
                 inner: &inner,
                 scope: &scope,
                 id,
                 keys: &keys,
+                outcome: None,
             };
             let call = AssertUnwindSafe((inner.batch)(scope.clone(), keys.clone())).catch_unwind();
             let answered = match inner.settings.timeout {
@@ -238,14 +358,15 @@ where
                         ))))
                     }),
             };
-            let outcome = answered.unwrap_or_else(|_| {
+            let outcome = Arc::new(answered.unwrap_or_else(|_| {
                 Err(LoadError::backend(format!(
                     "{name}: the batch function panicked"
                 )))
-            });
+            }));
+            finish.outcome = Some(Arc::clone(&outcome));
             drop(finish);
             // Nobody may be waiting any more; that is fine.
-            let _ = sender.send(Arc::new(outcome));
+            let _ = sender.send(outcome);
         });
     }
 }
@@ -279,6 +400,7 @@ where
     scope: &'a Scope,
     id: u64,
     keys: &'a [K],
+    outcome: Option<Outcome<K, V>>,
 }
 
 impl<K, V> Drop for Finish<'_, K, V>
@@ -287,7 +409,20 @@ where
     V: Clone + Send + Sync + 'static,
 {
     fn drop(&mut self) {
-        self.inner.lock().finish(self.scope, self.id, self.keys);
+        let inner = self.inner;
+        let values = match (&inner.cache, self.outcome.as_deref()) {
+            (Some(cache), Some(Ok(values))) => Some((cache, values)),
+            _ => None,
+        };
+        // Only values are cached: an error is the call's, not the key's,
+        // and a key left out may be created by the next write.
+        inner.lock().finish(self.scope, self.id, self.keys, |key| {
+            if let Some((cache, values)) = values {
+                if let Some(value) = values.get(key) {
+                    cache.insert(self.scope, key.clone(), value.clone());
+                }
+            }
+        });
     }
 }
 

@@ -1,4 +1,5 @@
-//! Loaders: batching, dedupe and in-flight sharing of backend calls.
+//! Loaders: batching, dedupe, in-flight sharing and caching of backend
+//! calls.
 //!
 //! A [`Loader`] stands for one backend operation (say "videos by id").
 //! Route handlers ask it for keys; it turns what they ask into as few
@@ -16,8 +17,19 @@
 //!   (`peregrine_backend_keys_shared_total`).
 //! - **Scopes.** Keys of different scopes never share a call: one user's
 //!   keys are fetched and shared only within that user's scope, and a
-//!   user-scoped loader refuses the shared scope. The cache (a later step)
-//!   will key its entries by the same scope.
+//!   user-scoped loader refuses the shared scope.
+//! - **Cache.** With [`Settings::cache`], a loader keeps the values its
+//!   calls answered, keyed by `(Scope, key)`: a value is only ever read in
+//!   the scope it was fetched in, so one user's value never reaches another
+//!   user or the shared scope. Hits are answered before batching; only
+//!   misses are batched and shared. Entries live for the TTL
+//!   ([`Loader::cached_ttl`], for `$expires`), and past the maximum weight
+//!   the least recently used are evicted. Errors and keys the backend left
+//!   out are not cached. Writes keep it true with [`Loader::prime`],
+//!   [`Loader::invalidate`] and [`Loader::invalidate_scope`], which also
+//!   stop later loads from joining (and the cache from keeping) a call
+//!   that was in flight during the write. [`Settings::caching`] is the
+//!   server's switch to turn it off.
 //! - **Failure and cancellation.** A failing call gives its
 //!   [`LoadError`] to every caller of its keys. Each call runs in a task of
 //!   its own: a request that is cancelled leaves the call running for the
@@ -25,7 +37,10 @@
 //!   nothing is left behind.
 //!
 //! Metrics, labelled with the loader's name: `peregrine_backend_calls_total`,
-//! `peregrine_backend_batch_size` and `peregrine_backend_keys_shared_total`.
+//! `peregrine_backend_batch_size`, `peregrine_backend_keys_shared_total`,
+//! and `peregrine_cache_hits_total` / `peregrine_cache_misses_total` with a
+//! `scope` label of `shared` or `user` (never the user's id: one series per
+//! user would grow without bound).
 //!
 //! This module knows nothing of routes or of what the keys mean.
 //!
@@ -40,10 +55,18 @@
 //! meanwhile; the call runs inside the caller that fired it, so cancelling
 //! that request cancels it for everyone waiting; and its batch function
 //! cannot fail (a missing key and a failed call look the same). The loader
-//! here is small, does each of these, and keeps the scope that the cache
-//! will need.
+//! here is small, does each of these, and keys its cache by the same scope.
+//!
+//! # Why `moka` for the cache
+//!
+//! The cache is `moka::sync::Cache` (TTL, weigher, LRU eviction policy,
+//! invalidation by predicate for a whole scope), rather than `lru` behind
+//! a mutex with hand-written TTL: moka is concurrent (reads do not take a
+//! lock that every request of every user contends on), and it weighs,
+//! expires and invalidates by scope itself. ARCHITECTURE.md has the figures.
 
 mod batch;
+mod cache;
 mod error;
 mod load;
 mod scope;

@@ -1,10 +1,11 @@
-//! `Settings`: how a loader batches.
+//! `Settings`: how a loader batches and caches.
 
 use std::time::Duration;
 
 use metrics::SharedString;
 
-/// How one loader batches its backend operation.
+/// How one loader batches its backend operation, and whether it caches
+/// what the operation answers.
 ///
 /// ```
 /// use std::time::Duration;
@@ -21,6 +22,15 @@ pub struct Settings {
     pub(super) yields: usize,
     pub(super) user_scoped: bool,
     pub(super) timeout: Option<Duration>,
+    pub(super) cache: Option<CacheLimits>,
+    pub(super) caching: bool,
+}
+
+/// A loader's cache: how long entries live and how much they may weigh.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct CacheLimits {
+    pub(super) ttl: Duration,
+    pub(super) max_weight: u64,
 }
 
 impl Settings {
@@ -36,6 +46,8 @@ impl Settings {
             yields: 2,
             user_scoped: false,
             timeout: None,
+            cache: None,
+            caching: true,
         }
     }
 
@@ -74,6 +86,54 @@ impl Settings {
     pub fn timeout(mut self, timeout: Duration) -> Settings {
         self.timeout = Some(timeout);
         self
+    }
+
+    /// Caches each value the backend answers, in the scope it was loaded
+    /// in, for `ttl` after it was fetched (or primed), in at most
+    /// `max_weight` of weight: an entry weighs 1 unless the loader was
+    /// built with [`Loader::with_weigher`](super::Loader::with_weigher).
+    /// Past the bound the least recently used entries are evicted. Errors
+    /// and keys the backend left out are not cached.
+    ///
+    /// Off unless set. A zero `ttl` or `max_weight` means no cache.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use peregrine::loader::Settings;
+    ///
+    /// let settings = Settings::new("videos").cache(Duration::from_secs(60), 10_000);
+    /// assert_eq!(settings.cache_ttl(), Some(Duration::from_secs(60)));
+    /// assert_eq!(settings.caching(false).cache_ttl(), None);
+    /// ```
+    pub fn cache(mut self, ttl: Duration, max_weight: u64) -> Settings {
+        self.cache = (!ttl.is_zero() && max_weight > 0).then_some(CacheLimits { ttl, max_weight });
+        self
+    }
+
+    /// The server-wide switch: `false` turns the cache off whatever
+    /// [`Settings::cache`] says, so every load calls the backend (batching
+    /// and in-flight sharing stay). The server passes its one setting to
+    /// every loader it builds; there is no process-global state, so loaders
+    /// of different servers (or tests) do not affect each other.
+    pub fn caching(mut self, enabled: bool) -> Settings {
+        self.caching = enabled;
+        self
+    }
+
+    /// How long cached entries live, or `None` when the loader does not
+    /// cache (never set, or switched off).
+    pub fn cache_ttl(&self) -> Option<Duration> {
+        self.active_cache().map(|cache| cache.ttl)
+    }
+
+    /// The most weight the cache may hold, or `None` when the loader does
+    /// not cache.
+    pub fn cache_max_weight(&self) -> Option<u64> {
+        self.active_cache().map(|cache| cache.max_weight)
+    }
+
+    pub(super) fn active_cache(&self) -> Option<CacheLimits> {
+        self.cache.filter(|_| self.caching)
     }
 
     /// The loader's name, as in metrics.

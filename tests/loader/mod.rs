@@ -1,12 +1,14 @@
 //! Loaders: one backend call per wave, shared in-flight calls, scopes that
 //! never mix users, failures given to every caller, cancellation that
-//! leaves the others alone.
+//! leaves the others alone; the cache: hits without calls, entries that
+//! never cross users, expiry, the weight bound, writes, the switch and its
+//! metrics.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use futures::future::join_all;
+use futures::future::{join_all, BoxFuture, FutureExt};
 use peregrine::loader::{LoadError, Loader, Scope, Settings};
 use tokio::time::sleep;
 
@@ -33,8 +35,18 @@ impl Backend {
     }
 
     fn loader(&self, settings: Settings) -> Loader<u32, String> {
+        Loader::new(settings, self.batch())
+    }
+
+    /// The batch function of this backend.
+    fn batch(
+        &self,
+    ) -> impl Fn(Scope, Vec<u32>) -> BoxFuture<'static, Result<HashMap<u32, String>, LoadError>>
+           + Send
+           + Sync
+           + 'static {
         let backend = self.clone();
-        Loader::new(settings, move |scope: Scope, keys: Vec<u32>| {
+        move |scope: Scope, keys: Vec<u32>| {
             let backend = backend.clone();
             async move {
                 backend
@@ -55,7 +67,8 @@ impl Backend {
                     .map(|key| (key, value(&scope, key)))
                     .collect::<HashMap<_, _>>())
             }
-        })
+            .boxed()
+        }
     }
 
     /// The calls so far, each call's keys sorted.
@@ -92,6 +105,13 @@ fn expected(
     keys.into_iter()
         .map(|key| (key, Ok(value(scope, key))))
         .collect()
+}
+
+/// A cache long enough that nothing expires during a test. moka keeps its
+/// own clock, not tokio's, so paused time neither expires entries nor is
+/// needed for this.
+fn cached() -> Settings {
+    settings().cache(Duration::from_secs(600), 1_000)
 }
 
 #[tokio::test(start_paused = true)]
@@ -170,7 +190,8 @@ async fn concurrent_requests_share_a_call_in_flight() {
     assert_eq!(first.await.ok(), Some(expected(&shared, [1, 2])));
     assert!(loader.is_idle());
 
-    // Once the call is over, the key is asked again (there is no cache yet).
+    // Once the call is over, the key is asked again (this loader has no
+    // cache).
     loader.load_one(shared.clone(), 2).await.ok();
     assert_eq!(backend.call_keys().len(), 3);
 }
@@ -352,4 +373,338 @@ async fn a_cancelled_caller_does_not_break_the_others() {
     assert!(loader.is_idle());
     sleep(Duration::from_millis(10)).await;
     assert!(backend.calls().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_second_load_of_cached_keys_makes_no_backend_call() {
+    let backend = Backend::default();
+    let loader = backend.loader(cached());
+    let shared = Scope::shared();
+    assert_eq!(
+        loader.load_many(shared.clone(), [1, 2]).await,
+        expected(&shared, [1, 2])
+    );
+    assert_eq!(
+        loader.load_many(shared.clone(), [2, 1]).await,
+        expected(&shared, [1, 2])
+    );
+    assert_eq!(
+        loader.load_one(shared.clone(), 1).await,
+        Ok(Some(value(&shared, 1)))
+    );
+    assert_eq!(backend.call_keys(), [vec![1, 2]]);
+
+    // Only the misses go to the backend.
+    assert_eq!(
+        loader.load_many(shared.clone(), [1, 2, 3]).await,
+        expected(&shared, [1, 2, 3])
+    );
+    assert_eq!(backend.call_keys(), [vec![1, 2], vec![3]]);
+    assert_eq!(loader.cached_ttl(), Some(Duration::from_secs(600)));
+    assert!(loader.is_idle());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_users_cached_value_is_never_served_to_another_user_or_the_shared_scope() {
+    let backend = Backend::slow(Duration::from_millis(1));
+    let loader = backend.loader(cached());
+    let scopes: Vec<Scope> = (0..16)
+        .map(|user| Scope::user(&format!("user{user}")))
+        .chain([Scope::shared()])
+        .collect();
+    // Many tasks per scope, interleaved, each loading overlapping keys
+    // several times: cold, in flight and cached answers all mix.
+    let mut tasks = Vec::new();
+    for round in 0..6 {
+        for scope in &scopes {
+            let (loader, scope) = (loader.clone(), scope.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut wrong = Vec::new();
+                for pass in 0..5u32 {
+                    let keys: Vec<u32> = (0..4).map(|k| (k + pass + round) % 8).collect();
+                    let answer = loader.load_many(scope.clone(), keys.clone()).await;
+                    if answer != expected(&scope, keys.iter().copied()) {
+                        wrong.push((scope.clone(), answer));
+                    }
+                }
+                wrong
+            }));
+        }
+    }
+    let wrong: Vec<_> = join_all(tasks)
+        .await
+        .into_iter()
+        .flat_map(|task| task.unwrap_or_default())
+        .collect();
+    assert!(wrong.is_empty(), "answers of another scope: {wrong:?}");
+    // Each scope's keys were fetched, once or a few times, in that scope.
+    let calls = backend.calls();
+    assert!(calls.iter().all(|(scope, _)| scopes.contains(scope)));
+    let asked: usize = calls.iter().map(|(_, keys)| keys.len()).sum();
+    assert!(
+        asked <= scopes.len() * 8,
+        "cached keys were asked again: {asked} keys"
+    );
+
+    // A value primed for one user is that user's alone.
+    let (ann, bob) = (Scope::user("ann"), Scope::user("bob"));
+    loader.prime(ann.clone(), 1, "ann's secret".to_string());
+    assert_eq!(
+        loader.load_one(ann.clone(), 1).await,
+        Ok(Some("ann's secret".to_string()))
+    );
+    assert_eq!(
+        loader.load_one(bob.clone(), 1).await,
+        Ok(Some(value(&bob, 1)))
+    );
+    assert_eq!(
+        loader.load_one(Scope::shared(), 1).await,
+        Ok(Some(value(&Scope::shared(), 1)))
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_user_scoped_loader_caches_nothing_in_the_shared_scope() {
+    let backend = Backend::default();
+    let loader = backend.loader(cached().user_scoped());
+    loader.prime(Scope::shared(), 1, "everyone's".to_string());
+    assert!(loader
+        .load_one(Scope::shared(), 1)
+        .await
+        .is_err_and(|error| error.is_refused()));
+    assert_eq!(loader.cached_size(), (0, 0));
+    assert!(backend.calls().is_empty());
+}
+
+// moka expires entries by its own clock, so this test waits in real time,
+// with a TTL short enough to keep it quick.
+#[tokio::test]
+async fn cached_values_expire_after_their_ttl() {
+    let backend = Backend::default();
+    let loader = backend.loader(settings().cache(Duration::from_millis(100), 100));
+    let shared = Scope::shared();
+    loader.load_one(shared.clone(), 1).await.ok();
+    loader.load_one(shared.clone(), 1).await.ok();
+    assert_eq!(backend.calls().len(), 1, "a hit within the TTL");
+    sleep(Duration::from_millis(250)).await;
+    assert_eq!(
+        loader.load_one(shared.clone(), 1).await,
+        Ok(Some(value(&shared, 1)))
+    );
+    assert_eq!(
+        backend.call_keys(),
+        [vec![1], vec![1]],
+        "refetched once expired"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_weight_bound_evicts_the_least_recently_used() {
+    let backend = Backend::default();
+    // Each value weighs 4 ("shared:N" is 8 bytes; halved): three fit in 12.
+    let loader = Loader::with_weigher(
+        settings().cache(Duration::from_secs(600), 12),
+        |_key: &u32, value: &String| (value.len() / 2) as u32,
+        backend.batch(),
+    );
+    let shared = Scope::shared();
+    for key in 1..=3 {
+        loader.load_one(shared.clone(), key).await.ok();
+    }
+    assert_eq!(loader.cached_size(), (3, 12));
+    // 1 is used again, so 2 is the least recently used when 4 comes.
+    loader.load_one(shared.clone(), 1).await.ok();
+    loader.load_one(shared.clone(), 4).await.ok();
+    assert_eq!(loader.cached_size(), (3, 12));
+    assert_eq!(backend.call_keys(), [vec![1], vec![2], vec![3], vec![4]]);
+    for key in [1, 3, 4] {
+        loader.load_one(shared.clone(), key).await.ok();
+    }
+    assert_eq!(backend.calls().len(), 4, "1, 3 and 4 are still cached");
+    assert_eq!(
+        loader.load_one(shared.clone(), 2).await,
+        Ok(Some(value(&shared, 2)))
+    );
+    assert_eq!(backend.calls().len(), 5, "2 was evicted");
+}
+
+#[tokio::test(start_paused = true)]
+async fn prime_and_invalidate_make_later_loads_see_the_write() {
+    let backend = Backend::default();
+    let loader = backend.loader(cached().user_scoped());
+    let (ann, bob) = (Scope::user("ann"), Scope::user("bob"));
+    loader.load_many(ann.clone(), [1, 2]).await;
+    loader.load_many(bob.clone(), [1, 2]).await;
+    assert_eq!(backend.calls().len(), 2);
+
+    // set rating: the new value is primed, no call needed to see it.
+    loader.prime(ann.clone(), 1, "ann rated 5".to_string());
+    assert_eq!(
+        loader.load_one(ann.clone(), 1).await,
+        Ok(Some("ann rated 5".to_string()))
+    );
+    assert_eq!(
+        loader.load_one(bob.clone(), 1).await,
+        Ok(Some(value(&bob, 1)))
+    );
+    assert_eq!(backend.calls().len(), 2);
+
+    // One key dropped: the next load asks the backend for it alone.
+    loader.invalidate(ann.clone(), 1);
+    assert_eq!(
+        loader.load_many(ann.clone(), [1, 2]).await,
+        expected(&ann, [1, 2])
+    );
+    assert_eq!(backend.calls().last(), Some(&(ann.clone(), vec![1])));
+
+    // push/remove on my list: the user's whole scope is dropped, others
+    // keep theirs.
+    loader.invalidate_scope(ann.clone());
+    loader.load_many(ann.clone(), [1, 2]).await;
+    loader.load_many(bob.clone(), [1, 2]).await;
+    assert_eq!(
+        backend.calls()[3..],
+        [(ann.clone(), vec![1, 2])],
+        "bob's entries were kept"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_write_during_a_call_in_flight_is_not_overwritten_by_its_answer() {
+    let backend = Backend::slow(Duration::from_millis(10));
+    let loader = backend.loader(cached());
+    let shared = Scope::shared();
+    let before = tokio::spawn(loader.load_one(shared.clone(), 1));
+    sleep(Duration::from_millis(1)).await;
+    loader.prime(shared.clone(), 1, "written".to_string());
+    // The load that began before the write gets the old answer...
+    assert_eq!(before.await.ok(), Some(Ok(Some(value(&shared, 1)))));
+    // ...but the cache keeps the write.
+    assert_eq!(
+        loader.load_one(shared.clone(), 1).await,
+        Ok(Some("written".to_string()))
+    );
+
+    // After an invalidation, a load does not join the older call.
+    let backend = Backend::slow(Duration::from_millis(10));
+    let loader = backend.loader(cached());
+    let before = tokio::spawn(loader.load_one(shared.clone(), 1));
+    sleep(Duration::from_millis(1)).await;
+    loader.invalidate(shared.clone(), 1);
+    let after = loader.load_one(shared.clone(), 1).await;
+    assert_eq!(after, Ok(Some(value(&shared, 1))));
+    before.await.ok();
+    assert_eq!(backend.call_keys(), [vec![1], vec![1]]);
+    loader.load_one(shared.clone(), 1).await.ok();
+    assert_eq!(
+        backend.calls().len(),
+        2,
+        "the newer call's answer is cached"
+    );
+    assert!(loader.is_idle());
+}
+
+#[tokio::test(start_paused = true)]
+async fn errors_and_absent_keys_are_not_cached() {
+    let shared = Scope::shared();
+    let backend = Backend {
+        fail: Some(LoadError::backend("videos service: 503")),
+        ..Backend::default()
+    };
+    let loader = backend.loader(cached());
+    for _ in 0..2 {
+        assert!(loader
+            .load_one(shared.clone(), 1)
+            .await
+            .is_err_and(|error| error.is_backend()));
+    }
+    assert_eq!(backend.calls().len(), 2);
+
+    let backend = Backend {
+        missing: HashSet::from([2]),
+        ..Backend::default()
+    };
+    let loader = backend.loader(cached());
+    for _ in 0..2 {
+        assert_eq!(
+            loader.load_many(shared.clone(), [1, 2]).await,
+            expected(&shared, [1])
+        );
+    }
+    assert_eq!(backend.call_keys(), [vec![1, 2], vec![2]]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn with_the_cache_off_every_load_calls_the_backend() {
+    let shared = Scope::shared();
+    for settings in [settings(), cached().caching(false)] {
+        let backend = Backend::default();
+        let loader = backend.loader(settings);
+        for _ in 0..3 {
+            assert_eq!(
+                loader.load_many(shared.clone(), [1, 2]).await,
+                expected(&shared, [1, 2])
+            );
+        }
+        assert_eq!(backend.calls().len(), 3);
+        assert_eq!(loader.cached_ttl(), None);
+        loader.prime(shared.clone(), 1, "written".to_string());
+        assert_eq!(loader.cached_size(), (0, 0));
+    }
+}
+
+#[test]
+fn cache_hits_and_misses_are_counted_by_kind_of_scope() {
+    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+    let handle = recorder.handle();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build();
+    let Ok(runtime) = runtime else {
+        panic!("no runtime");
+    };
+    metrics::with_local_recorder(&recorder, || {
+        runtime.block_on(async {
+            let backend = Backend::default();
+            let loader =
+                backend.loader(Settings::new("counted").cache(Duration::from_secs(600), 100));
+            let ann = Scope::user("ann");
+            loader.load_many(Scope::shared(), [1, 2]).await;
+            loader.load_many(Scope::shared(), [1, 2, 3]).await;
+            loader.load_many(ann.clone(), [1]).await;
+            loader.load_many(ann.clone(), [1]).await;
+        });
+    });
+    let rendered = handle.render();
+    let count = |name: &str, scope: &str| {
+        let series = format!("{name}{{loader=\"counted\",scope=\"{scope}\"}} ");
+        rendered
+            .lines()
+            .find_map(|line| line.strip_prefix(&series))
+            .and_then(|count| count.parse::<u64>().ok())
+    };
+    assert_eq!(
+        count("peregrine_cache_hits_total", "shared"),
+        Some(2),
+        "{rendered}"
+    );
+    assert_eq!(
+        count("peregrine_cache_misses_total", "shared"),
+        Some(3),
+        "{rendered}"
+    );
+    assert_eq!(
+        count("peregrine_cache_hits_total", "user"),
+        Some(1),
+        "{rendered}"
+    );
+    assert_eq!(
+        count("peregrine_cache_misses_total", "user"),
+        Some(1),
+        "{rendered}"
+    );
+    assert!(
+        !rendered.contains("ann"),
+        "no user id in labels: {rendered}"
+    );
 }
