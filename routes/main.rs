@@ -1,19 +1,28 @@
-//! `peregrine`: the server binary. For now it serves the demo backend:
-//! `peregrine backend --port 9000`.
+//! `peregrine`: the server binary, a thin layer of flags over the
+//! catalog library and the engine's `http::serve`.
+//!
+//! - `peregrine demo` (the default, so `cargo run --release` runs it):
+//!   the embedded demo backend on a free loopback port, and the catalog
+//!   graph over it on `--port`.
+//! - `peregrine serve --backend URL`: the catalog graph over external
+//!   services (each may have its own URL).
+//! - `peregrine backend --port 9000`: the demo backend alone.
 //!
 //! Every flag can also come from an environment variable
-//! (`PEREGRINE_BACKEND_PORT` for `backend --port`), as containers and
-//! process managers prefer.
+//! (`PEREGRINE_PORT` for `--port`), as containers and process managers
+//! prefer.
 
 use std::net::IpAddr;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use peregrine_routes::backend::{self, Settings};
+use peregrine_routes::client::{Clients, Endpoints};
 
-/// Peregrine: a virtual JSON Graph data API server.
+/// Peregrine: a virtual JSON Graph data API server. With no command, runs
+/// the demo.
 #[derive(Debug, Parser)]
-#[command(version, arg_required_else_help = true)]
+#[command(version)]
 struct Cli {
     /// How log lines are written: `human` (readable lines) or `json` (one
     /// JSON object per line, for log pipelines). The level comes from
@@ -21,7 +30,7 @@ struct Cli {
     #[arg(long, global = true, env = "PEREGRINE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
     log_format: LogFormat,
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 /// The log formats of `--log-format`.
@@ -33,10 +42,69 @@ enum LogFormat {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Runs the demo (the default): the embedded backend on a free
+    /// 127.0.0.1 port, and the catalog graph over it.
+    Demo(DemoArgs),
+    /// Serves the catalog graph over external backend services.
+    Serve(ServeArgs),
     /// Serves the demo backend: the catalog, lists, ratings and mylist
     /// services of the workload contract on one port, over data generated
     /// from a seed.
     Backend(BackendArgs),
+}
+
+/// Where the graph server listens.
+#[derive(Debug, clap::Args)]
+struct Listen {
+    /// The port the graph server listens on; 0 picks a free one.
+    #[arg(long, env = "PEREGRINE_PORT", default_value_t = 8080)]
+    port: u16,
+    /// The address the graph server listens on.
+    #[arg(long, env = "PEREGRINE_HOST", default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// Switches the cache off: every request asks the backends (for
+    /// measuring, or when the backends' data must be read fresh).
+    #[arg(long, env = "PEREGRINE_NO_CACHE")]
+    no_cache: bool,
+}
+
+#[derive(Debug, Parser)]
+struct DemoArgs {
+    #[command(flatten)]
+    listen: Listen,
+}
+
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    listen: Listen,
+    /// The base URL of all four services, for those not given their own.
+    #[arg(long, env = "PEREGRINE_BACKEND_URL")]
+    backend: String,
+    /// The catalog service's base URL (default: --backend).
+    #[arg(long, env = "PEREGRINE_CATALOG_URL")]
+    catalog_url: Option<String>,
+    /// The lists service's base URL (default: --backend).
+    #[arg(long, env = "PEREGRINE_LISTS_URL")]
+    lists_url: Option<String>,
+    /// The ratings service's base URL (default: --backend).
+    #[arg(long, env = "PEREGRINE_RATINGS_URL")]
+    ratings_url: Option<String>,
+    /// The my list service's base URL (default: --backend).
+    #[arg(long, env = "PEREGRINE_MYLIST_URL")]
+    mylist_url: Option<String>,
+}
+
+impl ServeArgs {
+    fn endpoints(&self) -> Endpoints {
+        let or_backend = |url: &Option<String>| url.clone().unwrap_or_else(|| self.backend.clone());
+        Endpoints {
+            catalog: or_backend(&self.catalog_url),
+            lists: or_backend(&self.lists_url),
+            ratings: or_backend(&self.ratings_url),
+            my_list: or_backend(&self.mylist_url),
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -119,7 +187,18 @@ async fn main() -> anyhow::Result<()> {
         LogFormat::Human => peregrine::http::LogFormat::Human,
         LogFormat::Json => peregrine::http::LogFormat::Json,
     });
-    match cli.command {
+    // No command is the demo, with its flags from the environment.
+    let command = cli
+        .command
+        .unwrap_or_else(|| Command::Demo(DemoArgs::parse_from(["demo"])));
+    match command {
+        Command::Demo(args) => demo(args).await,
+        Command::Serve(args) => {
+            let listener = bind(&args.listen).await?;
+            let local = listener.local_addr().context("no local address")?;
+            println!("peregrine listening on http://{local}/model.json");
+            serve(listener, &args.endpoints(), !args.listen.no_cache).await
+        }
         Command::Backend(args) => {
             let address = (args.host, args.port);
             let listener = tokio::net::TcpListener::bind(address)
@@ -130,8 +209,81 @@ async fn main() -> anyhow::Result<()> {
             println!("demo backend listening on http://{local}");
             backend::serve(listener, settings, peregrine::http::shutdown_signal())
                 .await
-                .context("serving the demo backend")?;
+                .context("serving the demo backend")
         }
     }
-    Ok(())
+}
+
+/// The demo backend on a free loopback port, the graph over it, until
+/// Ctrl-C or SIGTERM.
+async fn demo(args: DemoArgs) -> anyhow::Result<()> {
+    let backend_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .context("cannot listen for the demo backend")?;
+    let backend_url = format!(
+        "http://{}",
+        backend_listener.local_addr().context("no local address")?
+    );
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let backend = tokio::spawn(backend::serve(
+        backend_listener,
+        Settings::default(),
+        async {
+            // Stops when told, or when the sender is dropped.
+            let _ = stopped.await;
+        },
+    ));
+    let listener = bind(&args.listen).await?;
+    let local = listener.local_addr().context("no local address")?;
+    let model = format!("http://{local}/model.json");
+    println!("demo backend on {backend_url}");
+    println!("peregrine demo listening on {model}\n");
+    println!("The home screen of user u17 (10 rows of 10 videos):\n");
+    println!("{}\n", home_curl(&model));
+    println!("Ctrl-C stops.");
+    let served = serve(
+        listener,
+        &Endpoints::all(&backend_url),
+        !args.listen.no_cache,
+    )
+    .await;
+    let _ = stop.send(());
+    backend
+        .await
+        .context("the demo backend's task failed")?
+        .context("serving the demo backend")?;
+    served
+}
+
+/// The curl of CONTRACT §4's home request, quoted for a POSIX shell.
+fn home_curl(model: &str) -> String {
+    let paths = r#"[["genreLists",{"from":0,"to":9},"name"],["genreLists",{"from":0,"to":9},{"from":0,"to":9},["title","boxshot","rating"]]]"#;
+    format!(
+        "curl -G '{model}' -H 'Authorization: Bearer u17' \\\n  --data-urlencode 'method=get' \\\n  --data-urlencode '{}'",
+        format_args!("paths={paths}")
+    )
+}
+
+async fn bind(listen: &Listen) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind((listen.host, listen.port))
+        .await
+        .with_context(|| format!("cannot listen on {}:{}", listen.host, listen.port))
+}
+
+/// Serves the catalog graph on `listener` over the services at
+/// `endpoints`, caching what it loads if `cache`, until Ctrl-C or SIGTERM.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    endpoints: &Endpoints,
+    cache: bool,
+) -> anyhow::Result<()> {
+    let clients = Clients::new(endpoints).context("cannot build the HTTP client")?;
+    let router = peregrine_routes::router().context("building the catalog routes")?;
+    let config = peregrine::http::Config {
+        context: peregrine_routes::context_maker(&clients, cache),
+        ..peregrine::http::Config::default()
+    };
+    peregrine::http::serve(listener, router, config, peregrine::http::shutdown_signal())
+        .await
+        .context("serving the graph")
 }

@@ -1,0 +1,53 @@
+//! `genreLists`: the signed-in user's home rows (lists `GET /rows`).
+//!
+//! | path | value |
+//! | --- | --- |
+//! | `genreLists.length` | how many rows the user has |
+//! | `genreLists[{integers}]` | ref `["lists", listId]` |
+
+use std::sync::Arc;
+
+use peregrine::graph::{PathValue, Value};
+use peregrine::path::Path;
+use peregrine::router::{Builder, Context, HandlerError, Output};
+
+use crate::loaders::{at, loaders, unavailable, user_scope};
+
+/// Adds the `genreLists` routes.
+pub(crate) fn routes(builder: Builder) -> Builder {
+    builder
+        .get("genreLists.length", |_request, ctx| async move {
+            let rows = rows(&ctx).await?;
+            let length = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+            Ok::<_, HandlerError>(
+                Output::new().value(at(["genreLists".into(), "length".into()]), length),
+            )
+        })
+        .get(
+            "genreLists[{integers:indices}]",
+            |request, ctx| async move {
+                let indices = request.integers("indices")?;
+                let rows = rows(&ctx).await?;
+                let refs = indices.into_iter().filter_map(|index| {
+                    let list = rows.get(usize::try_from(index).ok()?)?;
+                    let target = Path::from_iter(["lists".into(), list.as_str().into()]);
+                    Some(PathValue::new(
+                        at(["genreLists".into(), index.into()]),
+                        Value::reference(target),
+                    ))
+                });
+                Ok::<_, HandlerError>(refs.collect::<Output>())
+            },
+        )
+}
+
+/// The user's row ids; one `/rows` call per user per wave.
+async fn rows(ctx: &Context) -> Result<Arc<Vec<String>>, HandlerError> {
+    let scope = user_scope(ctx, "your rows")?;
+    let rows = loaders(ctx)?
+        .rows
+        .load_one(scope, ())
+        .await
+        .map_err(unavailable("lists"))?;
+    Ok(rows.unwrap_or_default())
+}

@@ -1,0 +1,144 @@
+//! `myList`: the signed-in user's list of videos to watch (mylist
+//! service), read by index and changed by calls.
+//!
+//! | path | value |
+//! | --- | --- |
+//! | `myList.length` | how many videos it holds |
+//! | `myList[{integers}]` | ref `["videos", id]` |
+//! | call `myList.push` (`[ref ["videos", id]]`) | `myList[n-1]` and `myList.length` |
+//! | call `myList.remove` (`[index]`) | `myList.length`; invalidates `myList[index..]` |
+
+use std::sync::Arc;
+
+use peregrine::graph::{PathValue, Value};
+use peregrine::loader::Scope;
+use peregrine::path::{KeySet, PathSet, Range};
+use peregrine::router::{Builder, Context, HandlerError, Output};
+use serde_json::Value as Json;
+
+use crate::loaders::{at, loaders, number, unavailable, user_scope, video_ref};
+
+/// What a user must do to see or change the list.
+const SIGN_IN: &str = "your list";
+
+/// Adds the `myList` routes.
+pub(crate) fn routes(builder: Builder) -> Builder {
+    builder
+        .get("myList.length", |_request, ctx| async move {
+            let videos = videos(&ctx).await?;
+            Ok::<_, HandlerError>(length(videos.len() as u64))
+        })
+        .get("myList[{integers:indices}]", |request, ctx| async move {
+            let indices = request.integers("indices")?;
+            let videos = videos(&ctx).await?;
+            let refs = indices.into_iter().filter_map(|index| {
+                let &video = videos.get(usize::try_from(index).ok()?)?;
+                Some(PathValue::new(
+                    at(["myList".into(), index.into()]),
+                    Value::reference(video_ref(video)),
+                ))
+            });
+            Ok::<_, HandlerError>(refs.collect::<Output>())
+        })
+        .call("myList.push", |request, ctx| async move {
+            let scope = user_scope(&ctx, SIGN_IN)?;
+            let id = request
+                .arguments()
+                .first()
+                .and_then(pushed_id)
+                .ok_or_else(|| {
+                    HandlerError::new(
+                        "myList.push takes one argument: a ref to a video, [\"videos\", id]",
+                    )
+                })?;
+            let loaders = loaders(&ctx)?;
+            // The service ignores an unknown video; say so instead of
+            // answering a ref to nothing.
+            let known = loaders
+                .videos
+                .load_one(Scope::shared(), id)
+                .await
+                .map_err(unavailable("catalog"))?;
+            if known.is_none() {
+                return Err(HandlerError::new(format!("there is no video {id}")));
+            }
+            let user = scope.user_id().unwrap_or_default();
+            let new_length = loaders
+                .clients
+                .my_list
+                .push(user, id)
+                .await
+                .map_err(unavailable("mylist"))?;
+            // The user's cached list is stale: the next read fetches it.
+            loaders.my_list.invalidate(scope.clone(), ());
+            let last = number(new_length.saturating_sub(1));
+            Ok(length(new_length)
+                .value(at(["myList".into(), last]), Value::reference(video_ref(id))))
+        })
+        .call("myList.remove", |request, ctx| async move {
+            let scope = user_scope(&ctx, SIGN_IN)?;
+            let index = request
+                .arguments()
+                .first()
+                .and_then(index_of)
+                .ok_or_else(|| HandlerError::new("myList.remove takes one argument: an index"))?;
+            let user = scope.user_id().unwrap_or_default();
+            let loaders = loaders(&ctx)?;
+            let new_length = loaders
+                .clients
+                .my_list
+                .remove(user, index)
+                .await
+                .map_err(unavailable("mylist"))?;
+            loaders.my_list.invalidate(scope.clone(), ());
+            let mut output = length(new_length);
+            // Items from `index` to the old end moved down or went away.
+            // (Past the end nothing was removed, and index > new length.)
+            if index <= new_length {
+                let to = i64::try_from(new_length).unwrap_or(i64::MAX);
+                let from = i64::try_from(index).unwrap_or(i64::MAX);
+                output = output.invalidate(PathSet::new(vec![
+                    KeySet::from("myList"),
+                    KeySet::from(Range::new(from, to)),
+                ]));
+            }
+            Ok::<_, HandlerError>(output)
+        })
+}
+
+/// The user's list; one `GET /mylist` per user per wave.
+async fn videos(ctx: &Context) -> Result<Arc<Vec<u64>>, HandlerError> {
+    let scope = user_scope(ctx, SIGN_IN)?;
+    let videos = loaders(ctx)?
+        .my_list
+        .load_one(scope, ())
+        .await
+        .map_err(unavailable("mylist"))?;
+    Ok(videos.unwrap_or_default())
+}
+
+fn length(length: u64) -> Output {
+    Output::new().value(at(["myList".into(), "length".into()]), Value::from(length))
+}
+
+/// The video id of push's argument: a ref `{"$type": "ref", "value":
+/// ["videos", id]}`, or the bare path `["videos", id]`.
+fn pushed_id(argument: &Json) -> Option<u64> {
+    let path = match argument {
+        Json::Object(object) if object.get("$type")?.as_str()? == "ref" => object.get("value")?,
+        path => path,
+    };
+    match path.as_array()?.as_slice() {
+        [Json::String(videos), id] if videos == "videos" => index_of(id),
+        _ => None,
+    }
+}
+
+/// A non-negative integer, as a number or a string of digits.
+fn index_of(argument: &Json) -> Option<u64> {
+    match argument {
+        Json::Number(number) => number.as_u64(),
+        Json::String(text) => text.parse().ok(),
+        _ => None,
+    }
+}

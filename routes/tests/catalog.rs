@@ -1,0 +1,408 @@
+//! The catalog graph (CONTRACT.md §3 and §4) over the embedded backend:
+//! the backend on a real loopback socket (the routes call it over HTTP),
+//! the graph app driven without one (`oneshot`).
+
+use std::collections::HashMap;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use http_body_util::BodyExt;
+use peregrine_routes::backend::{self, Settings};
+use peregrine_routes::client::{Clients, Endpoints};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+/// The graph app over a fresh backend of its own.
+struct Harness {
+    app: axum::Router,
+    backend: String,
+    http: reqwest::Client,
+}
+
+/// The contract's data with no latency, so tests answer at once.
+fn instant() -> Settings {
+    Settings {
+        latency_ms: 0,
+        per_item_us: 0,
+        ..Settings::default()
+    }
+}
+
+impl Harness {
+    async fn start(settings: Settings) -> Harness {
+        Harness::start_with(settings, true).await
+    }
+
+    async fn start_with(settings: Settings, cache: bool) -> Harness {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a free port");
+        let backend = format!("http://{}", listener.local_addr().expect("an address"));
+        tokio::spawn(backend::serve(listener, settings, std::future::pending()));
+        let clients = Clients::new(&Endpoints::all(&backend)).expect("a client");
+        let config = peregrine::http::Config {
+            context: peregrine_routes::context_maker(&clients, cache),
+            ..peregrine::http::Config::default()
+        };
+        let router = peregrine_routes::router().expect("the routes build");
+        Harness {
+            app: peregrine::http::app(router, config),
+            backend,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// Sends a graph request; answers the status and the JSON body.
+    async fn send(&self, request: Request<Body>) -> (StatusCode, Value) {
+        let response = self.app.clone().oneshot(request).await.expect("infallible");
+        let status = response.status();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("a body")
+            .to_bytes();
+        let body = serde_json::from_slice(&bytes).expect("a JSON body");
+        (status, body)
+    }
+
+    /// `get` of `paths` (JSON paths) as `user`; asserts 200.
+    async fn get(&self, user: Option<&str>, paths: Value) -> Value {
+        let query = serde_urlencoded::to_string([("method", "get"), ("paths", &paths.to_string())])
+            .expect("encodable");
+        let mut request = Request::get(format!("/model.json?{query}"));
+        if let Some(user) = user {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {user}"));
+        }
+        let (status, body) = self
+            .send(request.body(Body::empty()).expect("a request"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["jsonGraph"].clone()
+    }
+
+    /// A set or call as a JSON body, as `user`.
+    async fn post(&self, user: &str, params: Value) -> (StatusCode, Value) {
+        let request = Request::post("/model.json")
+            .header(header::AUTHORIZATION, format!("Bearer {user}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(params.to_string()))
+            .expect("a request");
+        self.send(request).await
+    }
+
+    /// A backend call, straight.
+    async fn backend(&self, method: reqwest::Method, path: &str) -> Value {
+        let response = self
+            .http
+            .request(method, format!("{}{path}", self.backend))
+            .send()
+            .await
+            .expect("the backend answers");
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+        response.json().await.expect("JSON")
+    }
+
+    async fn calls(&self) -> Value {
+        self.backend(reqwest::Method::GET, "/_stats").await["calls"].clone()
+    }
+}
+
+fn range(from: u32, to: u32) -> Value {
+    json!({"from": from, "to": to})
+}
+
+/// CONTRACT §4's home request.
+fn home() -> Value {
+    json!([
+        ["genreLists", range(0, 9), "name"],
+        [
+            "genreLists",
+            range(0, 9),
+            range(0, 9),
+            ["title", "boxshot", "rating"]
+        ]
+    ])
+}
+
+/// The videos of the home answer: `(video id, its node)` per row and
+/// column, following the refs.
+fn home_videos(graph: &Value) -> Vec<(u64, Value)> {
+    let mut videos = Vec::new();
+    for row in 0..10 {
+        let list = &graph["genreLists"][row.to_string()]["value"];
+        assert_eq!(list[0], "lists", "row {row}: {graph}");
+        let list = &graph["lists"][list[1].as_str().expect("a list id")];
+        assert!(
+            list["name"].as_str().is_some_and(|name| !name.is_empty()),
+            "row {row}: {list}"
+        );
+        for column in 0..10 {
+            let video = &list[column.to_string()]["value"];
+            assert_eq!(video[0], "videos", "{list}");
+            let id = video[1].as_u64().expect("a video id");
+            videos.push((id, graph["videos"][id.to_string()].clone()));
+        }
+    }
+    videos
+}
+
+fn ids(videos: &[(u64, Value)]) -> String {
+    let ids: Vec<String> = videos.iter().map(|(id, _)| id.to_string()).collect();
+    ids.join(",")
+}
+
+#[tokio::test]
+async fn home_answers_ten_rows_of_ten_videos_with_the_users_ratings() {
+    let harness = Harness::start(instant()).await;
+    let graph = harness.get(Some("u17"), home()).await;
+    let videos = home_videos(&graph);
+    assert_eq!(videos.len(), 100);
+    let expected = harness
+        .backend(
+            reqwest::Method::GET,
+            &format!("/ratings?user=u17&ids={}", ids(&videos)),
+        )
+        .await;
+    for (id, video) in &videos {
+        assert!(
+            video["title"].as_str().is_some_and(|t| !t.is_empty()),
+            "{video}"
+        );
+        assert_eq!(
+            video["boxshot"],
+            format!("https://img.example/boxshot/{id}.jpg")
+        );
+        assert_eq!(video["rating"], expected[id.to_string()], "video {id}");
+    }
+
+    // Another user's ratings of the same videos are theirs, not u17's.
+    let paths = json!([[
+        "videos",
+        videos.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+        "rating"
+    ]]);
+    let other = harness.get(Some("u18"), paths).await;
+    let theirs = harness
+        .backend(
+            reqwest::Method::GET,
+            &format!("/ratings?user=u18&ids={}", ids(&videos)),
+        )
+        .await;
+    let mut differ = 0;
+    for (id, video) in &videos {
+        let rating = &other["videos"][id.to_string()]["rating"];
+        assert_eq!(rating, &theirs[id.to_string()], "video {id}");
+        differ += usize::from(rating != &video["rating"]);
+    }
+    assert!(differ > 0, "u17 and u18 were given the same ratings");
+}
+
+#[tokio::test]
+async fn a_cold_home_request_makes_one_call_per_backend_operation() {
+    let harness = Harness::start(instant()).await;
+    harness
+        .backend(reqwest::Method::POST, "/_stats/reset")
+        .await;
+    harness.get(Some("u17"), home()).await;
+    let calls = harness.calls().await;
+    let calls: HashMap<String, u64> = serde_json::from_value(calls).expect("counts");
+    let expected: HashMap<String, u64> = ["GET /rows", "GET /lists", "GET /videos", "GET /ratings"]
+        .into_iter()
+        .map(|route| (route.to_owned(), 1))
+        .collect();
+    let made: HashMap<String, u64> = calls.into_iter().filter(|(_, n)| *n > 0).collect();
+    assert_eq!(made, expected);
+}
+
+/// The calls made since the last reset, leaving out routes not called.
+async fn calls_made(harness: &Harness) -> HashMap<String, u64> {
+    let calls: HashMap<String, u64> =
+        serde_json::from_value(harness.calls().await).expect("counts");
+    calls.into_iter().filter(|(_, n)| *n > 0).collect()
+}
+
+#[tokio::test]
+async fn the_same_home_request_again_is_answered_from_the_cache() {
+    let harness = Harness::start(instant()).await;
+    let first = harness.get(Some("u17"), home()).await;
+    harness
+        .backend(reqwest::Method::POST, "/_stats/reset")
+        .await;
+    let again = harness.get(Some("u17"), home()).await;
+    assert_eq!(again, first);
+    assert_eq!(calls_made(&harness).await, HashMap::new());
+    // Another user shares the catalog data but not the private data.
+    harness.get(Some("u18"), home()).await;
+    let made = calls_made(&harness).await;
+    assert_eq!(made.get("GET /rows"), Some(&1), "{made:?}");
+    assert_eq!(made.get("GET /ratings"), Some(&1), "{made:?}");
+}
+
+#[tokio::test]
+async fn with_the_cache_off_every_request_asks_the_backends() {
+    let harness = Harness::start_with(instant(), false).await;
+    harness.get(Some("u17"), home()).await;
+    harness
+        .backend(reqwest::Method::POST, "/_stats/reset")
+        .await;
+    harness.get(Some("u17"), home()).await;
+    let made = calls_made(&harness).await;
+    for route in ["GET /rows", "GET /lists", "GET /videos", "GET /ratings"] {
+        assert_eq!(made.get(route), Some(&1), "{route}: {made:?}");
+    }
+}
+
+#[tokio::test]
+async fn detail_answers_every_field_and_unknown_ids_are_empty() {
+    let harness = Harness::start(instant()).await;
+    let fields = ["title", "synopsis", "year", "runtime", "maturity", "rating"];
+    let graph = harness
+        .get(Some("u17"), json!([["videos", [42, 20000], fields]]))
+        .await;
+    let video = &graph["videos"]["42"];
+    let catalog = harness
+        .backend(reqwest::Method::GET, "/videos?ids=42")
+        .await;
+    for field in ["title", "synopsis", "year", "runtime", "maturity"] {
+        assert_eq!(video[field], catalog["42"][field], "{field}");
+    }
+    assert!(
+        video["rating"]
+            .as_f64()
+            .is_some_and(|r| (1.0..=5.0).contains(&r)),
+        "{video}"
+    );
+    for field in fields {
+        assert_eq!(
+            graph["videos"]["20000"][field],
+            json!({"$type": "atom"}),
+            "{field}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_set_rating_is_read_back_by_its_user_only() {
+    let harness = Harness::start(instant()).await;
+    let before = harness
+        .get(Some("u18"), json!([["videos", 7, "rating"]]))
+        .await;
+    let set = json!({
+        "method": "set",
+        "jsonGraph": {"jsonGraph": {"videos": {"7": {"rating": 4.5}}}, "paths": [["videos", 7, "rating"]]},
+    });
+    let (status, answer) = harness.post("u17", set).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["jsonGraph"]["videos"]["7"]["rating"], json!(4.5));
+    let mine = harness
+        .get(Some("u17"), json!([["videos", 7, "rating"]]))
+        .await;
+    assert_eq!(mine["videos"]["7"]["rating"], json!(4.5));
+    let theirs = harness
+        .get(Some("u18"), json!([["videos", 7, "rating"]]))
+        .await;
+    assert_eq!(theirs, before);
+}
+
+#[tokio::test]
+async fn my_list_push_then_get_shows_the_new_item() {
+    let harness = Harness::start(instant()).await;
+    let push = json!({
+        "method": "call",
+        "callPath": ["myList", "push"],
+        "arguments": [{"$type": "ref", "value": ["videos", 123]}],
+    });
+    let (status, answer) = harness.post("u17", push).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["jsonGraph"]["myList"]["length"], json!(6));
+    assert_eq!(
+        answer["jsonGraph"]["myList"]["5"],
+        json!({"$type": "ref", "value": ["videos", 123]})
+    );
+    let graph = harness
+        .get(Some("u17"), json!([["myList", [5, "length"]]]))
+        .await;
+    assert_eq!(graph["myList"]["length"], json!(6));
+    assert_eq!(
+        graph["myList"]["5"],
+        json!({"$type": "ref", "value": ["videos", 123]})
+    );
+    // Another user's list is untouched.
+    let other = harness
+        .get(Some("u18"), json!([["myList", "length"]]))
+        .await;
+    assert_eq!(other["myList"]["length"], json!(5));
+}
+
+#[tokio::test]
+async fn my_list_remove_answers_the_length_and_invalidates_the_moved_items() {
+    let harness = Harness::start(instant()).await;
+    let before = harness
+        .get(Some("u17"), json!([["myList", range(0, 4), "title"]]))
+        .await;
+    let remove = json!({"method": "call", "callPath": ["myList", "remove"], "arguments": [1]});
+    let (status, answer) = harness.post("u17", remove).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["jsonGraph"]["myList"]["length"], json!(4));
+    assert_eq!(answer["invalidated"], json!([["myList", range(1, 4)]]));
+    let after = harness.get(Some("u17"), json!([["myList", [1, 4]]])).await;
+    assert_eq!(after["myList"]["1"], before["myList"]["2"]);
+    assert_eq!(after["myList"]["4"], json!({"$type": "atom"}));
+}
+
+#[tokio::test]
+async fn without_a_user_private_paths_are_errors_and_titles_still_arrive() {
+    let harness = Harness::start(instant()).await;
+    let paths = json!([
+        ["videos", 5, ["title", "rating"]],
+        ["myList", "length"],
+        ["genreLists", "length"]
+    ]);
+    let graph = harness.get(None, paths).await;
+    assert!(graph["videos"]["5"]["title"].is_string(), "{graph}");
+    assert_eq!(
+        graph["videos"]["5"]["rating"],
+        json!({"$type": "error", "value": {"message": "sign in to see your ratings"}})
+    );
+    assert_eq!(
+        graph["myList"]["length"],
+        json!({"$type": "error", "value": {"message": "sign in to see your list"}})
+    );
+    assert_eq!(
+        graph["genreLists"]["length"],
+        json!({"$type": "error", "value": {"message": "sign in to see your rows"}})
+    );
+    // A token that is not a user id is no user.
+    let graph = harness
+        .get(Some("admin"), json!([["myList", "length"]]))
+        .await;
+    assert_eq!(graph["myList"]["length"]["$type"], "error");
+}
+
+#[tokio::test]
+async fn a_failing_backend_gives_error_values_in_a_200() {
+    let harness = Harness::start(Settings {
+        fail_rate: 1.0,
+        ..instant()
+    })
+    .await;
+    let graph = harness
+        .get(
+            Some("u17"),
+            json!([
+                ["videos", 5, ["title", "rating"]],
+                ["genreLists", 0, "name"]
+            ]),
+        )
+        .await;
+    let error = |service: &str| json!({"$type": "error", "value": {"message": format!("{service} service unavailable")}});
+    assert_eq!(graph["videos"]["5"]["title"], error("catalog"));
+    assert_eq!(graph["videos"]["5"]["rating"], error("ratings"));
+    assert_eq!(graph["genreLists"]["0"], error("lists"));
+    assert!(!graph.to_string().contains("127.0.0.1"), "{graph}");
+}

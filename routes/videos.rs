@@ -1,0 +1,140 @@
+//! `videos`: videos by id. Their fields come from the catalog service and
+//! are the same for everyone; `rating` is the signed-in user's (ratings
+//! service), and setting it stores it.
+//!
+//! | path | value |
+//! | --- | --- |
+//! | `videos[{integers}]['title','year','synopsis','boxshot','runtime','maturity']` | atoms |
+//! | `videos[{integers}].rating` | the user's rating, 1.0 to 5.0 |
+//! | set `videos[{integers}].rating` | the stored rating |
+//!
+//! An unknown id has no value.
+
+use futures::future::join_all;
+use peregrine::graph::{PathValue, Value};
+use peregrine::loader::Scope;
+use peregrine::path::Key;
+use peregrine::router::{Builder, HandlerError, Output};
+
+use crate::client::Video;
+use crate::loaders::{at, loaders, number, unavailable, user_scope};
+
+/// The catalog fields a video has in the graph.
+const FIELDS: &str = "'title','year','synopsis','boxshot','runtime','maturity'";
+
+/// Adds the `videos` routes.
+pub(crate) fn routes(builder: Builder) -> Builder {
+    builder
+        .get(
+            &format!("videos[{{integers:ids}}][{FIELDS}]"),
+            |request, ctx| async move {
+                let ids = video_ids(request.integers("ids")?);
+                let fields = request.keys_at(2);
+                let mut loaded = loaders(&ctx)?
+                    .videos
+                    .load_many(Scope::shared(), ids.iter().copied())
+                    .await;
+                let mut output = Output::new();
+                for id in ids {
+                    let video = match loaded.remove(&id) {
+                        Some(Ok(video)) => video,
+                        Some(Err(error)) => return Err(unavailable("catalog")(error)),
+                        None => continue,
+                    };
+                    for field in &fields {
+                        if let Some(value) = field_of(&video, field) {
+                            output.push(PathValue::new(
+                                at(["videos".into(), number(id), field.clone()]),
+                                value,
+                            ));
+                        }
+                    }
+                }
+                Ok(output)
+            },
+        )
+        .get("videos[{integers:ids}].rating", |request, ctx| async move {
+            let ids = video_ids(request.integers("ids")?);
+            let scope = user_scope(&ctx, "your ratings")?;
+            let mut loaded = loaders(&ctx)?
+                .ratings
+                .load_many(scope, ids.iter().copied())
+                .await;
+            let mut output = Output::new();
+            for id in ids {
+                match loaded.remove(&id) {
+                    Some(Ok(rating)) => output.push(rating_at(id, rating)),
+                    Some(Err(error)) => return Err(unavailable("ratings")(error)),
+                    None => {}
+                }
+            }
+            Ok::<_, HandlerError>(output)
+        })
+        .set("videos[{integers:ids}].rating", |request, ctx| async move {
+            let user = ctx
+                .user()
+                .ok_or_else(|| HandlerError::new("sign in to rate videos"))?
+                .to_owned();
+            let loaders = loaders(&ctx)?;
+            let client = &loaders.clients.ratings;
+            let writes = request.values().into_iter().map(|(path, value)| {
+                let id = path.get(1).and_then(Key::as_integer);
+                let user = user.as_str();
+                async move {
+                    let Some(id) = id.and_then(|id| u64::try_from(id).ok()) else {
+                        return Ok(None);
+                    };
+                    let Some(rating) = rating_of(value) else {
+                        let invalid = Value::error("a rating is a number from 1 to 5");
+                        return Ok(Some(PathValue::new(path.to_path_set(), invalid)));
+                    };
+                    let stored = client.set(user, id, rating).await?;
+                    // The user's cached rating is now the stored one.
+                    if let Some(stored) = stored {
+                        loaders.ratings.prime(Scope::user(user), id, stored);
+                    }
+                    Ok(stored.map(|stored| rating_at(id, stored)))
+                }
+            });
+            let mut output = Output::new();
+            for written in join_all(writes).await {
+                if let Some(value) = written.map_err(unavailable("ratings"))? {
+                    output.push(value);
+                }
+            }
+            Ok::<_, HandlerError>(output)
+        })
+}
+
+/// The ids that can be videos (ids are positive).
+fn video_ids(ids: Vec<i64>) -> Vec<u64> {
+    ids.into_iter()
+        .filter_map(|id| u64::try_from(id).ok())
+        .collect()
+}
+
+fn field_of(video: &Video, field: &Key) -> Option<Value> {
+    Some(match field.as_str()? {
+        "title" => video.title.as_str().into(),
+        "year" => video.year.into(),
+        "synopsis" => video.synopsis.as_str().into(),
+        "boxshot" => video.boxshot.as_str().into(),
+        "runtime" => video.runtime.into(),
+        "maturity" => video.maturity.as_str().into(),
+        _ => return None,
+    })
+}
+
+fn rating_at(id: u64, rating: f64) -> PathValue {
+    PathValue::new(at(["videos".into(), number(id), "rating".into()]), rating)
+}
+
+/// A rating a client sent: a number from 1 to 5, bare or in an atom.
+fn rating_of(value: &Value) -> Option<f64> {
+    let rating = match value {
+        Value::Number(number) => number.as_f64(),
+        Value::Atom(atom) => atom.value.as_ref()?.as_f64(),
+        _ => None,
+    }?;
+    (1.0..=5.0).contains(&rating).then_some(rating)
+}
