@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use tower::ServiceExt;
 
 /// The graph app over a fresh backend of its own.
+#[derive(Clone)]
 struct Harness {
     app: axum::Router,
     backend: String,
@@ -405,4 +406,68 @@ async fn a_failing_backend_gives_error_values_in_a_200() {
     assert_eq!(graph["videos"]["5"]["rating"], error("ratings"));
     assert_eq!(graph["genreLists"]["0"], error("lists"));
     assert!(!graph.to_string().contains("127.0.0.1"), "{graph}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_home_requests_of_many_users_share_catalog_calls() {
+    // The contract's default backend latency, so that requests overlap.
+    let harness = Harness::start(Settings::default()).await;
+    harness
+        .backend(reqwest::Method::POST, "/_stats/reset")
+        .await;
+    let requests: Vec<_> = (1..=50)
+        .map(|n| {
+            let harness = harness.clone();
+            tokio::spawn(async move { harness.get(Some(&format!("u{n}")), home()).await })
+        })
+        .collect();
+    for request in requests {
+        let graph = request.await.expect("the request task ends");
+        assert_eq!(home_videos(&graph).len(), 100);
+    }
+    let made = calls_made(&harness).await;
+    // Each user's rows and ratings are theirs: one call per user each.
+    assert_eq!(made.get("GET /rows"), Some(&50), "{made:?}");
+    assert_eq!(made.get("GET /ratings"), Some(&50), "{made:?}");
+    // Lists and videos are shared: concurrent requests coalesce.
+    for route in ["GET /lists", "GET /videos"] {
+        let calls = made.get(route).copied().unwrap_or(0);
+        assert!(
+            calls <= 20,
+            "{route}: {calls} calls for 50 requests ({made:?})"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_concurrent_load_every_user_sees_only_their_own_ratings() {
+    let harness = Harness::start(instant()).await;
+    // 20 users, 5 rounds each, all at once, cache on: every rating in
+    // every answer must be the backend's for that answer's user.
+    let requests: Vec<_> = (1..=100)
+        .map(|n| {
+            let harness = harness.clone();
+            let user = format!("u{}", 1 + n % 20);
+            tokio::spawn(async move {
+                let graph = harness.get(Some(&user), home()).await;
+                (user, graph)
+            })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for request in requests {
+        answers.push(request.await.expect("the request task ends"));
+    }
+    for (user, graph) in &answers {
+        let videos = home_videos(graph);
+        let truth = harness
+            .backend(
+                reqwest::Method::GET,
+                &format!("/ratings?user={user}&ids={}", ids(&videos)),
+            )
+            .await;
+        for (id, video) in &videos {
+            assert_eq!(video["rating"], truth[id.to_string()], "{user}, video {id}");
+        }
+    }
 }
