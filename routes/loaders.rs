@@ -41,12 +41,6 @@ pub struct Loaders {
 const CATALOG_TTL: Duration = Duration::from_secs(300);
 const USER_TTL: Duration = Duration::from_secs(60);
 
-/// How long the shared catalog loaders wait to coalesce what concurrent
-/// requests ask into one call. Measured on the loader (ARCHITECTURE.md):
-/// 1 ms cuts backend calls 10–25 times under load for about 1 ms more
-/// latency; a user's data is never coalesced across users anyway.
-const COALESCE: Duration = Duration::from_millis(1);
-
 impl Loaders {
     /// Loaders calling the services through `clients`, caching what they
     /// load when `cache` is on.
