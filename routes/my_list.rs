@@ -47,7 +47,7 @@ pub(crate) fn routes(builder: Builder) -> Builder {
                 .first()
                 .and_then(pushed_id)
                 .ok_or_else(|| {
-                    HandlerError::new(
+                    HandlerError::bad_request(
                         "myList.push takes one argument: a ref to a video, [\"videos\", id]",
                     )
                 })?;
@@ -60,7 +60,7 @@ pub(crate) fn routes(builder: Builder) -> Builder {
                 .await
                 .map_err(unavailable("catalog"))?;
             if known.is_none() {
-                return Err(HandlerError::new(format!("there is no video {id}")));
+                return Err(HandlerError::bad_request(format!("there is no video {id}")));
             }
             let user = scope.user_id().unwrap_or_default();
             let new_length = loaders
@@ -81,7 +81,9 @@ pub(crate) fn routes(builder: Builder) -> Builder {
                 .arguments()
                 .first()
                 .and_then(index_of)
-                .ok_or_else(|| HandlerError::new("myList.remove takes one argument: an index"))?;
+                .ok_or_else(|| {
+                    HandlerError::bad_request("myList.remove takes one argument: an index")
+                })?;
             let user = scope.user_id().unwrap_or_default();
             let loaders = loaders(&ctx)?;
             let new_length = loaders

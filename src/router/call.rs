@@ -79,9 +79,12 @@ impl Router {
             for answer in answers {
                 let route = &self.table.routes[answer.route];
                 let output = answer.answer.map_err(|err| {
-                    Error::new(ErrorKind::CallFailed {
-                        route: route.text.clone(),
-                        message: err.message().to_owned(),
+                    let route = route.text.clone();
+                    let message = err.message().to_owned();
+                    Error::new(if err.is_bad_request() {
+                        ErrorKind::CallRejected { route, message }
+                    } else {
+                        ErrorKind::CallFailed { route, message }
                     })
                 })?;
                 let returned = merge_call_output(&mut run, output, &route.text)?;

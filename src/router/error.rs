@@ -47,6 +47,8 @@ pub(crate) enum ErrorKind {
     CallNotFound { path: PathSet },
     /// A call handler failed.
     CallFailed { route: String, message: String },
+    /// A call handler refused what the caller sent.
+    CallRejected { route: String, message: String },
     /// A call handler returned an envelope without `paths`.
     CallEnvelopeWithoutPaths { route: String },
     /// A ref cycle, too long a chain of refs, or an inner reference.
@@ -61,8 +63,9 @@ impl Error {
     }
 
     /// Whether the request itself is at fault (an HTTP server answers
-    /// 4xx): too many paths, a `null` key, a set without a value for one
-    /// of its paths, or a call to a path no call route serves.
+    /// 4xx): too many paths, a path too long, a `null` key, a set without
+    /// a value for one of its paths, a call to a path no call route serves
+    /// or that its handler refused ([`HandlerError::bad_request`](super::HandlerError::bad_request)).
     pub fn is_bad_request(&self) -> bool {
         matches!(
             self.kind,
@@ -72,6 +75,7 @@ impl Error {
                 | ErrorKind::CallPathNotOne { .. }
                 | ErrorKind::SetValueMissing { .. }
                 | ErrorKind::CallNotFound { .. }
+                | ErrorKind::CallRejected { .. }
         )
     }
 
@@ -124,6 +128,7 @@ impl Error {
             ErrorKind::SetValueMissing { .. } => "set_value_missing",
             ErrorKind::CallNotFound { .. } => "call_not_found",
             ErrorKind::CallFailed { .. } => "call_failed",
+            ErrorKind::CallRejected { .. } => "call_rejected",
             ErrorKind::CallEnvelopeWithoutPaths { .. } => "call_failed",
             ErrorKind::Graph(_) => "reference",
             ErrorKind::TooManyWaves { .. } => "too_many_waves",
@@ -185,6 +190,9 @@ impl fmt::Display for Error {
             }
             ErrorKind::CallFailed { route, message } => {
                 write!(f, "the call handler of `{route}` failed: {message}")
+            }
+            ErrorKind::CallRejected { route, message } => {
+                write!(f, "`{route}` refused the call: {message}")
             }
             ErrorKind::CallEnvelopeWithoutPaths { route } => write!(
                 f,

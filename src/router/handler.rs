@@ -115,6 +115,7 @@ impl FromIterator<PathValue> for Output {
 pub struct HandlerError {
     value: Value,
     message: String,
+    bad_request: bool,
 }
 
 impl HandlerError {
@@ -125,7 +126,24 @@ impl HandlerError {
         HandlerError {
             value: Value::error(message.clone()),
             message,
+            bad_request: false,
         }
+    }
+
+    /// A failure that is the caller's fault: a call given a wrong
+    /// argument fails the request with a 4xx naming `message` (rather
+    /// than the 500 of a call that failed on its own). In get and set it
+    /// is an error value like any other.
+    pub fn bad_request(message: impl Into<String>) -> HandlerError {
+        HandlerError {
+            bad_request: true,
+            ..HandlerError::new(message)
+        }
+    }
+
+    /// Whether the caller is at fault ([`HandlerError::bad_request`]).
+    pub fn is_bad_request(&self) -> bool {
+        self.bad_request
     }
 
     /// A failure written as this exact value (an error sentinel, or any
@@ -134,6 +152,7 @@ impl HandlerError {
         HandlerError {
             message: value.to_string(),
             value,
+            bad_request: false,
         }
     }
 

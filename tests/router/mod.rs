@@ -603,3 +603,35 @@ fn an_error_passed_on_with_question_mark_does_not_reach_clients() {
     assert!(!text.contains("10.1.2.3"), "{text}");
     assert!(text.contains("the route could not answer"), "{text}");
 }
+
+#[test]
+fn a_call_refusing_its_arguments_is_a_bad_request() {
+    let router = Router::builder()
+        .call("myList.remove", |req, _ctx| async move {
+            let index = req
+                .arguments()
+                .first()
+                .and_then(|a| a.as_u64())
+                .ok_or_else(|| {
+                    HandlerError::bad_request("myList.remove takes one argument: an index")
+                })?;
+            Ok::<_, HandlerError>(
+                Output::new().value(PathSet::parse("myList.length")?, index as i64),
+            )
+        })
+        .build()
+        .expect("a valid route table");
+    let err = run(router.call(
+        &PathSet::parse("myList.remove").expect("valid"),
+        vec![json!("x")],
+        vec![],
+        vec![],
+        &Context::new(),
+    ))
+    .expect_err("refused");
+    assert!(err.is_bad_request(), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "`myList.remove` refused the call: myList.remove takes one argument: an index"
+    );
+}
