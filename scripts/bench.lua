@@ -1,0 +1,72 @@
+-- wrk script for scripts/bench: the measured requests of
+-- shared/workload/CONTRACT.md §4, as falcor-express GETs
+-- (`/model.json?method=get&paths=<URL-encoded JSON path sets>`), each with
+-- a user drawn at random from u1..u1000 (`Authorization: Bearer uN`).
+--
+--   wrk ... -s scripts/bench.lua http://127.0.0.1:PORT -- home|detail|mixed
+--
+-- done() prints one machine-readable line:
+--   BENCH requests=N duration_us=N p50_us=N p99_us=N non2xx=N connect=N read=N write=N timeout=N
+
+local users = 1000
+local videos = 10000
+
+local function urlencode(s)
+  return (s:gsub("[^%w%-%._~]", function(c)
+    return string.format("%%%02X", string.byte(c))
+  end))
+end
+
+local function model_get(paths_json)
+  return "/model.json?method=get&paths=" .. urlencode(paths_json)
+end
+
+-- genreLists[0..9].name and genreLists[0..9][0..9]['title','boxshot','rating']
+local home_path = model_get(
+  '[["genreLists",{"from":0,"to":9},"name"],'
+    .. '["genreLists",{"from":0,"to":9},{"from":0,"to":9},["title","boxshot","rating"]]]'
+)
+
+-- videos[N]['title','synopsis','year','runtime','maturity','rating']
+local detail_prefix = '[["videos",'
+local detail_suffix = ',["title","synopsis","year","runtime","maturity","rating"]]]'
+local function detail_path(n)
+  return model_get(detail_prefix .. n .. detail_suffix)
+end
+
+local kind = "home"
+local thread_counter = 0
+
+function setup(thread)
+  thread_counter = thread_counter + 1
+  thread:set("thread_id", thread_counter)
+end
+
+function init(args)
+  kind = args[1] or "home"
+  if kind ~= "home" and kind ~= "detail" and kind ~= "mixed" then
+    error("unknown request kind: " .. tostring(kind))
+  end
+  math.randomseed(os.time() * 1000 + (thread_id or 0) * 7919)
+  -- the first values of a freshly seeded generator are poor: skip some
+  for _ = 1, 10 do math.random() end
+end
+
+function request()
+  local headers = { ["Authorization"] = "Bearer u" .. math.random(1, users) }
+  local path
+  if kind == "home" or (kind == "mixed" and math.random() < 0.8) then
+    path = home_path
+  else
+    path = detail_path(math.random(1, videos))
+  end
+  return wrk.format("GET", path, headers, nil)
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "BENCH requests=%d duration_us=%d p50_us=%d p99_us=%d non2xx=%d connect=%d read=%d write=%d timeout=%d\n",
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    e.status, e.connect, e.read, e.write, e.timeout))
+end
