@@ -29,6 +29,7 @@ mod value;
 
 pub use envelope::{Envelope, PathValue};
 pub use error::Error;
+pub(crate) use node::kind_of;
 pub use node::{Graph, Node};
 pub use read::Reading;
 pub use value::{Atom, ErrorValue, Metadata, Ref, Value};

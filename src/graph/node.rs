@@ -199,7 +199,8 @@ impl Graph {
     }
 }
 
-fn kind_of(json: &Json) -> &'static str {
+/// What kind of JSON value `json` is, for error messages ("an array").
+pub(crate) fn kind_of(json: &Json) -> &'static str {
     match json {
         Json::Null => "null",
         Json::Bool(_) => "a boolean",

@@ -266,14 +266,7 @@ fn missing(method: &str, name: &str) -> Error {
 fn describe(json: &Json) -> String {
     let text = json.to_string();
     let short: String = text.chars().take(40).collect();
-    let what = match json {
-        Json::Null => "null",
-        Json::Bool(_) => "a boolean",
-        Json::Number(_) => "a number",
-        Json::String(_) => "a string",
-        Json::Array(_) => "an array",
-        Json::Object(_) => "an object",
-    };
+    let what = crate::graph::kind_of(json);
     if short.len() < text.len() {
         format!("{what} ({short}...)")
     } else {
