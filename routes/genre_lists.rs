@@ -4,6 +4,9 @@
 //! | --- | --- |
 //! | `genreLists.length` | how many rows the user has |
 //! | `genreLists[{integers}]` | ref `["lists", listId]` |
+//!
+//! Both carry `$expires` of `USER_TTL` (loaders.rs): the rows are the
+//! user's own, and another of the user's devices may change them.
 
 use std::sync::Arc;
 
@@ -11,7 +14,7 @@ use peregrine::graph::{PathValue, Value};
 use peregrine::path::Path;
 use peregrine::router::{Builder, Context, HandlerError, Output};
 
-use crate::loaders::{at, loaders, unavailable, user_scope};
+use crate::loaders::{at, loaders, unavailable, user_scope, USER_TTL};
 
 /// Adds the `genreLists` routes.
 pub(crate) fn routes(builder: Builder) -> Builder {
@@ -19,9 +22,10 @@ pub(crate) fn routes(builder: Builder) -> Builder {
         .get("genreLists.length", |_request, ctx| async move {
             let rows = rows(&ctx).await?;
             let length = i64::try_from(rows.len()).unwrap_or(i64::MAX);
-            Ok::<_, HandlerError>(
-                Output::new().value(at(["genreLists".into(), "length".into()]), length),
-            )
+            Ok::<_, HandlerError>(Output::new().value(
+                at(["genreLists".into(), "length".into()]),
+                Value::from(length).expires_in(USER_TTL),
+            ))
         })
         .get(
             "genreLists[{integers:indices}]",
@@ -33,7 +37,7 @@ pub(crate) fn routes(builder: Builder) -> Builder {
                     let target = Path::from_iter(["lists".into(), list.as_str().into()]);
                     Some(PathValue::new(
                         at(["genreLists".into(), index.into()]),
-                        Value::reference(target),
+                        Value::reference(target).expires_in(USER_TTL),
                     ))
                 });
                 Ok::<_, HandlerError>(refs.collect::<Output>())

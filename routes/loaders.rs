@@ -39,7 +39,11 @@ pub struct Loaders {
 /// changes rarely and is shared by every user; what is one user's is
 /// cached briefly and refreshed by that user's own writes.
 const CATALOG_TTL: Duration = Duration::from_secs(300);
-const USER_TTL: Duration = Duration::from_secs(60);
+/// How long one user's data is cached here, and how long a client may
+/// keep it: user-scoped values go out with `$expires` of this (another
+/// device of the same user may change them), catalog values without (they
+/// change with catalog releases, and the home answer stays small).
+pub(crate) const USER_TTL: Duration = Duration::from_secs(60);
 
 impl Loaders {
     /// Loaders calling the services through `clients`, caching what they

@@ -13,11 +13,18 @@
 //! prefer.
 
 use std::net::IpAddr;
+use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use peregrine_routes::backend::{self, Settings};
 use peregrine_routes::client::{Clients, Endpoints};
+
+// mimalloc rather than the system allocator: a request builds and drops
+// thousands of small keys and nodes, and under load glibc's malloc spent a
+// fifth of the server's CPU and kept more memory (ARCHITECTURE.md, figures).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Peregrine: a virtual JSON Graph data API server. With no command, runs
 /// the demo.
@@ -66,7 +73,14 @@ struct Listen {
     /// measuring, or when the backends' data must be read fresh).
     #[arg(long, env = "PEREGRINE_NO_CACHE")]
     no_cache: bool,
+    /// The folder of the client's demo page, served at /demo/ (built by
+    /// `npm --prefix client-js run build`).
+    #[arg(long, env = "PEREGRINE_DEMO_DIR", default_value = DEMO_DIR)]
+    demo_dir: PathBuf,
 }
+
+/// Where `client-js` builds the demo page, in this checkout.
+const DEMO_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../client-js/demo/dist");
 
 #[derive(Debug, Parser)]
 struct DemoArgs {
@@ -197,7 +211,7 @@ async fn main() -> anyhow::Result<()> {
             let listener = bind(&args.listen).await?;
             let local = listener.local_addr().context("no local address")?;
             println!("peregrine listening on http://{local}/model.json");
-            serve(listener, &args.endpoints(), !args.listen.no_cache).await
+            serve(listener, &args.endpoints(), &args.listen).await
         }
         Command::Backend(args) => {
             let address = (args.host, args.port);
@@ -241,12 +255,14 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     println!("The home screen of user u17 (10 rows of 10 videos):\n");
     println!("{}\n", home_curl(&model));
     println!("Ctrl-C stops.");
-    let served = serve(
-        listener,
-        &Endpoints::all(&backend_url),
-        !args.listen.no_cache,
-    )
-    .await;
+    if args.listen.demo_dir.join("index.html").is_file() {
+        println!("The demo page (the TypeScript client in a React app): http://{local}/demo/\n");
+    } else {
+        println!(
+            "The demo page is at http://{local}/demo/ once built (needs node): npm --prefix client-js ci && npm --prefix client-js run build\n"
+        );
+    }
+    let served = serve(listener, &Endpoints::all(&backend_url), &args.listen).await;
     let _ = stop.send(());
     backend
         .await
@@ -271,16 +287,27 @@ async fn bind(listen: &Listen) -> anyhow::Result<tokio::net::TcpListener> {
 }
 
 /// Serves the catalog graph on `listener` over the services at
-/// `endpoints`, caching what it loads if `cache`, until Ctrl-C or SIGTERM.
+/// `endpoints`, as `listen` says, until Ctrl-C or SIGTERM.
 async fn serve(
     listener: tokio::net::TcpListener,
     endpoints: &Endpoints,
-    cache: bool,
+    listen: &Listen,
 ) -> anyhow::Result<()> {
     let clients = Clients::new(endpoints).context("cannot build the HTTP client")?;
     let router = peregrine_routes::router().context("building the catalog routes")?;
+    let demo = &listen.demo_dir;
+    if !demo.join("index.html").is_file() {
+        tracing::warn!(
+            dir = %demo.display(),
+            "the demo page is not built, /demo/ answers 404: run `npm --prefix client-js ci && npm --prefix client-js run build`"
+        );
+    }
     let config = peregrine::http::Config {
-        context: peregrine_routes::context_maker(&clients, cache),
+        context: peregrine_routes::context_maker(&clients, !listen.no_cache),
+        static_files: vec![peregrine::http::StaticFiles {
+            prefix: "/demo".to_owned(),
+            dir: demo.clone(),
+        }],
         ..peregrine::http::Config::default()
     };
     peregrine::http::serve(listener, router, config, peregrine::http::shutdown_signal())

@@ -7,6 +7,9 @@
 //! | `myList[{integers}]` | ref `["videos", id]` |
 //! | call `myList.push` (`[ref ["videos", id]]`) | `myList[n-1]` and `myList.length` |
 //! | call `myList.remove` (`[index]`) | `myList.length`; invalidates `myList[index..]` |
+//!
+//! Its values carry `$expires` of `USER_TTL` (loaders.rs), as every
+//! user-scoped value: another of the user's devices may change the list.
 
 use std::sync::Arc;
 
@@ -16,7 +19,7 @@ use peregrine::path::{KeySet, PathSet, Range};
 use peregrine::router::{Builder, Context, HandlerError, Output};
 use serde_json::Value as Json;
 
-use crate::loaders::{at, loaders, number, unavailable, user_scope, video_ref};
+use crate::loaders::{at, loaders, number, unavailable, user_scope, video_ref, USER_TTL};
 
 /// What a user must do to see or change the list.
 const SIGN_IN: &str = "your list";
@@ -35,7 +38,7 @@ pub(crate) fn routes(builder: Builder) -> Builder {
                 let &video = videos.get(usize::try_from(index).ok()?)?;
                 Some(PathValue::new(
                     at(["myList".into(), index.into()]),
-                    Value::reference(video_ref(video)),
+                    Value::reference(video_ref(video)).expires_in(USER_TTL),
                 ))
             });
             Ok::<_, HandlerError>(refs.collect::<Output>())
@@ -72,8 +75,10 @@ pub(crate) fn routes(builder: Builder) -> Builder {
             // The user's cached list is stale: the next read fetches it.
             loaders.my_list.invalidate(scope.clone(), ());
             let last = number(new_length.saturating_sub(1));
-            Ok(length(new_length)
-                .value(at(["myList".into(), last]), Value::reference(video_ref(id))))
+            Ok(length(new_length).value(
+                at(["myList".into(), last]),
+                Value::reference(video_ref(id)).expires_in(USER_TTL),
+            ))
         })
         .call("myList.remove", |request, ctx| async move {
             let scope = user_scope(&ctx, SIGN_IN)?;
@@ -120,7 +125,10 @@ async fn videos(ctx: &Context) -> Result<Arc<Vec<u64>>, HandlerError> {
 }
 
 fn length(length: u64) -> Output {
-    Output::new().value(at(["myList".into(), "length".into()]), Value::from(length))
+    Output::new().value(
+        at(["myList".into(), "length".into()]),
+        Value::from(length).expires_in(USER_TTL),
+    )
 }
 
 /// The video id of push's argument: a ref `{"$type": "ref", "value":

@@ -9,6 +9,9 @@
 //! | set `videos[{integers}].rating` | the stored rating |
 //!
 //! An unknown id has no value.
+//!
+//! Ratings carry `$expires` of `USER_TTL` (loaders.rs), as every
+//! user-scoped value; catalog fields do not.
 
 use futures::future::join_all;
 use peregrine::graph::{PathValue, Value};
@@ -17,7 +20,7 @@ use peregrine::path::Key;
 use peregrine::router::{Builder, HandlerError, Output};
 
 use crate::client::Video;
-use crate::loaders::{at, loaders, number, unavailable, user_scope};
+use crate::loaders::{at, loaders, number, unavailable, user_scope, USER_TTL};
 
 /// The catalog fields a video has in the graph.
 const FIELDS: &str = "'title','year','synopsis','boxshot','runtime','maturity'";
@@ -126,7 +129,10 @@ fn field_of(video: &Video, field: &Key) -> Option<Value> {
 }
 
 fn rating_at(id: u64, rating: f64) -> PathValue {
-    PathValue::new(at(["videos".into(), number(id), "rating".into()]), rating)
+    PathValue::new(
+        at(["videos".into(), number(id), "rating".into()]),
+        Value::from(rating).expires_in(USER_TTL),
+    )
 }
 
 /// A rating a client sent: a number from 1 to 5, bare or in an atom.

@@ -64,7 +64,26 @@ impl Harness {
             .expect("a body")
             .to_bytes();
         let body = serde_json::from_slice(&bytes).expect("a JSON body");
-        (status, body)
+        (status, plain(body))
+    }
+
+    /// Like `get`, the answer as sent, `$expires` and all.
+    async fn get_raw(&self, user: &str, paths: Value) -> Value {
+        let query = serde_urlencoded::to_string([("method", "get"), ("paths", &paths.to_string())])
+            .expect("encodable");
+        let request = Request::get(format!("/model.json?{query}"))
+            .header(header::AUTHORIZATION, format!("Bearer {user}"))
+            .body(Body::empty())
+            .expect("a request");
+        let response = self.app.clone().oneshot(request).await.expect("infallible");
+        assert_eq!(response.status(), StatusCode::OK);
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("a body")
+            .to_bytes();
+        serde_json::from_slice::<Value>(&bytes).expect("a JSON body")["jsonGraph"].clone()
     }
 
     /// `get` of `paths` (JSON paths) as `user`; asserts 200.
@@ -110,6 +129,24 @@ impl Harness {
 
     async fn calls(&self) -> Value {
         self.backend(reqwest::Method::GET, "/_stats").await["calls"].clone()
+    }
+}
+
+/// The answer as a falcor client reads it, without the `$expires` that
+/// user-scoped values carry: an atom that only carried it is its value.
+fn plain(value: Value) -> Value {
+    match value {
+        Value::Object(mut object) => {
+            object.remove("$expires");
+            if object.len() == 2 && object.get("$type") == Some(&json!("atom")) {
+                if let Some(inner) = object.remove("value") {
+                    return inner;
+                }
+            }
+            Value::Object(object.into_iter().map(|(k, v)| (k, plain(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(plain).collect()),
+        other => other,
     }
 }
 
@@ -201,6 +238,33 @@ async fn home_answers_ten_rows_of_ten_videos_with_the_users_ratings() {
         differ += usize::from(rating != &video["rating"]);
     }
     assert!(differ > 0, "u17 and u18 were given the same ratings");
+}
+
+#[tokio::test]
+async fn user_values_carry_expires_of_the_user_ttl_and_catalog_values_do_not() {
+    let harness = Harness::start(instant()).await;
+    let graph = harness
+        .get_raw(
+            "u17",
+            json!([
+                ["genreLists", 0],
+                ["videos", 7, ["title", "rating"]],
+                ["myList", [0, "length"]]
+            ]),
+        )
+        .await;
+    let sixty_seconds = json!(-60000);
+    assert_eq!(graph["genreLists"]["0"]["$type"], "ref", "{graph}");
+    assert_eq!(graph["genreLists"]["0"]["$expires"], sixty_seconds);
+    let rating = &graph["videos"]["7"]["rating"];
+    assert_eq!(rating["$type"], "atom", "{graph}");
+    assert!(rating["value"]
+        .as_f64()
+        .is_some_and(|r| (1.0..=5.0).contains(&r)));
+    assert_eq!(rating["$expires"], sixty_seconds);
+    assert_eq!(graph["myList"]["0"]["$expires"], sixty_seconds);
+    assert_eq!(graph["myList"]["length"]["$expires"], sixty_seconds);
+    assert!(graph["videos"]["7"]["title"].is_string(), "{graph}");
 }
 
 #[tokio::test]

@@ -2,6 +2,7 @@
 //! sentinels (atoms, refs and errors) with their metadata.
 
 use std::fmt;
+use std::time::Duration;
 
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
@@ -161,6 +162,40 @@ impl Value {
             value: Some(value),
             meta: Metadata::default(),
         })
+    }
+
+    /// This value with `$expires` set `ttl` from now, in falcor's relative
+    /// form (`-milliseconds`, at least 1), so that a client's cache drops
+    /// it then and asks again. A primitive is boxed into an atom to carry
+    /// it; falcor clients unbox atoms, so what a UI reads is unchanged.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use peregrine::graph::Value;
+    ///
+    /// let rating = Value::from(4.5).expires_in(Duration::from_secs(60));
+    /// assert_eq!(
+    ///     serde_json::to_value(&rating).unwrap(),
+    ///     serde_json::json!({"$type": "atom", "value": 4.5, "$expires": -60000}),
+    /// );
+    /// ```
+    pub fn expires_in(self, ttl: Duration) -> Value {
+        let millis = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX).max(1);
+        let mut value = match self {
+            Value::Null => Value::atom(Json::Null),
+            Value::Bool(b) => Value::atom(b),
+            Value::Number(n) => Value::atom(n),
+            Value::String(s) => Value::atom(s),
+            sentinel => sentinel,
+        };
+        let meta = match &mut value {
+            Value::Atom(atom) => &mut atom.meta,
+            Value::Ref(reference) => &mut reference.meta,
+            Value::Error(error) => &mut error.meta,
+            _ => return value,
+        };
+        meta.insert("$expires", Json::from(-millis));
+        value
     }
 
     /// The ref, if this value is one.

@@ -1,6 +1,7 @@
 //! The server's settings, each with a safe default.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -48,9 +49,23 @@ pub struct Config {
     /// 0; behind a load balancer, set it to the balancer's check interval
     /// so that it drains the instance first).
     pub drain_delay: Duration,
+    /// Folders of static files served under a URL prefix, such as the
+    /// client's demo page at `/demo/` (default none). A path without a
+    /// file of its own gets the folder's `index.html`, as single-page
+    /// apps expect.
+    pub static_files: Vec<StaticFiles>,
     /// Makes each request's [`Context`] from its headers (the user, per
     /// request state). The default makes an anonymous context.
     pub context: ContextMaker,
+}
+
+/// A folder of static files and the URL prefix it is served under.
+#[derive(Debug, Clone)]
+pub struct StaticFiles {
+    /// The URL prefix, such as `/demo`: `/demo/app.js` is `dir/app.js`.
+    pub prefix: String,
+    /// The folder on disk.
+    pub dir: PathBuf,
 }
 
 /// Makes a request's [`Context`] from its headers.
@@ -66,6 +81,7 @@ impl Default for Config {
             max_concurrent_requests: 512,
             cors_origins: Vec::new(),
             drain_delay: Duration::ZERO,
+            static_files: Vec::new(),
             context: Arc::new(|_headers| Context::new()),
         }
     }
@@ -81,6 +97,7 @@ impl fmt::Debug for Config {
             .field("max_concurrent_requests", &self.max_concurrent_requests)
             .field("cors_origins", &self.cors_origins)
             .field("drain_delay", &self.drain_delay)
+            .field("static_files", &self.static_files)
             .finish_non_exhaustive()
     }
 }

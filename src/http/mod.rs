@@ -60,9 +60,10 @@ use tower_http::request_id::{
     MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
 
-pub use config::{Config, ContextMaker};
+pub use config::{Config, ContextMaker, StaticFiles};
 pub use error::Error;
 pub use log::{init_logging, LogFormat};
 
@@ -99,18 +100,32 @@ fn build(router: Router, config: Config, ready: Arc<AtomicBool>) -> axum::Router
         }))
         .load_shed()
         .concurrency_limit(config.max_concurrent_requests.max(1));
+    let mut app = axum::Router::new()
+        .route(&model_path, any(model::serve).layer(shed))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics::render));
+    for files in &config.static_files {
+        let prefix = files.prefix.trim_end_matches('/');
+        let index = ServeFile::new(files.dir.join("index.html"));
+        let dir = ServeDir::new(&files.dir).fallback(index);
+        // `/demo` itself moves to `/demo/`, so that the page's relative
+        // addresses resolve inside the folder.
+        let slash = format!("{prefix}/");
+        app = app
+            .route(
+                prefix,
+                get(move || async move { axum::response::Redirect::permanent(&slash) }),
+            )
+            .nest_service(&format!("{prefix}/"), dir);
+    }
     let state = Arc::new(AppState {
         router,
         config,
         ready,
     });
     let x_request_id = HeaderName::from_static("x-request-id");
-    axum::Router::new()
-        .route(&model_path, any(model::serve).layer(shed))
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics::render))
-        .with_state(state)
+    app.with_state(state)
         .layer(CompressionLayer::new())
         .layer(cors)
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))

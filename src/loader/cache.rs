@@ -1,16 +1,18 @@
 //! The cache of one loader: values by scope and key, with a time to live
-//! and a weight bound, evicting the least recently used.
+//! and a weight bound.
 //!
 //! An entry's key is `(Scope, K)`, so an entry is only ever read in the
 //! scope it was stored in: one user's value cannot be read in another
 //! user's scope nor in the shared one, because no lookup can name it
 //! without naming that user.
 
-use std::hash::Hash;
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
+use std::time::Duration;
 
 use metrics::SharedString;
-use moka::policy::EvictionPolicy;
+use quick_cache::Equivalent;
+use tokio::time::Instant;
 
 use super::settings::CacheLimits;
 use super::Scope;
@@ -20,7 +22,68 @@ pub(super) type Weigher<K, V> = Arc<dyn Fn(&K, &V) -> u32 + Send + Sync>;
 
 /// Values of one loader, by scope and key.
 pub(super) struct Cache<K, V> {
-    entries: moka::sync::Cache<(Scope, K), V>,
+    entries: quick_cache::sync::Cache<Key<K>, Entry<V>, ByWeigher<K, V>>,
+    ttl: Duration,
+}
+
+/// An entry's key: whose it is, and which.
+#[derive(PartialEq, Eq)]
+struct Key<K> {
+    scope: Scope,
+    key: K,
+}
+
+/// A lookup of a [`Key`] by reference, so that a hit clones neither the
+/// scope nor the key. It hashes as the key does.
+struct KeyRef<'a, K> {
+    scope: &'a Scope,
+    key: &'a K,
+}
+
+impl<K: Hash> Hash for Key<K> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        KeyRef {
+            scope: &self.scope,
+            key: &self.key,
+        }
+        .hash(state);
+    }
+}
+
+impl<K: Hash> Hash for KeyRef<'_, K> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.scope.hash(state);
+        self.key.hash(state);
+    }
+}
+
+impl<K: Eq> Equivalent<Key<K>> for KeyRef<'_, K> {
+    fn equivalent(&self, other: &Key<K>) -> bool {
+        self.scope == &other.scope && self.key == &other.key
+    }
+}
+
+/// A value and the moment it expires.
+#[derive(Clone)]
+struct Entry<V> {
+    value: V,
+    expires: Instant,
+}
+
+/// The loader's weigher, as the cache asks for it.
+struct ByWeigher<K, V>(Weigher<K, V>);
+
+impl<K, V> Clone for ByWeigher<K, V> {
+    fn clone(&self) -> Self {
+        ByWeigher(self.0.clone())
+    }
+}
+
+impl<K, V> quick_cache::Weighter<Key<K>, Entry<V>> for ByWeigher<K, V> {
+    fn weight(&self, key: &Key<K>, entry: &Entry<V>) -> u64 {
+        // A weight of 0 would make an entry that is never evicted.
+        u64::from((self.0)(&key.key, &entry.value)).max(1)
+    }
 }
 
 /// What a lookup found: the values, and the keys still to load.
@@ -35,16 +98,18 @@ where
     V: Clone + Send + Sync + 'static,
 {
     pub(super) fn new(limits: CacheLimits, weigher: Weigher<K, V>) -> Cache<K, V> {
-        let entries = moka::sync::Cache::builder()
-            .time_to_live(limits.ttl)
-            .max_capacity(limits.max_weight)
-            .weigher(move |(_, key): &(Scope, K), value: &V| weigher(key, value))
-            // What the issue asks for, and predictable for writes: a primed
-            // entry is kept, where TinyLFU may refuse a newcomer.
-            .eviction_policy(EvictionPolicy::lru())
-            .support_invalidation_closures()
-            .build();
-        Cache { entries }
+        // The item estimate only sizes the first allocation; the weight
+        // bound is what holds.
+        let estimate = usize::try_from(limits.max_weight.min(1 << 16)).unwrap_or(1 << 16);
+        let entries = quick_cache::sync::Cache::with_weighter(
+            estimate,
+            limits.max_weight,
+            ByWeigher(weigher),
+        );
+        Cache {
+            entries,
+            ttl: limits.ttl,
+        }
     }
 
     /// Splits `keys` into cached values and misses.
@@ -53,18 +118,30 @@ where
             hits: Vec::new(),
             misses: Vec::with_capacity(keys.len()),
         };
+        let now = Instant::now();
         for key in keys {
-            let entry = (scope.clone(), key);
-            match self.entries.get(&entry) {
-                Some(value) => lookup.hits.push((entry.1, value)),
-                None => lookup.misses.push(entry.1),
+            match self.live(scope, &key, now) {
+                Some(value) => lookup.hits.push((key, value)),
+                None => lookup.misses.push(key),
             }
         }
         lookup
     }
 
     pub(super) fn get(&self, scope: &Scope, key: &K) -> Option<V> {
-        self.entries.get(&(scope.clone(), key.clone()))
+        self.live(scope, key, Instant::now())
+    }
+
+    /// The value of `key` in `scope` if it has not expired by `now`; an
+    /// expired one is dropped.
+    fn live(&self, scope: &Scope, key: &K, now: Instant) -> Option<V> {
+        let lookup = KeyRef { scope, key };
+        let entry = self.entries.get(&lookup)?;
+        if entry.expires > now {
+            return Some(entry.value);
+        }
+        self.entries.remove(&lookup);
+        None
     }
 
     /// Counts one load's hits and misses.
@@ -83,31 +160,30 @@ where
     }
 
     pub(super) fn insert(&self, scope: &Scope, key: K, value: V) {
-        self.entries.insert((scope.clone(), key), value);
+        let entry = Entry {
+            value,
+            expires: Instant::now() + self.ttl,
+        };
+        let key = Key {
+            scope: scope.clone(),
+            key,
+        };
+        self.entries.insert(key, entry);
     }
 
     pub(super) fn invalidate(&self, scope: &Scope, key: K) {
-        self.entries.invalidate(&(scope.clone(), key));
+        self.entries.remove(&KeyRef { scope, key: &key });
     }
 
     pub(super) fn invalidate_scope(&self, scope: &Scope) {
-        let scope = scope.clone();
-        // Only fails when invalidation closures are not enabled, and they
-        // are; fall back to clearing everything rather than keeping a
-        // stale entry.
-        if self
-            .entries
-            .invalidate_entries_if(move |(entry_scope, _), _| *entry_scope == scope)
-            .is_err()
-        {
-            self.entries.invalidate_all();
-        }
+        self.entries.retain(|entry, _| entry.scope != *scope);
     }
 
-    /// How many entries and how much weight the cache holds, once its
-    /// pending evictions and expiries are done.
+    /// How many live entries the cache holds, and their weight (expired
+    /// entries are dropped first).
     pub(super) fn size(&self) -> (u64, u64) {
-        self.entries.run_pending_tasks();
-        (self.entries.entry_count(), self.entries.weighted_size())
+        let now = Instant::now();
+        self.entries.retain(|_, entry| entry.expires > now);
+        (self.entries.len() as u64, self.entries.weight())
     }
 }

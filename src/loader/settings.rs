@@ -92,7 +92,7 @@ impl Settings {
     /// in, for `ttl` after it was fetched (or primed), in at most
     /// `max_weight` of weight: an entry weighs 1 unless the loader was
     /// built with [`Loader::with_weigher`](super::Loader::with_weigher).
-    /// Past the bound the least recently used entries are evicted. Errors
+    /// Past the bound the entries read least are evicted (S3-FIFO). Errors
     /// and keys the backend left out are not cached.
     ///
     /// Off unless set. A zero `ttl` or `max_weight` means no cache.

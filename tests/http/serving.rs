@@ -170,3 +170,36 @@ async fn metrics_count_requests_by_method_and_outcome_and_router_waves() {
         "the router's waves per request: {after}"
     );
 }
+
+#[tokio::test]
+async fn static_files_are_served_under_their_prefix_with_index_html_for_app_paths() {
+    let dir = std::env::temp_dir().join(format!("peregrine-static-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("assets")).expect("a temporary folder");
+    std::fs::write(dir.join("index.html"), "<title>demo</title>").expect("written");
+    std::fs::write(dir.join("assets/app.js"), "console.log(1)").expect("written");
+    let app = app_of(
+        catalog(),
+        Config {
+            static_files: vec![peregrine::http::StaticFiles {
+                prefix: "/demo".to_owned(),
+                dir: dir.clone(),
+            }],
+            ..Config::default()
+        },
+    );
+    let bare = get(&app, "/demo").await;
+    assert!(bare.status.is_redirection(), "{bare:?}");
+    assert_eq!(bare.header(header::LOCATION), Some("/demo/"));
+    let index = get(&app, "/demo/").await;
+    assert_eq!(index.status, StatusCode::OK);
+    assert_eq!(&index.body[..], b"<title>demo</title>");
+    let script = get(&app, "/demo/assets/app.js").await;
+    assert_eq!(script.status, StatusCode::OK);
+    assert_eq!(&script.body[..], b"console.log(1)");
+    let app_path = get(&app, "/demo/rows/3").await;
+    assert_eq!(&app_path.body[..], b"<title>demo</title>");
+    // The graph still answers beside it.
+    let graph = get(&app, "/model.json?method=get&paths=videos[1].title").await;
+    assert_eq!(graph.json()["jsonGraph"]["videos"]["1"]["title"], "Video 1");
+    std::fs::remove_dir_all(&dir).expect("removed");
+}

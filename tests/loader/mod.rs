@@ -107,9 +107,8 @@ fn expected(
         .collect()
 }
 
-/// A cache long enough that nothing expires during a test. moka keeps its
-/// own clock, not tokio's, so paused time neither expires entries nor is
-/// needed for this.
+/// A cache long enough that nothing expires during a test, even in
+/// paused time.
 fn cached() -> Settings {
     settings().cache(Duration::from_secs(600), 1_000)
 }
@@ -476,9 +475,8 @@ async fn a_user_scoped_loader_caches_nothing_in_the_shared_scope() {
     assert!(backend.calls().is_empty());
 }
 
-// moka expires entries by its own clock, so this test waits in real time,
-// with a TTL short enough to keep it quick.
-#[tokio::test]
+// Entries expire by tokio's clock, so paused time moves them past their TTL.
+#[tokio::test(start_paused = true)]
 async fn cached_values_expire_after_their_ttl() {
     let backend = Backend::default();
     let loader = backend.loader(settings().cache(Duration::from_millis(100), 100));
@@ -499,33 +497,36 @@ async fn cached_values_expire_after_their_ttl() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn the_weight_bound_evicts_the_least_recently_used() {
+async fn the_weight_bound_holds_and_keeps_a_value_in_use_while_others_pass() {
     let backend = Backend::default();
-    // Each value weighs 4 ("shared:N" is 8 bytes; halved): three fit in 12.
+    // Each value weighs 4 ("shared:N" for N < 10 is 8 bytes; halved) or
+    // 5 (N >= 10): at most 25 values fit in 100.
     let loader = Loader::with_weigher(
-        settings().cache(Duration::from_secs(600), 12),
+        settings().cache(Duration::from_secs(600), 100),
         |_key: &u32, value: &String| (value.len() / 2) as u32,
         backend.batch(),
     );
     let shared = Scope::shared();
-    for key in 1..=3 {
+    // Key 0 is in use throughout, while 500 others are each read once.
+    for key in 1..=500 {
         loader.load_one(shared.clone(), key).await.ok();
+        assert_eq!(
+            loader.load_one(shared.clone(), 0).await,
+            Ok(Some(value(&shared, 0)))
+        );
+        let (_, weight) = loader.cached_size();
+        assert!(weight <= 100, "{weight} is over the bound of 100");
     }
-    assert_eq!(loader.cached_size(), (3, 12));
-    // 1 is used again, so 2 is the least recently used when 4 comes.
+    let asked_0 = backend
+        .call_keys()
+        .iter()
+        .filter(|keys| keys.contains(&0))
+        .count();
+    assert_eq!(asked_0, 1, "the value in use was never evicted");
+    // The first of the passing values is long gone.
+    let calls = backend.calls().len();
     loader.load_one(shared.clone(), 1).await.ok();
-    loader.load_one(shared.clone(), 4).await.ok();
-    assert_eq!(loader.cached_size(), (3, 12));
-    assert_eq!(backend.call_keys(), [vec![1], vec![2], vec![3], vec![4]]);
-    for key in [1, 3, 4] {
-        loader.load_one(shared.clone(), key).await.ok();
-    }
-    assert_eq!(backend.calls().len(), 4, "1, 3 and 4 are still cached");
-    assert_eq!(
-        loader.load_one(shared.clone(), 2).await,
-        Ok(Some(value(&shared, 2)))
-    );
-    assert_eq!(backend.calls().len(), 5, "2 was evicted");
+    assert_eq!(backend.calls().len(), calls + 1, "1 was evicted");
 }
 
 #[tokio::test(start_paused = true)]
