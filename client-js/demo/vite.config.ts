@@ -1,0 +1,27 @@
+// The demo page, served by `peregrine demo` at /demo/ (built into demo/dist).
+import { defineConfig } from "vite";
+import react from "@vitejs/plugin-react";
+import { fileURLToPath } from "node:url";
+
+const src = (file: string) => fileURLToPath(new URL(`../src/${file}`, import.meta.url));
+
+export default defineConfig({
+  root: fileURLToPath(new URL(".", import.meta.url)),
+  base: "/demo/",
+  plugins: [react()],
+  resolve: {
+    alias: [
+      { find: /^@peregrine\/client\/react$/, replacement: src("react.ts") },
+      { find: /^@peregrine\/client$/, replacement: src("index.ts") },
+    ],
+  },
+  build: {
+    outDir: "dist",
+    emptyOutDir: true,
+    target: "es2017",
+  },
+  server: {
+    // `npm run dev:demo` next to `cargo run --release` (port 8080).
+    proxy: { "/model.json": "http://127.0.0.1:8080" },
+  },
+});

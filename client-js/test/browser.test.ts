@@ -1,0 +1,88 @@
+// The demo page in headless Chromium, served by the Peregrine binary: the
+// rows render through the client and its hook, rating a video shows the
+// new rating, adding it to my list grows the list; a screenshot is saved
+// in test-results/.
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { clientDir, startDemo } from "./servers.js";
+import type { Running } from "./servers.js";
+
+const chromiumPath = process.env.CHROMIUM_BIN || "/usr/bin/chromium";
+const results = join(clientDir, "test-results");
+let server: Running | undefined;
+let browser: Browser | undefined;
+
+beforeAll(async () => {
+  if (!existsSync(join(clientDir, "demo", "dist", "index.html"))) throw new Error("the demo page is not built: npm run build");
+  server = await startDemo();
+  browser = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox"] });
+}, 60000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+it("renders the home rows, rates a video, adds it to my list", async () => {
+  mkdirSync(results, { recursive: true });
+  const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
+  const problems: string[] = [];
+  page.on("pageerror", (e) => problems.push(e.message));
+  // The boxshots live on a host that does not exist: answer them with nothing at once.
+  await page.route("https://img.example/**", (route) => route.fulfill({ status: 404, body: "" }));
+  await page.goto(server!.url.replace("/model.json", "/demo/"));
+
+  const rows = page.getByTestId("row");
+  await expect.poll(() => rows.count(), { timeout: 15000 }).toBe(6);
+  const videos = page.getByTestId("video");
+  await expect.poll(() => videos.count(), { timeout: 15000 }).toBe(60);
+  const first = videos.first();
+  await expect.poll(() => first.getByTestId("rating").textContent()).toMatch(/^★ \d\.\d$/);
+  expect((await first.locator(".title").textContent())!.length).toBeGreaterThan(0);
+
+  // The hooks of one render share a request: the row names with my list,
+  // then the six rows' videos in one more, through the refs now cached.
+  const log = page.getByTestId("log-entry");
+  await expect.poll(() => log.allTextContents()).toEqual([
+    expect.stringMatching(/^get \[\["lists",\["list-\d+"(,"list-\d+"){5}\],\{"from":0,"to":9\},\["title","boxshot","rating"\]\]\] → 200/),
+    expect.stringMatching(/^get .*"genreLists".*"myList".*→ 200/),
+  ]);
+
+  const before = await first.getByTestId("rating").textContent();
+  const rating = before == "★ 5.0" ? "1" : "5";
+  await first.getByTestId("rate").selectOption(rating);
+  await expect.poll(() => first.getByTestId("rating").textContent()).toBe(`★ ${rating}.0`);
+  await expect.poll(() => log.first().textContent()).toMatch(/^set .*"rating".*→ 200/);
+
+  // The server stored it: a fresh read of the same video for the same user.
+  const path = JSON.parse((await first.getAttribute("data-path"))!);
+  const url = `${server!.url}?method=get&paths=${encodeURIComponent(JSON.stringify([[...path, "rating"]]))}`;
+  const stored = await (await fetch(url, { headers: { Authorization: "Bearer u17" } })).json();
+  // A rating is the user's own: an atom with the server's `$expires`.
+  expect(stored.jsonGraph.videos[path[1]].rating).toEqual({ $type: "atom", value: Number(rating), $expires: -60000 });
+
+  const length = page.getByTestId("my-list-length");
+  await expect.poll(() => length.textContent()).toMatch(/^\(\d+\)$/);
+  const count = Number((await length.textContent())!.slice(1, -1));
+  await first.getByTestId("add").click();
+  await expect.poll(() => length.textContent()).toBe(`(${count + 1})`);
+  const title = await first.locator(".title").textContent();
+  await expect.poll(() => page.getByTestId("my-list").locator("li").last().textContent()).toBe(title);
+
+  await page.screenshot({ path: join(results, "demo.png"), fullPage: false });
+
+  // Another user: a new model (caches are per user), asked as that user.
+  const users: string[] = [];
+  page.on("request", (request) => {
+    if (request.url().includes("/model.json")) users.push(request.headers()["authorization"]);
+  });
+  // The rows stay mounted, so every hook reads again in the same render: one request.
+  await page.getByTestId("user").fill("18");
+  await expect.poll(() => log.allTextContents()).toEqual([expect.stringMatching(/^get .*"genreLists".*"myList".*→ 200/)]);
+  await expect.poll(() => videos.count()).toBe(60);
+  expect(users).toEqual(["Bearer u18"]);
+  expect(problems).toEqual([]);
+}, 60000);
