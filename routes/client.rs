@@ -1,11 +1,12 @@
 //! Typed clients of the four backend services (CONTRACT.md §2), over one
 //! pooled HTTP client.
 //!
-//! Each service has its own base URL (a deployment may run them apart),
-//! but all of them share one `reqwest::Client`, so connections are kept
-//! alive and reused across services and requests. Failures become
-//! [`LoadError`]s whose messages name the service and the call, never a
-//! host or URL: those go to the logs only.
+//! Each service has its own base URL (a deployment may run them apart) and
+//! its own guards (an [`Upstream`]: timeout, bulkhead, retries of reads,
+//! circuit breaker), but all of them share one `reqwest::Client`, so
+//! connections are kept alive and reused across services and requests.
+//! Failures become [`LoadError`]s whose messages name the service and the
+//! call, never a host or URL: those go to the logs only.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -13,6 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use peregrine::loader::LoadError;
+use peregrine::upstream::{Settings, Upstream, UpstreamError, UpstreamErrorKind};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -28,6 +30,44 @@ pub struct Endpoints {
     pub ratings: String,
     /// The my list service (`/mylist`).
     pub my_list: String,
+}
+
+/// The guards of each service (see [`peregrine::upstream::Settings`] for
+/// the defaults).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Guards {
+    /// The catalog service's.
+    pub catalog: Settings,
+    /// The lists service's.
+    pub lists: Settings,
+    /// The ratings service's.
+    pub ratings: Settings,
+    /// The my list service's.
+    pub my_list: Settings,
+}
+
+impl Guards {
+    /// The same settings for every service.
+    pub fn all(settings: &Settings) -> Guards {
+        Guards {
+            catalog: settings.clone(),
+            lists: settings.clone(),
+            ratings: settings.clone(),
+            my_list: settings.clone(),
+        }
+    }
+
+    /// The settings of the service called `name` (`catalog`, `lists`,
+    /// `ratings` or `mylist`).
+    pub fn service_mut(&mut self, name: &str) -> Option<&mut Settings> {
+        match name {
+            "catalog" => Some(&mut self.catalog),
+            "lists" => Some(&mut self.lists),
+            "ratings" => Some(&mut self.ratings),
+            "mylist" => Some(&mut self.my_list),
+            _ => None,
+        }
+    }
 }
 
 impl Endpoints {
@@ -83,24 +123,31 @@ pub struct Clients {
 }
 
 impl Clients {
-    /// Clients of the services at `endpoints`. Each call gives up after
-    /// 10 seconds (the graph request's own deadline usually comes first).
+    /// Clients of the services at `endpoints`, each with the default
+    /// guards.
     pub fn new(endpoints: &Endpoints) -> Result<Clients, reqwest::Error> {
+        Clients::with_guards(endpoints, &Guards::default())
+    }
+
+    /// Clients of the services at `endpoints`, each behind its `guards`.
+    pub fn with_guards(endpoints: &Endpoints, guards: &Guards) -> Result<Clients, reqwest::Error> {
+        // Timeouts are the guards' (per attempt); this one only bounds
+        // connecting, which the attempt's timeout also covers.
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(2))
-            .timeout(Duration::from_secs(10))
             .pool_max_idle_per_host(256)
             .build()?;
-        let service = |name, base: &str| Service {
+        let service = |name, base: &str, settings: &Settings| Service {
             name,
+            upstream: Upstream::new(name, settings.clone(), http.clone()),
             http: http.clone(),
             base: Arc::from(base.trim_end_matches('/')),
         };
         Ok(Clients {
-            catalog: Catalog(service("catalog", &endpoints.catalog)),
-            lists: Lists(service("lists", &endpoints.lists)),
-            ratings: Ratings(service("ratings", &endpoints.ratings)),
-            my_list: MyList(service("mylist", &endpoints.my_list)),
+            catalog: Catalog(service("catalog", &endpoints.catalog, &guards.catalog)),
+            lists: Lists(service("lists", &endpoints.lists, &guards.lists)),
+            ratings: Ratings(service("ratings", &endpoints.ratings, &guards.ratings)),
+            my_list: MyList(service("mylist", &endpoints.my_list, &guards.my_list)),
         })
     }
 }
@@ -242,11 +289,12 @@ impl MyList {
     }
 }
 
-/// One service: its name (for messages) and base URL, over the shared
-/// pool.
+/// One service: its name (for messages), base URL and guards, over the
+/// shared pool.
 #[derive(Clone)]
 struct Service {
     name: &'static str,
+    upstream: Upstream,
     http: reqwest::Client,
     base: Arc<str>,
 }
@@ -270,10 +318,10 @@ impl Service {
             tracing::warn!(service = self.name, %method, route, base = %self.base, error = %what, "backend call failed");
             LoadError::backend(format!("{} service: {method} {route} {what}", self.name))
         };
-        let response = request
-            .send()
-            .await
+        let request = request
+            .build()
             .map_err(|error| failed(&Failure::from(error)))?;
+        let response = self.upstream.send(request).await.map_err(load_error)?;
         let status = response.status();
         if !status.is_success() {
             return Err(failed(&format_args!("answered {status}")));
@@ -282,6 +330,16 @@ impl Service {
             .json()
             .await
             .map_err(|error| failed(&Failure::from(error)))
+    }
+}
+
+/// An upstream failure as the loaders report it: refused calls (breaker
+/// open, bulkhead full) apart from timeouts and failures.
+fn load_error(error: UpstreamError) -> LoadError {
+    match error.kind() {
+        UpstreamErrorKind::TimedOut => LoadError::timed_out(error.message()),
+        _ if error.is_refused() => LoadError::unavailable(error.message()),
+        _ => LoadError::backend(error.message()),
     }
 }
 

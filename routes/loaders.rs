@@ -145,12 +145,19 @@ pub(crate) fn user_scope(ctx: &Context, what: &str) -> Result<Scope, HandlerErro
         .ok_or_else(|| HandlerError::new(format!("sign in to see {what}")))
 }
 
-/// A failed load as the error value clients see: the service, not why
-/// (the client logged why).
+/// A failed load as the error value clients see: the service and, in
+/// general terms, why (the log has the call and its error).
 pub(crate) fn unavailable(service: &str) -> impl Fn(LoadError) -> HandlerError + '_ {
     move |error| {
         tracing::debug!(service, %error, "answering an error value");
-        HandlerError::new(format!("{service} service unavailable"))
+        let why = if error.is_timed_out() {
+            "it did not answer in time"
+        } else if error.is_unavailable() {
+            "it is failing, so calls to it are paused"
+        } else {
+            "it failed"
+        };
+        HandlerError::new(format!("{service} service unavailable: {why}"))
     }
 }
 

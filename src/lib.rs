@@ -18,6 +18,8 @@
 //!   `/model.json`, limits, health, metrics, graceful shutdown.
 //! - [`loader`]: batching, dedupe and in-flight sharing of backend
 //!   calls, per scope (shared or one user's).
+//! - [`upstream`]: backend services behind a circuit breaker, retries,
+//!   a timeout and a bulkhead each.
 //!
 //! # Example
 //!
@@ -49,6 +51,7 @@ pub mod http;
 pub mod loader;
 pub mod path;
 pub mod router;
+pub mod upstream;
 
 /// The README's examples, run as doc tests so that they stay true.
 #[cfg(doctest)]

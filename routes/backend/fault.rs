@@ -7,6 +7,9 @@
 //! Which calls are slow or fail is drawn from a hash of the seed and the
 //! call's number in the process, so a run with one client in sequence is
 //! reproducible; concurrent clients share the numbers in arrival order.
+//!
+//! The rates can be changed while the backend runs (`PUT /_faults`), so
+//! that a test or a demo can make a service fail and then recover.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -24,10 +27,25 @@ pub(crate) struct Faults {
     seed: u64,
     latency_us: u64,
     per_item_us: u64,
-    fail_rate: f64,
-    slow_rate: f64,
-    slow: Duration,
+    /// `f64` bits, changed by `PUT /_faults`.
+    fail_rate: AtomicU64,
+    /// `f64` bits.
+    slow_rate: AtomicU64,
+    slow_ms: AtomicU64,
     calls: AtomicU64,
+}
+
+/// The faults that can change while the backend runs: the body of `PUT
+/// /_faults` (members left out keep their value) and the answer of `GET
+/// /_faults`.
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Rates {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) fail_rate: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) slow_rate: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) slow_ms: Option<u64>,
 }
 
 impl Faults {
@@ -36,11 +54,46 @@ impl Faults {
             seed: settings.seed,
             latency_us: settings.latency_ms.saturating_mul(1000),
             per_item_us: settings.per_item_us,
-            fail_rate: settings.fail_rate,
-            slow_rate: settings.slow_rate,
-            slow: Duration::from_millis(settings.slow_ms),
+            fail_rate: AtomicU64::new(settings.fail_rate.to_bits()),
+            slow_rate: AtomicU64::new(settings.slow_rate.to_bits()),
+            slow_ms: AtomicU64::new(settings.slow_ms),
             calls: AtomicU64::new(0),
         }
+    }
+
+    /// The rates now.
+    pub(crate) fn rates(&self) -> Rates {
+        Rates {
+            fail_rate: Some(f64::from_bits(self.fail_rate.load(Ordering::Relaxed))),
+            slow_rate: Some(f64::from_bits(self.slow_rate.load(Ordering::Relaxed))),
+            slow_ms: Some(self.slow_ms.load(Ordering::Relaxed)),
+        }
+    }
+
+    /// Changes the rates given; a rate outside `0..=1` is refused.
+    pub(crate) fn set(&self, rates: Rates) -> Result<Rates, Error> {
+        for (name, rate) in [
+            ("fail_rate", rates.fail_rate),
+            ("slow_rate", rates.slow_rate),
+        ] {
+            if let Some(rate) = rate {
+                if !(0.0..=1.0).contains(&rate) {
+                    return Err(Error::bad_request(format!(
+                        "{name} must be from 0 to 1, not {rate}"
+                    )));
+                }
+            }
+        }
+        if let Some(rate) = rates.fail_rate {
+            self.fail_rate.store(rate.to_bits(), Ordering::Relaxed);
+        }
+        if let Some(rate) = rates.slow_rate {
+            self.slow_rate.store(rate.to_bits(), Ordering::Relaxed);
+        }
+        if let Some(ms) = rates.slow_ms {
+            self.slow_ms.store(ms, Ordering::Relaxed);
+        }
+        Ok(self.rates())
     }
 
     /// Sleeps as long as a call asking for `items` ids takes, then fails
@@ -52,13 +105,14 @@ impl Faults {
             self.latency_us
                 .saturating_add(self.per_item_us.saturating_mul(items as u64)),
         );
-        if draw(0) < self.slow_rate {
-            delay += self.slow;
+        let rate = |rate: &AtomicU64| f64::from_bits(rate.load(Ordering::Relaxed));
+        if draw(0) < rate(&self.slow_rate) {
+            delay += Duration::from_millis(self.slow_ms.load(Ordering::Relaxed));
         }
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
         }
-        if draw(1) < self.fail_rate {
+        if draw(1) < rate(&self.fail_rate) {
             return Err(Error::injected());
         }
         Ok(())

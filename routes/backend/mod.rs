@@ -13,7 +13,7 @@
 //! | lists | `GET /rows?user=u1`, `GET /lists?ids=list-17,list-3` |
 //! | ratings | `GET /ratings?user=u1&ids=1,2,3`, `PUT /ratings?user=u1&id=5` `{"rating": 4.0}` |
 //! | mylist | `GET /mylist?user=u1`, `POST /mylist?user=u1` `{"id": 5}`, `DELETE /mylist?user=u1&index=0` |
-//! | all | `GET /_stats`, `POST /_stats/reset` |
+//! | all | `GET /_stats`, `POST /_stats/reset`, `GET /_faults`, `PUT /_faults` `{"fail_rate": 0.2, "slow_rate": 0, "slow_ms": 1000}` |
 //!
 //! Where the contract leaves a choice open, this backend:
 //! - leaves unknown ids out of every answer, writes included: a `PUT

@@ -17,7 +17,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::data::{Catalog, User};
-use super::fault::Faults;
+use super::fault::{Faults, Rates};
 use super::stats::{Route, Stats};
 use super::store::Store;
 use super::Settings;
@@ -50,6 +50,7 @@ pub(crate) fn router(settings: &Settings) -> Router {
         .route("/mylist", get(my_list).post(push).delete(remove))
         .route("/_stats", get(stats))
         .route("/_stats/reset", post(reset))
+        .route("/_faults", get(faults).put(set_faults))
         .fallback(|| async { Error::new(StatusCode::NOT_FOUND, "no such route".into()) })
         .method_not_allowed_fallback(|| async {
             Error::new(StatusCode::METHOD_NOT_ALLOWED, "method not allowed".into())
@@ -201,6 +202,19 @@ async fn reset(State(backend): Shared) -> Response {
     Json(serde_json::json!({ "reset": true })).into_response()
 }
 
+/// `GET /_faults` → `{"fail_rate": 0, "slow_rate": 0, "slow_ms": 1000}`.
+async fn faults(State(backend): Shared) -> Response {
+    Json(backend.faults.rates()).into_response()
+}
+
+/// `PUT /_faults` `{"fail_rate": 0.2}` → the rates now; members left out
+/// keep their value.
+async fn set_faults(State(backend): Shared, body: axum::body::Bytes) -> Result<Response, Error> {
+    let rates: Rates = serde_json::from_slice(&body)
+        .map_err(|error| Error::bad_request(format!("body: {error}")))?;
+    Ok(Json(backend.faults.set(rates)?).into_response())
+}
+
 /// A request's query parameters.
 struct Query {
     pairs: Vec<(String, String)>,
@@ -331,7 +345,7 @@ impl Error {
     }
 
     /// A malformed request: 400, with a message naming the problem.
-    fn bad_request(message: String) -> Error {
+    pub(crate) fn bad_request(message: String) -> Error {
         Error::new(StatusCode::BAD_REQUEST, message)
     }
 

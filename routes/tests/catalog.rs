@@ -465,7 +465,7 @@ async fn a_failing_backend_gives_error_values_in_a_200() {
             ]),
         )
         .await;
-    let error = |service: &str| json!({"$type": "error", "value": {"message": format!("{service} service unavailable")}});
+    let error = |service: &str| json!({"$type": "error", "value": {"message": format!("{service} service unavailable: it failed")}});
     assert_eq!(graph["videos"]["5"]["title"], error("catalog"));
     assert_eq!(graph["videos"]["5"]["rating"], error("ratings"));
     assert_eq!(graph["genreLists"]["0"], error("lists"));

@@ -32,8 +32,11 @@ pub struct Config {
     /// The longest request URL accepted, path and query, in bytes
     /// (default 16 KiB); longer ones get 414.
     pub max_url_bytes: usize,
-    /// How long a request may take before it is answered 504 (default
-    /// 10 s). Handlers see it as the context's deadline.
+    /// How long a request may take (default 10 s), counted from its
+    /// arrival. Handlers see it as the context's deadline; at the deadline
+    /// the paths not yet answered become errors and the rest is answered
+    /// (200). A body not received by then, or an answer not written within
+    /// a second more, gets 504.
     pub request_timeout: Duration,
     /// How many JSON Graph requests may run at once (default 512); past
     /// that, requests are answered 503 at once rather than queued.

@@ -20,14 +20,17 @@ pub(crate) async fn serve(State(state): State<Arc<AppState>>, request: Request) 
     let started = Instant::now();
     let _in_flight = metrics::InFlight::start();
     let mut method = "unknown";
-    // The deadline covers reading the body too: a stalled upload must not
-    // hold a concurrency permit past it.
+    // Route handlers are dropped at the deadline and their paths answered
+    // as errors (the router does it), so a request is answered by then
+    // with what was found. This outer bound is the backstop for anything
+    // else (writing a huge answer), a little later.
+    let deadline = started + state.config.request_timeout;
     let answered = tokio::time::timeout(
-        state.config.request_timeout,
-        answer(&state, request, &mut method),
+        state.config.request_timeout + BACKSTOP,
+        answer(&state, request, deadline, &mut method),
     )
     .await;
-    let result = answered.unwrap_or_else(|_| Err(deadline(&state.config)));
+    let result = answered.unwrap_or_else(|_| Err(deadline_error(&state.config)));
     let outcome = match &result {
         Ok(_) => "ok",
         Err(err) if err.is_client_error() => "client_error",
@@ -40,9 +43,14 @@ pub(crate) async fn serve(State(state): State<Arc<AppState>>, request: Request) 
     }
 }
 
+/// How long past its deadline a request may run before it is answered
+/// 504 whatever it has.
+const BACKSTOP: std::time::Duration = std::time::Duration::from_secs(1);
+
 async fn answer(
     state: &AppState,
     request: Request,
+    deadline: Instant,
     method: &mut &'static str,
 ) -> Result<Response, Error> {
     let config = &state.config;
@@ -61,8 +69,12 @@ async fn answer(
     }
     let query = parts.uri.query().unwrap_or("");
     let params = if parts.method == Method::POST {
-        let body = axum::body::to_bytes(body, config.max_body_bytes)
+        // A stalled upload must not hold a concurrency permit past the
+        // deadline: there is nothing to answer without the body.
+        let read = axum::body::to_bytes(body, config.max_body_bytes);
+        let body = tokio::time::timeout_at(deadline.into(), read)
             .await
+            .map_err(|_| deadline_error(config))?
             .map_err(|_| {
                 Error::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
@@ -79,7 +91,6 @@ async fn answer(
     };
     let operation = params.operation()?;
     *method = operation.name();
-    let deadline = Instant::now() + config.request_timeout;
     let ctx = (config.context)(&parts.headers).with_deadline(deadline);
     let envelope = run(state, operation, &ctx).await?;
     metrics::router_done(ctx.stats());
@@ -97,8 +108,9 @@ async fn answer(
     Ok(response)
 }
 
-/// The answer to a request that outlived `request_timeout`.
-fn deadline(config: &super::Config) -> Error {
+/// The answer to a request that outlived `request_timeout` without
+/// anything to answer.
+fn deadline_error(config: &super::Config) -> Error {
     Error::new(
         StatusCode::GATEWAY_TIMEOUT,
         "deadline",

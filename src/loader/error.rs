@@ -16,6 +16,7 @@ enum Kind {
     Backend,
     TimedOut,
     Refused,
+    Unavailable,
 }
 
 impl LoadError {
@@ -34,6 +35,12 @@ impl LoadError {
     /// one user's data asked for in the shared scope).
     pub fn refused(message: impl Into<Arc<str>>) -> LoadError {
         LoadError::new(Kind::Refused, message)
+    }
+
+    /// The backend was not called because it is known to be failing or
+    /// busy (its circuit breaker is open, its bulkhead full).
+    pub fn unavailable(message: impl Into<Arc<str>>) -> LoadError {
+        LoadError::new(Kind::Unavailable, message)
     }
 
     fn new(kind: Kind, message: impl Into<Arc<str>>) -> LoadError {
@@ -58,6 +65,11 @@ impl LoadError {
         self.kind == Kind::Refused
     }
 
+    /// Whether the backend was not called because it is failing or busy.
+    pub fn is_unavailable(&self) -> bool {
+        self.kind == Kind::Unavailable
+    }
+
     /// What went wrong, for logs and `$type: "error"` values.
     pub fn message(&self) -> &str {
         &self.message
@@ -79,6 +91,7 @@ impl fmt::Display for LoadError {
             Kind::Backend => "backend failed",
             Kind::TimedOut => "backend timed out",
             Kind::Refused => "load refused",
+            Kind::Unavailable => "backend unavailable",
         };
         write!(f, "{what}: {}", self.message)
     }

@@ -263,12 +263,21 @@ impl<'r> Run<'r> {
             }
         }));
         let span = tracing::debug_span!("route", route = %route.text, kind = ?assignment.kind);
+        let deadline = self.ctx.deadline().map(tokio::time::Instant::from_std);
         async move {
             let answer = match future {
-                Ok(Some(future)) => AssertUnwindSafe(future)
-                    .catch_unwind()
-                    .await
-                    .unwrap_or_else(|panic| Err(panicked(panic))),
+                // Past the request's deadline the handler is dropped and
+                // its paths are errors; the rest of the answer stands.
+                Ok(Some(future)) => {
+                    let run = AssertUnwindSafe(future).catch_unwind();
+                    let done = match deadline {
+                        Some(deadline) => tokio::time::timeout_at(deadline, run)
+                            .await
+                            .unwrap_or_else(|_| Ok(Err(past_deadline()))),
+                        None => run.await,
+                    };
+                    done.unwrap_or_else(|panic| Err(panicked(panic)))
+                }
                 Err(panic) => Err(panicked(panic)),
                 // Candidates are chosen for their handlers: not reached.
                 Ok(None) => Ok(super::handler::Output::new()),
@@ -367,6 +376,12 @@ fn panicked(panic: Box<dyn std::any::Any + Send>) -> HandlerError {
         .unwrap_or_default();
     tracing::error!(panic = %what, "route handler panicked");
     HandlerError::new("the route handler failed unexpectedly")
+}
+
+/// The error of a route that had not answered by the request's deadline.
+fn past_deadline() -> HandlerError {
+    tracing::warn!("route handler dropped at the request's deadline");
+    HandlerError::new("not answered within the request's deadline")
 }
 
 /// The one path of a path set of single keys.

@@ -1,0 +1,59 @@
+//! `UpstreamError`: why a call to an upstream has no answer.
+
+use std::fmt;
+
+/// Why a call to an upstream failed. The message names the upstream and
+/// what happened, never its URL (messages may reach clients).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpstreamError {
+    kind: UpstreamErrorKind,
+    message: String,
+}
+
+/// The kinds of [`UpstreamError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UpstreamErrorKind {
+    /// The circuit breaker is open: the call was not made.
+    Open,
+    /// The call (its last attempt) took longer than the timeout, waiting
+    /// for a bulkhead slot or for the answer.
+    TimedOut,
+    /// The upstream answered a 5xx status.
+    Status(u16),
+    /// No answer: connection refused or broken, or an unreadable one.
+    Transport,
+}
+
+impl UpstreamError {
+    pub(super) fn new(kind: UpstreamErrorKind, upstream: &str, what: impl fmt::Display) -> Self {
+        UpstreamError {
+            kind,
+            message: format!("{upstream} service: {what}"),
+        }
+    }
+
+    /// What kind of failure it was.
+    pub fn kind(&self) -> UpstreamErrorKind {
+        self.kind
+    }
+
+    /// Whether the call was refused without reaching the upstream (its
+    /// breaker is open).
+    pub fn is_refused(&self) -> bool {
+        self.kind == UpstreamErrorKind::Open
+    }
+
+    /// What happened, naming the upstream.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for UpstreamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for UpstreamError {}

@@ -1,0 +1,184 @@
+//! `Upstream`: one backend service behind its guards.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use metrics::SharedString;
+use reqwest::{Request, Response};
+use tower::retry::budget::{Budget, TpsBudget};
+use tower::util::BoxCloneSyncService;
+use tower::{BoxError, ServiceBuilder, ServiceExt};
+
+use super::breaker::Breaker;
+use super::error::{UpstreamError, UpstreamErrorKind};
+use super::retry::RetryReads;
+use super::settings::Settings;
+
+/// One backend service behind a circuit breaker, retries, a timeout and a
+/// bulkhead (see the [module](super)). Cloning is cheap and shares the
+/// guards: clone it into every task that calls the service.
+#[derive(Clone)]
+pub struct Upstream {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    name: SharedString,
+    settings: Settings,
+    breaker: Breaker,
+    budget: Arc<TpsBudget>,
+    stack: BoxCloneSyncService<Request, Response, BoxError>,
+}
+
+/// A 5xx answer, as an error of the stack (so that it is retried and
+/// counted against the breaker).
+#[derive(Debug)]
+struct ServerError(reqwest::StatusCode);
+
+impl fmt::Display for ServerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "answered {}", self.0)
+    }
+}
+
+impl std::error::Error for ServerError {}
+
+impl Upstream {
+    /// The upstream `name` (used in messages, logs and metric labels),
+    /// called through `http` (share one client between upstreams: it
+    /// keeps the connection pool).
+    pub fn new(name: &'static str, settings: Settings, http: reqwest::Client) -> Upstream {
+        let name = SharedString::const_str(name);
+        let budget = Arc::new(TpsBudget::new(
+            Duration::from_secs(10),
+            settings.retry_floor,
+            settings.retry_ratio.clamp(0.0, 1000.0),
+        ));
+        let attempt = ServiceBuilder::new()
+            .timeout(settings.timeout)
+            .concurrency_limit(settings.max_concurrent.max(1))
+            .map_result(|result: Result<Response, reqwest::Error>| {
+                let response = result?;
+                let status = response.status();
+                if status.is_server_error() {
+                    return Err(BoxError::from(ServerError(status)));
+                }
+                Ok(response)
+            })
+            .service(http);
+        let retry = RetryReads {
+            left: settings.retries,
+            budget: budget.clone(),
+            name: name.clone(),
+        };
+        let stack = BoxCloneSyncService::new(ServiceBuilder::new().retry(retry).service(attempt));
+        Upstream {
+            inner: Arc::new(Inner {
+                breaker: Breaker::new(name.clone(), &settings.breaker),
+                name,
+                settings,
+                budget,
+                stack,
+            }),
+        }
+    }
+
+    /// The upstream's name.
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// Whether its circuit breaker is open: calls fail at once.
+    pub fn is_open(&self) -> bool {
+        self.inner.breaker.is_open()
+    }
+
+    /// Sends `request` through the guards. A 2xx to 4xx answer is the
+    /// upstream's (a 4xx is the caller's to read); a 5xx, a timeout, no
+    /// connection, an open breaker or a full bulkhead is an
+    /// [`UpstreamError`].
+    pub async fn send(&self, request: Request) -> Result<Response, UpstreamError> {
+        let inner = &*self.inner;
+        let what = format!("{} {}", request.method(), request.url().path());
+        if !inner.breaker.permits() {
+            count(&inner.name, "open");
+            return Err(UpstreamError::new(
+                UpstreamErrorKind::Open,
+                &inner.name,
+                format_args!(
+                    "{what} not sent: the circuit breaker is open after repeated failures (next trial within {:?})",
+                    inner.settings.breaker.open_for
+                ),
+            ));
+        }
+        inner.budget.deposit();
+        let result = inner.stack.clone().oneshot(request).await;
+        inner.breaker.record(result.is_ok());
+        match result {
+            Ok(response) => {
+                count(&inner.name, "ok");
+                Ok(response)
+            }
+            Err(error) => {
+                let error = self.classify(&what, error);
+                count(&inner.name, outcome(error.kind()));
+                tracing::warn!(upstream = %inner.name, error = %error, "upstream call failed");
+                Err(error)
+            }
+        }
+    }
+
+    fn classify(&self, what: &str, error: BoxError) -> UpstreamError {
+        let name = &self.inner.name;
+        let new = |kind, text: fmt::Arguments<'_>| UpstreamError::new(kind, name, text);
+        if error.is::<tower::timeout::error::Elapsed>() {
+            return new(
+                UpstreamErrorKind::TimedOut,
+                format_args!(
+                    "{what} timed out after {:?} (waiting for one of its {} call slots, or for its answer)",
+                    self.inner.settings.timeout, self.inner.settings.max_concurrent
+                ),
+            );
+        }
+        if let Some(ServerError(status)) = error.downcast_ref::<ServerError>() {
+            return new(
+                UpstreamErrorKind::Status(status.as_u16()),
+                format_args!("{what} answered {status}"),
+            );
+        }
+        let reason = match error.downcast_ref::<reqwest::Error>() {
+            Some(error) if error.is_connect() => "could not connect",
+            Some(error) if error.is_timeout() => "timed out",
+            _ => "failed",
+        };
+        new(
+            UpstreamErrorKind::Transport,
+            format_args!("{what} {reason}"),
+        )
+    }
+}
+
+fn outcome(kind: UpstreamErrorKind) -> &'static str {
+    match kind {
+        UpstreamErrorKind::Open => "open",
+        UpstreamErrorKind::TimedOut => "timed_out",
+        UpstreamErrorKind::Status(_) => "server_error",
+        UpstreamErrorKind::Transport => "transport",
+    }
+}
+
+fn count(name: &SharedString, outcome: &'static str) {
+    metrics::counter!("peregrine_upstream_calls_total", "upstream" => name.clone(), "outcome" => outcome)
+        .increment(1);
+}
+
+impl fmt::Debug for Upstream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Upstream")
+            .field("name", &self.inner.name)
+            .field("settings", &self.inner.settings)
+            .field("open", &self.is_open())
+            .finish_non_exhaustive()
+    }
+}
