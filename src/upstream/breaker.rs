@@ -1,13 +1,20 @@
-//! The circuit breaker of an upstream: `failsafe`'s state machine with a
-//! success-rate policy over a time window, and an instrument that logs
-//! and measures its changes.
+//! The circuit breaker of an upstream: `failsafe`'s state machine with
+//! Hystrix's policy (the share of failed calls in a rolling window, once
+//! the window holds enough calls), and an instrument that logs and
+//! measures its changes.
+//!
+//! failsafe's own `success_rate_over_time_window` was tried first and does
+//! not fit: its success rate is a moving average weighted by the time
+//! between calls, so a burst of failures within a millisecond barely moves
+//! it, and it cannot open before a whole window has passed since start.
+//! The policy here counts calls in failsafe's `WindowedAdder` slices.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use failsafe::backoff::{self, Constant};
-use failsafe::failure_policy::{self, SuccessRateOverTimeWindow};
-use failsafe::{Instrument, StateMachine};
+use std::time::Duration;
+
+use failsafe::{FailurePolicy, Instrument, StateMachine, WindowedAdder};
 use metrics::SharedString;
 
 use super::settings::BreakerSettings;
@@ -15,19 +22,13 @@ use super::settings::BreakerSettings;
 /// One upstream's breaker. Cloning shares it.
 #[derive(Clone)]
 pub(super) struct Breaker {
-    machine: StateMachine<SuccessRateOverTimeWindow<Constant>, Changes>,
+    machine: StateMachine<FailureRatio, Changes>,
     open: Arc<AtomicBool>,
 }
 
 impl Breaker {
     pub(super) fn new(name: SharedString, settings: &BreakerSettings) -> Breaker {
-        let required_success = (1.0 - settings.failure_ratio).clamp(0.0, 1.0);
-        let policy = failure_policy::success_rate_over_time_window(
-            required_success,
-            settings.min_calls,
-            settings.window,
-            backoff::constant(settings.open_for),
-        );
+        let policy = FailureRatio::new(settings);
         let open = Arc::new(AtomicBool::new(false));
         let machine = failsafe::Config::new()
             .failure_policy(policy)
@@ -56,6 +57,51 @@ impl Breaker {
         } else {
             self.machine.on_error();
         }
+    }
+}
+
+/// Opens when, over the rolling window, at least `min_calls` calls were
+/// made and at least `failure_ratio` of them failed; stays open for
+/// `open_for`.
+struct FailureRatio {
+    calls: WindowedAdder,
+    failures: WindowedAdder,
+    min_calls: i64,
+    failure_ratio: f64,
+    open_for: Duration,
+}
+
+impl FailureRatio {
+    fn new(settings: &BreakerSettings) -> FailureRatio {
+        // Ten slices, as Hystrix's rolling window has ten buckets.
+        let window = settings.window.max(Duration::from_millis(10));
+        FailureRatio {
+            calls: WindowedAdder::new(window, 10),
+            failures: WindowedAdder::new(window, 10),
+            min_calls: i64::from(settings.min_calls.max(1)),
+            failure_ratio: settings.failure_ratio.clamp(0.0, 1.0),
+            open_for: settings.open_for,
+        }
+    }
+}
+
+impl FailurePolicy for FailureRatio {
+    fn record_success(&mut self) {
+        self.calls.add(1);
+    }
+
+    fn mark_dead_on_failure(&mut self) -> Option<Duration> {
+        self.calls.add(1);
+        self.failures.add(1);
+        let calls = self.calls.sum();
+        let failures = self.failures.sum();
+        let open = calls >= self.min_calls && failures as f64 >= self.failure_ratio * calls as f64;
+        open.then_some(self.open_for)
+    }
+
+    fn revived(&mut self) {
+        self.calls.reset();
+        self.failures.reset();
     }
 }
 

@@ -45,10 +45,10 @@
 
 mod breaker;
 mod error;
+mod guard;
 mod retry;
 mod settings;
-mod upstream;
 
 pub use error::{UpstreamError, UpstreamErrorKind};
+pub use guard::Upstream;
 pub use settings::{BreakerSettings, Settings};
-pub use upstream::Upstream;

@@ -1,0 +1,216 @@
+//! What the catalog's integration tests share: the graph app over embedded
+//! backends on real loopback sockets (the routes call them over HTTP),
+//! driven without a socket of its own (`oneshot`), and the workload's
+//! requests.
+
+// Each test file uses its own part of this.
+#![allow(dead_code)]
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use http_body_util::BodyExt;
+use peregrine_routes::backend::{self, Settings};
+use peregrine_routes::client::{Clients, Endpoints, Guards};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+/// The graph app over a fresh backend of its own.
+#[derive(Clone)]
+pub(crate) struct Harness {
+    pub(crate) app: axum::Router,
+    pub(crate) backend: String,
+    pub(crate) http: reqwest::Client,
+}
+
+/// A demo backend on a free loopback port, serving until the test ends;
+/// answers its base URL.
+pub(crate) async fn start_backend(settings: Settings) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free port");
+    let backend = format!("http://{}", listener.local_addr().expect("an address"));
+    tokio::spawn(backend::serve(listener, settings, std::future::pending()));
+    backend
+}
+
+/// The contract's data with no latency, so tests answer at once.
+pub(crate) fn instant() -> Settings {
+    Settings {
+        latency_ms: 0,
+        per_item_us: 0,
+        ..Settings::default()
+    }
+}
+
+impl Harness {
+    pub(crate) async fn start(settings: Settings) -> Harness {
+        Harness::start_with(settings, true).await
+    }
+
+    pub(crate) async fn start_with(settings: Settings, cache: bool) -> Harness {
+        let backend = start_backend(settings).await;
+        let endpoints = Endpoints::all(&backend);
+        Harness::over(backend, &endpoints, &Guards::default(), cache)
+    }
+
+    /// The graph app over the services at `endpoints` behind `guards`;
+    /// `backend` is the one `/_stats` and `backend()` ask.
+    pub(crate) fn over(
+        backend: String,
+        endpoints: &Endpoints,
+        guards: &Guards,
+        cache: bool,
+    ) -> Harness {
+        let clients = Clients::with_guards(endpoints, guards).expect("a client");
+        let config = peregrine::http::Config {
+            context: peregrine_routes::context_maker(&clients, cache),
+            ..peregrine::http::Config::default()
+        };
+        let router = peregrine_routes::router().expect("the routes build");
+        Harness {
+            app: peregrine::http::app(router, config),
+            backend,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// Sends a graph request; answers the status and the JSON body.
+    pub(crate) async fn send(&self, request: Request<Body>) -> (StatusCode, Value) {
+        let response = self.app.clone().oneshot(request).await.expect("infallible");
+        let status = response.status();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("a body")
+            .to_bytes();
+        let body = serde_json::from_slice(&bytes).expect("a JSON body");
+        (status, plain(body))
+    }
+
+    /// Like `get`, the answer as sent, `$expires` and all.
+    pub(crate) async fn get_raw(&self, user: &str, paths: Value) -> Value {
+        let query = serde_urlencoded::to_string([("method", "get"), ("paths", &paths.to_string())])
+            .expect("encodable");
+        let request = Request::get(format!("/model.json?{query}"))
+            .header(header::AUTHORIZATION, format!("Bearer {user}"))
+            .body(Body::empty())
+            .expect("a request");
+        let response = self.app.clone().oneshot(request).await.expect("infallible");
+        assert_eq!(response.status(), StatusCode::OK);
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("a body")
+            .to_bytes();
+        serde_json::from_slice::<Value>(&bytes).expect("a JSON body")["jsonGraph"].clone()
+    }
+
+    /// `get` of `paths` (JSON paths) as `user`; asserts 200.
+    pub(crate) async fn get(&self, user: Option<&str>, paths: Value) -> Value {
+        let query = serde_urlencoded::to_string([("method", "get"), ("paths", &paths.to_string())])
+            .expect("encodable");
+        let mut request = Request::get(format!("/model.json?{query}"));
+        if let Some(user) = user {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {user}"));
+        }
+        let (status, body) = self
+            .send(request.body(Body::empty()).expect("a request"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["jsonGraph"].clone()
+    }
+
+    /// A set or call as a JSON body, as `user`.
+    pub(crate) async fn post(&self, user: &str, params: Value) -> (StatusCode, Value) {
+        let request = Request::post("/model.json")
+            .header(header::AUTHORIZATION, format!("Bearer {user}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(params.to_string()))
+            .expect("a request");
+        self.send(request).await
+    }
+
+    /// A backend call, straight.
+    pub(crate) async fn backend(&self, method: reqwest::Method, path: &str) -> Value {
+        let response = self
+            .http
+            .request(method, format!("{}{path}", self.backend))
+            .send()
+            .await
+            .expect("the backend answers");
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+        response.json().await.expect("JSON")
+    }
+
+    pub(crate) async fn calls(&self) -> Value {
+        self.backend(reqwest::Method::GET, "/_stats").await["calls"].clone()
+    }
+}
+
+/// The answer as a falcor client reads it, without the `$expires` that
+/// user-scoped values carry: an atom that only carried it is its value.
+pub(crate) fn plain(value: Value) -> Value {
+    match value {
+        Value::Object(mut object) => {
+            object.remove("$expires");
+            if object.len() == 2 && object.get("$type") == Some(&json!("atom")) {
+                if let Some(inner) = object.remove("value") {
+                    return inner;
+                }
+            }
+            Value::Object(object.into_iter().map(|(k, v)| (k, plain(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(plain).collect()),
+        other => other,
+    }
+}
+
+pub(crate) fn range(from: u32, to: u32) -> Value {
+    json!({"from": from, "to": to})
+}
+
+/// CONTRACT §4's home request.
+pub(crate) fn home() -> Value {
+    json!([
+        ["genreLists", range(0, 9), "name"],
+        [
+            "genreLists",
+            range(0, 9),
+            range(0, 9),
+            ["title", "boxshot", "rating"]
+        ]
+    ])
+}
+
+/// The videos of the home answer: `(video id, its node)` per row and
+/// column, following the refs.
+pub(crate) fn home_videos(graph: &Value) -> Vec<(u64, Value)> {
+    let mut videos = Vec::new();
+    for row in 0..10 {
+        let list = &graph["genreLists"][row.to_string()]["value"];
+        assert_eq!(list[0], "lists", "row {row}: {graph}");
+        let list = &graph["lists"][list[1].as_str().expect("a list id")];
+        assert!(
+            list["name"].as_str().is_some_and(|name| !name.is_empty()),
+            "row {row}: {list}"
+        );
+        for column in 0..10 {
+            let video = &list[column.to_string()]["value"];
+            assert_eq!(video[0], "videos", "{list}");
+            let id = video[1].as_u64().expect("a video id");
+            videos.push((id, graph["videos"][id.to_string()].clone()));
+        }
+    }
+    videos
+}
+
+pub(crate) fn ids(videos: &[(u64, Value)]) -> String {
+    let ids: Vec<String> = videos.iter().map(|(id, _)| id.to_string()).collect();
+    ids.join(",")
+}
