@@ -18,31 +18,34 @@ use crate::loaders::{at, loaders, unavailable, user_scope, USER_TTL};
 
 /// Adds the `genreLists` routes.
 pub(crate) fn routes(builder: Builder) -> Builder {
-    builder
-        .get("genreLists.length", |_request, ctx| async move {
-            let rows = rows(&ctx).await?;
-            let length = i64::try_from(rows.len()).unwrap_or(i64::MAX);
-            Ok::<_, HandlerError>(Output::new().value(
-                at(["genreLists".into(), "length".into()]),
-                Value::from(length).expires_in(USER_TTL),
-            ))
-        })
-        .get(
-            "genreLists[{integers:indices}]",
-            |request, ctx| async move {
-                let indices = request.integers("indices")?;
+    // The rows are the signed-in user's.
+    builder.signed_in(|builder| {
+        builder
+            .get("genreLists.length", |_request, ctx| async move {
                 let rows = rows(&ctx).await?;
-                let refs = indices.into_iter().filter_map(|index| {
-                    let list = rows.get(usize::try_from(index).ok()?)?;
-                    let target = Path::from_iter(["lists".into(), list.as_str().into()]);
-                    Some(PathValue::new(
-                        at(["genreLists".into(), index.into()]),
-                        Value::reference(target).expires_in(USER_TTL),
-                    ))
-                });
-                Ok::<_, HandlerError>(refs.collect::<Output>())
-            },
-        )
+                let length = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+                Ok::<_, HandlerError>(Output::new().value(
+                    at(["genreLists".into(), "length".into()]),
+                    Value::from(length).expires_in(USER_TTL),
+                ))
+            })
+            .get(
+                "genreLists[{integers:indices}]",
+                |request, ctx| async move {
+                    let indices = request.integers("indices")?;
+                    let rows = rows(&ctx).await?;
+                    let refs = indices.into_iter().filter_map(|index| {
+                        let list = rows.get(usize::try_from(index).ok()?)?;
+                        let target = Path::from_iter(["lists".into(), list.as_str().into()]);
+                        Some(PathValue::new(
+                            at(["genreLists".into(), index.into()]),
+                            Value::reference(target).expires_in(USER_TTL),
+                        ))
+                    });
+                    Ok::<_, HandlerError>(refs.collect::<Output>())
+                },
+            )
+    })
 }
 
 /// The user's row ids; one `/rows` call per user per wave.

@@ -4,6 +4,7 @@
 //!
 //! # Layout
 //!
+//! - [`auth`]: the user of a request, from a development token or a JWT.
 //! - [`backend`]: the embedded demo backend, the four microservices of
 //!   the contract over its deterministic data.
 //! - [`client`]: typed clients of those services over one pooled HTTP
@@ -22,6 +23,7 @@ use std::sync::Arc;
 use peregrine::http::ContextMaker;
 use peregrine::router::{Context, Router};
 
+pub mod auth;
 pub mod backend;
 pub mod client;
 mod genre_lists;
@@ -30,6 +32,7 @@ mod loaders;
 mod my_list;
 mod videos;
 
+pub use auth::Auth;
 pub use loaders::Loaders;
 
 /// The catalog graph: every route of CONTRACT §3. Handlers read their
@@ -43,28 +46,16 @@ pub fn router() -> Result<Router, peregrine::router::Error> {
     builder.build()
 }
 
-/// Makes each request's context: the user named by `Authorization:
-/// Bearer u17` (development mode: the token is the user id, and anything
-/// but `u` and digits is no user), and the process's one set of
-/// [`Loaders`] over `clients`, so that concurrent requests share backend
-/// calls in flight.
-pub fn context_maker(clients: &client::Clients, cache: bool) -> ContextMaker {
+/// Makes each request's context: the user its token names (see
+/// [`Auth`]; a token that is not valid is refused with 401), and the
+/// process's one set of [`Loaders`] over `clients`, so that concurrent
+/// requests share backend calls in flight.
+pub fn context_maker(clients: &client::Clients, cache: bool, auth: Auth) -> ContextMaker {
     let base = Context::new().with(Loaders::new(clients, cache));
-    Arc::new(move |headers| match user(headers) {
-        Some(user) => base.clone().with_user(user),
-        None => base.clone(),
+    Arc::new(move |headers| {
+        Ok(match auth.user(headers)? {
+            Some(user) => base.clone().with_user(user),
+            None => base.clone(),
+        })
     })
-}
-
-/// The user of `Authorization: Bearer u<digits>`.
-fn user(headers: &axum::http::HeaderMap) -> Option<&str> {
-    let value = headers
-        .get(axum::http::header::AUTHORIZATION)?
-        .to_str()
-        .ok()?;
-    let token = value.strip_prefix("Bearer ")?.trim();
-    let digits = token.strip_prefix('u')?;
-    let valid =
-        !digits.is_empty() && digits.len() <= 10 && digits.bytes().all(|b| b.is_ascii_digit());
-    valid.then_some(token)
 }

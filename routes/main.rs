@@ -14,11 +14,14 @@
 
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use peregrine::upstream::{BreakerSettings, Settings as Guard};
 use peregrine_routes::backend::{self, Settings};
-use peregrine_routes::client::{Clients, Endpoints};
+use peregrine_routes::client::{Clients, Endpoints, Guards};
+use peregrine_routes::Auth;
 
 // mimalloc rather than the system allocator: a request builds and drops
 // thousands of small keys and nodes, and under load glibc's malloc spent a
@@ -77,6 +80,104 @@ struct Listen {
     /// `npm --prefix client-js run build`).
     #[arg(long, env = "PEREGRINE_DEMO_DIR", default_value = DEMO_DIR)]
     demo_dir: PathBuf,
+    /// How long a request may take, in milliseconds; at the deadline the
+    /// paths not yet answered become errors.
+    #[arg(long, env = "PEREGRINE_REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
+    request_timeout_ms: u64,
+    /// How many graph requests may run at once; past that they are
+    /// answered 503 at once.
+    #[arg(long, env = "PEREGRINE_MAX_CONCURRENT_REQUESTS", default_value_t = 512)]
+    max_concurrent_requests: usize,
+    #[command(flatten)]
+    guard: GuardArgs,
+}
+
+/// The guards of every backend service (per service: --upstream).
+#[derive(Debug, clap::Args)]
+struct GuardArgs {
+    /// How long one backend call may take, in milliseconds.
+    #[arg(long, env = "PEREGRINE_BACKEND_TIMEOUT_MS", default_value_t = 1_000)]
+    backend_timeout_ms: u64,
+    /// How many calls to one service may be in flight at once (more wait,
+    /// within their timeout).
+    #[arg(long, env = "PEREGRINE_BACKEND_MAX_CONCURRENT", default_value_t = 32)]
+    backend_max_concurrent: usize,
+    /// How many more attempts a failed read may make (within a budget of
+    /// 20% of calls).
+    #[arg(long, env = "PEREGRINE_BACKEND_RETRIES", default_value_t = 1)]
+    backend_retries: u32,
+    /// The circuit breaker opens after at least this many calls in its
+    /// window...
+    #[arg(long, env = "PEREGRINE_BREAKER_MIN_CALLS", default_value_t = 20)]
+    breaker_min_calls: u32,
+    /// ...of which at least this share failed (0 to 1).
+    #[arg(long, env = "PEREGRINE_BREAKER_FAILURE_RATIO", default_value_t = 0.5, value_parser = fraction)]
+    breaker_failure_ratio: f64,
+    /// The breaker's window, in seconds.
+    #[arg(long, env = "PEREGRINE_BREAKER_WINDOW_SECS", default_value_t = 10)]
+    breaker_window_secs: u64,
+    /// How long the breaker stays open before a trial call, in
+    /// milliseconds.
+    #[arg(long, env = "PEREGRINE_BREAKER_OPEN_MS", default_value_t = 5_000)]
+    breaker_open_ms: u64,
+    /// One service's own setting, as SERVICE.SETTING=VALUE (services:
+    /// catalog, lists, ratings, mylist; settings: timeout_ms,
+    /// max_concurrent, retries, breaker_min_calls, breaker_failure_ratio,
+    /// breaker_window_secs, breaker_open_ms). Repeat for more.
+    #[arg(long = "upstream", value_name = "SERVICE.SETTING=VALUE")]
+    upstream: Vec<String>,
+}
+
+impl GuardArgs {
+    fn guards(&self) -> anyhow::Result<Guards> {
+        let mut guards = Guards::all(&Guard {
+            timeout: Duration::from_millis(self.backend_timeout_ms),
+            max_concurrent: self.backend_max_concurrent,
+            retries: self.backend_retries,
+            breaker: BreakerSettings {
+                window: Duration::from_secs(self.breaker_window_secs),
+                min_calls: self.breaker_min_calls,
+                failure_ratio: self.breaker_failure_ratio,
+                open_for: Duration::from_millis(self.breaker_open_ms),
+            },
+            ..Guard::default()
+        });
+        for text in &self.upstream {
+            override_guard(&mut guards, text).with_context(|| format!("--upstream {text:?}"))?;
+        }
+        Ok(guards)
+    }
+}
+
+/// Applies one `SERVICE.SETTING=VALUE`.
+fn override_guard(guards: &mut Guards, text: &str) -> anyhow::Result<()> {
+    let (name, value) = text
+        .split_once('=')
+        .context("expected SERVICE.SETTING=VALUE")?;
+    let (service, setting) = name
+        .split_once('.')
+        .context("expected SERVICE.SETTING=VALUE")?;
+    let guard = guards
+        .service_mut(service)
+        .with_context(|| format!("no service {service:?}: catalog, lists, ratings or mylist"))?;
+    let number = || -> anyhow::Result<u64> {
+        value
+            .parse()
+            .with_context(|| format!("{value:?} is not a whole number"))
+    };
+    match setting {
+        "timeout_ms" => guard.timeout = Duration::from_millis(number()?),
+        "max_concurrent" => guard.max_concurrent = usize::try_from(number()?)?,
+        "retries" => guard.retries = u32::try_from(number()?)?,
+        "breaker_min_calls" => guard.breaker.min_calls = u32::try_from(number()?)?,
+        "breaker_window_secs" => guard.breaker.window = Duration::from_secs(number()?),
+        "breaker_open_ms" => guard.breaker.open_for = Duration::from_millis(number()?),
+        "breaker_failure_ratio" => {
+            guard.breaker.failure_ratio = fraction(value).map_err(anyhow::Error::msg)?
+        }
+        other => anyhow::bail!("no setting {other:?}"),
+    }
+    Ok(())
 }
 
 /// Where `client-js` builds the demo page, in this checkout.
@@ -107,6 +208,20 @@ struct ServeArgs {
     /// The my list service's base URL (default: --backend).
     #[arg(long, env = "PEREGRINE_MYLIST_URL")]
     mylist_url: Option<String>,
+    /// The secret JWTs are signed with (HS256): each request's user is
+    /// its bearer token's `sub`. Prefer the environment variable: a flag
+    /// shows in the process list.
+    #[arg(
+        long,
+        env = "PEREGRINE_JWT_SECRET",
+        hide_env_values = true,
+        conflicts_with = "dev_auth"
+    )]
+    jwt_secret: Option<String>,
+    /// Development mode: the bearer token is the user id (`Bearer u17`).
+    /// Never in production: anyone can be anyone.
+    #[arg(long, env = "PEREGRINE_DEV_AUTH")]
+    dev_auth: bool,
 }
 
 impl ServeArgs {
@@ -211,7 +326,18 @@ async fn main() -> anyhow::Result<()> {
             let listener = bind(&args.listen).await?;
             let local = listener.local_addr().context("no local address")?;
             println!("peregrine listening on http://{local}/model.json");
-            serve(listener, &args.endpoints(), &args.listen).await
+            let auth = match (&args.jwt_secret, args.dev_auth) {
+                (Some(secret), _) if !secret.is_empty() => Auth::jwt(secret.as_bytes()),
+                (_, true) => {
+                    tracing::warn!("development authentication: the bearer token is the user id");
+                    Auth::Development
+                }
+                _ => anyhow::bail!(
+                    "serve needs --jwt-secret (or PEREGRINE_JWT_SECRET) to check users' tokens, \
+                     or --dev-auth for development mode (Bearer u17)"
+                ),
+            };
+            serve(listener, &args.endpoints(), &args.listen, auth).await
         }
         Command::Backend(args) => {
             let address = (args.host, args.port);
@@ -262,7 +388,13 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
             "The demo page is at http://{local}/demo/ once built (needs node): npm --prefix client-js ci && npm --prefix client-js run build\n"
         );
     }
-    let served = serve(listener, &Endpoints::all(&backend_url), &args.listen).await;
+    let served = serve(
+        listener,
+        &Endpoints::all(&backend_url),
+        &args.listen,
+        Auth::Development,
+    )
+    .await;
     let _ = stop.send(());
     backend
         .await
@@ -292,8 +424,11 @@ async fn serve(
     listener: tokio::net::TcpListener,
     endpoints: &Endpoints,
     listen: &Listen,
+    auth: Auth,
 ) -> anyhow::Result<()> {
-    let clients = Clients::new(endpoints).context("cannot build the HTTP client")?;
+    let guards = listen.guard.guards()?;
+    let clients =
+        Clients::with_guards(endpoints, &guards).context("cannot build the HTTP client")?;
     let router = peregrine_routes::router().context("building the catalog routes")?;
     let demo = &listen.demo_dir;
     if !demo.join("index.html").is_file() {
@@ -303,7 +438,9 @@ async fn serve(
         );
     }
     let config = peregrine::http::Config {
-        context: peregrine_routes::context_maker(&clients, !listen.no_cache),
+        context: peregrine_routes::context_maker(&clients, !listen.no_cache, auth),
+        request_timeout: Duration::from_millis(listen.request_timeout_ms.max(1)),
+        max_concurrent_requests: listen.max_concurrent_requests.max(1),
         static_files: vec![peregrine::http::StaticFiles {
             prefix: "/demo".to_owned(),
             dir: demo.clone(),

@@ -26,91 +26,95 @@ const SIGN_IN: &str = "your list";
 
 /// Adds the `myList` routes.
 pub(crate) fn routes(builder: Builder) -> Builder {
-    builder
-        .get("myList.length", |_request, ctx| async move {
-            let videos = videos(&ctx).await?;
-            Ok::<_, HandlerError>(length(videos.len() as u64))
-        })
-        .get("myList[{integers:indices}]", |request, ctx| async move {
-            let indices = request.integers("indices")?;
-            let videos = videos(&ctx).await?;
-            let refs = indices.into_iter().filter_map(|index| {
-                let &video = videos.get(usize::try_from(index).ok()?)?;
-                Some(PathValue::new(
-                    at(["myList".into(), index.into()]),
-                    Value::reference(video_ref(video)).expires_in(USER_TTL),
+    // The list is the signed-in user's: without one, its paths are
+    // errors and its calls 401.
+    builder.signed_in(|builder| {
+        builder
+            .get("myList.length", |_request, ctx| async move {
+                let videos = videos(&ctx).await?;
+                Ok::<_, HandlerError>(length(videos.len() as u64))
+            })
+            .get("myList[{integers:indices}]", |request, ctx| async move {
+                let indices = request.integers("indices")?;
+                let videos = videos(&ctx).await?;
+                let refs = indices.into_iter().filter_map(|index| {
+                    let &video = videos.get(usize::try_from(index).ok()?)?;
+                    Some(PathValue::new(
+                        at(["myList".into(), index.into()]),
+                        Value::reference(video_ref(video)).expires_in(USER_TTL),
+                    ))
+                });
+                Ok::<_, HandlerError>(refs.collect::<Output>())
+            })
+            .call("myList.push", |request, ctx| async move {
+                let scope = user_scope(&ctx, SIGN_IN)?;
+                let id = request
+                    .arguments()
+                    .first()
+                    .and_then(pushed_id)
+                    .ok_or_else(|| {
+                        HandlerError::bad_request(
+                            "myList.push takes one argument: a ref to a video, [\"videos\", id]",
+                        )
+                    })?;
+                let loaders = loaders(&ctx)?;
+                // The service ignores an unknown video; say so instead of
+                // answering a ref to nothing.
+                let known = loaders
+                    .videos
+                    .load_one(Scope::shared(), id)
+                    .await
+                    .map_err(unavailable("catalog"))?;
+                if known.is_none() {
+                    return Err(HandlerError::bad_request(format!("there is no video {id}")));
+                }
+                let user = scope.user_id().unwrap_or_default();
+                let new_length = loaders
+                    .clients
+                    .my_list
+                    .push(user, id)
+                    .await
+                    .map_err(unavailable("mylist"))?;
+                // The user's cached list is stale: the next read fetches it.
+                loaders.my_list.invalidate(scope.clone(), ());
+                let last = number(new_length.saturating_sub(1));
+                Ok(length(new_length).value(
+                    at(["myList".into(), last]),
+                    Value::reference(video_ref(id)).expires_in(USER_TTL),
                 ))
-            });
-            Ok::<_, HandlerError>(refs.collect::<Output>())
-        })
-        .call("myList.push", |request, ctx| async move {
-            let scope = user_scope(&ctx, SIGN_IN)?;
-            let id = request
-                .arguments()
-                .first()
-                .and_then(pushed_id)
-                .ok_or_else(|| {
-                    HandlerError::bad_request(
-                        "myList.push takes one argument: a ref to a video, [\"videos\", id]",
-                    )
-                })?;
-            let loaders = loaders(&ctx)?;
-            // The service ignores an unknown video; say so instead of
-            // answering a ref to nothing.
-            let known = loaders
-                .videos
-                .load_one(Scope::shared(), id)
-                .await
-                .map_err(unavailable("catalog"))?;
-            if known.is_none() {
-                return Err(HandlerError::bad_request(format!("there is no video {id}")));
-            }
-            let user = scope.user_id().unwrap_or_default();
-            let new_length = loaders
-                .clients
-                .my_list
-                .push(user, id)
-                .await
-                .map_err(unavailable("mylist"))?;
-            // The user's cached list is stale: the next read fetches it.
-            loaders.my_list.invalidate(scope.clone(), ());
-            let last = number(new_length.saturating_sub(1));
-            Ok(length(new_length).value(
-                at(["myList".into(), last]),
-                Value::reference(video_ref(id)).expires_in(USER_TTL),
-            ))
-        })
-        .call("myList.remove", |request, ctx| async move {
-            let scope = user_scope(&ctx, SIGN_IN)?;
-            let index = request
-                .arguments()
-                .first()
-                .and_then(index_of)
-                .ok_or_else(|| {
-                    HandlerError::bad_request("myList.remove takes one argument: an index")
-                })?;
-            let user = scope.user_id().unwrap_or_default();
-            let loaders = loaders(&ctx)?;
-            let new_length = loaders
-                .clients
-                .my_list
-                .remove(user, index)
-                .await
-                .map_err(unavailable("mylist"))?;
-            loaders.my_list.invalidate(scope.clone(), ());
-            let mut output = length(new_length);
-            // Items from `index` to the old end moved down or went away.
-            // (Past the end nothing was removed, and index > new length.)
-            if index <= new_length {
-                let to = i64::try_from(new_length).unwrap_or(i64::MAX);
-                let from = i64::try_from(index).unwrap_or(i64::MAX);
-                output = output.invalidate(PathSet::new(vec![
-                    KeySet::from("myList"),
-                    KeySet::from(Range::new(from, to)),
-                ]));
-            }
-            Ok::<_, HandlerError>(output)
-        })
+            })
+            .call("myList.remove", |request, ctx| async move {
+                let scope = user_scope(&ctx, SIGN_IN)?;
+                let index = request
+                    .arguments()
+                    .first()
+                    .and_then(index_of)
+                    .ok_or_else(|| {
+                        HandlerError::bad_request("myList.remove takes one argument: an index")
+                    })?;
+                let user = scope.user_id().unwrap_or_default();
+                let loaders = loaders(&ctx)?;
+                let new_length = loaders
+                    .clients
+                    .my_list
+                    .remove(user, index)
+                    .await
+                    .map_err(unavailable("mylist"))?;
+                loaders.my_list.invalidate(scope.clone(), ());
+                let mut output = length(new_length);
+                // Items from `index` to the old end moved down or went away.
+                // (Past the end nothing was removed, and index > new length.)
+                if index <= new_length {
+                    let to = i64::try_from(new_length).unwrap_or(i64::MAX);
+                    let from = i64::try_from(index).unwrap_or(i64::MAX);
+                    output = output.invalidate(PathSet::new(vec![
+                        KeySet::from("myList"),
+                        KeySet::from(Range::new(from, to)),
+                    ]));
+                }
+                Ok::<_, HandlerError>(output)
+            })
+    })
 }
 
 /// The user's list; one `GET /mylist` per user per wave.

@@ -56,56 +56,60 @@ pub(crate) fn routes(builder: Builder) -> Builder {
                 Ok(output)
             },
         )
-        .get("videos[{integers:ids}].rating", |request, ctx| async move {
-            let ids = video_ids(request.integers("ids")?);
-            let scope = user_scope(&ctx, "your ratings")?;
-            let mut loaded = loaders(&ctx)?
-                .ratings
-                .load_many(scope, ids.iter().copied())
-                .await;
-            let mut output = Output::new();
-            for id in ids {
-                match loaded.remove(&id) {
-                    Some(Ok(rating)) => output.push(rating_at(id, rating)),
-                    Some(Err(error)) => return Err(unavailable("ratings")(error)),
-                    None => {}
-                }
-            }
-            Ok::<_, HandlerError>(output)
-        })
-        .set("videos[{integers:ids}].rating", |request, ctx| async move {
-            let user = ctx
-                .user()
-                .ok_or_else(|| HandlerError::new("sign in to rate videos"))?
-                .to_owned();
-            let loaders = loaders(&ctx)?;
-            let client = &loaders.clients.ratings;
-            let writes = request.values().into_iter().map(|(path, value)| {
-                let id = path.get(1).and_then(Key::as_integer);
-                let user = user.as_str();
-                async move {
-                    let Some(id) = id.and_then(|id| u64::try_from(id).ok()) else {
-                        return Ok(None);
-                    };
-                    let Some(rating) = rating_of(value) else {
-                        let invalid = Value::error("a rating is a number from 1 to 5");
-                        return Ok(Some(PathValue::new(path.to_path_set(), invalid)));
-                    };
-                    let stored = client.set(user, id, rating).await?;
-                    // The user's cached rating is now the stored one.
-                    if let Some(stored) = stored {
-                        loaders.ratings.prime(Scope::user(user), id, stored);
+        // Ratings are the signed-in user's.
+        .signed_in(|builder| {
+            builder
+                .get("videos[{integers:ids}].rating", |request, ctx| async move {
+                    let ids = video_ids(request.integers("ids")?);
+                    let scope = user_scope(&ctx, "your ratings")?;
+                    let mut loaded = loaders(&ctx)?
+                        .ratings
+                        .load_many(scope, ids.iter().copied())
+                        .await;
+                    let mut output = Output::new();
+                    for id in ids {
+                        match loaded.remove(&id) {
+                            Some(Ok(rating)) => output.push(rating_at(id, rating)),
+                            Some(Err(error)) => return Err(unavailable("ratings")(error)),
+                            None => {}
+                        }
                     }
-                    Ok(stored.map(|stored| rating_at(id, stored)))
-                }
-            });
-            let mut output = Output::new();
-            for written in join_all(writes).await {
-                if let Some(value) = written.map_err(unavailable("ratings"))? {
-                    output.push(value);
-                }
-            }
-            Ok::<_, HandlerError>(output)
+                    Ok::<_, HandlerError>(output)
+                })
+                .set("videos[{integers:ids}].rating", |request, ctx| async move {
+                    let user = ctx
+                        .user()
+                        .ok_or_else(|| HandlerError::new("sign in to rate videos"))?
+                        .to_owned();
+                    let loaders = loaders(&ctx)?;
+                    let client = &loaders.clients.ratings;
+                    let writes = request.values().into_iter().map(|(path, value)| {
+                        let id = path.get(1).and_then(Key::as_integer);
+                        let user = user.as_str();
+                        async move {
+                            let Some(id) = id.and_then(|id| u64::try_from(id).ok()) else {
+                                return Ok(None);
+                            };
+                            let Some(rating) = rating_of(value) else {
+                                let invalid = Value::error("a rating is a number from 1 to 5");
+                                return Ok(Some(PathValue::new(path.to_path_set(), invalid)));
+                            };
+                            let stored = client.set(user, id, rating).await?;
+                            // The user's cached rating is now the stored one.
+                            if let Some(stored) = stored {
+                                loaders.ratings.prime(Scope::user(user), id, stored);
+                            }
+                            Ok(stored.map(|stored| rating_at(id, stored)))
+                        }
+                    });
+                    let mut output = Output::new();
+                    for written in join_all(writes).await {
+                        if let Some(value) = written.map_err(unavailable("ratings"))? {
+                            output.push(value);
+                        }
+                    }
+                    Ok::<_, HandlerError>(output)
+                })
         })
 }
 

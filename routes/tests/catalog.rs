@@ -6,7 +6,8 @@ mod support;
 
 use std::collections::HashMap;
 
-use axum::http::StatusCode;
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
 use peregrine_routes::backend::Settings;
 use serde_json::json;
 
@@ -248,23 +249,40 @@ async fn without_a_user_private_paths_are_errors_and_titles_still_arrive() {
     ]);
     let graph = harness.get(None, paths).await;
     assert!(graph["videos"]["5"]["title"].is_string(), "{graph}");
-    assert_eq!(
-        graph["videos"]["5"]["rating"],
-        json!({"$type": "error", "value": {"message": "sign in to see your ratings"}})
+    let sign_in = json!({"$type": "error", "value": {"message": "sign in to see this: it is one user's data"}});
+    assert_eq!(graph["videos"]["5"]["rating"], sign_in);
+    assert_eq!(graph["myList"]["length"], sign_in);
+    assert_eq!(graph["genreLists"]["length"], sign_in);
+
+    // A call that needs a user is refused as a whole: 401.
+    let push = json!({
+        "method": "call",
+        "callPath": ["myList", "push"],
+        "arguments": [{"$type": "ref", "value": ["videos", 5]}],
+    });
+    let request = Request::post("/model.json")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(push.to_string()))
+        .expect("a request");
+    let (status, body) = harness.send(request).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["error"]["kind"], "unauthorized");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("myList.push")),
+        "{body}"
     );
-    assert_eq!(
-        graph["myList"]["length"],
-        json!({"$type": "error", "value": {"message": "sign in to see your list"}})
+
+    // A token that is not a user id is refused, not taken as no user.
+    let (status, body) = harness.post("admin", push).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("u17") && !m.contains("admin")),
+        "{body}"
     );
-    assert_eq!(
-        graph["genreLists"]["length"],
-        json!({"$type": "error", "value": {"message": "sign in to see your rows"}})
-    );
-    // A token that is not a user id is no user.
-    let graph = harness
-        .get(Some("admin"), json!([["myList", "length"]]))
-        .await;
-    assert_eq!(graph["myList"]["length"]["$type"], "error");
 }
 
 #[tokio::test]

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use peregrine::upstream::{BreakerSettings, Settings as Guard};
 use peregrine_routes::backend::Settings;
 use peregrine_routes::client::{Endpoints, Guards};
+use peregrine_routes::Auth;
 use serde_json::{json, Value};
 
 use support::{home, home_videos, instant, start_backend, Harness};
@@ -42,7 +43,10 @@ async fn with_ratings(healthy: Settings, ratings: Settings, guard: Guard) -> (Ha
         ratings: guard,
         ..Guards::default()
     };
-    (Harness::over(main, &endpoints, &guards, false), faulty)
+    (
+        Harness::over(main, &endpoints, &guards, false, Auth::Development),
+        faulty,
+    )
 }
 
 /// Every error value in `graph`, with the path it is at.
@@ -282,12 +286,19 @@ async fn with_one_service_down_the_others_are_served_at_their_normal_speed() {
         &Endpoints::all(&healthy),
         &Guards::default(),
         false,
+        Auth::Development,
     );
     let endpoints = Endpoints {
         ratings: down,
         ..Endpoints::all(&healthy)
     };
-    let ratings_down = Harness::over(healthy.clone(), &endpoints, &Guards::default(), false);
+    let ratings_down = Harness::over(
+        healthy.clone(),
+        &endpoints,
+        &Guards::default(),
+        false,
+        Auth::Development,
+    );
 
     async fn median(harness: &Harness, check: impl Fn(&Value)) -> Duration {
         let mut latencies = Vec::new();

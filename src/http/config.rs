@@ -58,7 +58,9 @@ pub struct Config {
     /// apps expect.
     pub static_files: Vec<StaticFiles>,
     /// Makes each request's [`Context`] from its headers (the user, per
-    /// request state). The default makes an anonymous context.
+    /// request state), or refuses the request (a token that is not valid:
+    /// [`Error::unauthorized`](super::Error::unauthorized)). The default
+    /// makes an anonymous context.
     pub context: ContextMaker,
 }
 
@@ -71,8 +73,8 @@ pub struct StaticFiles {
     pub dir: PathBuf,
 }
 
-/// Makes a request's [`Context`] from its headers.
-pub type ContextMaker = Arc<dyn Fn(&HeaderMap) -> Context + Send + Sync>;
+/// Makes a request's [`Context`] from its headers, or refuses it.
+pub type ContextMaker = Arc<dyn Fn(&HeaderMap) -> Result<Context, super::Error> + Send + Sync>;
 
 impl Default for Config {
     fn default() -> Config {
@@ -85,7 +87,7 @@ impl Default for Config {
             cors_origins: Vec::new(),
             drain_delay: Duration::ZERO,
             static_files: Vec::new(),
-            context: Arc::new(|_headers| Context::new()),
+            context: Arc::new(|_headers| Ok(Context::new())),
         }
     }
 }

@@ -23,6 +23,13 @@ impl Error {
         Error::new(StatusCode::BAD_REQUEST, kind, message)
     }
 
+    /// The request's credentials are missing or not valid (401): an
+    /// expired or forged token, say. `message` says which, and must not
+    /// repeat the token.
+    pub fn unauthorized(message: impl Into<String>) -> Error {
+        Error::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+    }
+
     pub(crate) fn new(status: StatusCode, kind: &'static str, message: impl Into<String>) -> Error {
         Error {
             status,
@@ -55,7 +62,9 @@ impl std::fmt::Display for Error {
 
 impl From<router::Error> for Error {
     fn from(err: router::Error) -> Error {
-        let status = if err.is_bad_request() {
+        let status = if err.is_sign_in_required() {
+            StatusCode::UNAUTHORIZED
+        } else if err.is_bad_request() {
             StatusCode::BAD_REQUEST
         } else {
             // Bad refs in the data, a failing call handler: the server's
@@ -79,6 +88,11 @@ impl IntoResponse for Error {
         response
             .headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(super::JSON));
+        if self.status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
         response
     }
 }

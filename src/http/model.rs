@@ -91,7 +91,7 @@ async fn answer(
     };
     let operation = params.operation()?;
     *method = operation.name();
-    let ctx = (config.context)(&parts.headers).with_deadline(deadline);
+    let ctx = (config.context)(&parts.headers)?.with_deadline(deadline);
     let envelope = run(state, operation, &ctx).await?;
     metrics::router_done(ctx.stats());
     let body = serde_json::to_vec(&envelope).map_err(|_| {

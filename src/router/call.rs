@@ -81,7 +81,9 @@ impl Router {
                 let output = answer.answer.map_err(|err| {
                     let route = route.text.clone();
                     let message = err.message().to_owned();
-                    Error::new(if err.is_bad_request() {
+                    Error::new(if err.is_sign_in() {
+                        ErrorKind::SignInRequired { route, message }
+                    } else if err.is_bad_request() {
                         ErrorKind::CallRejected { route, message }
                     } else {
                         ErrorKind::CallFailed { route, message }

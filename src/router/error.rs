@@ -49,6 +49,8 @@ pub(crate) enum ErrorKind {
     CallFailed { route: String, message: String },
     /// A call handler refused what the caller sent.
     CallRejected { route: String, message: String },
+    /// A call that needs a signed-in user was made without one.
+    SignInRequired { route: String, message: String },
     /// A call handler returned an envelope without `paths`.
     CallEnvelopeWithoutPaths { route: String },
     /// A ref cycle, too long a chain of refs, or an inner reference.
@@ -106,6 +108,12 @@ impl Error {
         matches!(self.kind, ErrorKind::CallNotFound { .. })
     }
 
+    /// Whether the request needs a signed-in user it did not have (an
+    /// HTTP server answers 401).
+    pub fn is_sign_in_required(&self) -> bool {
+        matches!(self.kind, ErrorKind::SignInRequired { .. })
+    }
+
     /// Whether a call handler failed (or answered what a call may not).
     pub fn is_call_failed(&self) -> bool {
         matches!(
@@ -129,6 +137,7 @@ impl Error {
             ErrorKind::CallNotFound { .. } => "call_not_found",
             ErrorKind::CallFailed { .. } => "call_failed",
             ErrorKind::CallRejected { .. } => "call_rejected",
+            ErrorKind::SignInRequired { .. } => "unauthorized",
             ErrorKind::CallEnvelopeWithoutPaths { .. } => "call_failed",
             ErrorKind::Graph(_) => "reference",
             ErrorKind::TooManyWaves { .. } => "too_many_waves",
@@ -193,6 +202,9 @@ impl fmt::Display for Error {
             }
             ErrorKind::CallRejected { route, message } => {
                 write!(f, "`{route}` refused the call: {message}")
+            }
+            ErrorKind::SignInRequired { route, message } => {
+                write!(f, "`{route}` needs a signed-in user: {message}")
             }
             ErrorKind::CallEnvelopeWithoutPaths { route } => write!(
                 f,

@@ -115,7 +115,18 @@ impl FromIterator<PathValue> for Output {
 pub struct HandlerError {
     value: Value,
     message: String,
-    bad_request: bool,
+    fault: Fault,
+}
+
+/// Whose fault a failure is, for a call (which fails the whole request).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fault {
+    /// The route's or a backend's: 500.
+    Server,
+    /// The caller's arguments: 400.
+    Request,
+    /// No signed-in user: 401.
+    SignIn,
 }
 
 impl HandlerError {
@@ -126,7 +137,7 @@ impl HandlerError {
         HandlerError {
             value: Value::error(message.clone()),
             message,
-            bad_request: false,
+            fault: Fault::Server,
         }
     }
 
@@ -136,14 +147,30 @@ impl HandlerError {
     /// is an error value like any other.
     pub fn bad_request(message: impl Into<String>) -> HandlerError {
         HandlerError {
-            bad_request: true,
+            fault: Fault::Request,
+            ..HandlerError::new(message)
+        }
+    }
+
+    /// A failure because no user is signed in: a call fails the request
+    /// with a 401 naming `message`; in get and set it is an error value.
+    /// The router answers it itself for routes declared
+    /// [`signed_in`](super::Builder::signed_in).
+    pub fn sign_in(message: impl Into<String>) -> HandlerError {
+        HandlerError {
+            fault: Fault::SignIn,
             ..HandlerError::new(message)
         }
     }
 
     /// Whether the caller is at fault ([`HandlerError::bad_request`]).
     pub fn is_bad_request(&self) -> bool {
-        self.bad_request
+        self.fault == Fault::Request
+    }
+
+    /// Whether a signed-in user is missing ([`HandlerError::sign_in`]).
+    pub fn is_sign_in(&self) -> bool {
+        self.fault == Fault::SignIn
     }
 
     /// A failure written as this exact value (an error sentinel, or any
@@ -152,7 +179,7 @@ impl HandlerError {
         HandlerError {
             message: value.to_string(),
             value,
-            bad_request: false,
+            fault: Fault::Server,
         }
     }
 

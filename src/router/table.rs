@@ -79,9 +79,26 @@ pub(crate) struct Route {
     pub(crate) get: Option<GetHandler>,
     pub(crate) set: Option<SetHandler>,
     pub(crate) call: Option<CallHandler>,
+    /// The methods whose handler needs a signed-in user (bits of
+    /// [`Route::bit`]).
+    signed_in: u8,
 }
 
 impl Route {
+    fn bit(method: Method) -> u8 {
+        match method {
+            Method::Get => 1,
+            Method::Set => 2,
+            Method::Call => 4,
+        }
+    }
+
+    /// Whether `method` on this route needs a signed-in user
+    /// ([`Builder::signed_in`]).
+    pub(crate) fn needs_user(&self, method: Method) -> bool {
+        self.signed_in & Route::bit(method) != 0
+    }
+
     fn has(&self, method: Method) -> bool {
         match method {
             Method::Get => self.get.is_some(),
@@ -204,8 +221,9 @@ impl Table {
 /// work: patterns that do not parse, and two routes of one method that
 /// would match the same paths with the same precedence.
 pub struct Builder {
-    routes: Vec<(String, Handler)>,
+    routes: Vec<(String, Handler, bool)>,
     options: Options,
+    signed_in: bool,
 }
 
 enum Handler {
@@ -230,6 +248,7 @@ impl Router {
         Builder {
             routes: Vec::new(),
             options: Options::default(),
+            signed_in: false,
         }
     }
 
@@ -248,8 +267,11 @@ impl Builder {
         F: Future<Output = Result<O, HandlerError>> + Send + 'static,
         O: Into<Output>,
     {
-        self.routes
-            .push((pattern.to_owned(), Handler::Get(boxed(handler))));
+        self.routes.push((
+            pattern.to_owned(),
+            Handler::Get(boxed(handler)),
+            self.signed_in,
+        ));
         self
     }
 
@@ -261,8 +283,11 @@ impl Builder {
         F: Future<Output = Result<O, HandlerError>> + Send + 'static,
         O: Into<Output>,
     {
-        self.routes
-            .push((pattern.to_owned(), Handler::Set(boxed(handler))));
+        self.routes.push((
+            pattern.to_owned(),
+            Handler::Set(boxed(handler)),
+            self.signed_in,
+        ));
         self
     }
 
@@ -274,9 +299,40 @@ impl Builder {
         F: Future<Output = Result<O, HandlerError>> + Send + 'static,
         O: Into<Output>,
     {
-        self.routes
-            .push((pattern.to_owned(), Handler::Call(boxed(handler))));
+        self.routes.push((
+            pattern.to_owned(),
+            Handler::Call(boxed(handler)),
+            self.signed_in,
+        ));
         self
+    }
+
+    /// Adds the routes `routes` adds as routes that need a signed-in user
+    /// (the context's [`user`](Context::user)). Without one, their handlers
+    /// are not called: a get or set answers an error value at their paths
+    /// ("sign in to see this"), while the rest of the request is answered;
+    /// a call fails the request (an HTTP server answers 401).
+    ///
+    /// ```
+    /// use peregrine::router::{HandlerError, Output, Router};
+    ///
+    /// let router = Router::builder()
+    ///     .get("videos[{integers:ids}].title", |_req, _ctx| async { Ok::<_, HandlerError>(Output::new()) })
+    ///     .signed_in(|routes| {
+    ///         routes.get("videos[{integers:ids}].rating", |_req, ctx| async move {
+    ///             let _user = ctx.user().expect("only called with a user");
+    ///             Ok::<_, HandlerError>(Output::new())
+    ///         })
+    ///     })
+    ///     .build()?;
+    /// # Ok::<(), peregrine::router::Error>(())
+    /// ```
+    pub fn signed_in(mut self, routes: impl FnOnce(Builder) -> Builder) -> Builder {
+        let outer = self.signed_in;
+        self.signed_in = true;
+        let mut builder = routes(self);
+        builder.signed_in = outer;
+        builder
     }
 
     /// Sets the most paths one request may ask for.
@@ -301,7 +357,7 @@ impl Builder {
     pub fn build(self) -> Result<Router, Error> {
         let mut routes: Vec<Route> = Vec::new();
         let mut by_text: HashMap<String, usize> = HashMap::new();
-        for (text, handler) in self.routes {
+        for (text, handler, signed_in) in self.routes {
             let pattern = Pattern::parse(&text).map_err(|source| {
                 Error::new(ErrorKind::Pattern {
                     route: text.clone(),
@@ -320,6 +376,7 @@ impl Builder {
                     get: None,
                     set: None,
                     call: None,
+                    signed_in: 0,
                 });
                 routes.len() - 1
             });
@@ -330,6 +387,9 @@ impl Builder {
                     route: text,
                     other: route.text.clone(),
                 }));
+            }
+            if signed_in {
+                route.signed_in |= Route::bit(handler.method());
             }
             match handler {
                 Handler::Get(h) => route.get = Some(h),
@@ -443,7 +503,7 @@ impl fmt::Debug for Builder {
                 &self
                     .routes
                     .iter()
-                    .map(|(text, _)| text.as_str())
+                    .map(|(text, _, _)| text.as_str())
                     .collect::<Vec<_>>(),
             )
             .field("options", &self.options)

@@ -236,6 +236,11 @@ impl<'r> Run<'r> {
         );
         let matched = Matched::new(route.pattern.clone(), prefixes.clone());
         let ctx = self.ctx.clone();
+        // A route that needs a user is not called without one.
+        if route.needs_user(assignment.kind) && ctx.user().is_none() {
+            let refused = HandlerError::sign_in("sign in to see this: it is one user's data");
+            return futures::future::Either::Left(std::future::ready((prefixes, Err(refused))));
+        }
         // A handler may panic before its future exists (in the closure
         // body): that is caught here, the future's panics below.
         let future = std::panic::catch_unwind(AssertUnwindSafe(|| -> Option<BoxFuture> {
@@ -264,7 +269,7 @@ impl<'r> Run<'r> {
         }));
         let span = tracing::debug_span!("route", route = %route.text, kind = ?assignment.kind);
         let deadline = self.ctx.deadline().map(tokio::time::Instant::from_std);
-        async move {
+        let answered = async move {
             let answer = match future {
                 // Past the request's deadline the handler is dropped and
                 // its paths are errors; the rest of the answer stands.
@@ -287,7 +292,8 @@ impl<'r> Run<'r> {
             }
             (prefixes, answer)
         }
-        .instrument(span)
+        .instrument(span);
+        futures::future::Either::Right(answered)
     }
 
     /// The part of a set request's values that a set route matched.

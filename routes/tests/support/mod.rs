@@ -11,6 +11,7 @@ use axum::http::{header, Request, StatusCode};
 use http_body_util::BodyExt;
 use peregrine_routes::backend::{self, Settings};
 use peregrine_routes::client::{Clients, Endpoints, Guards};
+use peregrine_routes::Auth;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -50,7 +51,13 @@ impl Harness {
     pub(crate) async fn start_with(settings: Settings, cache: bool) -> Harness {
         let backend = start_backend(settings).await;
         let endpoints = Endpoints::all(&backend);
-        Harness::over(backend, &endpoints, &Guards::default(), cache)
+        Harness::over(
+            backend,
+            &endpoints,
+            &Guards::default(),
+            cache,
+            Auth::Development,
+        )
     }
 
     /// The graph app over the services at `endpoints` behind `guards`;
@@ -60,10 +67,11 @@ impl Harness {
         endpoints: &Endpoints,
         guards: &Guards,
         cache: bool,
+        auth: Auth,
     ) -> Harness {
         let clients = Clients::with_guards(endpoints, guards).expect("a client");
         let config = peregrine::http::Config {
-            context: peregrine_routes::context_maker(&clients, cache),
+            context: peregrine_routes::context_maker(&clients, cache, auth),
             ..peregrine::http::Config::default()
         };
         let router = peregrine_routes::router().expect("the routes build");
