@@ -35,7 +35,11 @@ fn start(args: &[&str]) -> (Process, String) {
         for line in BufReader::new(stdout).lines() {
             let Ok(line) = line else { break };
             if let (false, Some(at)) = (sent, line.find("http://")) {
-                let url = line[at..].split_whitespace().next().unwrap_or("").to_owned();
+                let url = line[at..]
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("")
+                    .to_owned();
                 let _ = sender.send(url);
                 sent = true;
             }
@@ -108,12 +112,18 @@ async fn at_twice_the_concurrency_limit_the_excess_is_shed_at_once_and_memory_st
         }
         peak = peak.max(rss_kib(pid));
     }
-    assert!(served >= 6 * LIMIT / 2, "only {served} requests were served");
+    assert!(
+        served >= 6 * LIMIT / 2,
+        "only {served} requests were served"
+    );
     assert!(shed.len() >= 6 * LIMIT / 2, "only {} were shed", shed.len());
     shed.sort();
     let slowest = shed[shed.len() - 1];
     // Shed at once: well under the 300 ms a served request takes.
-    assert!(slowest < Duration::from_millis(100), "a 503 took {slowest:?}: {shed:?}");
+    assert!(
+        slowest < Duration::from_millis(100),
+        "a 503 took {slowest:?}: {shed:?}"
+    );
     // Bounded: the overload adds little to what the server started with.
     assert!(
         peak < baseline + 32 * 1024,

@@ -52,7 +52,7 @@ use axum::error_handling::HandleErrorLayer;
 use axum::extract::State;
 use axum::http::{header, HeaderName, HeaderValue, Method, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get};
+use axum::routing::get;
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -101,7 +101,13 @@ fn build(router: Router, config: Config, ready: Arc<AtomicBool>) -> axum::Router
         .load_shed()
         .concurrency_limit(config.max_concurrent_requests.max(1));
     let mut app = axum::Router::new()
-        .route(&model_path, any(model::serve).layer(shed))
+        .route(
+            &model_path,
+            get(model::serve)
+                .post(model::serve)
+                .fallback(model::method_not_allowed)
+                .layer(shed),
+        )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::render));

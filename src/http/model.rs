@@ -43,6 +43,22 @@ pub(crate) async fn serve(State(state): State<Arc<AppState>>, request: Request) 
     }
 }
 
+/// The answer to a method other than GET and POST.
+pub(crate) async fn method_not_allowed(method: Method) -> Response {
+    let error = Error::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!(
+            "the JSON Graph endpoint answers GET and POST (falcor's wire format), not {method}"
+        ),
+    );
+    let mut response = error.into_response();
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
+    response
+}
+
 /// How long past its deadline a request may run before it is answered
 /// 504 whatever it has.
 const BACKSTOP: std::time::Duration = std::time::Duration::from_secs(1);
@@ -69,21 +85,41 @@ async fn answer(
     }
     let query = parts.uri.query().unwrap_or("");
     let params = if parts.method == Method::POST {
+        let too_large = || {
+            Error::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                format!(
+                    "the request body is larger than the limit of {} bytes (max_body_bytes)",
+                    config.max_body_bytes
+                ),
+            )
+        };
+        // A body announced over the limit is refused before it is sent.
+        let announced = parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.parse::<u64>().ok());
+        if announced.is_some_and(|length| length > config.max_body_bytes as u64) {
+            return Err(too_large());
+        }
         // A stalled upload must not hold a concurrency permit past the
         // deadline: there is nothing to answer without the body.
         let read = axum::body::to_bytes(body, config.max_body_bytes);
         let body = tokio::time::timeout_at(deadline.into(), read)
             .await
             .map_err(|_| deadline_error(config))?
-            .map_err(|_| {
-                Error::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "body_too_large",
-                    format!(
-                        "the request body is larger than the limit of {} bytes (max_body_bytes)",
-                        config.max_body_bytes
-                    ),
-                )
+            .map_err(|error| {
+                let error = error.into_inner();
+                if error.is::<http_body_util::LengthLimitError>() {
+                    too_large()
+                } else {
+                    Error::bad_request(
+                        "unreadable_body",
+                        format!("the request body could not be read: {error}"),
+                    )
+                }
             })?;
         body_params(&parts.headers, &body, query)?
     } else {

@@ -52,42 +52,59 @@ pub(crate) struct Params {
 }
 
 impl Params {
-    /// Parameters of a query string or a form body.
+    /// Parameters of a query string or a form body. Unlike browsers'
+    /// lenient decoding, a `%` that is not a percent-escape and escapes
+    /// that decode to invalid UTF-8 are refused: the text would otherwise
+    /// change silently (`%FF` into U+FFFD).
     pub(crate) fn from_form(text: &str) -> Result<Params, Error> {
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(text).map_err(|err| {
-            Error::bad_request(
-                "invalid_encoding",
-                format!("the parameters are not valid URL encoding: {err}"),
-            )
-        })?;
-        Ok(Params {
-            fields: pairs
-                .into_iter()
-                .map(|(k, v)| (k, Json::String(v)))
-                .collect(),
-        })
+        let mut fields = Vec::new();
+        for pair in text.split('&').filter(|pair| !pair.is_empty()) {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let name = percent_decode(name, "a parameter name")?;
+            let value = percent_decode(value, &format!("the `{name}` parameter"))?;
+            fields.push((name, Json::String(value)));
+        }
+        Params::new(fields)
     }
 
     /// Parameters of a JSON object body.
     pub(crate) fn from_json(body: &[u8]) -> Result<Params, Error> {
-        let json: Json = serde_json::from_slice(body).map_err(|err| {
-            Error::bad_request(
-                "invalid_json",
-                format!("the request body is not valid JSON: {err}"),
-            )
-        })?;
-        match json {
-            Json::Object(map) => Ok(Params {
-                fields: map.into_iter().collect(),
-            }),
-            other => Err(Error::bad_request(
-                "invalid_request",
-                format!(
-                    "a JSON request body is an object of parameters, not {}",
-                    describe(&other)
-                ),
-            )),
+        // Members in order and duplicates kept, so that a member sent
+        // twice is refused rather than silently overwritten.
+        let fields = match serde_json::from_slice::<Members>(body) {
+            Ok(Members::Object(fields)) => fields,
+            Ok(Members::Other(other)) => {
+                return Err(Error::bad_request(
+                    "invalid_request",
+                    format!(
+                        "a JSON request body is an object of parameters, not {}",
+                        describe(&other)
+                    ),
+                ))
+            }
+            Err(err) => {
+                return Err(Error::bad_request(
+                    "invalid_json",
+                    format!("the request body is not valid JSON: {err}"),
+                ))
+            }
+        };
+        Params::new(fields)
+    }
+
+    /// Parameters of these fields, refusing a parameter sent twice: which
+    /// one to read would be a guess.
+    fn new(fields: Vec<(String, Json)>) -> Result<Params, Error> {
+        for (i, (name, _)) in fields.iter().enumerate() {
+            let known = PARAMETERS.contains(&name.as_str());
+            if known && fields[..i].iter().any(|(earlier, _)| earlier == name) {
+                return Err(Error::bad_request(
+                    "duplicate_parameter",
+                    format!("the `{name}` parameter is sent twice: send it once"),
+                ));
+            }
         }
+        Ok(Params { fields })
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -109,11 +126,10 @@ impl Params {
             Some(Json::String(text)) if text.is_empty() => Ok(None),
             Some(Json::String(text)) => match serde_json::from_str(text) {
                 Ok(json) => Ok(Some(json)),
-                // A bare path in path syntax, for people typing URLs.
-                Err(_)
-                    if is_path_parameter(name)
-                        && !text.trim_start().starts_with(['[', '{', '"']) =>
-                {
+                // A bare path in path syntax, for people typing URLs;
+                // one starting with an indexer (`[0..9].title`, as path
+                // suffixes do) only if it parses, as it may be broken JSON.
+                Err(_) if is_path_parameter(name) && is_path_syntax(text) => {
                     Ok(Some(Json::String(text.clone())))
                 }
                 Err(err) => Err(Error::bad_request(
@@ -122,6 +138,21 @@ impl Params {
                 )),
             },
             Some(json) => Ok(Some(json.clone())),
+        }
+    }
+
+    /// A hint for a JSON body read as a form (sent without a content
+    /// type, or as a form): its one parameter name is the JSON text.
+    fn json_as_form_hint(&self) -> &'static str {
+        let looks_like_json = self
+            .fields
+            .iter()
+            .any(|(name, _)| name.trim_start().starts_with(['{', '[']));
+        if looks_like_json {
+            " (the body looks like JSON but was read as a form: send JSON with the content type \
+             application/json)"
+        } else {
+            ""
         }
     }
 
@@ -139,7 +170,10 @@ impl Params {
             Some(Json::String(_)) | None => {
                 return Err(Error::bad_request(
                     "method_missing",
-                    "the request has no `method`: expected get, set or call",
+                    format!(
+                        "the request has no `method`: expected get, set or call{}",
+                        self.json_as_form_hint()
+                    ),
                 ))
             }
             Some(other) => {
@@ -228,6 +262,139 @@ impl Params {
             })
             .collect::<Result<_, _>>()
             .map(Some)
+    }
+}
+
+/// The parameters of the wire format.
+const PARAMETERS: [&str; 6] = [
+    "method",
+    "paths",
+    "jsonGraph",
+    "callPath",
+    "arguments",
+    "pathSuffixes",
+];
+
+/// A JSON body: an object's members in order, duplicates kept, or any
+/// other JSON value.
+enum Members {
+    Object(Vec<(String, Json)>),
+    Other(Json),
+}
+
+impl<'de> serde::Deserialize<'de> for Members {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Members, D::Error> {
+        deserializer.deserialize_any(MembersVisitor)
+    }
+}
+
+struct MembersVisitor;
+
+impl<'de> serde::de::Visitor<'de> for MembersVisitor {
+    type Value = Members;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object of parameters")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Members, A::Error> {
+        let mut fields = Vec::new();
+        while let Some(member) = map.next_entry::<String, Json>()? {
+            fields.push(member);
+        }
+        Ok(Members::Object(fields))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Members, A::Error> {
+        let items =
+            serde::Deserialize::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))?;
+        Ok(Members::Other(Json::Array(items)))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Members, E> {
+        Ok(Members::Other(Json::String(text.to_owned())))
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, value: bool) -> Result<Members, E> {
+        Ok(Members::Other(Json::Bool(value)))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<Members, E> {
+        Ok(Members::Other(Json::from(value)))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<Members, E> {
+        Ok(Members::Other(Json::from(value)))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<Members, E> {
+        Ok(Members::Other(Json::from(value)))
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Members, E> {
+        Ok(Members::Other(Json::Null))
+    }
+}
+
+/// Decodes `+` and the percent-escapes of one name or value of a form;
+/// `place` names it in errors ("the `paths` parameter").
+fn percent_decode(text: &str, place: &str) -> Result<String, Error> {
+    let bytes = text.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => decoded.push(b' '),
+            b'%' => {
+                let escaped = bytes
+                    .get(i + 1..i + 3)
+                    .and_then(|pair| Some(hex(pair[0])? * 16 + hex(pair[1])?));
+                let Some(byte) = escaped else {
+                    let end = (i + 3).min(bytes.len());
+                    let shown = String::from_utf8_lossy(&bytes[i..end]);
+                    return Err(Error::bad_request(
+                        "invalid_encoding",
+                        format!(
+                            "{place} is not valid URL encoding: `{shown}` at byte {i} is not a \
+                             percent-escape (`%` and two hexadecimal digits); write `%` itself \
+                             as `%25`"
+                        ),
+                    ));
+                };
+                decoded.push(byte);
+                i += 2;
+            }
+            other => decoded.push(other),
+        }
+        i += 1;
+    }
+    String::from_utf8(decoded).map_err(|err| {
+        Error::bad_request(
+            "invalid_encoding",
+            format!(
+                "{place} is not UTF-8 once percent-decoded: the bytes after the first {} are \
+                 not a UTF-8 character",
+                err.utf8_error().valid_up_to()
+            ),
+        )
+    })
+}
+
+/// The value of one hexadecimal digit.
+fn hex(digit: u8) -> Option<u8> {
+    char::from(digit)
+        .to_digit(16)
+        .and_then(|value| u8::try_from(value).ok())
+}
+
+/// Whether text that is not JSON is to be read as path syntax.
+fn is_path_syntax(text: &str) -> bool {
+    let text = text.trim_start();
+    if let Some(indexer) = text.strip_prefix('[') {
+        // `[[`, `["` and `[{` open JSON: a typo there is a JSON error.
+        !indexer.trim_start().starts_with(['[', '{', '"']) && PathSet::parse(text).is_ok()
+    } else {
+        !text.starts_with(['{', '"'])
     }
 }
 

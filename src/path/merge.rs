@@ -42,41 +42,58 @@ fn merge_at(sets: Vec<PathSet>, position: usize) -> Vec<PathSet> {
     if sets.len() < 2 {
         return sets;
     }
-    // Groups by everything but `position`, in order of first appearance.
-    let mut groups: Vec<(PathSet, Vec<KeySet>)> = Vec::with_capacity(sets.len());
-    let mut index: FxHashMap<(usize, Vec<&KeySet>), usize> = FxHashMap::default();
-    let mut placed: Vec<Option<usize>> = Vec::with_capacity(sets.len());
-    for set in &sets {
-        if set.len() <= position {
-            placed.push(None);
-            continue;
-        }
-        let rest: Vec<&KeySet> = set
+    // Groups by everything but `position`, numbered in order of first
+    // appearance; borrowed, so nothing is cloned to find them.
+    let (placed, sizes) = {
+        let mut index: FxHashMap<(usize, Vec<&KeySet>), usize> = FxHashMap::default();
+        let mut sizes: Vec<usize> = Vec::new();
+        let placed: Vec<Option<usize>> = sets
             .iter()
-            .enumerate()
-            .filter(|&(i, _)| i != position)
-            .map(|(_, keys)| keys)
-            .collect();
-        let next = index.len();
-        let group = *index.entry((set.len(), rest)).or_insert(next);
-        placed.push(Some(group));
-    }
-    let mut firsts: Vec<Option<usize>> = vec![None; index.len()];
-    let mut out_of_group: Vec<PathSet> = Vec::new();
-    for (set, group) in sets.iter().zip(&placed) {
-        match group {
-            None => out_of_group.push(set.clone()),
-            Some(group) => match firsts[*group] {
-                Some(at) => groups[at].1.push(set[position].clone()),
-                None => {
-                    firsts[*group] = Some(groups.len());
-                    groups.push((set.clone(), vec![set[position].clone()]));
+            .map(|set| {
+                if set.len() <= position {
+                    return None;
                 }
-            },
+                let rest: Vec<&KeySet> = set
+                    .iter()
+                    .enumerate()
+                    .filter(|&(i, _)| i != position)
+                    .map(|(_, keys)| keys)
+                    .collect();
+                let next = index.len();
+                let group = *index.entry((set.len(), rest)).or_insert(next);
+                if group == sizes.len() {
+                    sizes.push(0);
+                }
+                sizes[group] += 1;
+                Some(group)
+            })
+            .collect();
+        (placed, sizes)
+    };
+    // The usual case once merged: nothing to merge at this position.
+    if sizes.iter().all(|&size| size < 2) {
+        return sets;
+    }
+    // Each group's first path set, and the key sets at `position` of all
+    // of its members; the path sets are moved, not cloned.
+    let mut groups: Vec<(Option<PathSet>, Vec<KeySet>)> = sizes
+        .iter()
+        .map(|&size| (None, Vec::with_capacity(size)))
+        .collect();
+    let mut out: Vec<PathSet> = Vec::new();
+    for (set, group) in sets.into_iter().zip(placed) {
+        let Some(group) = group else {
+            out.push(set);
+            continue;
+        };
+        let (first, keys) = &mut groups[group];
+        keys.push(set[position].clone());
+        if first.is_none() {
+            *first = Some(set);
         }
     }
-    let mut out = out_of_group;
     for (first, keys) in groups {
+        let Some(first) = first else { continue };
         if keys.len() == 1 {
             out.push(first);
             continue;

@@ -316,6 +316,13 @@ impl<'a> Parser<'a> {
 
     fn integer_or_range(&mut self) -> Result<KeyOrRange, Error> {
         let from = self.integer()?;
+        // Spaces may stand before the dots of a range (`a[1 ..3]`), as in
+        // falcor, though not after them.
+        let spaces_at = self.pos;
+        self.skip_spaces();
+        if self.peek() != Some(b'.') {
+            self.pos = spaces_at;
+        }
         let dots_at = self.pos;
         while self.peek() == Some(b'.') {
             self.pos += 1;

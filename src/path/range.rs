@@ -183,7 +183,10 @@ impl<'de> Visitor<'de> for RangeVisitor {
         }
         let from = from.unwrap_or(0);
         match (to, length) {
-            (Some(to), _) => Ok(Range::new(from, to)),
+            (Some(_), Some(_)) => Err(de::Error::custom(
+                "a range has \"to\" or \"length\" beside \"from\", not both",
+            )),
+            (Some(to), None) => Ok(Range::new(from, to)),
             (None, Some(length)) => Ok(Range::with_length(from, length)),
             (None, None) => Err(de::Error::custom(
                 "a range needs \"to\" or \"length\" beside \"from\"",

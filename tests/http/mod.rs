@@ -10,6 +10,7 @@
 //! - `serving`: compression, CORS, request ids, health and metrics.
 //! - `shutdown`: `serve` on a real socket finishes what is in flight.
 
+mod bad_input;
 mod limits;
 mod serving;
 mod shutdown;
