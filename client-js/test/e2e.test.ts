@@ -149,7 +149,7 @@ describe("the client against Peregrine", () => {
     const { model } = client();
     const e = (await caught(model.get("videos[5]['title','rating']"))) as GraphError;
     expect(isGraphError(e)).toBe(true);
-    expect(e.message).toBe('["videos",5,"rating"] holds an error: sign in to see your ratings');
+    expect(e.message).toBe(`["videos",5,"rating"] holds an error: sign in to see this: it is one user's data`);
     expect(typeof e.json.videos[5].title).toBe("string");
   });
 
