@@ -35,6 +35,10 @@ mod videos;
 pub use auth::Auth;
 pub use loaders::Loaders;
 
+/// The catalog graph's GraphQL types (`schema/catalog.graphql`), each
+/// field mapped to its graph path: served at `/graphql` over [`router`].
+pub const SCHEMA: &str = include_str!("../schema/catalog.graphql");
+
 /// The catalog graph: every route of CONTRACT §3. Handlers read their
 /// [`Loaders`] from the request context ([`context_maker`]).
 pub fn router() -> Result<Router, peregrine::router::Error> {

@@ -437,7 +437,14 @@ async fn serve(
             "the demo page is not built, /demo/ answers 404: run `npm --prefix client-js ci && npm --prefix client-js run build`"
         );
     }
+    let graphql = peregrine::graphql::GraphQl::new(
+        peregrine_routes::SCHEMA,
+        router.clone(),
+        peregrine::graphql::Limits::default(),
+    )
+    .context("reading the GraphQL schema")?;
     let config = peregrine::http::Config {
+        graphql: Some(graphql),
         context: peregrine_routes::context_maker(&clients, !listen.no_cache, auth),
         request_timeout: Duration::from_millis(listen.request_timeout_ms.max(1)),
         max_concurrent_requests: listen.max_concurrent_requests.max(1),

@@ -47,6 +47,7 @@
 //! ```
 
 pub mod graph;
+pub mod graphql;
 pub mod http;
 pub mod loader;
 pub mod path;

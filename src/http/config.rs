@@ -57,6 +57,8 @@ pub struct Config {
     /// file of its own gets the folder's `index.html`, as single-page
     /// apps expect.
     pub static_files: Vec<StaticFiles>,
+    /// GraphQL over the same router at `/graphql` (default none).
+    pub graphql: Option<crate::graphql::GraphQl>,
     /// Makes each request's [`Context`] from its headers (the user, per
     /// request state), or refuses the request (a token that is not valid:
     /// [`Error::unauthorized`](super::Error::unauthorized)). The default
@@ -87,6 +89,7 @@ impl Default for Config {
             cors_origins: Vec::new(),
             drain_delay: Duration::ZERO,
             static_files: Vec::new(),
+            graphql: None,
             context: Arc::new(|_headers| Ok(Context::new())),
         }
     }
@@ -103,6 +106,7 @@ impl fmt::Debug for Config {
             .field("cors_origins", &self.cors_origins)
             .field("drain_delay", &self.drain_delay)
             .field("static_files", &self.static_files)
+            .field("graphql", &self.graphql)
             .finish_non_exhaustive()
     }
 }

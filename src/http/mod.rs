@@ -27,6 +27,9 @@
 //! - `GET /healthz`: the process is up. `GET /readyz`: it takes requests
 //!   (503 once shutdown has begun, so load balancers drain it).
 //! - `GET /metrics`: Prometheus text format.
+//! - `GET|POST /graphql`, when [`Config::graphql`] is set: GraphQL over
+//!   the same router (see [`crate::graphql`]); a GET without `query` is
+//!   the GraphiQL page.
 //!
 //! # Limits
 //!
@@ -39,6 +42,7 @@
 
 mod config;
 mod error;
+mod graphql;
 mod log;
 mod metrics;
 mod model;
@@ -111,6 +115,9 @@ fn build(router: Router, config: Config, ready: Arc<AtomicBool>) -> axum::Router
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::render));
+    if config.graphql.is_some() {
+        app = app.route("/graphql", get(graphql::serve).post(graphql::serve));
+    }
     for files in &config.static_files {
         let prefix = files.prefix.trim_end_matches('/');
         let index = ServeFile::new(files.dir.join("index.html"));

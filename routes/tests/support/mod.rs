@@ -70,11 +70,18 @@ impl Harness {
         auth: Auth,
     ) -> Harness {
         let clients = Clients::with_guards(endpoints, guards).expect("a client");
+        let router = peregrine_routes::router().expect("the routes build");
+        let graphql = peregrine::graphql::GraphQl::new(
+            peregrine_routes::SCHEMA,
+            router.clone(),
+            peregrine::graphql::Limits::default(),
+        )
+        .expect("the schema builds");
         let config = peregrine::http::Config {
+            graphql: Some(graphql),
             context: peregrine_routes::context_maker(&clients, cache, auth),
             ..peregrine::http::Config::default()
         };
-        let router = peregrine_routes::router().expect("the routes build");
         Harness {
             app: peregrine::http::app(router, config),
             backend,

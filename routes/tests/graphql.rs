@@ -1,0 +1,239 @@
+//! GraphQL over the catalog graph: the same data and the same backend
+//! calls as the equivalent path sets, per-field errors, the limits,
+//! introspection and the GraphiQL page.
+
+mod support;
+
+use std::collections::HashMap;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use peregrine_routes::backend::Settings;
+use serde_json::{json, Value};
+
+use support::{home, home_videos, instant, Harness};
+
+/// POSTs `query` to `/graphql` as `user`; answers the status and body.
+async fn graphql(harness: &Harness, user: Option<&str>, query: &str) -> (StatusCode, Value) {
+    let mut request = Request::post("/graphql").header(header::CONTENT_TYPE, "application/json");
+    if let Some(user) = user {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {user}"));
+    }
+    let body = json!({ "query": query }).to_string();
+    harness
+        .send(request.body(Body::from(body)).expect("a request"))
+        .await
+}
+
+const HOME: &str =
+    "{ genreLists(from: 0, to: 9) { name videos(from: 0, to: 9) { title boxshot rating } } }";
+
+/// The backend calls made since the last reset, by route.
+async fn calls(harness: &Harness) -> HashMap<String, u64> {
+    serde_json::from_value(harness.calls().await).expect("counts")
+}
+
+async fn reset(harness: &Harness) {
+    harness
+        .backend(reqwest::Method::POST, "/_stats/reset")
+        .await;
+}
+
+#[tokio::test]
+async fn the_home_query_answers_what_the_home_paths_do_with_the_same_backend_calls() {
+    // The cache off, so that each request's calls are its own.
+    let harness = Harness::start_with(instant(), false).await;
+
+    reset(&harness).await;
+    let graph = harness.get(Some("u17"), home()).await;
+    let by_paths = calls(&harness).await;
+
+    reset(&harness).await;
+    let (status, answer) = graphql(&harness, Some("u17"), HOME).await;
+    let by_graphql = calls(&harness).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert!(answer.get("errors").is_none(), "{answer}");
+    assert_eq!(by_graphql, by_paths, "the same backend calls");
+
+    // The same rows, videos, titles and ratings, in order.
+    let rows = answer["data"]["genreLists"].as_array().expect("rows");
+    assert_eq!(rows.len(), 10);
+    let videos = home_videos(&graph);
+    for (row, list) in rows.iter().enumerate() {
+        let list_ref = &graph["genreLists"][row.to_string()]["value"];
+        let list_id = list_ref[1].as_str().expect("a list id");
+        assert_eq!(list["name"], graph["lists"][list_id]["name"]);
+        let items = list["videos"].as_array().expect("videos");
+        assert_eq!(items.len(), 10);
+        for (column, video) in items.iter().enumerate() {
+            let (_, expected) = &videos[row * 10 + column];
+            assert_eq!(video["title"], expected["title"]);
+            assert_eq!(video["boxshot"], expected["boxshot"]);
+            assert_eq!(video["rating"], expected["rating"]);
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_detail_query_answers_what_the_detail_paths_do_with_the_same_backend_calls() {
+    let harness = Harness::start_with(instant(), false).await;
+    let fields = ["title", "synopsis", "year", "runtime", "maturity", "rating"];
+
+    reset(&harness).await;
+    let graph = harness
+        .get(Some("u5"), json!([["videos", 42, fields]]))
+        .await;
+    let by_paths = calls(&harness).await;
+
+    reset(&harness).await;
+    let (status, answer) = graphql(
+        &harness,
+        Some("u5"),
+        "query Detail($id: Int!) { video(id: $id) { title synopsis year runtime maturity rating } }"
+            .replace("$id: Int!", "$id: Int! = 42")
+            .as_str(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(calls(&harness).await, by_paths);
+    for field in fields {
+        assert_eq!(
+            answer["data"]["video"][field], graph["videos"]["42"][field],
+            "{field}"
+        );
+    }
+    // An unknown video is null, not an error.
+    let (_, answer) = graphql(&harness, Some("u5"), "{ video(id: 999999) { title } }").await;
+    assert_eq!(answer["data"]["video"], Value::Null, "{answer}");
+}
+
+#[tokio::test]
+async fn a_path_holding_an_error_is_that_fields_error_and_the_rest_is_answered() {
+    let harness = Harness::start(instant()).await;
+    let (status, answer) = graphql(&harness, None, "{ video(id: 7) { title rating } }").await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert!(answer["data"]["video"]["title"].is_string(), "{answer}");
+    assert_eq!(answer["data"]["video"]["rating"], Value::Null);
+    let errors = answer["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 1, "{answer}");
+    assert_eq!(errors[0]["path"], json!(["video", "rating"]), "{answer}");
+    assert_eq!(
+        errors[0]["message"],
+        "sign in to see this: it is one user's data"
+    );
+    // Failing backends likewise: errors at their fields.
+    let failing = Harness::start(Settings {
+        fail_rate: 1.0,
+        ..instant()
+    })
+    .await;
+    let (status, answer) = graphql(&failing, Some("u1"), "{ video(id: 7) { title } }").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        answer["errors"][0]["message"],
+        "catalog service unavailable: it failed"
+    );
+}
+
+#[tokio::test]
+async fn queries_past_the_limits_are_refused_naming_the_limit() {
+    let harness = Harness::start(instant()).await;
+    // Depth 8 (the catalog's own types nest 3 deep, so introspection
+    // stands in).
+    let deep =
+        "{ __schema { types { fields { type { ofType { ofType { ofType { name } } } } } } } }";
+    let (_, answer) = graphql(&harness, Some("u1"), deep).await;
+    let message = answer["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("8 deep") && message.contains("(depth)"),
+        "{answer}"
+    );
+
+    let aliases: Vec<String> = (0..16)
+        .map(|n| format!("v{n}: video(id: {n}) {{ title }}"))
+        .collect();
+    let (_, answer) = graphql(
+        &harness,
+        Some("u1"),
+        &format!("{{ {} }}", aliases.join(" ")),
+    )
+    .await;
+    let message = answer["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("16 aliases") && message.contains("(aliases)"),
+        "{answer}"
+    );
+    assert!(answer.get("data").is_none_or(Value::is_null), "{answer}");
+
+    // At the limit it runs.
+    let aliases: Vec<String> = (1..=15)
+        .map(|n| format!("v{n}: video(id: {n}) {{ title }}"))
+        .collect();
+    let (_, answer) = graphql(
+        &harness,
+        Some("u1"),
+        &format!("{{ {} }}", aliases.join(" ")),
+    )
+    .await;
+    assert!(answer["data"]["v15"]["title"].is_string(), "{answer}");
+}
+
+#[tokio::test]
+async fn introspection_and_graphiql_work_and_bad_requests_get_a_400() {
+    let harness = Harness::start(instant()).await;
+    let (status, answer) = graphql(
+        &harness,
+        None,
+        "{ __type(name: \"Video\") { fields { name type { name } } } }",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let fields: Vec<&str> = answer["data"]["__type"]["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .filter_map(|field| field["name"].as_str())
+        .collect();
+    assert_eq!(
+        fields,
+        ["title", "year", "synopsis", "boxshot", "runtime", "maturity", "rating"]
+    );
+
+    let page = harness.app.clone().oneshot_get("/graphql").await;
+    assert!(page.to_lowercase().contains("graphiql"), "{page}");
+
+    let request = Request::post("/graphql")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from("{\"query\": 5}"))
+        .expect("a request");
+    let (status, body) = harness.send(request).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["kind"], "invalid_graphql_request");
+
+    // A query that does not parse: GraphQL's own error, with where.
+    let (_, answer) = graphql(&harness, None, "{ video(id: 1) { title }").await;
+    assert!(answer["errors"][0]["locations"].is_array(), "{answer}");
+}
+
+/// GETs a page from the app and reads it as text.
+trait OneshotGet {
+    async fn oneshot_get(self, uri: &str) -> String;
+}
+
+impl OneshotGet for axum::Router {
+    async fn oneshot_get(self, uri: &str) -> String {
+        use http_body_util::BodyExt;
+        use tower::ServiceExt;
+        let response = self
+            .oneshot(Request::get(uri).body(Body::empty()).expect("a request"))
+            .await
+            .expect("infallible");
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("a body")
+            .to_bytes();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}

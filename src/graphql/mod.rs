@@ -1,0 +1,36 @@
+//! GraphQL over the same graph: a second front door to the router.
+//!
+//! The types come from an SDL file (the catalog's is
+//! `schema/catalog.graphql`) whose fields say where they stand in the
+//! JSON Graph with `@graph(path: "...")`, in path syntax relative to the
+//! parent object, `{arg}` standing for an argument. Nothing of a domain is
+//! written here.
+//!
+//! A query runs in three steps:
+//!
+//! 1. **Plan** (`plan.rs`): each root field's selection (fragments
+//!    inlined, variables and argument defaults applied) becomes the path
+//!    sets it needs, as a Falcor client would ask for them:
+//!    `genreLists(from: 0, to: 9) { name videos { title } }` is
+//!    `genreLists[0..9].name` and `genreLists[0..9][0..9].title`.
+//! 2. **Get**: the router answers them like any Falcor request (waves,
+//!    refs followed, loaders, cache, limits, the user's context), so a
+//!    GraphQL query and the equivalent path sets cost the same backend
+//!    calls.
+//! 3. **Shape** (`resolve.rs`): async-graphql executes the query over the
+//!    answered JSON Graph: objects are places in it (refs followed), lists
+//!    are the paths a field's path set expands to (items with nothing
+//!    there are left out), scalars are the values; a path holding an error
+//!    is that field's error.
+//!
+//! async-graphql does the parsing, validation, introspection and limits
+//! (depth and complexity; aliases are counted here). Mutations are not
+//! served yet.
+
+mod error;
+mod model;
+mod plan;
+mod resolve;
+
+pub use error::{Error, ErrorKind};
+pub use resolve::{GraphQl, Limits};

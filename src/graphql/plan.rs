@@ -1,0 +1,102 @@
+//! Planning: a field's selection as the path sets a Falcor client would
+//! ask for.
+
+use async_graphql::context::SelectionField;
+use async_graphql_value::ConstValue;
+
+use crate::path::{KeySet, PathSet};
+
+use super::model::{is_scalar, named_type, Field, Model};
+
+/// The key sets of `field`'s path template with its arguments filled in
+/// (`args` gives an argument's value, given or default).
+pub(super) fn fill(
+    field: &Field,
+    args: &dyn Fn(&str) -> Option<ConstValue>,
+) -> Result<Vec<KeySet>, String> {
+    let mut text = String::with_capacity(field.path.len());
+    let mut rest = field.path.as_str();
+    while let Some(open) = rest.find('{') {
+        text.push_str(&rest[..open]);
+        let close = rest[open..]
+            .find('}')
+            .map(|close| open + close)
+            .ok_or_else(|| format!("`{}`: an unclosed `{{` in its path", field.name))?;
+        let name = &rest[open + 1..close];
+        let value = args(name).ok_or_else(|| format!("no value for the argument `{name}`"))?;
+        text.push_str(
+            &literal(&value)
+                .ok_or_else(|| format!("the argument `{name}` cannot stand in a path: {value}"))?,
+        );
+        rest = &rest[close + 1..];
+    }
+    text.push_str(rest);
+    // A template may start with an indexer (`[{from}..{to}]`): the parser
+    // wants a key first, so one is lent and taken back.
+    let indexer_first = text.starts_with('[');
+    let parsed = if indexer_first {
+        PathSet::parse(&format!("_{text}"))
+    } else {
+        PathSet::parse(&text)
+    }
+    .map_err(|error| format!("its path `{text}` is not valid: {error}"))?;
+    let mut key_sets = parsed.into_key_sets();
+    if indexer_first {
+        key_sets.remove(0);
+    }
+    Ok(key_sets)
+}
+
+/// An argument as path syntax: integers as they are, strings quoted.
+fn literal(value: &ConstValue) -> Option<String> {
+    let quote = |text: &str| format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"));
+    match value {
+        ConstValue::Number(number) => number.as_i64().map(|n| n.to_string()),
+        ConstValue::String(text) => Some(quote(text)),
+        ConstValue::Enum(name) => Some(quote(name.as_str())),
+        _ => None,
+    }
+}
+
+/// Adds to `out` the path sets `selection` (a field of object type
+/// `type_name`, standing at `base`) needs.
+pub(super) fn plan(
+    model: &Model,
+    type_name: &str,
+    selection: SelectionField<'_>,
+    base: &[KeySet],
+    out: &mut Vec<PathSet>,
+) -> Result<(), String> {
+    for child in selection.selection_set() {
+        let name = child.name();
+        if name.starts_with("__") {
+            continue;
+        }
+        let Some(field) = model.field(type_name, name) else {
+            continue;
+        };
+        let given = child.arguments().map_err(|error| error.message)?;
+        let args = |argument: &str| {
+            given
+                .iter()
+                .find(|(name, _)| name.as_str() == argument)
+                .map(|(_, value)| value.clone())
+                .or_else(|| {
+                    field
+                        .arguments
+                        .iter()
+                        .find(|a| a.name == argument)
+                        .and_then(|a| a.default.clone())
+                })
+        };
+        let mut path = base.to_vec();
+        path.extend(fill(field, &args)?);
+        let child_type = named_type(&field.ty);
+        if is_scalar(child_type) {
+            out.push(PathSet::new(path));
+        } else {
+            plan(model, child_type, child, &path, out)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,393 @@
+//! `GraphQl`: the dynamic async-graphql schema built from the model, and
+//! the resolvers that shape an answered JSON Graph into the query's
+//! answer.
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_graphql::dynamic::{
+    Field as DynField, FieldFuture, FieldValue, InputValue, Object as DynObject, ResolverContext,
+    Schema, TypeRef,
+};
+use async_graphql::{ServerError, Value as GqlValue};
+use async_graphql_parser::types::{BaseType, Type};
+
+use crate::graph::{Graph, Node, Value};
+use crate::path::{Key, KeySet, PathSet};
+use crate::router::{Context, Router};
+
+use super::error::{Error, ErrorKind};
+use super::model::{is_list, is_scalar, named_type, Field, Model};
+use super::plan::{fill, plan};
+
+/// The query limits, on by default (graphql-armor's defaults).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// How deep a selection may nest (default 6).
+    pub depth: usize,
+    /// How many aliases a query may use (default 15).
+    pub aliases: usize,
+    /// The most fields a query may select, each costing 1 (default 5000).
+    pub complexity: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            depth: 6,
+            aliases: 15,
+            complexity: 5000,
+        }
+    }
+}
+
+/// A GraphQL schema served over a router. Cheap to clone.
+#[derive(Clone)]
+pub struct GraphQl {
+    schema: Schema,
+    limits: Limits,
+}
+
+impl fmt::Debug for GraphQl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GraphQl")
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An object of the answer: a place in the answered graph (refs followed).
+struct Place {
+    graph: Arc<Graph>,
+    path: Vec<Key>,
+}
+
+impl GraphQl {
+    /// The schema of `sdl` (see the [module](super)) over `router`.
+    ///
+    /// ```
+    /// use peregrine::graphql::{GraphQl, Limits};
+    /// use peregrine::router::Router;
+    ///
+    /// let sdl = r#"
+    ///   directive @graph(path: String!) on FIELD_DEFINITION
+    ///   type Query { video(id: Int!): Video @graph(path: "videos[{id}]") }
+    ///   type Video { title: String @graph(path: "title") }
+    /// "#;
+    /// let graphql = GraphQl::new(sdl, Router::builder().build()?, Limits::default())?;
+    /// assert!(graphql.sdl().contains("video(id: Int!): Video"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new(sdl: &str, router: Router, limits: Limits) -> Result<GraphQl, Error> {
+        let model = Arc::new(Model::parse(sdl)?);
+        let mut builder = Schema::build("Query", None, None)
+            .data(router)
+            .limit_depth(limits.depth)
+            .limit_complexity(limits.complexity);
+        for type_name in &model.order {
+            let object = &model.objects[type_name];
+            let mut dynamic = DynObject::new(type_name.as_str());
+            if let Some(description) = &object.description {
+                dynamic = dynamic.description(description.as_str());
+            }
+            for field in &object.fields {
+                dynamic = dynamic.field(dynamic_field(&model, type_name == "Query", field));
+            }
+            builder = builder.register(dynamic);
+        }
+        let schema = builder
+            .finish()
+            .map_err(|error| Error::new(ErrorKind::Schema(error.0)))?;
+        Ok(GraphQl { schema, limits })
+    }
+
+    /// Runs `request` for the request context `ctx` (its user, deadline
+    /// and loaders).
+    pub async fn execute(
+        &self,
+        request: async_graphql::Request,
+        ctx: Context,
+    ) -> async_graphql::Response {
+        if let Some(refused) = self.past_limits(&request.query) {
+            return async_graphql::Response::from_errors(vec![refused]);
+        }
+        self.schema.execute(request.data(ctx)).await
+    }
+
+    /// The schema in SDL, as introspection sees it.
+    pub fn sdl(&self) -> String {
+        self.schema.sdl()
+    }
+
+    /// The error for a query past the alias or depth limit, naming it.
+    /// (async-graphql checks depth and complexity too, in words that do
+    /// not say which limit.)
+    fn past_limits(&self, query: &str) -> Option<ServerError> {
+        // A query that does not parse is left to async-graphql's message.
+        let document = async_graphql_parser::parse_query(query).ok()?;
+        let fragments = &document.fragments;
+        let mut aliases = 0;
+        let mut depth = 0;
+        for (_, operation) in document.operations.iter() {
+            let set = &operation.node.selection_set.node;
+            aliases += count_aliases(set);
+            depth = depth.max(depth_of(set, fragments, 0));
+        }
+        for fragment in fragments.values() {
+            aliases += count_aliases(&fragment.node.selection_set.node);
+        }
+        let refuse = |message: String| Some(ServerError::new(message, None));
+        if aliases > self.limits.aliases {
+            return refuse(format!(
+                "the query uses {aliases} aliases, more than the limit of {} (aliases)",
+                self.limits.aliases
+            ));
+        }
+        if depth > self.limits.depth {
+            return refuse(format!(
+                "the query nests fields {depth} deep, more than the limit of {} (depth)",
+                self.limits.depth
+            ));
+        }
+        None
+    }
+}
+
+/// How deep fields nest in `set` (fragments spread in place; a fragment
+/// that spreads itself counts once, validation refuses it anyway).
+fn depth_of(
+    set: &async_graphql_parser::types::SelectionSet,
+    fragments: &std::collections::HashMap<
+        async_graphql::Name,
+        async_graphql_parser::Positioned<async_graphql_parser::types::FragmentDefinition>,
+    >,
+    spread: usize,
+) -> usize {
+    use async_graphql_parser::types::Selection;
+    if spread > fragments.len() {
+        return 0;
+    }
+    set.items
+        .iter()
+        .map(|item| match &item.node {
+            Selection::Field(field) => {
+                let inner = &field.node.selection_set.node;
+                if inner.items.is_empty() {
+                    1
+                } else {
+                    1 + depth_of(inner, fragments, spread)
+                }
+            }
+            Selection::InlineFragment(fragment) => {
+                depth_of(&fragment.node.selection_set.node, fragments, spread)
+            }
+            Selection::FragmentSpread(name) => fragments
+                .get(&name.node.fragment_name.node)
+                .map_or(0, |fragment| {
+                    depth_of(&fragment.node.selection_set.node, fragments, spread + 1)
+                }),
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+fn count_aliases(set: &async_graphql_parser::types::SelectionSet) -> usize {
+    use async_graphql_parser::types::Selection;
+    set.items
+        .iter()
+        .map(|item| match &item.node {
+            Selection::Field(field) => {
+                usize::from(field.node.alias.is_some())
+                    + count_aliases(&field.node.selection_set.node)
+            }
+            Selection::InlineFragment(fragment) => count_aliases(&fragment.node.selection_set.node),
+            Selection::FragmentSpread(_) => 0,
+        })
+        .sum()
+}
+
+/// The async-graphql type of a parsed type.
+fn type_ref(ty: &Type) -> TypeRef {
+    let base = match &ty.base {
+        BaseType::Named(name) => TypeRef::Named(name.to_string().into()),
+        BaseType::List(inner) => TypeRef::List(Box::new(type_ref(inner))),
+    };
+    if ty.nullable {
+        base
+    } else {
+        TypeRef::NonNull(Box::new(base))
+    }
+}
+
+/// A field with its resolver: a root field plans and gets its paths; any
+/// other reads its parent's place.
+fn dynamic_field(model: &Arc<Model>, root: bool, field: &Field) -> DynField {
+    let model_here = model.clone();
+    let field_here = Arc::new(field.clone());
+    let mut dynamic = DynField::new(field.name.as_str(), type_ref(&field.ty), move |ctx| {
+        let model = model_here.clone();
+        let field = field_here.clone();
+        FieldFuture::new(async move {
+            let args = |name: &str| {
+                ctx.args
+                    .get(name)
+                    .map(|value| value.as_value().clone())
+                    .or_else(|| {
+                        field
+                            .arguments
+                            .iter()
+                            .find(|a| a.name == name)
+                            .and_then(|a| a.default.clone())
+                    })
+            };
+            let answered = match fill(&field, &args) {
+                Err(message) => Err(message),
+                Ok(relative) if root => answer_root(&ctx, &model, &field, relative).await,
+                Ok(relative) => {
+                    let place = ctx.parent_value.try_downcast_ref::<Place>()?;
+                    shape(&place.graph, &field, &place.path, relative)
+                }
+            };
+            // A field's error is reported at its path, and the field is
+            // null; the rest of the answer stands.
+            answered.or_else(|message| {
+                let error = async_graphql::Error::new(message).into_server_error(ctx.item.pos);
+                ctx.add_error(ctx.set_error_path(error));
+                Ok(None)
+            })
+        })
+    });
+    if let Some(description) = &field.description {
+        dynamic = dynamic.description(description.as_str());
+    }
+    for argument in &field.arguments {
+        let mut input = InputValue::new(argument.name.as_str(), type_ref(&argument.ty));
+        if let Some(default) = &argument.default {
+            input = input.default_value(default.clone());
+        }
+        dynamic = dynamic.argument(input);
+    }
+    dynamic
+}
+
+/// A root field: its selection planned into path sets, got from the
+/// router as one request, and shaped.
+async fn answer_root<'a>(
+    ctx: &ResolverContext<'a>,
+    model: &Model,
+    field: &Field,
+    base: Vec<KeySet>,
+) -> Result<Option<FieldValue<'a>>, String> {
+    let router = ctx.data::<Router>().map_err(|error| error.message)?;
+    let request_ctx = ctx.data::<Context>().map_err(|error| error.message)?;
+    let type_name = named_type(&field.ty);
+    let mut paths = Vec::new();
+    if is_scalar(type_name) {
+        paths.push(PathSet::new(base.clone()));
+    } else {
+        plan(model, type_name, ctx.ctx.field(), &base, &mut paths)?;
+    }
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    let envelope = router
+        .get(&paths, request_ctx)
+        .await
+        .map_err(|error| error.to_string())?;
+    let graph = Arc::new(envelope.json_graph);
+    shape(&graph, field, &[], base)
+}
+
+/// The answer of `field` at `relative` under `parent` in `graph`; an
+/// error value there is the message of the field's error.
+fn shape<'a>(
+    graph: &Arc<Graph>,
+    field: &Field,
+    parent: &[Key],
+    relative: Vec<KeySet>,
+) -> Result<Option<FieldValue<'a>>, String> {
+    let object = !is_scalar(named_type(&field.ty));
+    let relative = PathSet::new(relative);
+    let item = |keys: &[Key]| -> Result<Option<FieldValue<'a>>, String> {
+        let mut path = parent.to_vec();
+        path.extend(keys.iter().cloned());
+        let path = locate(graph, path);
+        match graph.node(&path) {
+            // An object with nothing under it (an unknown id, past the
+            // end of a list) is no object.
+            Some(branch @ Node::Branch(_)) if object => Ok(has_data(branch).then(|| {
+                FieldValue::owned_any(Place {
+                    graph: graph.clone(),
+                    path,
+                })
+            })),
+            Some(Node::Value(value)) => scalar(value).map(|value| value.map(FieldValue::value)),
+            _ => Ok(None),
+        }
+    };
+    if is_list(&field.ty) {
+        let mut items = Vec::new();
+        for path in relative.expand() {
+            // What stands at nothing (past the end of a list) is left out.
+            if let Some(value) = item(&path)? {
+                items.push(value);
+            }
+        }
+        return Ok(Some(FieldValue::list(items)));
+    }
+    let mut paths = relative.expand();
+    match (paths.next(), paths.next()) {
+        (Some(path), None) => item(&path),
+        _ => Err(format!(
+            "`{}` reads more than one path but is not a list",
+            field.name
+        )),
+    }
+}
+
+/// `path` with every ref met along it followed (at most 50 hops).
+fn locate(graph: &Graph, path: Vec<Key>) -> Vec<Key> {
+    let mut at: Vec<Key> = Vec::with_capacity(path.len());
+    let mut hops = 0;
+    for key in path {
+        at.push(key);
+        while let Some(Node::Value(Value::Ref(reference))) = graph.node(&at) {
+            if hops == 50 {
+                return at;
+            }
+            hops += 1;
+            at = reference.path.iter().cloned().collect();
+        }
+    }
+    at
+}
+
+/// Whether anything but empty atoms stands under `node`.
+fn has_data(node: &Node) -> bool {
+    match node {
+        Node::Branch(graph) => graph.members().any(|(_, child)| has_data(child)),
+        Node::Value(value) => !value.is_empty_atom(),
+    }
+}
+
+/// A graph value as a GraphQL value; an error value is the field's error.
+fn scalar(value: &Value) -> Result<Option<GqlValue>, String> {
+    let json = match value {
+        Value::Error(error) => {
+            let message = error
+                .value
+                .as_ref()
+                .and_then(|value| value.get("message"))
+                .and_then(|message| message.as_str())
+                .map_or_else(|| "the path holds an error".to_owned(), str::to_owned);
+            return Err(message);
+        }
+        Value::Ref(_) => return Ok(None),
+        Value::Atom(atom) => match &atom.value {
+            Some(json) => json.clone(),
+            None => return Ok(None),
+        },
+        other => serde_json::to_value(other).unwrap_or_default(),
+    };
+    Ok(Some(GqlValue::from_json(json).unwrap_or(GqlValue::Null)))
+}

@@ -1,0 +1,100 @@
+//! The GraphQL endpoint (`/graphql`, when [`Config::graphql`](super::Config::graphql)
+//! is set): POST a JSON body `{"query", "variables", "operationName"}`, or
+//! GET with the same in the query string; a GET without `query` is the
+//! GraphiQL page. The same user context, deadline and body limit as
+//! `/model.json`.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+
+use super::error::Error;
+use super::{AppState, JSON};
+
+/// Answers one `/graphql` request.
+pub(crate) async fn serve(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    match answer(&state, request).await {
+        Ok(response) => response,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn answer(state: &AppState, request: Request) -> Result<Response, Error> {
+    let config = &state.config;
+    let Some(graphql) = &config.graphql else {
+        return Err(Error::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "GraphQL is not served here",
+        ));
+    };
+    let deadline = Instant::now() + config.request_timeout;
+    let (parts, body) = request.into_parts();
+    let request = match parts.method {
+        Method::GET => {
+            let query = parts.uri.query().unwrap_or("");
+            let has_query = query
+                .split('&')
+                .any(|pair| pair == "query" || pair.starts_with("query="));
+            if !has_query {
+                let page = async_graphql::http::GraphiQLSource::build()
+                    .endpoint(parts.uri.path())
+                    .finish();
+                return Ok(Html(page).into_response());
+            }
+            async_graphql::http::parse_query_string(query).map_err(|error| {
+                Error::bad_request(
+                    "invalid_graphql_request",
+                    format!("the query string: {error}"),
+                )
+            })?
+        }
+        Method::POST => {
+            let body = axum::body::to_bytes(body, config.max_body_bytes)
+                .await
+                .map_err(|_| {
+                    Error::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "body_too_large",
+                        format!(
+                            "the request body is larger than the limit of {} bytes (max_body_bytes)",
+                            config.max_body_bytes
+                        ),
+                    )
+                })?;
+            serde_json::from_slice::<async_graphql::Request>(&body).map_err(|error| {
+                Error::bad_request(
+                    "invalid_graphql_request",
+                    format!(
+                        "the body must be JSON {{\"query\": \"...\", \"variables\": {{...}}}}: {error}"
+                    ),
+                )
+            })?
+        }
+        other => {
+            return Err(Error::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                format!("the GraphQL endpoint answers GET and POST, not {other}"),
+            ))
+        }
+    };
+    let ctx = (config.context)(&parts.headers)?.with_deadline(deadline);
+    let answered = graphql.execute(request, ctx).await;
+    let body = serde_json::to_vec(&answered).map_err(|_| {
+        Error::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the answer could not be written",
+        )
+    })?;
+    let mut response = Response::new(Body::from(body));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON));
+    Ok(response)
+}
