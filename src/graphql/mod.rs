@@ -23,9 +23,13 @@
 //!    there are left out), scalars are the values; a path holding an error
 //!    is that field's error.
 //!
+//! A mutation writes first, as a Falcor set (`@graph(set:, value:)`) or
+//! call (`@graph(call:, arguments:)`) through the same routes, then reads
+//! back its `path` like a query.
+//!
 //! async-graphql does the parsing, validation, introspection and limits
-//! (depth and complexity; aliases are counted here). Mutations are not
-//! served yet.
+//! (complexity, and depth as a backstop); depth and aliases are counted
+//! here first, so that a refusal names the limit.
 
 mod error;
 mod model;

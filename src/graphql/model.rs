@@ -30,6 +30,21 @@ pub(super) struct Field {
     pub(super) arguments: Vec<Argument>,
     /// The `@graph(path:)` template.
     pub(super) path: String,
+    /// For a mutation: the write made before the object at `path` is
+    /// read back.
+    pub(super) write: Option<Write>,
+}
+
+/// A mutation's write.
+#[derive(Debug, Clone)]
+pub(super) enum Write {
+    /// `@graph(set: "videos[{id}].rating", value: "rating")`: sets the
+    /// argument `value` at the path `set`.
+    Set { path: String, value: String },
+    /// `@graph(call: "myList.push", arguments: "[...]")`: calls the
+    /// function with the JSON `arguments` (placeholders filled in as
+    /// JSON).
+    Call { function: String, arguments: String },
 }
 
 #[derive(Debug, Clone)]
@@ -62,7 +77,13 @@ impl Model {
             for field in object.fields {
                 let field = field.node;
                 let field_name = format!("{name}.{}", field.name.node);
-                let path = graph_path(&field.directives).ok_or_else(|| {
+                let write = graph_write(&field.directives).map_err(|message| {
+                    Error::new(ErrorKind::Mapping {
+                        field: field_name.clone(),
+                        message,
+                    })
+                })?;
+                let path = graph_argument(&field.directives, "path").ok_or_else(|| {
                     Error::new(ErrorKind::Mapping {
                         field: field_name.clone(),
                         message: "needs @graph(path: \"...\"): where it stands in the JSON Graph"
@@ -86,6 +107,7 @@ impl Model {
                         })
                         .collect(),
                     path,
+                    write,
                 });
             }
             order.push(name.clone());
@@ -119,7 +141,16 @@ impl Model {
                         field.name
                     ))));
                 }
-                for placeholder in placeholders(&field.path) {
+                let written = match &field.write {
+                    Some(Write::Set { path, value }) => vec![path.clone(), format!("{{{value}}}")],
+                    Some(Write::Call {
+                        function,
+                        arguments,
+                    }) => vec![function.clone(), arguments.clone()],
+                    None => Vec::new(),
+                };
+                let templates = std::iter::once(&field.path).chain(&written);
+                for placeholder in templates.flat_map(|template| placeholders(template)) {
                     if !field.arguments.iter().any(|a| a.name == placeholder) {
                         return Err(Error::new(ErrorKind::Mapping {
                             field: format!("{type_name}.{}", field.name),
@@ -143,17 +174,36 @@ impl Model {
     }
 }
 
-/// The `path` of a `@graph` directive.
-fn graph_path(directives: &[async_graphql_parser::Positioned<ConstDirective>]) -> Option<String> {
+/// The string argument `name` of the `@graph` directive.
+fn graph_argument(
+    directives: &[async_graphql_parser::Positioned<ConstDirective>],
+    name: &str,
+) -> Option<String> {
     let directive = directives.iter().find(|d| d.node.name.node == "graph")?;
     let (_, value) = directive
         .node
         .arguments
         .iter()
-        .find(|(name, _)| name.node == "path")?;
+        .find(|(argument, _)| argument.node == name)?;
     match &value.node {
-        ConstValue::String(path) => Some(path.clone()),
+        ConstValue::String(text) => Some(text.clone()),
         _ => None,
+    }
+}
+
+/// The write of a mutation's `@graph`, if it has one.
+fn graph_write(
+    directives: &[async_graphql_parser::Positioned<ConstDirective>],
+) -> Result<Option<Write>, String> {
+    let get = |name| graph_argument(directives, name);
+    match (get("set"), get("value"), get("call"), get("arguments")) {
+        (None, None, None, None) => Ok(None),
+        (Some(path), Some(value), None, None) => Ok(Some(Write::Set { path, value })),
+        (None, None, Some(function), arguments) => Ok(Some(Write::Call {
+            function,
+            arguments: arguments.unwrap_or_else(|| "[]".to_owned()),
+        })),
+        _ => Err("a write is either @graph(set:, value:) or @graph(call:, arguments:)".to_owned()),
     }
 }
 
@@ -161,14 +211,30 @@ fn graph_path(directives: &[async_graphql_parser::Positioned<ConstDirective>]) -
 pub(super) fn placeholders(template: &str) -> Vec<String> {
     let mut names = Vec::new();
     let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        let Some(close) = rest[open..].find('}') else {
-            break;
-        };
-        names.push(rest[open + 1..open + close].to_owned());
-        rest = &rest[open + close + 1..];
+    while let Some((_, name, after)) = next_placeholder(rest) {
+        names.push(name.to_owned());
+        rest = after;
     }
     names
+}
+
+/// The first `{name}` of `text` (a name: letters, digits and `_`, not
+/// starting with a digit): what stands before it, the name, what follows.
+pub(super) fn next_placeholder(text: &str) -> Option<(&str, &str, &str)> {
+    let mut from = 0;
+    while let Some(open) = text[from..].find('{').map(|at| from + at) {
+        let after = &text[open + 1..];
+        let length = after
+            .bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+            .count();
+        let named = length > 0 && !after.as_bytes()[0].is_ascii_digit();
+        if named && after[length..].starts_with('}') {
+            return Some((&text[..open], &after[..length], &after[length + 1..]));
+        }
+        from = open + 1;
+    }
+    None
 }
 
 /// The named type under any lists and non-nulls.

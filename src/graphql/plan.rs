@@ -14,23 +14,18 @@ pub(super) fn fill(
     field: &Field,
     args: &dyn Fn(&str) -> Option<ConstValue>,
 ) -> Result<Vec<KeySet>, String> {
-    let mut text = String::with_capacity(field.path.len());
-    let mut rest = field.path.as_str();
-    while let Some(open) = rest.find('{') {
-        text.push_str(&rest[..open]);
-        let close = rest[open..]
-            .find('}')
-            .map(|close| open + close)
-            .ok_or_else(|| format!("`{}`: an unclosed `{{` in its path", field.name))?;
-        let name = &rest[open + 1..close];
-        let value = args(name).ok_or_else(|| format!("no value for the argument `{name}`"))?;
-        text.push_str(
-            &literal(&value)
-                .ok_or_else(|| format!("the argument `{name}` cannot stand in a path: {value}"))?,
-        );
-        rest = &rest[close + 1..];
-    }
-    text.push_str(rest);
+    fill_path(&field.path, args)
+}
+
+/// The key sets of a path template with its arguments filled in.
+pub(super) fn fill_path(
+    template: &str,
+    args: &dyn Fn(&str) -> Option<ConstValue>,
+) -> Result<Vec<KeySet>, String> {
+    let text = substitute(template, args, |name, value| {
+        literal(value)
+            .ok_or_else(|| format!("the argument `{name}` cannot stand in a path: {value}"))
+    })?;
     // A template may start with an indexer (`[{from}..{to}]`): the parser
     // wants a key first, so one is lent and taken back.
     let indexer_first = text.starts_with('[');
@@ -45,6 +40,42 @@ pub(super) fn fill(
         key_sets.remove(0);
     }
     Ok(key_sets)
+}
+
+/// The JSON array of a call's `arguments` template, each `{name}` an
+/// argument as JSON.
+pub(super) fn fill_json(
+    template: &str,
+    args: &dyn Fn(&str) -> Option<ConstValue>,
+) -> Result<Vec<serde_json::Value>, String> {
+    let text = substitute(template, args, |name, value| {
+        let json = value
+            .clone()
+            .into_json()
+            .map_err(|error| format!("the argument `{name}`: {error}"))?;
+        Ok(json.to_string())
+    })?;
+    serde_json::from_str(&text)
+        .map_err(|error| format!("the call's arguments `{text}` are not a JSON array: {error}"))
+}
+
+/// `template` with each `{name}` replaced by `write(name, value)`. Only
+/// braces around a name are placeholders: the braces of JSON stay.
+fn substitute(
+    template: &str,
+    args: &dyn Fn(&str) -> Option<ConstValue>,
+    write: impl Fn(&str, &ConstValue) -> Result<String, String>,
+) -> Result<String, String> {
+    let mut text = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some((before, name, after)) = super::model::next_placeholder(rest) {
+        text.push_str(before);
+        let value = args(name).ok_or_else(|| format!("no value for the argument `{name}`"))?;
+        text.push_str(&write(name, &value)?);
+        rest = after;
+    }
+    text.push_str(rest);
+    Ok(text)
 }
 
 /// An argument as path syntax: integers as they are, strings quoted.

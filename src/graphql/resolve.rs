@@ -17,8 +17,8 @@ use crate::path::{Key, KeySet, PathSet};
 use crate::router::{Context, Router};
 
 use super::error::{Error, ErrorKind};
-use super::model::{is_list, is_scalar, named_type, Field, Model};
-use super::plan::{fill, plan};
+use super::model::{is_list, is_scalar, named_type, Field, Model, Write};
+use super::plan::{fill, fill_json, fill_path, plan};
 
 /// The query limits, on by default (graphql-armor's defaults).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,7 +80,8 @@ impl GraphQl {
     /// ```
     pub fn new(sdl: &str, router: Router, limits: Limits) -> Result<GraphQl, Error> {
         let model = Arc::new(Model::parse(sdl)?);
-        let mut builder = Schema::build("Query", None, None)
+        let mutation = model.objects.contains_key("Mutation").then_some("Mutation");
+        let mut builder = Schema::build("Query", mutation, None)
             .data(router)
             .limit_depth(limits.depth)
             .limit_complexity(limits.complexity);
@@ -91,7 +92,8 @@ impl GraphQl {
                 dynamic = dynamic.description(description.as_str());
             }
             for field in &object.fields {
-                dynamic = dynamic.field(dynamic_field(&model, type_name == "Query", field));
+                let root = type_name == "Query" || type_name == "Mutation";
+                dynamic = dynamic.field(dynamic_field(&model, root, field));
             }
             builder = builder.register(dynamic);
         }
@@ -242,6 +244,10 @@ fn dynamic_field(model: &Arc<Model>, root: bool, field: &Field) -> DynField {
             };
             let answered = match fill(&field, &args) {
                 Err(message) => Err(message),
+                Ok(relative) if field.write.is_some() => match write(&ctx, &field, &args).await {
+                    Ok(()) => answer_root(&ctx, &model, &field, relative).await,
+                    Err(message) => Err(message),
+                },
                 Ok(relative) if root => answer_root(&ctx, &model, &field, relative).await,
                 Ok(relative) => {
                     let place = ctx.parent_value.try_downcast_ref::<Place>()?;
@@ -296,6 +302,65 @@ async fn answer_root<'a>(
         .map_err(|error| error.to_string())?;
     let graph = Arc::new(envelope.json_graph);
     shape(&graph, field, &[], base)
+}
+
+/// A mutation's write, through the router as a Falcor set or call would.
+async fn write(
+    ctx: &ResolverContext<'_>,
+    field: &Field,
+    args: &(dyn Fn(&str) -> Option<async_graphql::Value> + Sync),
+) -> Result<(), String> {
+    let router = ctx.data::<Router>().map_err(|error| error.message)?;
+    let request_ctx = ctx.data::<Context>().map_err(|error| error.message)?;
+    match &field.write {
+        None => Ok(()),
+        Some(Write::Set { path, value }) => {
+            let path = PathSet::new(fill_path(path, args)?);
+            let mut paths = path.expand();
+            let (Some(keys), None) = (paths.next(), paths.next()) else {
+                return Err(format!("`{}` must set one path, not `{path}`", field.name));
+            };
+            let value = args(value)
+                .ok_or_else(|| format!("no value for the argument `{value}`"))?
+                .into_json()
+                .map_err(|error| error.to_string())?;
+            // The value, nested under the path's keys, as a JSON Graph.
+            let json = keys.iter().rev().fold(value, |inner, key| {
+                let member = key
+                    .as_str()
+                    .map(str::to_owned)
+                    .or_else(|| key.as_integer().map(|n| n.to_string()))
+                    .unwrap_or_default();
+                serde_json::json!({ member: inner })
+            });
+            let graph = Graph::from_json(json).map_err(|error| error.to_string())?;
+            let mut envelope = crate::graph::Envelope::new(graph);
+            envelope.paths = Some(vec![path]);
+            let answer = router
+                .set(envelope, request_ctx)
+                .await
+                .map_err(|error| error.to_string())?;
+            // A set the route refused answers an error at its path.
+            let at = locate(&answer.json_graph, keys.to_vec());
+            match answer.json_graph.value(&at) {
+                Some(value @ Value::Error(_)) => scalar(value).map(|_| ()),
+                _ => Ok(()),
+            }
+        }
+        Some(Write::Call {
+            function,
+            arguments,
+        }) => {
+            let call_path = PathSet::parse(function)
+                .map_err(|error| format!("`{}`: the call path: {error}", field.name))?;
+            let arguments = fill_json(arguments, args)?;
+            router
+                .call(&call_path, arguments, Vec::new(), Vec::new(), request_ctx)
+                .await
+                .map(|_| ())
+                .map_err(|error| error.to_string())
+        }
+    }
 }
 
 /// The answer of `field` at `relative` under `parent` in `graph`; an
