@@ -3,7 +3,9 @@
 -- (`/model.json?method=get&paths=<URL-encoded JSON path sets>`), each with
 -- a user drawn at random from u1..u1000 (`Authorization: Bearer uN`).
 --
---   wrk ... -s scripts/bench.lua http://127.0.0.1:PORT -- home|detail|mixed
+--   wrk ... -s scripts/bench.lua http://127.0.0.1:PORT -- home|detail|mixed|graphql
+--
+-- graphql is the home request as a GraphQL query, POSTed to /graphql.
 --
 -- done() prints one machine-readable line:
 --   BENCH requests=N duration_us=N p50_us=N p99_us=N non2xx=N connect=N read=N write=N timeout=N
@@ -44,7 +46,7 @@ end
 
 function init(args)
   kind = args[1] or "home"
-  if kind ~= "home" and kind ~= "detail" and kind ~= "mixed" then
+  if kind ~= "home" and kind ~= "detail" and kind ~= "mixed" and kind ~= "graphql" then
     error("unknown request kind: " .. tostring(kind))
   end
   math.randomseed(os.time() * 1000 + (thread_id or 0) * 7919)
@@ -52,8 +54,15 @@ function init(args)
   for _ = 1, 10 do math.random() end
 end
 
+-- The home request as GraphQL (the same rows, videos and fields).
+local graphql_body = '{"query":"{ genreLists(from: 0, to: 9) { name videos(from: 0, to: 9) { title boxshot rating } } }"}'
+
 function request()
   local headers = { ["Authorization"] = "Bearer u" .. math.random(1, users) }
+  if kind == "graphql" then
+    headers["Content-Type"] = "application/json"
+    return wrk.format("POST", "/graphql", headers, graphql_body)
+  end
   local path
   if kind == "home" or (kind == "mixed" and math.random() < 0.8) then
     path = home_path

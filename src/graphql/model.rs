@@ -30,6 +30,9 @@ pub(super) struct Field {
     pub(super) arguments: Vec<Argument>,
     /// The `@graph(path:)` template.
     pub(super) path: String,
+    /// The template's key sets when it names no argument (most fields:
+    /// `title`), parsed once.
+    pub(super) fixed: Option<Vec<crate::path::KeySet>>,
     /// For a mutation: the write made before the object at `path` is
     /// read back.
     pub(super) write: Option<Write>,
@@ -106,6 +109,7 @@ impl Model {
                             }
                         })
                         .collect(),
+                    fixed: None,
                     path,
                     write,
                 });
@@ -119,8 +123,22 @@ impl Model {
                 },
             );
         }
-        let model = Model { objects, order };
+        let mut model = Model { objects, order };
         model.check()?;
+        for (type_name, object) in &mut model.objects {
+            for field in &mut object.fields {
+                if placeholders(&field.path).is_empty() {
+                    let parsed =
+                        super::plan::fill_path(&field.path, &|_| None).map_err(|message| {
+                            Error::new(ErrorKind::Mapping {
+                                field: format!("{type_name}.{}", field.name),
+                                message,
+                            })
+                        })?;
+                    field.fixed = Some(parsed);
+                }
+            }
+        }
         Ok(model)
     }
 

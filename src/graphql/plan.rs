@@ -14,7 +14,10 @@ pub(super) fn fill(
     field: &Field,
     args: &dyn Fn(&str) -> Option<ConstValue>,
 ) -> Result<Vec<KeySet>, String> {
-    fill_path(&field.path, args)
+    match &field.fixed {
+        Some(fixed) => Ok(fixed.clone()),
+        None => fill_path(&field.path, args),
+    }
 }
 
 /// The key sets of a path template with its arguments filled in.
