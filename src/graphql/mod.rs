@@ -27,9 +27,9 @@
 //! call (`@graph(call:, arguments:)`) through the same routes, then reads
 //! back its `path` like a query.
 //!
-//! async-graphql does the parsing, validation, introspection and limits
-//! (complexity, and depth as a backstop); depth and aliases are counted
-//! here first, so that a refusal names the limit.
+//! async-graphql does the parsing, validation, introspection and the
+//! complexity limit; depth (introspection fields not counted) and aliases
+//! are counted here first, so that a refusal names the limit.
 
 mod error;
 mod model;

@@ -23,7 +23,9 @@ use super::plan::{fill, fill_json, fill_path, plan};
 /// The query limits, on by default (graphql-armor's defaults).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// How deep a selection may nest (default 6).
+    /// How deep a selection may nest (default 6). Introspection fields
+    /// (`__schema`, `__type`) are not counted, as graphql-armor does not:
+    /// GraphiQL's own introspection query nests deeper than that.
     pub depth: usize,
     /// How many aliases a query may use (default 15).
     pub aliases: usize,
@@ -83,7 +85,6 @@ impl GraphQl {
         let mutation = model.objects.contains_key("Mutation").then_some("Mutation");
         let mut builder = Schema::build("Query", mutation, None)
             .data(router)
-            .limit_depth(limits.depth)
             .limit_complexity(limits.complexity);
         for type_name in &model.order {
             let object = &model.objects[type_name];
@@ -122,8 +123,7 @@ impl GraphQl {
     }
 
     /// The error for a query past the alias or depth limit, naming it.
-    /// (async-graphql checks depth and complexity too, in words that do
-    /// not say which limit.)
+    /// (async-graphql checks complexity.)
     fn past_limits(&self, query: &str) -> Option<ServerError> {
         // A query that does not parse is left to async-graphql's message.
         let document = async_graphql_parser::parse_query(query).ok()?;
@@ -172,6 +172,7 @@ fn depth_of(
     set.items
         .iter()
         .map(|item| match &item.node {
+            Selection::Field(field) if field.node.name.node.starts_with("__") => 0,
             Selection::Field(field) => {
                 let inner = &field.node.selection_set.node;
                 if inner.items.is_empty() {

@@ -256,6 +256,34 @@ impl Router {
     pub fn options(&self) -> Options {
         self.options
     }
+
+    /// Every route: its pattern (canonical route syntax, as logs name it)
+    /// and the methods it serves (`get`, `set`, `call`). For tools and
+    /// checks, such as a schema that must cover every route.
+    ///
+    /// ```
+    /// use peregrine::router::{HandlerError, Output, Router};
+    ///
+    /// let router = Router::builder()
+    ///     .get("videos[{integers:ids}].title", |_req, _ctx| async { Ok::<_, HandlerError>(Output::new()) })
+    ///     .build()?;
+    /// assert_eq!(router.routes(), [("videos[{integers:ids}].title".to_owned(), vec!["get"])]);
+    /// # Ok::<(), peregrine::router::Error>(())
+    /// ```
+    pub fn routes(&self) -> Vec<(String, Vec<&'static str>)> {
+        self.table
+            .routes
+            .iter()
+            .map(|route| {
+                let methods = [Method::Get, Method::Set, Method::Call]
+                    .into_iter()
+                    .filter(|method| route.has(*method))
+                    .map(Method::name)
+                    .collect();
+                (route.text.clone(), methods)
+            })
+            .collect()
+    }
 }
 
 impl Builder {
