@@ -48,6 +48,9 @@ npx tsc -p tsconfig.json
 step "unit tests"
 npx vitest run src
 
+step "the committed GraphQL types match schema/catalog.graphql"
+npx vitest run test/schema-types.test.ts
+
 step "the built package and its size budget"
 npx vitest run test/package.test.ts test/size.test.ts --silent=false
 

@@ -9,7 +9,9 @@
  * - typed errors with guards: {@link TransportError}, {@link GraphError},
  *   {@link MissingPathError}, {@link PathSyntaxError}.
  *
- * The React hook lives in the separate entry point `./react`.
+ * The React hook lives in the separate entry point `./react`. The types
+ * of the catalog graph's GraphQL answers (`Video`, `List`, ...) are
+ * generated from `schema/catalog.graphql`.
  * @module
  */
 export { Model } from "./model.js";
@@ -28,4 +30,5 @@ export {
   isTransportError,
 } from "./errors.js";
 export type { PathErrorEntry } from "./errors.js";
+export type * as Catalog from "./catalog.js";
 export type * from "./types.js";
