@@ -42,7 +42,7 @@ echo "node $(node --version); $("$chromium_bin" --version 2>/dev/null || echo "c
 
 step "build (package and demo page)"
 npm run --silent build:lib
-npm run --silent build:demo -- --logLevel warn
+npm run --silent build:demo -- --logLevel error
 npx tsc -p tsconfig.json
 
 step "unit tests"

@@ -445,6 +445,12 @@ async fn serve(
     .context("reading the GraphQL schema")?;
     let config = peregrine::http::Config {
         graphql: Some(graphql),
+        // GraphiQL bundled with the demo page, when built (it needs
+        // nothing from the network).
+        graphiql: demo
+            .join("graphiql.html")
+            .is_file()
+            .then(|| "/demo/graphiql.html".to_owned()),
         context: peregrine_routes::context_maker(&clients, !listen.no_cache, auth),
         request_timeout: Duration::from_millis(listen.request_timeout_ms.max(1)),
         max_concurrent_requests: listen.max_concurrent_requests.max(1),

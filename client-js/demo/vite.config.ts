@@ -19,9 +19,16 @@ export default defineConfig({
     outDir: "dist",
     emptyOutDir: true,
     target: "es2017",
+    rollupOptions: {
+      // The demo, and GraphiQL for /graphql (the server redirects to it).
+      input: {
+        main: fileURLToPath(new URL("index.html", import.meta.url)),
+        graphiql: fileURLToPath(new URL("graphiql.html", import.meta.url)),
+      },
+    },
   },
   server: {
     // `npm run dev:demo` next to `cargo run --release` (port 8080).
-    proxy: { "/model.json": "http://127.0.0.1:8080" },
+    proxy: { "/model.json": "http://127.0.0.1:8080", "/graphql": "http://127.0.0.1:8080" },
   },
 });

@@ -86,3 +86,28 @@ it("renders the home rows, rates a video, adds it to my list", async () => {
   expect(users).toEqual(["Bearer u18"]);
   expect(problems).toEqual([]);
 }, 60000);
+
+it("serves GraphiQL at /graphql, from the server alone: the home query runs and answers", async () => {
+  mkdirSync(results, { recursive: true });
+  const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
+  const origin = new URL(server!.url).origin;
+  const problems: string[] = [];
+  const elsewhere: string[] = [];
+  page.on("pageerror", (e) => problems.push(e.message));
+  page.on("request", (request) => {
+    const url = request.url();
+    if (!url.startsWith(origin) && !url.startsWith("data:") && !url.startsWith("blob:")) elsewhere.push(url);
+  });
+  await page.goto(`${origin}/graphql`);
+  await expect.poll(() => page.url()).toBe(`${origin}/demo/graphiql.html`);
+  // The editor holds the default home query once GraphiQL is ready.
+  const editor = page.locator(".graphiql-query-editor");
+  await expect.poll(() => editor.innerText().catch(() => ""), { timeout: 30000 }).toContain("genreLists");
+  await page.locator(".graphiql-execute-button").click();
+  const response = page.locator(".graphiql-response");
+  await expect.poll(() => response.innerText(), { timeout: 20000 }).toContain("genreLists");
+  await expect.poll(() => response.innerText(), { timeout: 20000 }).toContain("rating");
+  await page.screenshot({ path: join(results, "graphiql.png") });
+  expect(elsewhere).toEqual([]);
+  expect(problems).toEqual([]);
+}, 60000);

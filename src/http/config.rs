@@ -59,6 +59,11 @@ pub struct Config {
     pub static_files: Vec<StaticFiles>,
     /// GraphQL over the same router at `/graphql` (default none).
     pub graphql: Option<crate::graphql::GraphQl>,
+    /// Where a browser's `GET /graphql` (without a query) is sent: a
+    /// GraphiQL page served beside (such as `/demo/graphiql.html`).
+    /// Default none: async-graphql's own page, which loads its scripts
+    /// from a CDN.
+    pub graphiql: Option<String>,
     /// Makes each request's [`Context`] from its headers (the user, per
     /// request state), or refuses the request (a token that is not valid:
     /// [`Error::unauthorized`](super::Error::unauthorized)). The default
@@ -90,6 +95,7 @@ impl Default for Config {
             drain_delay: Duration::ZERO,
             static_files: Vec::new(),
             graphql: None,
+            graphiql: None,
             context: Arc::new(|_headers| Ok(Context::new())),
         }
     }
@@ -107,6 +113,7 @@ impl fmt::Debug for Config {
             .field("drain_delay", &self.drain_delay)
             .field("static_files", &self.static_files)
             .field("graphql", &self.graphql)
+            .field("graphiql", &self.graphiql)
             .finish_non_exhaustive()
     }
 }

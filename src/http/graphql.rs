@@ -41,6 +41,9 @@ async fn answer(state: &AppState, request: Request) -> Result<Response, Error> {
                 .split('&')
                 .any(|pair| pair == "query" || pair.starts_with("query="));
             if !has_query {
+                if let Some(page) = &config.graphiql {
+                    return Ok(axum::response::Redirect::temporary(page).into_response());
+                }
                 let page = async_graphql::http::GraphiQLSource::build()
                     .endpoint(parts.uri.path())
                     .finish();
