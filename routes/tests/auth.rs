@@ -4,8 +4,6 @@
 
 mod support;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::body::Body;
@@ -15,7 +13,7 @@ use peregrine_routes::client::{Endpoints, Guards};
 use peregrine_routes::Auth;
 use serde_json::{json, Value};
 
-use support::{instant, start_backend, Harness};
+use support::{instant, start_backend, Captured, Harness};
 
 const SECRET: &[u8] = b"a test secret of enough length for HS256";
 
@@ -125,24 +123,6 @@ async fn a_valid_jwt_names_the_user_and_bad_ones_are_refused_with_401() {
     }
 }
 
-/// Log lines, captured.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .expect("not poisoned")
-            .extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn tokens_never_reach_the_logs() {
     let captured = Captured::default();
@@ -160,7 +140,7 @@ async fn tokens_never_reach_the_logs() {
     for token in [&valid, &expired, &forged] {
         get(&harness, Some(&format!("Bearer {token}"))).await;
     }
-    let logs = String::from_utf8(captured.0.lock().expect("not poisoned").clone()).expect("UTF-8");
+    let logs = captured.text();
     assert!(logs.contains("request"), "nothing was logged: {logs}");
     for token in [&valid, &expired, &forged] {
         let signature = token.rsplit('.').next().expect("a signature");

@@ -12,7 +12,7 @@ use peregrine_routes::backend::Settings;
 use serde_json::{json, Value};
 
 use peregrine::graphql::{GraphQl, Limits};
-use support::{home, home_videos, instant, Harness};
+use support::{home, home_videos, instant, Captured, Harness};
 
 /// POSTs `query` to `/graphql` as `user`; answers the status and body.
 async fn graphql(harness: &Harness, user: Option<&str>, query: &str) -> (StatusCode, Value) {
@@ -344,24 +344,6 @@ async fn mutations_change_what_later_queries_see() {
     );
 }
 
-/// Log lines, captured.
-#[derive(Clone, Default)]
-struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .expect("not poisoned")
-            .extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// A selection of every field of `type_name` (as introspection
 /// describes `types`), required arguments given a sample value.
 fn select_all(types: &[Value], type_name: &str) -> String {
@@ -493,7 +475,7 @@ async fn the_schema_and_the_routes_agree() {
     }
 
     // Every route (and each method it serves) was called by those.
-    let logs = String::from_utf8(captured.0.lock().expect("not poisoned").clone()).expect("UTF-8");
+    let logs = captured.text();
     for (pattern, methods) in router.routes() {
         for method in methods {
             let kind = match method {

@@ -7,13 +7,13 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::http::{Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 
 use super::error::Error;
-use super::{AppState, JSON};
+use super::model::{json_response, read_body};
+use super::AppState;
 
 /// Answers one `/graphql` request.
 pub(crate) async fn serve(State(state): State<Arc<AppState>>, request: Request) -> Response {
@@ -57,18 +57,7 @@ async fn answer(state: &AppState, request: Request) -> Result<Response, Error> {
             })?
         }
         Method::POST => {
-            let body = axum::body::to_bytes(body, config.max_body_bytes)
-                .await
-                .map_err(|_| {
-                    Error::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        "body_too_large",
-                        format!(
-                            "the request body is larger than the limit of {} bytes (max_body_bytes)",
-                            config.max_body_bytes
-                        ),
-                    )
-                })?;
+            let body = read_body(&parts.headers, body, config, deadline).await?;
             serde_json::from_slice::<async_graphql::Request>(&body).map_err(|error| {
                 Error::bad_request(
                     "invalid_graphql_request",
@@ -87,17 +76,5 @@ async fn answer(state: &AppState, request: Request) -> Result<Response, Error> {
         }
     };
     let ctx = (config.context)(&parts.headers)?.with_deadline(deadline);
-    let answered = graphql.execute(request, ctx).await;
-    let body = serde_json::to_vec(&answered).map_err(|_| {
-        Error::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "the answer could not be written",
-        )
-    })?;
-    let mut response = Response::new(Body::from(body));
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON));
-    Ok(response)
+    json_response(&graphql.execute(request, ctx).await)
 }

@@ -85,42 +85,7 @@ async fn answer(
     }
     let query = parts.uri.query().unwrap_or("");
     let params = if parts.method == Method::POST {
-        let too_large = || {
-            Error::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
-                format!(
-                    "the request body is larger than the limit of {} bytes (max_body_bytes)",
-                    config.max_body_bytes
-                ),
-            )
-        };
-        // A body announced over the limit is refused before it is sent.
-        let announced = parts
-            .headers
-            .get(header::CONTENT_LENGTH)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.parse::<u64>().ok());
-        if announced.is_some_and(|length| length > config.max_body_bytes as u64) {
-            return Err(too_large());
-        }
-        // A stalled upload must not hold a concurrency permit past the
-        // deadline: there is nothing to answer without the body.
-        let read = axum::body::to_bytes(body, config.max_body_bytes);
-        let body = tokio::time::timeout_at(deadline.into(), read)
-            .await
-            .map_err(|_| deadline_error(config))?
-            .map_err(|error| {
-                let error = error.into_inner();
-                if error.is::<http_body_util::LengthLimitError>() {
-                    too_large()
-                } else {
-                    Error::bad_request(
-                        "unreadable_body",
-                        format!("the request body could not be read: {error}"),
-                    )
-                }
-            })?;
+        let body = read_body(&parts.headers, body, config, deadline).await?;
         body_params(&parts.headers, &body, query)?
     } else {
         Params::from_form(query)?
@@ -130,7 +95,56 @@ async fn answer(
     let ctx = (config.context)(&parts.headers)?.with_deadline(deadline);
     let envelope = run(state, operation, &ctx).await?;
     metrics::router_done(ctx.stats());
-    let body = serde_json::to_vec(&envelope).map_err(|_| {
+    json_response(&envelope)
+}
+
+/// A request's body, within the body limit and the deadline: a body
+/// announced over the limit is refused before it is sent (413), one that
+/// grows past it too, one that cannot be read is a 400, and a stalled
+/// upload does not hold a concurrency permit past the deadline (504).
+pub(crate) async fn read_body(
+    headers: &axum::http::HeaderMap,
+    body: Body,
+    config: &super::Config,
+    deadline: Instant,
+) -> Result<axum::body::Bytes, Error> {
+    let too_large = || {
+        Error::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!(
+                "the request body is larger than the limit of {} bytes (max_body_bytes)",
+                config.max_body_bytes
+            ),
+        )
+    };
+    let announced = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if announced.is_some_and(|length| length > config.max_body_bytes as u64) {
+        return Err(too_large());
+    }
+    let read = axum::body::to_bytes(body, config.max_body_bytes);
+    tokio::time::timeout_at(deadline.into(), read)
+        .await
+        .map_err(|_| deadline_error(config))?
+        .map_err(|error| {
+            let error = error.into_inner();
+            if error.is::<http_body_util::LengthLimitError>() {
+                too_large()
+            } else {
+                Error::bad_request(
+                    "unreadable_body",
+                    format!("the request body could not be read: {error}"),
+                )
+            }
+        })
+}
+
+/// `value` as a JSON answer (200).
+pub(crate) fn json_response(value: &impl serde::Serialize) -> Result<Response, Error> {
+    let body = serde_json::to_vec(value).map_err(|_| {
         Error::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",

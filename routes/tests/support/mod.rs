@@ -229,3 +229,29 @@ pub(crate) fn ids(videos: &[(u64, Value)]) -> String {
     let ids: Vec<String> = videos.iter().map(|(id, _)| id.to_string()).collect();
     ids.join(",")
 }
+
+/// Log lines, captured: install with `tracing_subscriber::fmt().with_writer`.
+#[derive(Clone, Default)]
+pub(crate) struct Captured(pub(crate) std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Captured {
+    /// What was logged so far.
+    pub(crate) fn text(&self) -> String {
+        let bytes = self.0.lock().expect("not poisoned").clone();
+        String::from_utf8(bytes).expect("UTF-8 logs")
+    }
+}
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .expect("not poisoned")
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
