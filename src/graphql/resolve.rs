@@ -342,9 +342,8 @@ async fn write(
                 .await
                 .map_err(|error| error.to_string())?;
             // A set the route refused answers an error at its path.
-            let at = locate(&answer.json_graph, keys.to_vec());
-            match answer.json_graph.value(&at) {
-                Some(value @ Value::Error(_)) => scalar(value).map(|_| ()),
+            match locate(&answer.json_graph, &[], &keys).1 {
+                Some(Node::Value(value @ Value::Error(_))) => scalar(value).map(|_| ()),
                 _ => Ok(()),
             }
         }
@@ -375,10 +374,8 @@ fn shape<'a>(
     let object = !is_scalar(named_type(&field.ty));
     let relative = PathSet::new(relative);
     let item = |keys: &[Key]| -> Result<Option<FieldValue<'a>>, String> {
-        let mut path = parent.to_vec();
-        path.extend(keys.iter().cloned());
-        let path = locate(graph, path);
-        match graph.node(&path) {
+        let (path, node) = locate(graph, parent, keys);
+        match node {
             // An object with nothing under it (an unknown id, past the
             // end of a list) is no object.
             Some(branch @ Node::Branch(_)) if object => Ok(has_data(branch).then(|| {
@@ -411,21 +408,39 @@ fn shape<'a>(
     }
 }
 
-/// `path` with every ref met along it followed (at most 50 hops).
-fn locate(graph: &Graph, path: Vec<Key>) -> Vec<Key> {
-    let mut at: Vec<Key> = Vec::with_capacity(path.len());
+/// The place `keys` lead to from `parent` (a place already located), every
+/// ref met along them followed (at most 50 hops), and what stands there.
+/// One walk: each key is one lookup in the branch reached so far.
+fn locate<'g>(graph: &'g Graph, parent: &[Key], keys: &[Key]) -> (Vec<Key>, Option<&'g Node>) {
+    let mut at: Vec<Key> = Vec::with_capacity(parent.len() + keys.len());
+    at.extend_from_slice(parent);
+    let mut branch: Option<&Graph> = if parent.is_empty() {
+        Some(graph)
+    } else {
+        match graph.node(parent) {
+            Some(Node::Branch(next)) => Some(next),
+            _ => None,
+        }
+    };
+    let mut node = None;
     let mut hops = 0;
-    for key in path {
-        at.push(key);
-        while let Some(Node::Value(Value::Ref(reference))) = graph.node(&at) {
+    for key in keys {
+        at.push(key.clone());
+        node = branch.and_then(|branch| branch.get(key));
+        while let Some(Node::Value(Value::Ref(reference))) = node {
             if hops == 50 {
-                return at;
+                break;
             }
             hops += 1;
-            at = reference.path.iter().cloned().collect();
+            at = reference.path.to_vec();
+            node = graph.node(&at);
         }
+        branch = match node {
+            Some(Node::Branch(next)) => Some(next),
+            _ => None,
+        };
     }
-    at
+    (at, node)
 }
 
 /// Whether anything but empty atoms stands under `node`.
