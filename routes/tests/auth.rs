@@ -13,7 +13,7 @@ use peregrine_routes::client::{Endpoints, Guards};
 use peregrine_routes::Auth;
 use serde_json::{json, Value};
 
-use support::{instant, start_backend, Captured, Harness};
+use support::{capture_logs, instant, start_backend, Harness};
 
 const SECRET: &[u8] = b"a test secret of enough length for HS256";
 
@@ -125,13 +125,7 @@ async fn a_valid_jwt_names_the_user_and_bad_ones_are_refused_with_401() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn tokens_never_reach_the_logs() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let captured = capture_logs(tracing::Level::TRACE);
 
     let harness = harness().await;
     let valid = token(json!({"sub": "u42", "exp": now() + 600}), SECRET);

@@ -12,19 +12,7 @@ use peregrine_routes::backend::Settings;
 use serde_json::{json, Value};
 
 use peregrine::graphql::{GraphQl, Limits};
-use support::{home, home_videos, instant, Captured, Harness};
-
-/// POSTs `query` to `/graphql` as `user`; answers the status and body.
-async fn graphql(harness: &Harness, user: Option<&str>, query: &str) -> (StatusCode, Value) {
-    let mut request = Request::post("/graphql").header(header::CONTENT_TYPE, "application/json");
-    if let Some(user) = user {
-        request = request.header(header::AUTHORIZATION, format!("Bearer {user}"));
-    }
-    let body = json!({ "query": query }).to_string();
-    harness
-        .send(request.body(Body::from(body)).expect("a request"))
-        .await
-}
+use support::{graphql, home, home_videos, instant, Harness};
 
 const HOME: &str =
     "{ genreLists(from: 0, to: 9) { name videos(from: 0, to: 9) { title boxshot rating } } }";
@@ -219,7 +207,7 @@ async fn introspection_and_graphiql_work_and_bad_requests_get_a_400() {
         ["title", "year", "synopsis", "boxshot", "runtime", "maturity", "rating"]
     );
 
-    let page = harness.app.clone().oneshot_get("/graphql").await;
+    let page = harness.text("/graphql").await;
     assert!(page.to_lowercase().contains("graphiql"), "{page}");
 
     let request = Request::post("/graphql")
@@ -233,29 +221,6 @@ async fn introspection_and_graphiql_work_and_bad_requests_get_a_400() {
     // A query that does not parse: GraphQL's own error, with where.
     let (_, answer) = graphql(&harness, None, "{ video(id: 1) { title }").await;
     assert!(answer["errors"][0]["locations"].is_array(), "{answer}");
-}
-
-/// GETs a page from the app and reads it as text.
-trait OneshotGet {
-    async fn oneshot_get(self, uri: &str) -> String;
-}
-
-impl OneshotGet for axum::Router {
-    async fn oneshot_get(self, uri: &str) -> String {
-        use http_body_util::BodyExt;
-        use tower::ServiceExt;
-        let response = self
-            .oneshot(Request::get(uri).body(Body::empty()).expect("a request"))
-            .await
-            .expect("infallible");
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .expect("a body")
-            .to_bytes();
-        String::from_utf8_lossy(&bytes).into_owned()
-    }
 }
 
 #[tokio::test]
@@ -342,153 +307,4 @@ async fn mutations_change_what_later_queries_see() {
         refused["errors"][0]["message"], "a rating is a number from 1 to 5",
         "{refused}"
     );
-}
-
-/// A selection of every field of `type_name` (as introspection
-/// describes `types`), required arguments given a sample value.
-fn select_all(types: &[Value], type_name: &str) -> String {
-    let Some(ty) = types.iter().find(|t| t["name"] == type_name) else {
-        return String::new();
-    };
-    let mut fields = Vec::new();
-    for field in ty["fields"].as_array().into_iter().flatten() {
-        let name = field["name"].as_str().unwrap_or_default();
-        let arguments: Vec<String> = field["args"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|arg| arg["type"]["kind"] == "NON_NULL" && arg["defaultValue"].is_null())
-            .map(|arg| {
-                let sample = match arg["type"]["ofType"]["name"].as_str() {
-                    Some("Float") => "3.5",
-                    Some("String") => "\"x\"",
-                    _ => "1",
-                };
-                format!("{}: {sample}", arg["name"].as_str().unwrap_or_default())
-            })
-            .collect();
-        let arguments = if arguments.is_empty() {
-            String::new()
-        } else {
-            format!("({})", arguments.join(", "))
-        };
-        // The named type under lists and non-nulls.
-        let mut of = &field["type"];
-        while of["name"].is_null() && !of["ofType"].is_null() {
-            of = &of["ofType"];
-        }
-        let inner = match of["kind"].as_str() {
-            Some("OBJECT") => format!(
-                " {{ {} }}",
-                select_all(types, of["name"].as_str().unwrap_or_default())
-            ),
-            _ => String::new(),
-        };
-        fields.push(format!("{name}{arguments}{inner}"));
-    }
-    fields.join(" ")
-}
-
-/// Every `null` in `data`, by path.
-fn nulls(data: &Value, path: &str, out: &mut Vec<String>) {
-    match data {
-        Value::Null => out.push(path.to_owned()),
-        Value::Object(object) => {
-            for (key, value) in object {
-                nulls(value, &format!("{path}.{key}"), out);
-            }
-        }
-        Value::Array(items) => {
-            for (index, value) in items.iter().enumerate() {
-                nulls(value, &format!("{path}[{index}]"), out);
-            }
-        }
-        _ => {}
-    }
-}
-
-#[tokio::test(flavor = "current_thread")]
-async fn the_schema_and_the_routes_agree() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::NEW)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    let harness = Harness::start(instant()).await;
-
-    let introspection = "{ __schema { types { name kind fields { name \
-        args { name defaultValue type { kind name ofType { name } } } \
-        type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } }";
-    let (_, schema) = graphql(&harness, None, introspection).await;
-    let types: Vec<Value> = schema["data"]["__schema"]["types"]
-        .as_array()
-        .expect("types")
-        .clone();
-
-    // Every field of the schema is served: a query of all of them, for a
-    // user with data everywhere, has no error and no null.
-    let query = format!("{{ {} }}", select_all(&types, "Query"));
-    let (_, answer) = graphql(&harness, Some("u17"), &query).await;
-    assert!(answer.get("errors").is_none(), "{query}\n{answer}");
-    let mut empty = Vec::new();
-    nulls(&answer["data"], "data", &mut empty);
-    assert!(
-        empty.is_empty(),
-        "fields no route answers: {empty:?}\n{query}"
-    );
-    // And every mutation.
-    let mutations = select_all(&types, "Mutation");
-    assert!(!mutations.is_empty());
-    let (_, answer) = graphql(
-        &harness,
-        Some("u17"),
-        &format!("mutation {{ {mutations} }}"),
-    )
-    .await;
-    assert!(answer.get("errors").is_none(), "{mutations}\n{answer}");
-
-    // Every key a route serves at its last position is a field's path
-    // in the schema (keys before it may be reached through refs, which
-    // the schema does not spell: `lists` is reached from `genreLists`).
-    let router = peregrine_routes::router().expect("the routes build");
-    for (pattern, _) in router.routes() {
-        let matchers = peregrine::path::Pattern::parse(&pattern)
-            .expect("a route pattern")
-            .into_matchers();
-        let Some(peregrine::path::Matcher::KeySet(last)) = matchers.last() else {
-            continue;
-        };
-        for key in last.keys() {
-            let key = key.to_string().trim_matches('"').to_owned();
-            let named = [format!("path: \"{key}\""), format!(".{key}\"")]
-                .iter()
-                .any(|spelled| peregrine_routes::SCHEMA.contains(spelled.as_str()));
-            assert!(
-                named,
-                "the route `{pattern}` serves `{key}`, which no schema field reads"
-            );
-        }
-    }
-
-    // Every route (and each method it serves) was called by those.
-    let logs = captured.text();
-    for (pattern, methods) in router.routes() {
-        for method in methods {
-            let kind = match method {
-                "get" => "kind=Get",
-                "set" => "kind=Set",
-                _ => "kind=Call",
-            };
-            let route = format!("route={pattern} ");
-            assert!(
-                logs.lines()
-                    .any(|line| line.contains(&route) && line.contains(kind)),
-                "no GraphQL field reaches the {method} route `{pattern}`"
-            );
-        }
-    }
 }

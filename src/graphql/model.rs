@@ -192,6 +192,16 @@ impl Model {
     }
 }
 
+impl Field {
+    /// The default value of the argument `name`, if it has one.
+    pub(super) fn default_of(&self, name: &str) -> Option<ConstValue> {
+        self.arguments
+            .iter()
+            .find(|argument| argument.name == name)
+            .and_then(|argument| argument.default.clone())
+    }
+}
+
 /// The string argument `name` of the `@graph` directive.
 fn graph_argument(
     directives: &[async_graphql_parser::Positioned<ConstDirective>],

@@ -115,13 +115,7 @@ pub(super) fn plan(
                 .iter()
                 .find(|(name, _)| name.as_str() == argument)
                 .map(|(_, value)| value.clone())
-                .or_else(|| {
-                    field
-                        .arguments
-                        .iter()
-                        .find(|a| a.name == argument)
-                        .and_then(|a| a.default.clone())
-                })
+                .or_else(|| field.default_of(argument))
         };
         let mut path = base.to_vec();
         path.extend(fill(field, &args)?);

@@ -231,18 +231,8 @@ fn dynamic_field(model: &Arc<Model>, root: bool, field: &Field) -> DynField {
         let model = model_here.clone();
         let field = field_here.clone();
         FieldFuture::new(async move {
-            let args = |name: &str| {
-                ctx.args
-                    .get(name)
-                    .map(|value| value.as_value().clone())
-                    .or_else(|| {
-                        field
-                            .arguments
-                            .iter()
-                            .find(|a| a.name == name)
-                            .and_then(|a| a.default.clone())
-                    })
-            };
+            // async-graphql fills in the defaults of arguments not given.
+            let args = |name: &str| ctx.args.get(name).map(|value| value.as_value().clone());
             let answered = match fill(&field, &args) {
                 Err(message) => Err(message),
                 Ok(relative) if field.write.is_some() => match write(&ctx, &field, &args).await {

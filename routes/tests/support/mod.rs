@@ -34,6 +34,22 @@ pub(crate) async fn start_backend(settings: Settings) -> String {
     backend
 }
 
+/// POSTs `query` to `/graphql` as `user`; answers the status and body.
+pub(crate) async fn graphql(
+    harness: &Harness,
+    user: Option<&str>,
+    query: &str,
+) -> (StatusCode, Value) {
+    let mut request = Request::post("/graphql").header(header::CONTENT_TYPE, "application/json");
+    if let Some(user) = user {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {user}"));
+    }
+    let body = json!({ "query": query }).to_string();
+    harness
+        .send(request.body(Body::from(body)).expect("a request"))
+        .await
+}
+
 /// The contract's data with no latency, so tests answer at once.
 pub(crate) fn instant() -> Settings {
     Settings {
@@ -89,8 +105,8 @@ impl Harness {
         }
     }
 
-    /// Sends a graph request; answers the status and the JSON body.
-    pub(crate) async fn send(&self, request: Request<Body>) -> (StatusCode, Value) {
+    /// Sends `request` to the app; answers the status and the body.
+    pub(crate) async fn exchange(&self, request: Request<Body>) -> (StatusCode, axum::body::Bytes) {
         let response = self.app.clone().oneshot(request).await.expect("infallible");
         let status = response.status();
         let bytes = response
@@ -99,8 +115,21 @@ impl Harness {
             .await
             .expect("a body")
             .to_bytes();
+        (status, bytes)
+    }
+
+    /// Sends a graph request; answers the status and the JSON body.
+    pub(crate) async fn send(&self, request: Request<Body>) -> (StatusCode, Value) {
+        let (status, bytes) = self.exchange(request).await;
         let body = serde_json::from_slice(&bytes).expect("a JSON body");
         (status, plain(body))
+    }
+
+    /// GETs `uri`; answers the body as text (a page).
+    pub(crate) async fn text(&self, uri: &str) -> String {
+        let request = Request::get(uri).body(Body::empty()).expect("a request");
+        let (_, bytes) = self.exchange(request).await;
+        String::from_utf8_lossy(&bytes).into_owned()
     }
 
     /// Like `get`, the answer as sent, `$expires` and all.
@@ -111,14 +140,8 @@ impl Harness {
             .header(header::AUTHORIZATION, format!("Bearer {user}"))
             .body(Body::empty())
             .expect("a request");
-        let response = self.app.clone().oneshot(request).await.expect("infallible");
-        assert_eq!(response.status(), StatusCode::OK);
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .expect("a body")
-            .to_bytes();
+        let (status, bytes) = self.exchange(request).await;
+        assert_eq!(status, StatusCode::OK);
         serde_json::from_slice::<Value>(&bytes).expect("a JSON body")["jsonGraph"].clone()
     }
 
@@ -230,7 +253,24 @@ pub(crate) fn ids(videos: &[(u64, Value)]) -> String {
     ids.join(",")
 }
 
-/// Log lines, captured: install with `tracing_subscriber::fmt().with_writer`.
+/// Captures every log line and span of this test process from now on, at
+/// `level` and finer. A process-wide subscriber, not a thread's: with
+/// `set_default`, spans of callsites first met by another test's thread
+/// could be missed. Call it once per test file.
+pub(crate) fn capture_logs(level: tracing::Level) -> Captured {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::NEW)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    tracing::subscriber::set_global_default(subscriber).expect("one capture per test file");
+    captured
+}
+
+/// Log lines, captured (see [`capture_logs`]).
 #[derive(Clone, Default)]
 pub(crate) struct Captured(pub(crate) std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
 
