@@ -99,7 +99,7 @@ struct GuardArgs {
     #[arg(long, env = "PEREGRINE_BACKEND_TIMEOUT_MS", default_value_t = 1_000)]
     backend_timeout_ms: u64,
     /// How many calls to one service may be in flight at once (more wait,
-    /// within their timeout).
+    /// the whole call bounded by the timeout times its attempts).
     #[arg(long, env = "PEREGRINE_BACKEND_MAX_CONCURRENT", default_value_t = 32)]
     backend_max_concurrent: usize,
     /// How many more attempts a failed read may make (within a budget of

@@ -9,3 +9,4 @@ mod http;
 mod loader;
 mod path;
 mod router;
+mod upstream;

@@ -113,7 +113,14 @@ impl Upstream {
             ));
         }
         inner.budget.deposit();
-        let result = inner.stack.clone().oneshot(request).await;
+        // Each attempt has its timeout (tower's, from the call on); the
+        // wait for a bulkhead slot comes before the call, so the whole
+        // call, waits and attempts, is bounded here too.
+        let attempts = inner.settings.retries.saturating_add(1);
+        let bound = inner.settings.timeout.saturating_mul(attempts);
+        let result = tokio::time::timeout(bound, inner.stack.clone().oneshot(request))
+            .await
+            .unwrap_or_else(|elapsed| Err(BoxError::from(elapsed)));
         inner.breaker.record(result.is_ok());
         match result {
             Ok(response) => {
@@ -132,7 +139,8 @@ impl Upstream {
     fn classify(&self, what: &str, error: BoxError) -> UpstreamError {
         let name = &self.inner.name;
         let new = |kind, text: fmt::Arguments<'_>| UpstreamError::new(kind, name, text);
-        if error.is::<tower::timeout::error::Elapsed>() {
+        if error.is::<tower::timeout::error::Elapsed>() || error.is::<tokio::time::error::Elapsed>()
+        {
             return new(
                 UpstreamErrorKind::TimedOut,
                 format_args!(

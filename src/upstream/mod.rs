@@ -17,9 +17,10 @@
 //!    is already failing.
 //! 3. **Timeout** (`tower::timeout`) per attempt, 1 s by default.
 //! 4. **Bulkhead** (`tower::limit`): at most 32 calls in flight to the
-//!    service; past that a call waits for a slot, and the wait counts
-//!    against its timeout, so a slow service holds at most 32 calls and
-//!    the rest fail at their timeout instead of piling onto it. (Refusing
+//!    service; past that a call waits for a slot. The whole call, waits
+//!    and attempts, is bounded by the timeout times the attempts it may
+//!    make, so a slow service holds at most 32 calls and the rest fail in
+//!    bounded time instead of piling onto it. (Refusing
 //!    at once, as Hystrix's semaphores do, refused ordinary bursts: 50
 //!    users opening the app at once make 50 `/rows` calls.)
 //!

@@ -19,7 +19,8 @@ pub struct Settings {
     /// How long one attempt may take (default 1 s).
     pub timeout: Duration,
     /// How many calls may be in flight at once (default 32); past that a
-    /// call waits for a slot, within its timeout.
+    /// call waits for a slot, within `timeout` × (1 + `retries`) for the
+    /// whole call.
     pub max_concurrent: usize,
     /// How many more attempts an idempotent read may make after a
     /// failure (default 1; 0 turns retries off).
