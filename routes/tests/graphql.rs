@@ -157,6 +157,29 @@ async fn queries_past_the_limits_are_refused_naming_the_limit() {
         "{message}"
     );
 
+    // Complexity: one per field; this query selects 6.
+    let router = peregrine_routes::router().expect("the routes build");
+    let limits = Limits {
+        complexity: 4,
+        ..Limits::default()
+    };
+    let small = GraphQl::new(peregrine_routes::SCHEMA, router, limits).expect("the schema builds");
+    let answer = small
+        .execute(
+            async_graphql::Request::new("{ genreLists { name videos { title boxshot rating } } }"),
+            peregrine::router::Context::new(),
+        )
+        .await;
+    let message = answer
+        .errors
+        .first()
+        .map(|e| e.message.clone())
+        .unwrap_or_default();
+    assert!(
+        message.contains("selects 6 fields") && message.contains("(complexity"),
+        "{message}"
+    );
+
     let aliases: Vec<String> = (0..16)
         .map(|n| format!("v{n}: video(id: {n}) {{ title }}"))
         .collect();

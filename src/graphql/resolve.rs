@@ -122,18 +122,22 @@ impl GraphQl {
         self.schema.sdl()
     }
 
-    /// The error for a query past the alias or depth limit, naming it.
-    /// (async-graphql checks complexity.)
+    /// The error for a query past the alias, depth or complexity limit,
+    /// naming it (async-graphql's own complexity check stays as a
+    /// backstop, in words that do not name the limit).
     fn past_limits(&self, query: &str) -> Option<ServerError> {
         // A query that does not parse is left to async-graphql's message.
         let document = async_graphql_parser::parse_query(query).ok()?;
         let fragments = &document.fragments;
         let mut aliases = 0;
         let mut depth = 0;
+        let mut fields = 0;
         for (_, operation) in document.operations.iter() {
             let set = &operation.node.selection_set.node;
             aliases += count_aliases(set);
-            depth = depth.max(depth_of(set, fragments, 0));
+            let shape = measure(set, fragments, 0);
+            depth = depth.max(shape.depth);
+            fields += shape.fields;
         }
         for fragment in fragments.values() {
             aliases += count_aliases(&fragment.node.selection_set.node);
@@ -151,47 +155,63 @@ impl GraphQl {
                 self.limits.depth
             ));
         }
+        if fields > self.limits.complexity {
+            return refuse(format!(
+                "the query selects {fields} fields, more than the limit of {} (complexity, one per field)",
+                self.limits.complexity
+            ));
+        }
         None
     }
 }
 
-/// How deep fields nest in `set` (fragments spread in place; a fragment
-/// that spreads itself counts once, validation refuses it anyway).
-fn depth_of(
+/// How deep fields nest in a selection set, and how many it selects.
+struct Shape {
+    depth: usize,
+    fields: usize,
+}
+
+/// The shape of `set`, fragments spread in place (a fragment that spreads
+/// itself counts once: validation refuses it anyway). Introspection fields
+/// (`__schema`, `__type`) count for neither.
+fn measure(
     set: &async_graphql_parser::types::SelectionSet,
     fragments: &std::collections::HashMap<
         async_graphql::Name,
         async_graphql_parser::Positioned<async_graphql_parser::types::FragmentDefinition>,
     >,
     spread: usize,
-) -> usize {
+) -> Shape {
     use async_graphql_parser::types::Selection;
+    let mut shape = Shape {
+        depth: 0,
+        fields: 0,
+    };
     if spread > fragments.len() {
-        return 0;
+        return shape;
     }
-    set.items
-        .iter()
-        .map(|item| match &item.node {
-            Selection::Field(field) if field.node.name.node.starts_with("__") => 0,
+    for item in &set.items {
+        let inner = match &item.node {
+            Selection::Field(field) if field.node.name.node.starts_with("__") => continue,
             Selection::Field(field) => {
-                let inner = &field.node.selection_set.node;
-                if inner.items.is_empty() {
-                    1
-                } else {
-                    1 + depth_of(inner, fragments, spread)
+                let inner = measure(&field.node.selection_set.node, fragments, spread);
+                Shape {
+                    depth: inner.depth + 1,
+                    fields: inner.fields + 1,
                 }
             }
             Selection::InlineFragment(fragment) => {
-                depth_of(&fragment.node.selection_set.node, fragments, spread)
+                measure(&fragment.node.selection_set.node, fragments, spread)
             }
-            Selection::FragmentSpread(name) => fragments
-                .get(&name.node.fragment_name.node)
-                .map_or(0, |fragment| {
-                    depth_of(&fragment.node.selection_set.node, fragments, spread + 1)
-                }),
-        })
-        .max()
-        .unwrap_or(0)
+            Selection::FragmentSpread(name) => match fragments.get(&name.node.fragment_name.node) {
+                Some(fragment) => measure(&fragment.node.selection_set.node, fragments, spread + 1),
+                None => continue,
+            },
+        };
+        shape.depth = shape.depth.max(inner.depth);
+        shape.fields += inner.fields;
+    }
+    shape
 }
 
 fn count_aliases(set: &async_graphql_parser::types::SelectionSet) -> usize {
