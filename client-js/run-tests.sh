@@ -3,7 +3,8 @@
 # installs what is missing (node modules, Chromium), builds the package and
 # the demo page, then runs the unit tests, the size budget, the end-to-end
 # tests against the Peregrine binary, the interop tests against the
-# falcor-node reference server and the browser test of the demo page.
+# falcor-node reference server and the browser tests of the demo page and
+# the explorer.
 #
 # Relative paths are taken from client-js/.
 # PEREGRINE_BIN: the server binary (default ../target/release/peregrine,
@@ -45,8 +46,8 @@ npm run --silent build:lib
 npm run --silent build:demo -- --logLevel error
 npx tsc -p tsconfig.json
 
-step "unit tests"
-npx vitest run src
+step "unit tests (the client, and the explorer's trace layout and tree leaves)"
+npx vitest run src demo/src
 
 step "the committed GraphQL types match schema/catalog.graphql"
 npx vitest run test/schema-types.test.ts
@@ -60,6 +61,6 @@ npx vitest run test/e2e.test.ts
 step "interop tests against falcor-node"
 npx vitest run test/interop.test.ts
 
-step "browser test of the demo page (headless Chromium)"
-npx vitest run test/browser.test.ts
-echo "screenshot: client-js/test-results/demo.png"
+step "browser tests of the demo page and the explorer (headless Chromium)"
+npx vitest run test/browser.test.ts test/explorer.test.ts
+echo "screenshots: client-js/test-results/demo.png, client-js/test-results/explorer.png"

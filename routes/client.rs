@@ -83,7 +83,7 @@ impl Endpoints {
 }
 
 /// A video as the catalog service answers it.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Video {
     /// The title.
     pub title: String,
@@ -100,7 +100,7 @@ pub struct Video {
 }
 
 /// A list as the lists service answers it.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct List {
     /// Its display name.
     pub name: String,

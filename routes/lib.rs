@@ -52,10 +52,11 @@ pub fn router() -> Result<Router, peregrine::router::Error> {
 
 /// Makes each request's context: the user its token names (see
 /// [`Auth`]; a token that is not valid is refused with 401), and the
-/// process's one set of [`Loaders`] over `clients`, so that concurrent
-/// requests share backend calls in flight.
-pub fn context_maker(clients: &client::Clients, cache: bool, auth: Auth) -> ContextMaker {
-    let base = Context::new().with(Loaders::new(clients, cache));
+/// process's one set of [`Loaders`] (built once, with
+/// [`Loaders::new`]), so that concurrent requests share backend calls in
+/// flight and one cache.
+pub fn context_maker(loaders: Loaders, auth: Auth) -> ContextMaker {
+    let base = Context::new().with(loaders);
     Arc::new(move |headers| {
         Ok(match auth.user(headers)? {
             Some(user) => base.clone().with_user(user),

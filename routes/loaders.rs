@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use peregrine::loader::{LoadError, Loader, Scope, Settings};
+use peregrine::loader::{LoadError, Loader, RedisTier, Scope, Settings};
 use peregrine::path::{Key, Path, PathSet};
 use peregrine::router::{Context, HandlerError};
 
@@ -117,6 +117,23 @@ impl Loaders {
             ratings,
             my_list,
             clients: clients.clone(),
+        }
+    }
+}
+
+impl Loaders {
+    /// The same loaders over the shared Redis tier (see
+    /// [`RedisTier`]): a value one instance fetched is read by the
+    /// others, and writes update it. Only loaders whose cache is on use
+    /// it.
+    pub fn with_tier(self, tier: &RedisTier) -> Loaders {
+        Loaders {
+            videos: self.videos.with_tier(tier),
+            lists: self.lists.with_tier(tier),
+            rows: self.rows.with_tier(tier),
+            ratings: self.ratings.with_tier(tier),
+            my_list: self.my_list.with_tier(tier),
+            clients: self.clients,
         }
     }
 }

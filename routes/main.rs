@@ -18,10 +18,12 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use peregrine::http::Traces;
+use peregrine::loader::{RedisTier, TierSettings};
 use peregrine::upstream::{BreakerSettings, Settings as Guard};
 use peregrine_routes::backend::{self, Settings};
 use peregrine_routes::client::{Clients, Endpoints, Guards};
-use peregrine_routes::Auth;
+use peregrine_routes::{Auth, Loaders};
 
 // mimalloc rather than the system allocator: a request builds and drops
 // thousands of small keys and nodes, and under load glibc's malloc spent a
@@ -88,6 +90,25 @@ struct Listen {
     /// answered 503 at once.
     #[arg(long, env = "PEREGRINE_MAX_CONCURRENT_REQUESTS", default_value_t = 512)]
     max_concurrent_requests: usize,
+    /// A Redis server shared by every instance, as a cache tier under each
+    /// one's own (`redis://127.0.0.1:6379`): what one instance fetched,
+    /// the others read. Redis being down or slow only costs backend calls.
+    #[arg(long, env = "PEREGRINE_REDIS_URL", hide_env_values = true)]
+    redis_url: Option<String>,
+    /// How long one Redis operation may take before it is skipped, in
+    /// milliseconds.
+    #[arg(long, env = "PEREGRINE_REDIS_TIMEOUT_MS", default_value_t = 50)]
+    redis_timeout_ms: u64,
+    /// Answers requests for traces (the `Peregrine-Trace: 1` header) in
+    /// production too; development mode (the demo, --dev-auth) always
+    /// does, and also takes the `trace=1` parameter. A trace shows route
+    /// patterns, loader names, timings and backend errors.
+    #[arg(long, env = "PEREGRINE_TRACES")]
+    traces: bool,
+    /// Serves the explorer at `/` (always on in development mode: the
+    /// demo and --dev-auth).
+    #[arg(long, env = "PEREGRINE_EXPLORER")]
+    explorer: bool,
     #[command(flatten)]
     guard: GuardArgs,
 }
@@ -382,7 +403,8 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     println!("{}\n", home_curl(&model));
     println!("Ctrl-C stops.");
     if args.listen.demo_dir.join("index.html").is_file() {
-        println!("The demo page (the TypeScript client in a React app): http://{local}/demo/\n");
+        println!("The demo page (the TypeScript client in a React app): http://{local}/demo/");
+        println!("The explorer (run path sets, see what each request did): http://{local}/\n");
     } else {
         println!(
             "The demo page is at http://{local}/demo/ once built (needs node): npm --prefix client-js ci && npm --prefix client-js run build\n"
@@ -426,11 +448,41 @@ async fn serve(
     listen: &Listen,
     auth: Auth,
 ) -> anyhow::Result<()> {
+    let demo = &listen.demo_dir;
     let guards = listen.guard.guards()?;
     let clients =
         Clients::with_guards(endpoints, &guards).context("cannot build the HTTP client")?;
+    let mut loaders = Loaders::new(&clients, !listen.no_cache);
+    if let Some(url) = &listen.redis_url {
+        let settings = TierSettings {
+            timeout: Duration::from_millis(listen.redis_timeout_ms.max(1)),
+            ..TierSettings::default()
+        };
+        let tier = RedisTier::connect(url, settings).context("--redis-url")?;
+        if listen.no_cache {
+            tracing::warn!("--no-cache: the Redis tier is not used either");
+        } else {
+            let url = tier.url();
+            tracing::info!(
+                url,
+                "Redis tier: values are shared with the other instances"
+            );
+        }
+        loaders = loaders.with_tier(&tier);
+    }
+    // Development mode (the demo, --dev-auth) has the explorer and
+    // `?trace=1`; production has them only when asked.
+    let development = matches!(auth, Auth::Development);
+    let traces = match (development, listen.traces) {
+        (true, _) => Traces::HeaderOrParameter,
+        (false, true) => Traces::Header,
+        (false, false) => Traces::Off,
+    };
+    let explorer = demo.join("explorer.html");
+    let index_page = (listen.explorer || development)
+        .then(|| explorer.is_file().then(|| explorer.clone()))
+        .flatten();
     let router = peregrine_routes::router().context("building the catalog routes")?;
-    let demo = &listen.demo_dir;
     if !demo.join("index.html").is_file() {
         tracing::warn!(
             dir = %demo.display(),
@@ -451,7 +503,9 @@ async fn serve(
             .join("graphiql.html")
             .is_file()
             .then(|| "/demo/graphiql.html".to_owned()),
-        context: peregrine_routes::context_maker(&clients, !listen.no_cache, auth),
+        context: peregrine_routes::context_maker(loaders, auth),
+        traces,
+        index_page,
         request_timeout: Duration::from_millis(listen.request_timeout_ms.max(1)),
         max_concurrent_requests: listen.max_concurrent_requests.max(1),
         static_files: vec![peregrine::http::StaticFiles {

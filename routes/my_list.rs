@@ -76,7 +76,7 @@ pub(crate) fn routes(builder: Builder) -> Builder {
                     .await
                     .map_err(unavailable("mylist"))?;
                 // The user's cached list is stale: the next read fetches it.
-                loaders.my_list.invalidate(scope.clone(), ());
+                loaders.my_list.invalidate(scope.clone(), ()).await;
                 let last = number(new_length.saturating_sub(1));
                 Ok(length(new_length).value(
                     at(["myList".into(), last]),
@@ -100,7 +100,7 @@ pub(crate) fn routes(builder: Builder) -> Builder {
                     .remove(user, index)
                     .await
                     .map_err(unavailable("mylist"))?;
-                loaders.my_list.invalidate(scope.clone(), ());
+                loaders.my_list.invalidate(scope.clone(), ()).await;
                 let mut output = length(new_length);
                 // Items from `index` to the old end moved down or went away.
                 // (Past the end nothing was removed, and index > new length.)

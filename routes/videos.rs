@@ -97,7 +97,7 @@ pub(crate) fn routes(builder: Builder) -> Builder {
                             let stored = client.set(user, id, rating).await?;
                             // The user's cached rating is now the stored one.
                             if let Some(stored) = stored {
-                                loaders.ratings.prime(Scope::user(user), id, stored);
+                                loaders.ratings.prime(Scope::user(user), id, stored).await;
                             }
                             Ok(stored.map(|stored| rating_at(id, stored)))
                         }

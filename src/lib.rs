@@ -20,6 +20,8 @@
 //!   calls, per scope (shared or one user's).
 //! - [`upstream`]: backend services behind a circuit breaker, retries,
 //!   a timeout and a bulkhead each.
+//! - [`trace`]: what one request did (waves, route calls, loads,
+//!   batches, timings), when the client asks for it.
 //!
 //! # Example
 //!
@@ -52,6 +54,7 @@ pub mod http;
 pub mod loader;
 pub mod path;
 pub mod router;
+pub mod trace;
 pub mod upstream;
 
 /// The README's examples, run as doc tests so that they stay true.

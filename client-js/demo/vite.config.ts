@@ -1,4 +1,6 @@
-// The demo page, served by `peregrine demo` at /demo/ (built into demo/dist).
+// The demo page, served by `peregrine demo` at /demo/ (built into demo/dist),
+// GraphiQL and the explorer (also served at /). Asset URLs are absolute
+// (/demo/assets/...), so a page works from any URL the server gives it.
 import { defineConfig } from "vite";
 import react from "@vitejs/plugin-react";
 import { fileURLToPath } from "node:url";
@@ -20,10 +22,11 @@ export default defineConfig({
     emptyOutDir: true,
     target: "es2017",
     rollupOptions: {
-      // The demo, and GraphiQL for /graphql (the server redirects to it).
+      // The demo, GraphiQL for /graphql (the server redirects to it) and the explorer.
       input: {
         main: fileURLToPath(new URL("index.html", import.meta.url)),
         graphiql: fileURLToPath(new URL("graphiql.html", import.meta.url)),
+        explorer: fileURLToPath(new URL("explorer.html", import.meta.url)),
       },
     },
   },

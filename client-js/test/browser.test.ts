@@ -2,38 +2,22 @@
 // rows render through the client and its hook, rating a video shows the
 // new rating, adding it to my list grows the list; a screenshot is saved
 // in test-results/.
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { chromium } from "playwright-core";
-import type { Browser } from "playwright-core";
-import { existsSync, mkdirSync } from "node:fs";
+import { expect, it } from "vitest";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { clientDir, startDemo } from "./servers.js";
-import type { Running } from "./servers.js";
+import { clientDir, demoInBrowser } from "./servers.js";
 
-const chromiumPath = process.env.CHROMIUM_BIN || "/usr/bin/chromium";
 const results = join(clientDir, "test-results");
-let server: Running | undefined;
-let browser: Browser | undefined;
-
-beforeAll(async () => {
-  if (!existsSync(join(clientDir, "demo", "dist", "index.html"))) throw new Error("the demo page is not built: npm run build");
-  server = await startDemo();
-  browser = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox"] });
-}, 60000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const { demo, browser } = demoInBrowser("index.html");
 
 it("renders the home rows, rates a video, adds it to my list", async () => {
   mkdirSync(results, { recursive: true });
-  const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
+  const page = await browser().newPage({ viewport: { width: 1280, height: 900 } });
   const problems: string[] = [];
   page.on("pageerror", (e) => problems.push(e.message));
   // The boxshots live on a host that does not exist: answer them with nothing at once.
   await page.route("https://img.example/**", (route) => route.fulfill({ status: 404, body: "" }));
-  await page.goto(server!.url.replace("/model.json", "/demo/"));
+  await page.goto(demo().url.replace("/model.json", "/demo/"));
 
   const rows = page.getByTestId("row");
   await expect.poll(() => rows.count(), { timeout: 15000 }).toBe(6);
@@ -59,7 +43,7 @@ it("renders the home rows, rates a video, adds it to my list", async () => {
 
   // The server stored it: a fresh read of the same video for the same user.
   const path = JSON.parse((await first.getAttribute("data-path"))!);
-  const url = `${server!.url}?method=get&paths=${encodeURIComponent(JSON.stringify([[...path, "rating"]]))}`;
+  const url = `${demo().url}?method=get&paths=${encodeURIComponent(JSON.stringify([[...path, "rating"]]))}`;
   const stored = await (await fetch(url, { headers: { Authorization: "Bearer u17" } })).json();
   // A rating is the user's own: an atom with the server's `$expires`.
   expect(stored.jsonGraph.videos[path[1]].rating).toEqual({ $type: "atom", value: Number(rating), $expires: -60000 });
@@ -89,8 +73,8 @@ it("renders the home rows, rates a video, adds it to my list", async () => {
 
 it("serves GraphiQL at /graphql, from the server alone: the home query runs and answers", async () => {
   mkdirSync(results, { recursive: true });
-  const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
-  const origin = new URL(server!.url).origin;
+  const page = await browser().newPage({ viewport: { width: 1280, height: 900 } });
+  const origin = new URL(demo().url).origin;
   const problems: string[] = [];
   const elsewhere: string[] = [];
   page.on("pageerror", (e) => problems.push(e.message));

@@ -1,5 +1,8 @@
 // Starting the servers the end-to-end, interop and browser tests talk to:
 // on 127.0.0.1 only, on a port read from what they print, killed at the end.
+import { afterAll, beforeAll } from "vitest";
+import { chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { spawn, execFileSync } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
@@ -109,4 +112,24 @@ export function countingFetch() {
     return res;
   }) as typeof fetch;
   return { log, fetch: counted };
+}
+
+/** The browser tests' setup: before the file's tests, `peregrine demo` and a headless Chromium (`CHROMIUM_BIN`, default /usr/bin/chromium), once `page` (a file of demo/dist) is built; after them, both stopped. */
+export function demoInBrowser(page: string): { demo: () => Running; browser: () => Browser } {
+  let demo: Running | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    if (!existsSync(join(clientDir, "demo", "dist", page))) throw new Error(`demo/dist/${page} is not built: npm run build:demo`);
+    demo = await startDemo();
+    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_BIN || "/usr/bin/chromium", args: ["--no-sandbox"] });
+  }, 60000);
+  afterAll(async () => {
+    await browser?.close();
+    await demo?.stop();
+  });
+  const started = <T>(what: T | undefined, name: string): T => {
+    if (!what) throw new Error(`${name} did not start`);
+    return what;
+  };
+  return { demo: () => started(demo, "peregrine demo"), browser: () => started(browser, "Chromium") };
 }

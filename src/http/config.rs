@@ -69,6 +69,28 @@ pub struct Config {
     /// [`Error::unauthorized`](super::Error::unauthorized)). The default
     /// makes an anonymous context.
     pub context: ContextMaker,
+    /// Who may ask for a request's trace (default: nobody; a trace shows
+    /// route patterns, loader names, timings and backend errors).
+    pub traces: Traces,
+    /// A page served at `/`, such as the explorer
+    /// (`client-js/demo/dist/explorer.html`); default none (`/` is 404).
+    pub index_page: Option<PathBuf>,
+}
+
+/// How a client asks for a [trace](crate::trace) of its request: the
+/// answer then carries `trace` beside `jsonGraph`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Traces {
+    /// Never: the header and the parameter are ignored (the default).
+    #[default]
+    Off,
+    /// With the `Peregrine-Trace: 1` header. A trace shows the routes,
+    /// loaders, timings and backend errors of the asker's own request, no
+    /// data beyond its answer.
+    Header,
+    /// With the header, or `trace=1` in the request's parameters (handy
+    /// in a browser's address bar; for development).
+    HeaderOrParameter,
 }
 
 /// A folder of static files and the URL prefix it is served under.
@@ -97,6 +119,8 @@ impl Default for Config {
             graphql: None,
             graphiql: None,
             context: Arc::new(|_headers| Ok(Context::new())),
+            traces: Traces::default(),
+            index_page: None,
         }
     }
 }
@@ -114,6 +138,8 @@ impl fmt::Debug for Config {
             .field("static_files", &self.static_files)
             .field("graphql", &self.graphql)
             .field("graphiql", &self.graphiql)
+            .field("traces", &self.traces)
+            .field("index_page", &self.index_page)
             .finish_non_exhaustive()
     }
 }

@@ -30,6 +30,17 @@
 //! - `GET|POST /graphql`, when [`Config::graphql`] is set: GraphQL over
 //!   the same router (see [`crate::graphql`]); a GET without `query` is
 //!   the GraphiQL page.
+//! - `GET /`, when [`Config::index_page`] is set: that page (the
+//!   explorer).
+//!
+//! # Traces
+//!
+//! A `/model.json` request with the header `Peregrine-Trace: 1` (or, with
+//! [`Traces::HeaderOrParameter`], the parameter `trace=1`) is answered
+//! with its [trace](crate::trace) beside the envelope:
+//! `{"jsonGraph": ..., "trace": {"durationMs": ..., "waves": [...],
+//! "routes": [...], "loads": [...], "batches": [...]}}`. Falcor clients
+//! ignore the extra member.
 //!
 //! # Limits
 //!
@@ -67,7 +78,7 @@ use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
 
-pub use config::{Config, ContextMaker, StaticFiles};
+pub use config::{Config, ContextMaker, StaticFiles, Traces};
 pub use error::Error;
 pub use log::{init_logging, LogFormat};
 
@@ -118,6 +129,9 @@ fn build(router: Router, config: Config, ready: Arc<AtomicBool>) -> axum::Router
     if config.graphql.is_some() {
         app = app.route("/graphql", get(graphql::serve).post(graphql::serve));
     }
+    if let Some(page) = &config.index_page {
+        app = app.route_service("/", ServeFile::new(page));
+    }
     for files in &config.static_files {
         let prefix = files.prefix.trim_end_matches('/');
         let index = ServeFile::new(files.dir.join("index.html"));
@@ -162,6 +176,7 @@ fn cors(origins: &[String]) -> CorsLayer {
             header::AUTHORIZATION,
             HeaderName::from_static("x-requested-with"),
             HeaderName::from_static("x-request-id"),
+            HeaderName::from_static(model::TRACE_HEADER),
         ])
         .expose_headers([HeaderName::from_static("x-request-id")]);
     if origins.iter().any(|origin| origin == "*") {

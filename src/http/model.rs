@@ -10,7 +10,9 @@ use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use crate::router::Context;
+use crate::trace::Trace;
 
+use super::config::Traces;
 use super::error::Error;
 use super::wire::{Operation, Params};
 use super::{metrics, AppState, JSON};
@@ -20,14 +22,14 @@ pub(crate) async fn serve(State(state): State<Arc<AppState>>, request: Request) 
     let started = Instant::now();
     let _in_flight = metrics::InFlight::start();
     let mut method = "unknown";
-    // Route handlers are dropped at the deadline and their paths answered
-    // as errors (the router does it), so a request is answered by then
-    // with what was found. This outer bound is the backstop for anything
-    // else (writing a huge answer), a little later.
-    let deadline = started + state.config.request_timeout;
+    // Route handlers are dropped at the deadline (`request_timeout` from
+    // `started`) and their paths answered as errors (the router does it),
+    // so a request is answered by then with what was found. This outer
+    // bound is the backstop for anything else (writing a huge answer), a
+    // little later.
     let answered = tokio::time::timeout(
         state.config.request_timeout + BACKSTOP,
-        answer(&state, request, deadline, &mut method),
+        answer(&state, request, started, &mut method),
     )
     .await;
     let result = answered.unwrap_or_else(|_| Err(deadline_error(&state.config)));
@@ -66,10 +68,11 @@ const BACKSTOP: std::time::Duration = std::time::Duration::from_secs(1);
 async fn answer(
     state: &AppState,
     request: Request,
-    deadline: Instant,
+    started: Instant,
     method: &mut &'static str,
 ) -> Result<Response, Error> {
     let config = &state.config;
+    let deadline = started + config.request_timeout;
     let (parts, body) = request.into_parts();
     let url_bytes = parts.uri.path_and_query().map_or(0, |pq| pq.as_str().len());
     if url_bytes > config.max_url_bytes {
@@ -92,10 +95,46 @@ async fn answer(
     };
     let operation = params.operation()?;
     *method = operation.name();
-    let ctx = (config.context)(&parts.headers)?.with_deadline(deadline);
+    let mut ctx = (config.context)(&parts.headers)?.with_deadline(deadline);
+    let trace =
+        wants_trace(config.traces, &parts.headers, &params).then(|| Trace::starting_at(started));
+    if let Some(trace) = &trace {
+        ctx = ctx.with_trace(trace.clone());
+    }
     let envelope = run(state, operation, &ctx).await?;
     metrics::router_done(ctx.stats());
-    json_response(&envelope)
+    match trace {
+        None => json_response(&envelope),
+        Some(trace) => json_response(&Traced {
+            envelope: &envelope,
+            trace: trace.to_json(),
+        }),
+    }
+}
+
+/// The header that asks for a trace of the request.
+pub(crate) const TRACE_HEADER: &str = "peregrine-trace";
+
+/// Whether the request asks for a trace, and may.
+fn wants_trace(traces: Traces, headers: &axum::http::HeaderMap, params: &Params) -> bool {
+    let header = || {
+        headers
+            .get(TRACE_HEADER)
+            .is_some_and(|value| value == "1" || value == "true")
+    };
+    match traces {
+        Traces::Off => false,
+        Traces::Header => header(),
+        Traces::HeaderOrParameter => header() || params.wants_trace(),
+    }
+}
+
+/// An envelope with its request's trace beside it.
+#[derive(serde::Serialize)]
+struct Traced<'a> {
+    #[serde(flatten)]
+    envelope: &'a crate::graph::Envelope,
+    trace: serde_json::Value,
 }
 
 /// A request's body, within the body limit and the deadline: a body

@@ -107,6 +107,16 @@ impl Params {
         Ok(Params { fields })
     }
 
+    /// Whether the parameters ask for a trace (`trace=1` or `true`).
+    pub(crate) fn wants_trace(&self) -> bool {
+        match self.get("trace") {
+            Some(Json::String(text)) => text == "1" || text == "true",
+            Some(Json::Bool(yes)) => *yes,
+            Some(Json::Number(n)) => n.as_u64() == Some(1),
+            _ => false,
+        }
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.fields.is_empty()
     }
@@ -266,7 +276,8 @@ impl Params {
 }
 
 /// The parameters of the wire format.
-const PARAMETERS: [&str; 6] = [
+const PARAMETERS: [&str; 7] = [
+    "trace",
     "method",
     "paths",
     "jsonGraph",

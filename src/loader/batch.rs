@@ -14,8 +14,36 @@ use tokio::time::Instant;
 
 use super::{LoadError, Scope};
 
-/// What one backend call answered, shared by every caller of its keys.
-pub(super) type Outcome<K, V> = Arc<Result<HashMap<K, V>, LoadError>>;
+/// What one batch answered, shared by every caller of its keys.
+pub(super) type Outcome<K, V> = Arc<Answered<K, V>>;
+
+/// A batch's answer: the values found (in the Redis tier or by the
+/// backend), and, when the backend call failed, its error, which is the
+/// answer of every key without a value. Keys with neither were left out
+/// by the backend: they do not exist.
+#[derive(Debug)]
+pub(super) struct Answered<K, V> {
+    pub(super) values: HashMap<K, V>,
+    pub(super) failed: Option<LoadError>,
+}
+
+impl<K: Eq + Hash, V> Answered<K, V> {
+    /// A failed batch with no value at all.
+    pub(super) fn failed(error: LoadError) -> Answered<K, V> {
+        Answered {
+            values: HashMap::new(),
+            failed: Some(error),
+        }
+    }
+
+    /// The answer of `key`: its value, the call's error, or nothing.
+    pub(super) fn get(&self, key: &K) -> Option<Result<&V, &LoadError>> {
+        match self.values.get(key) {
+            Some(value) => Some(Ok(value)),
+            None => self.failed.as_ref().map(Err),
+        }
+    }
+}
 
 /// A caller's handle on a batch's outcome: any number of callers await
 /// clones of it; dropping some does not affect the others.
@@ -202,6 +230,17 @@ impl<K: Eq + Hash + Clone + Send + Sync + 'static, V: Clone + Send + Sync + 'sta
         }
     }
 
+    /// Whether `key` of `scope` is still in flight under call `id` (no
+    /// write has forgotten it since the call began).
+    pub(super) fn is_current(&self, scope: &Scope, id: u64, key: &K) -> bool {
+        self.scopes.get(scope).is_some_and(|scoped| {
+            scoped
+                .in_flight
+                .get(key)
+                .is_some_and(|(flight, _)| *flight == id)
+        })
+    }
+
     /// A write changed `key` in `scope`: a call in flight for it may answer
     /// the old value, so later loads must not join it, nor may it be
     /// cached. Its callers so far still get its answer.
@@ -260,7 +299,9 @@ impl<K: Eq + Hash + Clone + Send + Sync + 'static, V: Clone + Send + Sync + 'sta
                 // The call's task ended without answering: the runtime is
                 // shutting down.
                 outcome.unwrap_or_else(|_| {
-                    Arc::new(Err(LoadError::backend("the backend call was abandoned")))
+                    Arc::new(Answered::failed(LoadError::backend(
+                        "the backend call was abandoned",
+                    )))
                 })
             })
             .boxed()

@@ -144,25 +144,41 @@ where
         None
     }
 
-    /// Counts one load's hits and misses.
+    /// Counts one load's hits and misses in this (the local) tier.
     pub(super) fn count(name: &SharedString, scope: &Scope, hits: usize, misses: usize) {
+        Cache::<K, V>::count_tier("local", name, scope, hits, misses);
+    }
+
+    /// Counts hits and misses in `tier` (`local` or `redis`).
+    pub(super) fn count_tier(
+        tier: &'static str,
+        name: &SharedString,
+        scope: &Scope,
+        hits: usize,
+        misses: usize,
+    ) {
         // The label says which kind of scope, never whose: a user id
         // would make one time series per user.
         let kind = if scope.is_shared() { "shared" } else { "user" };
         if hits > 0 {
-            metrics::counter!("peregrine_cache_hits_total", "loader" => name.clone(), "scope" => kind)
+            metrics::counter!("peregrine_cache_hits_total", "loader" => name.clone(), "scope" => kind, "tier" => tier)
                 .increment(hits as u64);
         }
         if misses > 0 {
-            metrics::counter!("peregrine_cache_misses_total", "loader" => name.clone(), "scope" => kind)
+            metrics::counter!("peregrine_cache_misses_total", "loader" => name.clone(), "scope" => kind, "tier" => tier)
                 .increment(misses as u64);
         }
     }
 
     pub(super) fn insert(&self, scope: &Scope, key: K, value: V) {
+        self.insert_until(scope, key, value, Instant::now() + self.ttl);
+    }
+
+    /// Stores a value until `expires` (at most the TTL from now).
+    pub(super) fn insert_until(&self, scope: &Scope, key: K, value: V, expires: Instant) {
         let entry = Entry {
             value,
-            expires: Instant::now() + self.ttl,
+            expires: expires.min(Instant::now() + self.ttl),
         };
         let key = Key {
             scope: scope.clone(),

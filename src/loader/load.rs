@@ -6,14 +6,19 @@ use std::fmt;
 use std::future::Future;
 use std::hash::Hash;
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
 use futures::future::{join_all, BoxFuture, FutureExt};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use tokio::time::Instant;
 
-use super::batch::{Batches, Launch, Outcome};
+use crate::trace::{self, BatchFigures, LoadFigures};
+
+use super::batch::{Answered, Batches, Launch, Outcome};
 use super::cache::{Cache, Weigher};
+use super::tier::{scope_named, Found, RedisTier, Remote};
 use super::{LoadError, Scope, Settings};
 
 type BatchFn<K, V> = Box<
@@ -59,6 +64,8 @@ struct Inner<K, V> {
     /// forgets the calls in flight under the same lock) cannot be
     /// overwritten by an older answer.
     cache: Option<Cache<K, V>>,
+    /// The shared tier under the cache, if the loader has one.
+    remote: OnceLock<Remote<K, V>>,
 }
 
 impl<K, V> Loader<K, V>
@@ -97,8 +104,52 @@ where
                 batch: Box::new(move |scope, keys| batch(scope, keys).boxed()),
                 batches: Mutex::new(Batches::new()),
                 cache,
+                remote: OnceLock::new(),
             }),
         }
+    }
+
+    /// Puts the shared Redis tier under the loader's cache (see
+    /// [`RedisTier`]): a batch's keys are looked up in Redis before the
+    /// backend is called, what the backend answers is written to Redis
+    /// with the cache's TTL, and [`Loader::prime`] and
+    /// [`Loader::invalidate`] update Redis too. Keys and values go to
+    /// Redis as JSON.
+    ///
+    /// Writes through other instances reach this one as notices: the
+    /// local entries they changed are dropped, so the new value is read.
+    ///
+    /// Only a loader whose cache is on uses a tier (the tier keeps values
+    /// for the cache's TTL); a loader has at most one, the first given.
+    pub fn with_tier(self, tier: &RedisTier) -> Loader<K, V>
+    where
+        K: Serialize + DeserializeOwned,
+        V: Serialize + DeserializeOwned,
+    {
+        let name = &self.inner.settings.name;
+        if self.inner.cache.is_none() || self.inner.remote.get().is_some() {
+            return self;
+        }
+        let remote = Remote::new(tier.clone(), name);
+        if self.inner.remote.set(remote).is_ok() {
+            let inner = Arc::downgrade(&self.inner);
+            tier.listen(
+                name,
+                Arc::new(move |scope: &str, key: Option<&str>| {
+                    let (Some(inner), Some(scope)) = (inner.upgrade(), scope_named(scope)) else {
+                        return;
+                    };
+                    match key.map(serde_json::from_str::<K>) {
+                        None => inner.drop_local(&scope, None),
+                        Some(Ok(key)) => inner.drop_local(&scope, Some(key)),
+                        Some(Err(_)) => {
+                            tracing::debug!("a write notice names a key this loader cannot read")
+                        }
+                    }
+                }),
+            );
+        }
+        self
     }
 
     /// Loads `keys` in `scope`: each key the backend answered maps to its
@@ -155,12 +206,20 @@ where
     ///
     /// Without a cache, or in the shared scope of a user-scoped loader
     /// (where nothing is ever loaded), it only forgets the call in flight.
-    pub fn prime(&self, scope: Scope, key: K, value: V) {
+    /// With a Redis tier, the value replaces Redis's too (awaited, within
+    /// the tier's timeout), so other instances read it.
+    pub async fn prime(&self, scope: Scope, key: K, value: V) {
         let inner = &self.inner;
+        let refused = inner.settings.user_scoped && scope.is_shared();
+        if let (Some(remote), Some(ttl), false) =
+            (inner.remote.get(), inner.settings.cache_ttl(), refused)
+        {
+            remote.store(&scope, &key, &value, ttl).await;
+        }
         let mut batches = inner.lock();
         batches.forget(&scope, &key);
         if let Some(cache) = &inner.cache {
-            if !(inner.settings.user_scoped && scope.is_shared()) {
+            if !refused {
                 cache.insert(&scope, key, value);
             }
         }
@@ -169,8 +228,12 @@ where
     /// Drops the value of `key` in `scope`, after a write that changed it
     /// in a way the writer cannot prime: the next load calls the backend
     /// (and does not join a call that was in flight during the write).
-    pub fn invalidate(&self, scope: Scope, key: K) {
+    /// With a Redis tier, the Redis entry is deleted too.
+    pub async fn invalidate(&self, scope: Scope, key: K) {
         let inner = &self.inner;
+        if let (Some(remote), Some(ttl)) = (inner.remote.get(), inner.settings.cache_ttl()) {
+            remote.invalidate(&scope, &key, ttl).await;
+        }
         let mut batches = inner.lock();
         batches.forget(&scope, &key);
         if let Some(cache) = &inner.cache {
@@ -179,9 +242,14 @@ where
     }
 
     /// Drops every value of `scope` (say, one user's after a change to the
-    /// user's list); other scopes keep theirs.
-    pub fn invalidate_scope(&self, scope: Scope) {
+    /// user's list); other scopes keep theirs. With a Redis tier, the
+    /// scope's Redis entries are deleted too (a scan of Redis's keys: meant
+    /// for rare writes).
+    pub async fn invalidate_scope(&self, scope: Scope) {
         let inner = &self.inner;
+        if let Some(remote) = inner.remote.get() {
+            remote.delete_scope(&scope).await;
+        }
         let mut batches = inner.lock();
         batches.forget_scope(&scope);
         if let Some(cache) = &inner.cache {
@@ -211,6 +279,27 @@ where
     K: Eq + Hash + Clone + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
 {
+    /// Forgets `key` (none: every key) of `scope` in this instance: the
+    /// call in flight and the local entry. What other instances' writes
+    /// do here.
+    fn drop_local(&self, scope: &Scope, key: Option<K>) {
+        let mut batches = self.lock();
+        match key {
+            Some(key) => {
+                batches.forget(scope, &key);
+                if let Some(cache) = &self.cache {
+                    cache.invalidate(scope, key);
+                }
+            }
+            None => {
+                batches.forget_scope(scope);
+                if let Some(cache) = &self.cache {
+                    cache.invalidate_scope(scope);
+                }
+            }
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, Batches<K, V>> {
         // The lock is never held across user code, so a poisoned lock
         // still holds consistent state.
@@ -232,31 +321,42 @@ where
                 .map(|key| (key, Err(refused.clone())))
                 .collect();
         }
+        let traced = trace::current().map(|current| (current, std::time::Instant::now()));
         let Some(cache) = &self.cache else {
-            return self.fetch(scope, keys, Vec::new()).await;
+            return self.fetch(scope, keys, Vec::new(), traced).await;
         };
         let lookup = cache.lookup(&scope, keys);
         if lookup.misses.is_empty() {
-            Cache::<K, V>::count(&settings.name, &scope, lookup.hits.len(), 0);
+            let hits = lookup.hits.len();
+            Cache::<K, V>::count(&settings.name, &scope, hits, 0);
+            let figures = LoadFigures {
+                keys: hits,
+                local_hits: hits,
+                joined: 0,
+            };
+            record_load(traced, &settings.name, &scope, figures);
             return lookup
                 .hits
                 .into_iter()
                 .map(|(key, value)| (key, Ok(value)))
                 .collect();
         }
-        self.fetch(scope, lookup.misses, lookup.hits).await
+        self.fetch(scope, lookup.misses, lookup.hits, traced).await
     }
 
     /// Loads `keys` through batches and calls in flight, answering `hits`
-    /// (values already found in the cache) with them.
+    /// (values already found in the cache) with them; records the load in
+    /// the request's trace when `traced`.
     async fn fetch(
         self: Arc<Self>,
         scope: Scope,
         keys: Vec<K>,
         mut hits: Vec<(K, V)>,
+        traced: Traced,
     ) -> HashMap<K, Result<V, LoadError>> {
         let settings = &self.settings;
         let asked = keys.len();
+        let all_keys = asked + hits.len();
         let mut enqueued = self.lock().enqueue(
             &scope,
             keys,
@@ -304,14 +404,19 @@ where
         .await
         .into_iter()
         .collect();
+        let figures = LoadFigures {
+            keys: all_keys,
+            local_hits: hits.len(),
+            joined: usize::try_from(enqueued.shared).unwrap_or(usize::MAX),
+        };
+        record_load(traced, &settings.name, &scope, figures);
         let mut loaded = HashMap::with_capacity(enqueued.keys.len() + hits.len());
         loaded.extend(hits.into_iter().map(|(key, value)| (key, Ok(value))));
         for (key, id) in enqueued.keys {
-            match outcomes.get(&id).map(|outcome| &**outcome) {
-                Some(Ok(values)) => {
-                    if let Some(value) = values.get(&key) {
-                        loaded.insert(key, Ok(value.clone()));
-                    }
+            let answer = outcomes.get(&id).and_then(|outcome| outcome.get(&key));
+            match answer {
+                Some(Ok(value)) => {
+                    loaded.insert(key, Ok(value.clone()));
                 }
                 Some(Err(error)) => {
                     loaded.insert(key, Err(error.clone()));
@@ -325,7 +430,10 @@ where
     /// Starts a fired batch's backend call in a task of its own.
     fn launch(self: &Arc<Self>, launch: Launch<K, V>) {
         let inner = Arc::clone(self);
+        // The request (and route call) that fired the batch, if traced.
+        let traced = trace::current();
         tokio::spawn(async move {
+            let started = std::time::Instant::now();
             let Launch {
                 scope,
                 id,
@@ -333,10 +441,6 @@ where
                 sender,
             } = launch;
             let name = &inner.settings.name;
-            metrics::counter!("peregrine_backend_calls_total", "loader" => name.clone())
-                .increment(1);
-            metrics::histogram!("peregrine_backend_batch_size", "loader" => name.clone())
-                .record(keys.len() as f64);
             // Takes the keys out of flight however the call ends, even if
             // the task is dropped with its runtime, and caches the answer
             // when there is one.
@@ -346,28 +450,139 @@ where
                 id,
                 keys: &keys,
                 outcome: None,
+                expiries: HashMap::new(),
             };
-            let call = AssertUnwindSafe((inner.batch)(scope.clone(), keys.clone())).catch_unwind();
-            let answered = match inner.settings.timeout {
-                None => call.await,
-                Some(timeout) => tokio::time::timeout(timeout, call)
-                    .await
-                    .unwrap_or_else(|_| {
-                        Ok(Err(LoadError::timed_out(format!(
-                            "{name} took longer than {timeout:?}"
-                        ))))
-                    }),
+            let (found, asked) = match inner.remote.get() {
+                Some(remote) => inner.read_remote(remote, &scope, keys.clone()).await,
+                None => (Vec::new(), keys.clone()),
             };
-            let outcome = Arc::new(answered.unwrap_or_else(|_| {
+            let redis_hits = found.len();
+            let answered = if asked.is_empty() {
+                Ok(Ok(HashMap::new()))
+            } else {
+                metrics::counter!("peregrine_backend_calls_total", "loader" => name.clone())
+                    .increment(1);
+                metrics::histogram!("peregrine_backend_batch_size", "loader" => name.clone())
+                    .record(asked.len() as f64);
+                inner.call(scope.clone(), asked).await
+            };
+            let answered = answered.unwrap_or_else(|_| {
                 Err(LoadError::backend(format!(
                     "{name}: the batch function panicked"
                 )))
-            }));
+            });
+            // Values from Redis stand even when the backend call failed.
+            let (mut values, failed) = match answered {
+                Ok(values) => (values, None),
+                Err(error) => (HashMap::new(), Some(error)),
+            };
+            // What the backend answered goes to Redis, for the keys no
+            // write has changed since the call began (a write from now on
+            // leaves Redis a value or a tombstone, which the fill's `NX`
+            // does not overwrite).
+            let fill: Vec<(K, V)> = match inner.remote.get() {
+                None => Vec::new(),
+                Some(_) => {
+                    let batches = inner.lock();
+                    values
+                        .iter()
+                        .filter(|(key, _)| batches.is_current(&scope, id, key))
+                        .map(|(key, value)| (key.clone(), value.clone()))
+                        .collect()
+                }
+            };
+            for found in found {
+                finish.expiries.insert(found.key.clone(), found.expires);
+                values.insert(found.key, found.value);
+            }
+            if let Some(current) = traced {
+                let figures = BatchFigures {
+                    keys: keys.len(),
+                    redis_hits,
+                };
+                let error = failed.as_ref().map(ToString::to_string);
+                current.trace.batch(
+                    current.route,
+                    name,
+                    !scope.is_shared(),
+                    figures,
+                    started,
+                    error,
+                );
+            }
+            let outcome = Arc::new(Answered { values, failed });
             finish.outcome = Some(Arc::clone(&outcome));
             drop(finish);
             // Nobody may be waiting any more; that is fine.
             let _ = sender.send(outcome);
+            // Off the callers' path.
+            if let (Some(remote), Some(ttl)) = (inner.remote.get(), inner.settings.cache_ttl()) {
+                let entries = fill.iter().map(|(key, value)| (key, value));
+                remote.fill(&scope, entries, ttl).await;
+            }
         });
+    }
+
+    /// Calls the batch function for `keys`, within the loader's timeout;
+    /// `Err` if it panicked.
+    async fn call(
+        &self,
+        scope: Scope,
+        keys: Vec<K>,
+    ) -> Result<Result<HashMap<K, V>, LoadError>, Box<dyn std::any::Any + Send>> {
+        let name = &self.settings.name;
+        let call = AssertUnwindSafe((self.batch)(scope, keys)).catch_unwind();
+        match self.settings.timeout {
+            None => call.await,
+            Some(timeout) => tokio::time::timeout(timeout, call)
+                .await
+                .unwrap_or_else(|_| {
+                    Ok(Err(LoadError::timed_out(format!(
+                        "{name} took longer than {timeout:?}"
+                    ))))
+                }),
+        }
+    }
+
+    /// Looks a batch's keys up in the Redis tier: what it held, and the
+    /// keys still to ask the backend for (all of them when the tier is
+    /// down).
+    async fn read_remote(
+        &self,
+        remote: &Remote<K, V>,
+        scope: &Scope,
+        keys: Vec<K>,
+    ) -> (Vec<Found<K, V>>, Vec<K>) {
+        let Some(found) = remote.read(scope, &keys).await else {
+            return (Vec::new(), keys);
+        };
+        let hits: HashSet<&K> = found.iter().map(|found| &found.key).collect();
+        let misses: Vec<K> = keys
+            .iter()
+            .filter(|key| !hits.contains(key))
+            .cloned()
+            .collect();
+        Cache::<K, V>::count_tier(
+            "redis",
+            &self.settings.name,
+            scope,
+            found.len(),
+            misses.len(),
+        );
+        (found, misses)
+    }
+}
+
+/// A traced request's load (begun at the instant beside its trace).
+type Traced = Option<(trace::Current, std::time::Instant)>;
+
+/// Records a load in the request's trace, when it is traced.
+fn record_load(traced: Traced, loader: &str, scope: &Scope, figures: LoadFigures) {
+    if let Some((current, started)) = traced {
+        let user = !scope.is_shared();
+        current
+            .trace
+            .load(current.route, loader, user, figures, started);
     }
 }
 
@@ -401,6 +616,8 @@ where
     id: u64,
     keys: &'a [K],
     outcome: Option<Outcome<K, V>>,
+    /// When the values read from Redis expire (sooner than a full TTL).
+    expiries: HashMap<K, Instant>,
 }
 
 impl<K, V> Drop for Finish<'_, K, V>
@@ -411,7 +628,7 @@ where
     fn drop(&mut self) {
         let inner = self.inner;
         let values = match (&inner.cache, self.outcome.as_deref()) {
-            (Some(cache), Some(Ok(values))) => Some((cache, values)),
+            (Some(cache), Some(answered)) => Some((cache, &answered.values)),
             _ => None,
         };
         // Only values are cached: an error is the call's, not the key's,
@@ -419,7 +636,12 @@ where
         inner.lock().finish(self.scope, self.id, self.keys, |key| {
             if let Some((cache, values)) = values {
                 if let Some(value) = values.get(key) {
-                    cache.insert(self.scope, key.clone(), value.clone());
+                    match self.expiries.get(key) {
+                        Some(expires) => {
+                            cache.insert_until(self.scope, key.clone(), value.clone(), *expires)
+                        }
+                        None => cache.insert(self.scope, key.clone(), value.clone()),
+                    }
                 }
             }
         });

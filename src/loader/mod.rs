@@ -31,6 +31,14 @@
 //!   stop later loads from joining (and the cache from keeping) a call
 //!   that was in flight during the write. [`Settings::caching`] is the
 //!   server's switch to turn it off.
+//! - **Redis tier.** With [`Loader::with_tier`], a [`RedisTier`] shared
+//!   by every instance sits under the cache: a fired batch looks its keys
+//!   up in Redis first and writes what the backend answered there; writes
+//!   update Redis and tell the other instances to drop their own copy.
+//!   Redis failing or slow costs backend calls, never a request.
+//! - **Traces.** A load made by a route handler of a traced request (see
+//!   [`crate::trace`]) records its keys, local hits and joined keys, and
+//!   each batch it fired records its keys and Redis hits.
 //! - **Failure and cancellation.** A failing call gives its
 //!   [`LoadError`] to every caller of its keys. Each call runs in a task of
 //!   its own: a request that is cancelled leaves the call running for the
@@ -41,7 +49,9 @@
 //! `peregrine_backend_batch_size`, `peregrine_backend_keys_shared_total`,
 //! and `peregrine_cache_hits_total` / `peregrine_cache_misses_total` with a
 //! `scope` label of `shared` or `user` (never the user's id: one series per
-//! user would grow without bound).
+//! user would grow without bound) and a `tier` label of `local` or `redis`;
+//! `peregrine_redis_errors_total` and `peregrine_redis_skipped_total` by
+//! operation.
 //!
 //! This module knows nothing of routes or of what the keys mean.
 //!
@@ -69,10 +79,13 @@ mod batch;
 mod cache;
 mod error;
 mod load;
+mod notice;
 mod scope;
 mod settings;
+mod tier;
 
 pub use error::LoadError;
 pub use load::Loader;
 pub use scope::Scope;
 pub use settings::Settings;
+pub use tier::{RedisTier, TierError, TierErrorKind, TierSettings};

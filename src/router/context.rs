@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
+use crate::trace::Trace;
+
 /// What a handler knows of the request it serves. Cheap to clone: every
 /// handler of a request shares one.
 ///
@@ -31,6 +33,7 @@ struct Inner {
     deadline: Option<Instant>,
     extensions: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
     stats: Arc<Stats>,
+    trace: Option<Trace>,
 }
 
 // A context derived with `with_*` is a new request's: it shares the
@@ -42,6 +45,7 @@ impl Clone for Inner {
             deadline: self.deadline,
             extensions: self.extensions.clone(),
             stats: Arc::default(),
+            trace: self.trace.clone(),
         }
     }
 }
@@ -92,6 +96,18 @@ impl Context {
         self
     }
 
+    /// The same context recording what the request does into `trace`
+    /// (see [`crate::trace`]).
+    pub fn with_trace(mut self, trace: Trace) -> Context {
+        self.inner_mut().trace = Some(trace);
+        self
+    }
+
+    /// The request's trace, when it is traced.
+    pub fn trace(&self) -> Option<&Trace> {
+        self.inner.trace.as_ref()
+    }
+
     /// The same context holding `value`, which handlers read with
     /// [`Context::get`] (one value per type).
     pub fn with<T: Any + Send + Sync>(mut self, value: T) -> Context {
@@ -132,6 +148,7 @@ impl fmt::Debug for Context {
             .field("deadline", &self.inner.deadline)
             .field("extensions", &self.inner.extensions.len())
             .field("stats", &self.inner.stats)
+            .field("traced", &self.inner.trace.is_some())
             .finish()
     }
 }

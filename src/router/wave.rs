@@ -17,6 +17,7 @@ use tracing::Instrument;
 
 use crate::graph::{Graph, Value};
 use crate::path::{merge, KeySet, Path, PathSet};
+use crate::trace;
 
 use super::context::Context;
 use super::error::{Error, ErrorKind};
@@ -125,7 +126,16 @@ impl<'r> Run<'r> {
             }
             let assignments = self.assign(&pending, method);
             let span = tracing::debug_span!("wave", wave, routes = assignments.len());
-            pending = self.run_wave(assignments, method).instrument(span).await?;
+            let trace = self.ctx.trace();
+            let traced = trace
+                .map(|trace| trace.wave_started(pending.iter().map(PathSet::to_string).collect()));
+            pending = self
+                .run_wave(assignments, method, traced)
+                .instrument(span)
+                .await?;
+            if let (Some(trace), Some(index)) = (trace, traced) {
+                trace.wave_ended(index);
+            }
         }
         Ok(())
     }
@@ -186,15 +196,17 @@ impl<'r> Run<'r> {
 
     /// Calls every assigned route at once, merges their answers, and
     /// returns what the next wave must match.
+    /// `wave` is the wave's index in the request's trace, when traced.
     async fn run_wave(
         &mut self,
         assignments: Vec<Assignment>,
         method: Method,
+        wave: Option<usize>,
     ) -> Result<Vec<PathSet>, Error> {
         self.ctx.stats().add_wave(assignments.len());
         let calls: Vec<_> = assignments
             .iter()
-            .map(|assignment| self.call_route(assignment))
+            .map(|assignment| self.call_route(assignment, wave))
             .collect();
         let answers = join_all(calls).await;
         let mut followed = Vec::with_capacity(assignments.len());
@@ -221,10 +233,13 @@ impl<'r> Run<'r> {
     }
 
     /// Builds a route's handler call for one wave: its matched path sets
-    /// (collapsed into as few as can be) and, for set, its values.
+    /// (collapsed into as few as can be) and, for set, its values. When
+    /// the request is traced (`wave` is its index), the call is recorded
+    /// and its handler runs as that route call ([`trace::in_route`]).
     fn call_route(
         &self,
         assignment: &Assignment,
+        wave: Option<usize>,
     ) -> impl std::future::Future<Output = (Vec<PathSet>, Answer)> + Send + 'static {
         let route = &self.router.table.routes[assignment.route];
         let prefixes = merge(
@@ -269,12 +284,18 @@ impl<'r> Run<'r> {
         }));
         let span = tracing::debug_span!("route", route = %route.text, kind = ?assignment.kind);
         let deadline = self.ctx.deadline().map(tokio::time::Instant::from_std);
+        let trace = self.ctx.trace().cloned();
+        let traced = trace.as_ref().zip(wave).map(|(trace, wave)| {
+            let paths = prefixes.iter().map(PathSet::to_string).collect();
+            trace.route_started(wave, route.text.clone(), assignment.kind.name(), paths)
+        });
         let answered = async move {
             let answer = match future {
                 // Past the request's deadline the handler is dropped and
                 // its paths are errors; the rest of the answer stands.
                 Ok(Some(future)) => {
-                    let run = AssertUnwindSafe(future).catch_unwind();
+                    let run = AssertUnwindSafe(trace::in_route(trace.clone(), traced, future))
+                        .catch_unwind();
                     let done = match deadline {
                         Some(deadline) => tokio::time::timeout_at(deadline, run)
                             .await
@@ -289,6 +310,10 @@ impl<'r> Run<'r> {
             };
             if let Err(err) = &answer {
                 tracing::debug!(error = %err, "route handler failed");
+            }
+            if let (Some(trace), Some(id)) = (&trace, traced) {
+                let error = answer.as_ref().err().map(ToString::to_string);
+                trace.route_ended(id, error);
             }
             (prefixes, answer)
         }

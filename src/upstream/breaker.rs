@@ -21,13 +21,13 @@ use super::settings::BreakerSettings;
 
 /// One upstream's breaker. Cloning shares it.
 #[derive(Clone)]
-pub(super) struct Breaker {
+pub(crate) struct Breaker {
     machine: StateMachine<FailureRatio, Changes>,
     open: Arc<AtomicBool>,
 }
 
 impl Breaker {
-    pub(super) fn new(name: SharedString, settings: &BreakerSettings) -> Breaker {
+    pub(crate) fn new(name: SharedString, settings: &BreakerSettings) -> Breaker {
         let policy = FailureRatio::new(settings);
         let open = Arc::new(AtomicBool::new(false));
         let machine = failsafe::Config::new()
@@ -42,16 +42,16 @@ impl Breaker {
 
     /// Whether a call may go through now (closed, or a trial call when
     /// half open).
-    pub(super) fn permits(&self) -> bool {
+    pub(crate) fn permits(&self) -> bool {
         self.machine.is_call_permitted()
     }
 
     /// Whether the breaker is open (calls fail at once).
-    pub(super) fn is_open(&self) -> bool {
+    pub(crate) fn is_open(&self) -> bool {
         self.open.load(Ordering::Relaxed)
     }
 
-    pub(super) fn record(&self, success: bool) {
+    pub(crate) fn record(&self, success: bool) {
         if success {
             self.machine.on_success();
         } else {

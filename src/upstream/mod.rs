@@ -50,6 +50,7 @@ mod guard;
 mod retry;
 mod settings;
 
+pub(crate) use breaker::Breaker;
 pub use error::{UpstreamError, UpstreamErrorKind};
 pub use guard::Upstream;
 pub use settings::{BreakerSettings, Settings};

@@ -9,11 +9,13 @@
 //!   the setting; load shedding.
 //! - `serving`: compression, CORS, request ids, health and metrics.
 //! - `shutdown`: `serve` on a real socket finishes what is in flight.
+//! - `traces`: the trace beside the envelope, when asked for.
 
 mod bad_input;
 mod limits;
 mod serving;
 mod shutdown;
+mod traces;
 mod wire;
 
 use axum::body::{Body, Bytes};

@@ -447,7 +447,9 @@ async fn a_users_cached_value_is_never_served_to_another_user_or_the_shared_scop
 
     // A value primed for one user is that user's alone.
     let (ann, bob) = (Scope::user("ann"), Scope::user("bob"));
-    loader.prime(ann.clone(), 1, "ann's secret".to_string());
+    loader
+        .prime(ann.clone(), 1, "ann's secret".to_string())
+        .await;
     assert_eq!(
         loader.load_one(ann.clone(), 1).await,
         Ok(Some("ann's secret".to_string()))
@@ -466,7 +468,9 @@ async fn a_users_cached_value_is_never_served_to_another_user_or_the_shared_scop
 async fn a_user_scoped_loader_caches_nothing_in_the_shared_scope() {
     let backend = Backend::default();
     let loader = backend.loader(cached().user_scoped());
-    loader.prime(Scope::shared(), 1, "everyone's".to_string());
+    loader
+        .prime(Scope::shared(), 1, "everyone's".to_string())
+        .await;
     assert!(loader
         .load_one(Scope::shared(), 1)
         .await
@@ -539,7 +543,9 @@ async fn prime_and_invalidate_make_later_loads_see_the_write() {
     assert_eq!(backend.calls().len(), 2);
 
     // set rating: the new value is primed, no call needed to see it.
-    loader.prime(ann.clone(), 1, "ann rated 5".to_string());
+    loader
+        .prime(ann.clone(), 1, "ann rated 5".to_string())
+        .await;
     assert_eq!(
         loader.load_one(ann.clone(), 1).await,
         Ok(Some("ann rated 5".to_string()))
@@ -551,7 +557,7 @@ async fn prime_and_invalidate_make_later_loads_see_the_write() {
     assert_eq!(backend.calls().len(), 2);
 
     // One key dropped: the next load asks the backend for it alone.
-    loader.invalidate(ann.clone(), 1);
+    loader.invalidate(ann.clone(), 1).await;
     assert_eq!(
         loader.load_many(ann.clone(), [1, 2]).await,
         expected(&ann, [1, 2])
@@ -560,7 +566,7 @@ async fn prime_and_invalidate_make_later_loads_see_the_write() {
 
     // push/remove on my list: the user's whole scope is dropped, others
     // keep theirs.
-    loader.invalidate_scope(ann.clone());
+    loader.invalidate_scope(ann.clone()).await;
     loader.load_many(ann.clone(), [1, 2]).await;
     loader.load_many(bob.clone(), [1, 2]).await;
     assert_eq!(
@@ -577,7 +583,7 @@ async fn a_write_during_a_call_in_flight_is_not_overwritten_by_its_answer() {
     let shared = Scope::shared();
     let before = tokio::spawn(loader.load_one(shared.clone(), 1));
     sleep(Duration::from_millis(1)).await;
-    loader.prime(shared.clone(), 1, "written".to_string());
+    loader.prime(shared.clone(), 1, "written".to_string()).await;
     // The load that began before the write gets the old answer...
     assert_eq!(before.await.ok(), Some(Ok(Some(value(&shared, 1)))));
     // ...but the cache keeps the write.
@@ -591,7 +597,7 @@ async fn a_write_during_a_call_in_flight_is_not_overwritten_by_its_answer() {
     let loader = backend.loader(cached());
     let before = tokio::spawn(loader.load_one(shared.clone(), 1));
     sleep(Duration::from_millis(1)).await;
-    loader.invalidate(shared.clone(), 1);
+    loader.invalidate(shared.clone(), 1).await;
     let after = loader.load_one(shared.clone(), 1).await;
     assert_eq!(after, Ok(Some(value(&shared, 1))));
     before.await.ok();
@@ -649,13 +655,13 @@ async fn with_the_cache_off_every_load_calls_the_backend() {
         }
         assert_eq!(backend.calls().len(), 3);
         assert_eq!(loader.cached_ttl(), None);
-        loader.prime(shared.clone(), 1, "written".to_string());
+        loader.prime(shared.clone(), 1, "written".to_string()).await;
         assert_eq!(loader.cached_size(), (0, 0));
     }
 }
 
 #[test]
-fn cache_hits_and_misses_are_counted_by_kind_of_scope() {
+fn cache_hits_and_misses_are_counted_by_kind_of_scope_and_tier() {
     let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
     let handle = recorder.handle();
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -678,7 +684,7 @@ fn cache_hits_and_misses_are_counted_by_kind_of_scope() {
     });
     let rendered = handle.render();
     let count = |name: &str, scope: &str| {
-        let series = format!("{name}{{loader=\"counted\",scope=\"{scope}\"}} ");
+        let series = format!("{name}{{loader=\"counted\",scope=\"{scope}\",tier=\"local\"}} ");
         rendered
             .lines()
             .find_map(|line| line.strip_prefix(&series))

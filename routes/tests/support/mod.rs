@@ -11,7 +11,7 @@ use axum::http::{header, Request, StatusCode};
 use http_body_util::BodyExt;
 use peregrine_routes::backend::{self, Settings};
 use peregrine_routes::client::{Clients, Endpoints, Guards};
-use peregrine_routes::Auth;
+use peregrine_routes::{Auth, Loaders};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -86,6 +86,12 @@ impl Harness {
         auth: Auth,
     ) -> Harness {
         let clients = Clients::with_guards(endpoints, guards).expect("a client");
+        Harness::with_loaders(backend, Loaders::new(&clients, cache), auth)
+    }
+
+    /// The graph app over `loaders`; `backend` is the one `/_stats` and
+    /// `backend()` ask.
+    pub(crate) fn with_loaders(backend: String, loaders: Loaders, auth: Auth) -> Harness {
         let router = peregrine_routes::router().expect("the routes build");
         let graphql = peregrine::graphql::GraphQl::new(
             peregrine_routes::SCHEMA,
@@ -95,7 +101,8 @@ impl Harness {
         .expect("the schema builds");
         let config = peregrine::http::Config {
             graphql: Some(graphql),
-            context: peregrine_routes::context_maker(&clients, cache, auth),
+            context: peregrine_routes::context_maker(loaders, auth),
+            traces: peregrine::http::Traces::Header,
             ..peregrine::http::Config::default()
         };
         Harness {
@@ -143,6 +150,21 @@ impl Harness {
         let (status, bytes) = self.exchange(request).await;
         assert_eq!(status, StatusCode::OK);
         serde_json::from_slice::<Value>(&bytes).expect("a JSON body")["jsonGraph"].clone()
+    }
+
+    /// `get` of `paths` as `user` with the trace header; asserts 200 and
+    /// answers the whole body (`jsonGraph` and `trace`).
+    pub(crate) async fn get_traced(&self, user: &str, paths: Value) -> Value {
+        let query = serde_urlencoded::to_string([("method", "get"), ("paths", &paths.to_string())])
+            .expect("encodable");
+        let request = Request::get(format!("/model.json?{query}"))
+            .header(header::AUTHORIZATION, format!("Bearer {user}"))
+            .header("peregrine-trace", "1")
+            .body(Body::empty())
+            .expect("a request");
+        let (status, body) = self.send(request).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
     }
 
     /// `get` of `paths` (JSON paths) as `user`; asserts 200.

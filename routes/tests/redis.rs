@@ -1,0 +1,366 @@
+//! The Redis tier, with a real `redis-server` started on a free loopback
+//! port: two instances (each with its own local cache) over one backend
+//! and one Redis share what they fetch, see each other's writes, and lose
+//! no request when Redis dies or stalls.
+
+mod support;
+
+use std::collections::HashMap;
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use axum::http::StatusCode;
+use peregrine::loader::{Loader, RedisTier, Scope, Settings, TierSettings};
+use peregrine_routes::client::{Clients, Endpoints, Guards};
+use peregrine_routes::{Auth, Loaders};
+use serde_json::{json, Value};
+use support::{home, home_videos, instant, start_backend, Harness};
+
+/// A `redis-server` of the test's own, killed when dropped.
+struct RedisServer {
+    child: Child,
+    url: String,
+}
+
+impl RedisServer {
+    fn start() -> RedisServer {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let binary = std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
+        let child = Command::new(&binary)
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .args(["--enable-debug-command", "yes"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|error| {
+                panic!("cannot start {binary} ({error}): install redis-server (scripts/test does)")
+            });
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "redis-server did not listen on {port} within 10 s"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        RedisServer {
+            child,
+            url: format!("redis://127.0.0.1:{port}"),
+        }
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// A plain connection, to look at what the instances stored.
+    async fn connection(&self) -> redis::aio::MultiplexedConnection {
+        redis::Client::open(self.url.as_str())
+            .expect("a Redis URL")
+            .get_multiplexed_async_connection()
+            .await
+            .expect("Redis answers")
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// One Peregrine instance over `backend` with the Redis tier at `redis`.
+fn instance(backend: &str, tier: &RedisTier) -> Harness {
+    let clients =
+        Clients::with_guards(&Endpoints::all(backend), &Guards::default()).expect("a client");
+    let loaders = Loaders::new(&clients, true).with_tier(tier);
+    Harness::with_loaders(backend.to_string(), loaders, Auth::Development)
+}
+
+fn tier(redis: &RedisServer) -> RedisTier {
+    RedisTier::connect(&redis.url, TierSettings::default()).expect("a valid URL")
+}
+
+async fn reset(harness: &Harness) {
+    harness
+        .backend(reqwest::Method::POST, "/_stats/reset")
+        .await;
+}
+
+/// The backend calls made since the last reset, by route.
+async fn calls_made(harness: &Harness) -> HashMap<String, u64> {
+    let calls: HashMap<String, u64> =
+        serde_json::from_value(harness.calls().await).expect("counts");
+    calls.into_iter().filter(|(_, n)| *n > 0).collect()
+}
+
+/// Whether an answer holds an error value anywhere.
+fn has_errors(value: &Value) -> bool {
+    match value {
+        Value::Object(members) => {
+            members.get("$type") == Some(&json!("error")) || members.values().any(has_errors)
+        }
+        Value::Array(items) => items.iter().any(has_errors),
+        _ => false,
+    }
+}
+
+#[tokio::test]
+async fn a_value_fetched_through_one_instance_is_a_redis_hit_on_the_other() {
+    let redis = RedisServer::start();
+    let backend = start_backend(instant()).await;
+    let (a, b) = (
+        instance(&backend, &tier(&redis)),
+        instance(&backend, &tier(&redis)),
+    );
+
+    reset(&a).await;
+    let through_a = a.get(Some("u17"), home()).await;
+    let made = calls_made(&a).await;
+    for route in ["GET /rows", "GET /lists", "GET /videos", "GET /ratings"] {
+        assert_eq!(made.get(route), Some(&1), "{route}: {made:?}");
+    }
+    // What A fetched goes to Redis (after A answered), each user's under
+    // that user: 1 row list, 10 lists, 100 videos, 100 ratings.
+    let started = Instant::now();
+    loop {
+        let size: u64 = redis::cmd("DBSIZE")
+            .query_async(&mut redis.connection().await)
+            .await
+            .expect("DBSIZE");
+        if size == 211 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "Redis holds {size} entries"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg("peregrine:*")
+        .query_async(&mut redis.connection().await)
+        .await
+        .expect("KEYS");
+    let videos = home_videos(&through_a);
+    assert!(
+        keys.contains(&format!("peregrine:videos:shared:{}", videos[0].0)),
+        "{keys:?}"
+    );
+    assert!(
+        keys.contains(&format!("peregrine:ratings:user:u17:{}", videos[0].0)),
+        "{keys:?}"
+    );
+    assert!(
+        keys.contains(&"peregrine:rows:user:u17:null".to_string()),
+        "{keys:?}"
+    );
+
+    // B has never seen the request: it answers the same, all from Redis.
+    reset(&a).await;
+    let traced = b.get_traced("u17", home()).await;
+    assert_eq!(traced["jsonGraph"], through_a);
+    assert_eq!(calls_made(&b).await, HashMap::new());
+    // Its trace says so: every batch was answered by Redis.
+    let batches = traced["trace"]["batches"].as_array().expect("batches");
+    assert_eq!(batches.len(), 4, "{batches:?}");
+    for batch in batches {
+        assert_eq!(batch["redisHits"], batch["keys"], "{batch}");
+    }
+
+    // Another user on B, the same videos: the catalog comes from Redis,
+    // the user's own ratings from the backend.
+    let ids: Vec<u64> = videos.iter().map(|(id, _)| *id).collect();
+    let theirs = b
+        .get(Some("u18"), json!([["videos", ids, ["title", "rating"]]]))
+        .await;
+    assert!(!has_errors(&theirs), "{theirs}");
+    let made = calls_made(&b).await;
+    assert_eq!(made.get("GET /ratings"), Some(&1), "{made:?}");
+    assert_eq!(made.get("GET /videos"), None, "{made:?}");
+}
+
+#[tokio::test]
+async fn a_write_through_one_instance_is_seen_through_the_other() {
+    let redis = RedisServer::start();
+    let backend = start_backend(instant()).await;
+    let (a, b) = (
+        instance(&backend, &tier(&redis)),
+        instance(&backend, &tier(&redis)),
+    );
+    let rating = json!([["videos", 7, "rating"]]);
+    let my_list = json!([["myList", "length"]]);
+    // Both instances hold the user's rating and list in their own caches.
+    let before = a.get(Some("u17"), rating.clone()).await;
+    assert_eq!(b.get(Some("u17"), rating.clone()).await, before);
+    let length = a.get(Some("u17"), my_list.clone()).await["myList"]["length"].clone();
+    assert_eq!(
+        b.get(Some("u17"), my_list.clone()).await["myList"]["length"],
+        length
+    );
+
+    let new_rating = if before["videos"]["7"]["rating"] == json!(1.0) {
+        5.0
+    } else {
+        1.0
+    };
+    let set = json!({
+        "method": "set",
+        "jsonGraph": {"jsonGraph": {"videos": {"7": {"rating": new_rating}}}, "paths": [["videos", 7, "rating"]]},
+    });
+    let (status, answer) = a.post("u17", set).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let push = json!({
+        "method": "call",
+        "callPath": ["myList", "push"],
+        "arguments": [{"$type": "ref", "value": ["videos", 123]}],
+    });
+    let (status, answer) = a.post("u17", push).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let new_length = answer["jsonGraph"]["myList"]["length"].clone();
+    assert_ne!(new_length, length);
+
+    // B drops its own copies on A's write notices and reads the new
+    // values: the rating from Redis (A stored it), the list from the
+    // backend (A deleted it).
+    reset(&a).await;
+    let started = Instant::now();
+    loop {
+        let rated = b.get(Some("u17"), rating.clone()).await;
+        let listed = b.get(Some("u17"), my_list.clone()).await;
+        if rated["videos"]["7"]["rating"] == json!(new_rating)
+            && listed["myList"]["length"] == new_length
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "B still answers {rated} and {listed} 2 s after the writes through A"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let made = calls_made(&b).await;
+    assert_eq!(made.get("GET /ratings"), None, "{made:?}");
+    // The other user's rating is untouched.
+    let theirs = b.get(Some("u18"), rating.clone()).await;
+    assert_eq!(theirs, a.get(Some("u18"), rating).await);
+}
+
+#[tokio::test]
+async fn killing_redis_mid_run_loses_no_request() {
+    let mut redis = RedisServer::start();
+    let backend = start_backend(instant()).await;
+    let tier = tier(&redis);
+    let a = std::sync::Arc::new(instance(&backend, &tier));
+    let mut clients = Vec::new();
+    for client in 0..8 {
+        let a = a.clone();
+        clients.push(tokio::spawn(async move {
+            let mut answers = Vec::new();
+            for round in 0..20 {
+                let user = format!("u{}", 1 + client * 20 + round);
+                answers.push((user.clone(), a.get(Some(&user), home()).await));
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            answers
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    redis.kill();
+    let mut answered = 0;
+    for client in clients {
+        for (user, answer) in client.await.expect("the client task") {
+            assert!(!has_errors(&answer), "{user}: {answer}");
+            assert_eq!(home_videos(&answer).len(), 100, "{user}");
+            answered += 1;
+        }
+    }
+    assert_eq!(answered, 160);
+    assert!(
+        tier.is_down(),
+        "the tier's breaker opened while Redis was gone"
+    );
+}
+
+#[tokio::test]
+async fn a_stalled_redis_costs_at_most_its_timeout() {
+    let redis = RedisServer::start();
+    let backend = start_backend(instant()).await;
+    let a = instance(&backend, &tier(&redis));
+    a.get(Some("u17"), home()).await;
+    // Redis answers nothing for 3 s.
+    let mut connection = redis.connection().await;
+    let stall = tokio::spawn(async move {
+        let _: redis::RedisResult<()> = redis::cmd("DEBUG")
+            .arg("SLEEP")
+            .arg(3)
+            .query_async(&mut connection)
+            .await;
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let started = Instant::now();
+    let answer = a.get(Some("u18"), home()).await;
+    let took = started.elapsed();
+    assert!(!has_errors(&answer), "{answer}");
+    assert_eq!(home_videos(&answer).len(), 100);
+    // Three waves, each with one Redis read and one fill bounded by the
+    // 100 ms timeout (fewer once the breaker opens).
+    assert!(took < Duration::from_millis(1500), "took {took:?}");
+    stall.abort();
+}
+
+/// A loader of `name` over `tier` whose backend answers each key with
+/// the version it reads when called, after `gate` lets it (if any).
+fn versioned(
+    name: &'static str,
+    tier: &RedisTier,
+    version: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    gate: Option<std::sync::Arc<tokio::sync::Semaphore>>,
+) -> Loader<u64, u64> {
+    let settings = Settings::new(name).cache(Duration::from_secs(60), 100);
+    Loader::new(settings, move |_scope, keys: Vec<u64>| {
+        let now = version.load(std::sync::atomic::Ordering::SeqCst);
+        let gate = gate.clone();
+        async move {
+            if let Some(gate) = gate {
+                let _permit = gate.acquire().await;
+            }
+            Ok(keys
+                .into_iter()
+                .map(|key| (key, now))
+                .collect::<HashMap<_, _>>())
+        }
+    })
+    .with_tier(tier)
+}
+
+#[tokio::test]
+async fn an_answer_fetched_before_a_write_does_not_reach_redis_after_it() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
+    let redis = RedisServer::start();
+    let version = Arc::new(AtomicU64::new(1));
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let a = versioned("items", &tier(&redis), version.clone(), Some(gate.clone()));
+    // A's call reads version 1 and waits; meanwhile the value changes and
+    // A invalidates it.
+    let in_flight = tokio::spawn(a.load_one(Scope::shared(), 7));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    version.store(2, Ordering::SeqCst);
+    a.invalidate(Scope::shared(), 7).await;
+    gate.add_permits(10);
+    // The call began before the write: its callers get what it read.
+    assert_eq!(in_flight.await.expect("the load"), Ok(Some(1)));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Another instance reads the new value: the old answer was not
+    // written to Redis over the write.
+    let b = versioned("items", &tier(&redis), version, None);
+    assert_eq!(b.load_one(Scope::shared(), 7).await, Ok(Some(2)));
+    assert_eq!(a.load_one(Scope::shared(), 7).await, Ok(Some(2)));
+}
