@@ -15,7 +15,7 @@ use peregrine::loader::{Loader, RedisTier, Scope, Settings, TierSettings};
 use peregrine_routes::client::{Clients, Endpoints, Guards};
 use peregrine_routes::{Auth, Loaders};
 use serde_json::{json, Value};
-use support::{home, home_videos, instant, start_backend, Harness};
+use support::{capture_logs, home, home_videos, instant, start_backend, Harness};
 
 /// A `redis-server` of the test's own, killed when dropped.
 struct RedisServer {
@@ -29,6 +29,10 @@ impl RedisServer {
             .and_then(|listener| listener.local_addr())
             .expect("a free port")
             .port();
+        RedisServer::start_on(port)
+    }
+
+    fn start_on(port: u16) -> RedisServer {
         let binary = std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
         let child = Command::new(&binary)
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
@@ -254,6 +258,9 @@ async fn a_write_through_one_instance_is_seen_through_the_other() {
 
 #[tokio::test]
 async fn killing_redis_mid_run_loses_no_request() {
+    // The one test of this file that reads the logs (a process-wide
+    // capture): the other tests' lines name other Redis ports.
+    let logs = capture_logs(tracing::Level::INFO);
     let mut redis = RedisServer::start();
     let backend = start_backend(instant()).await;
     let tier = tier(&redis);
@@ -286,6 +293,42 @@ async fn killing_redis_mid_run_loses_no_request() {
         tier.is_down(),
         "the tier's breaker opened while Redis was gone"
     );
+    // One warning for the outage, naming where Redis is.
+    let warned = logs
+        .text()
+        .lines()
+        .filter(|line| line.contains("Redis tier unavailable") && line.contains(&redis.url))
+        .count();
+    assert_eq!(warned, 1, "{}", logs.text());
+
+    // Redis back on the same port: the tier reconnects by itself and is
+    // filled again.
+    let port = redis
+        .url
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("a port");
+    let redis = RedisServer::start_on(port);
+    let started = Instant::now();
+    for user in 900.. {
+        // A user not seen before: misses, so the tier is tried.
+        let answer = a.get(Some(&format!("u{user}")), home()).await;
+        assert!(!has_errors(&answer), "{answer}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let size: u64 = redis::cmd("DBSIZE")
+            .query_async(&mut redis.connection().await)
+            .await
+            .expect("DBSIZE");
+        if size > 0 && !tier.is_down() {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the tier did not come back within 10 s of Redis"
+        );
+    }
+    assert!(logs.text().contains("Redis tier back"), "{}", logs.text());
 }
 
 #[tokio::test]
