@@ -35,6 +35,7 @@ impl Breaker {
             .instrument(Changes {
                 name,
                 open: open.clone(),
+                tripped: AtomicBool::new(false),
             })
             .build();
         Breaker { machine, open }
@@ -109,6 +110,9 @@ impl FailurePolicy for FailureRatio {
 struct Changes {
     name: SharedString,
     open: Arc<AtomicBool>,
+    /// Whether the breaker has opened since it was last closed: failsafe
+    /// reports a new breaker as closed, which is no news to log.
+    tripped: AtomicBool,
 }
 
 impl Instrument for Changes {
@@ -116,6 +120,7 @@ impl Instrument for Changes {
 
     fn on_open(&self) {
         self.open.store(true, Ordering::Relaxed);
+        self.tripped.store(true, Ordering::Relaxed);
         tracing::warn!(upstream = %self.name, "circuit breaker open: calls fail at once until a trial call succeeds");
         metrics::gauge!("peregrine_upstream_breaker_open", "upstream" => self.name.clone())
             .set(1.0);
@@ -128,7 +133,9 @@ impl Instrument for Changes {
 
     fn on_closed(&self) {
         self.open.store(false, Ordering::Relaxed);
-        tracing::info!(upstream = %self.name, "circuit breaker closed: the upstream answers again");
+        if self.tripped.swap(false, Ordering::Relaxed) {
+            tracing::info!(upstream = %self.name, "circuit breaker closed: the upstream answers again");
+        }
         metrics::gauge!("peregrine_upstream_breaker_open", "upstream" => self.name.clone())
             .set(0.0);
     }
