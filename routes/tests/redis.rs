@@ -177,6 +177,21 @@ async fn a_value_fetched_through_one_instance_is_a_redis_hit_on_the_other() {
     for batch in batches {
         assert_eq!(batch["redisHits"], batch["keys"], "{batch}");
     }
+    // And so do the metrics, by tier (the recorder is the process's, so
+    // other tests of this file may have added to the counts).
+    let metrics = b.text("/metrics").await;
+    let redis_video_hits = metrics
+        .lines()
+        .find(|line| {
+            line.starts_with("peregrine_cache_hits_total")
+                && line.contains("loader=\"videos\"")
+                && line.contains("tier=\"redis\"")
+        })
+        .and_then(|line| line.rsplit(' ').next()?.parse::<f64>().ok());
+    assert!(
+        redis_video_hits.is_some_and(|hits| hits >= 100.0),
+        "{metrics}"
+    );
 
     // Another user on B, the same videos: the catalog comes from Redis,
     // the user's own ratings from the backend.
