@@ -331,3 +331,44 @@ async fn mutations_change_what_later_queries_see() {
         "{refused}"
     );
 }
+
+#[tokio::test]
+async fn a_traced_query_carries_the_trace_of_its_router_request_in_extensions() {
+    let harness = Harness::start(instant()).await;
+    let request = Request::post("/graphql")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::AUTHORIZATION, "Bearer u17")
+        .header("peregrine-trace", "1")
+        .body(Body::from(json!({ "query": HOME }).to_string()))
+        .expect("a request");
+    let (status, body) = harness.send(request).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["data"]["genreLists"].is_array(), "{body}");
+    let trace = &body["extensions"]["trace"];
+    // The waves of the path sets the query was planned into, and one
+    // batch per backend read, as for the same request as path sets.
+    assert_eq!(trace["waves"].as_array().map(Vec::len), Some(3), "{trace}");
+    let mut batches: Vec<(String, u64)> = trace["batches"]
+        .as_array()
+        .expect("batches")
+        .iter()
+        .map(|b| {
+            (
+                b["loader"].as_str().unwrap_or("").to_string(),
+                b["keys"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    batches.sort();
+    let expected = [
+        ("lists", 10),
+        ("ratings", 100),
+        ("rows", 1),
+        ("videos", 100),
+    ]
+    .map(|(loader, keys)| (loader.to_string(), keys));
+    assert_eq!(batches, expected);
+    // Untraced, no extensions.
+    let (_, plain) = graphql(&harness, Some("u17"), HOME).await;
+    assert_eq!(plain.get("extensions"), None, "{plain}");
+}

@@ -2,7 +2,9 @@
 //! is set): POST a JSON body `{"query", "variables", "operationName"}`, or
 //! GET with the same in the query string; a GET without `query` is the
 //! GraphiQL page. The same user context, deadline and body limit as
-//! `/model.json`.
+//! `/model.json`; a traced request (as there: the `Peregrine-Trace: 1`
+//! header, or `trace=1` in the URL where allowed) gets its trace in the
+//! answer's `extensions.trace`.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -12,7 +14,9 @@ use axum::http::{Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 
 use super::error::Error;
-use super::model::{json_response, read_body};
+use crate::trace::Trace;
+
+use super::model::{json_response, read_body, wants_trace};
 use super::AppState;
 
 /// Answers one `/graphql` request.
@@ -32,7 +36,8 @@ async fn answer(state: &AppState, request: Request) -> Result<Response, Error> {
             "GraphQL is not served here",
         ));
     };
-    let deadline = Instant::now() + config.request_timeout;
+    let started = Instant::now();
+    let deadline = started + config.request_timeout;
     let (parts, body) = request.into_parts();
     let request = match parts.method {
         Method::GET => {
@@ -75,6 +80,22 @@ async fn answer(state: &AppState, request: Request) -> Result<Response, Error> {
             ))
         }
     };
-    let ctx = (config.context)(&parts.headers)?.with_deadline(deadline);
-    json_response(&graphql.execute(request, ctx).await)
+    let mut ctx = (config.context)(&parts.headers)?.with_deadline(deadline);
+    let query = parts.uri.query().unwrap_or("");
+    let asked = wants_trace(config.traces, &parts.headers, || {
+        query
+            .split('&')
+            .any(|pair| pair == "trace=1" || pair == "trace=true")
+    });
+    let trace = asked.then(|| Trace::starting_at(started));
+    if let Some(trace) = &trace {
+        ctx = ctx.with_trace(trace.clone());
+    }
+    let mut response = graphql.execute(request, ctx).await;
+    if let Some(trace) = trace {
+        if let Ok(value) = async_graphql::Value::from_json(trace.to_json()) {
+            response.extensions.insert("trace".to_string(), value);
+        }
+    }
+    json_response(&response)
 }

@@ -96,8 +96,8 @@ async fn answer(
     let operation = params.operation()?;
     *method = operation.name();
     let mut ctx = (config.context)(&parts.headers)?.with_deadline(deadline);
-    let trace =
-        wants_trace(config.traces, &parts.headers, &params).then(|| Trace::starting_at(started));
+    let asked = wants_trace(config.traces, &parts.headers, || params.wants_trace());
+    let trace = asked.then(|| Trace::starting_at(started));
     if let Some(trace) = &trace {
         ctx = ctx.with_trace(trace.clone());
     }
@@ -115,8 +115,13 @@ async fn answer(
 /// The header that asks for a trace of the request.
 pub(crate) const TRACE_HEADER: &str = "peregrine-trace";
 
-/// Whether the request asks for a trace, and may.
-fn wants_trace(traces: Traces, headers: &axum::http::HeaderMap, params: &Params) -> bool {
+/// Whether the request asks for a trace, and may; `parameter` says
+/// whether its parameters ask for one.
+pub(crate) fn wants_trace(
+    traces: Traces,
+    headers: &axum::http::HeaderMap,
+    parameter: impl FnOnce() -> bool,
+) -> bool {
     let header = || {
         headers
             .get(TRACE_HEADER)
@@ -125,7 +130,7 @@ fn wants_trace(traces: Traces, headers: &axum::http::HeaderMap, params: &Params)
     match traces {
         Traces::Off => false,
         Traces::Header => header(),
-        Traces::HeaderOrParameter => header() || params.wants_trace(),
+        Traces::HeaderOrParameter => header() || parameter(),
     }
 }
 
