@@ -44,13 +44,6 @@ const CATALOG_TTL: Duration = Duration::from_secs(300);
 /// device of the same user may change them), catalog values without (they
 /// change with catalog releases, and the home answer stays small).
 pub(crate) const USER_TTL: Duration = Duration::from_secs(60);
-/// How long a batch of catalog keys (shared by every user) waits for
-/// other requests' keys before its call: under load, concurrent home
-/// requests then share one videos call and one lists call. Measured with
-/// the cache off (wrk, 64 connections, 8 s): home 822-870 req/s without a
-/// window, 1,005-1,104 with it, p50 76 -> 56-62 ms; detail 5,101 -> 5,330
-/// req/s. A user's own loaders have none: no other request shares them.
-const CATALOG_WINDOW: Duration = Duration::from_millis(1);
 
 impl Loaders {
     /// Loaders calling the services through `clients`, caching what they
@@ -61,7 +54,7 @@ impl Loaders {
         };
         let catalog = clients.catalog.clone();
         let videos = Loader::new(
-            settings("videos", CATALOG_TTL, 20_000).window(CATALOG_WINDOW),
+            settings("videos", CATALOG_TTL, 20_000),
             move |_scope, ids: Vec<u64>| {
                 let catalog = catalog.clone();
                 async move {
@@ -75,7 +68,7 @@ impl Loaders {
         );
         let client = clients.lists.clone();
         let lists = Loader::new(
-            settings("lists", CATALOG_TTL, 1_000).window(CATALOG_WINDOW),
+            settings("lists", CATALOG_TTL, 1_000),
             move |_scope, ids: Vec<String>| {
                 let client = client.clone();
                 async move {
