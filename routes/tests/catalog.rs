@@ -89,40 +89,27 @@ async fn user_values_carry_expires_of_the_user_ttl_and_catalog_values_do_not() {
 #[tokio::test]
 async fn a_cold_home_request_makes_one_call_per_backend_operation() {
     let harness = Harness::start(instant()).await;
-    harness
-        .backend(reqwest::Method::POST, "/_stats/reset")
-        .await;
+    harness.reset_calls().await;
     harness.get(Some("u17"), home()).await;
-    let calls = harness.calls().await;
-    let calls: HashMap<String, u64> = serde_json::from_value(calls).expect("counts");
     let expected: HashMap<String, u64> = ["GET /rows", "GET /lists", "GET /videos", "GET /ratings"]
         .into_iter()
         .map(|route| (route.to_owned(), 1))
         .collect();
-    let made: HashMap<String, u64> = calls.into_iter().filter(|(_, n)| *n > 0).collect();
+    let made = harness.calls_made().await;
     assert_eq!(made, expected);
-}
-
-/// The calls made since the last reset, leaving out routes not called.
-async fn calls_made(harness: &Harness) -> HashMap<String, u64> {
-    let calls: HashMap<String, u64> =
-        serde_json::from_value(harness.calls().await).expect("counts");
-    calls.into_iter().filter(|(_, n)| *n > 0).collect()
 }
 
 #[tokio::test]
 async fn the_same_home_request_again_is_answered_from_the_cache() {
     let harness = Harness::start(instant()).await;
     let first = harness.get(Some("u17"), home()).await;
-    harness
-        .backend(reqwest::Method::POST, "/_stats/reset")
-        .await;
+    harness.reset_calls().await;
     let again = harness.get(Some("u17"), home()).await;
     assert_eq!(again, first);
-    assert_eq!(calls_made(&harness).await, HashMap::new());
+    assert_eq!(harness.calls_made().await, HashMap::new());
     // Another user shares the catalog data but not the private data.
     harness.get(Some("u18"), home()).await;
-    let made = calls_made(&harness).await;
+    let made = harness.calls_made().await;
     assert_eq!(made.get("GET /rows"), Some(&1), "{made:?}");
     assert_eq!(made.get("GET /ratings"), Some(&1), "{made:?}");
 }
@@ -131,11 +118,9 @@ async fn the_same_home_request_again_is_answered_from_the_cache() {
 async fn with_the_cache_off_every_request_asks_the_backends() {
     let harness = Harness::start_with(instant(), false).await;
     harness.get(Some("u17"), home()).await;
-    harness
-        .backend(reqwest::Method::POST, "/_stats/reset")
-        .await;
+    harness.reset_calls().await;
     harness.get(Some("u17"), home()).await;
-    let made = calls_made(&harness).await;
+    let made = harness.calls_made().await;
     for route in ["GET /rows", "GET /lists", "GET /videos", "GET /ratings"] {
         assert_eq!(made.get(route), Some(&1), "{route}: {made:?}");
     }
@@ -312,9 +297,7 @@ async fn a_failing_backend_gives_error_values_in_a_200() {
 async fn concurrent_home_requests_of_many_users_share_catalog_calls() {
     // The contract's default backend latency, so that requests overlap.
     let harness = Harness::start(Settings::default()).await;
-    harness
-        .backend(reqwest::Method::POST, "/_stats/reset")
-        .await;
+    harness.reset_calls().await;
     let requests: Vec<_> = (1..=50)
         .map(|n| {
             let harness = harness.clone();
@@ -325,7 +308,7 @@ async fn concurrent_home_requests_of_many_users_share_catalog_calls() {
         let graph = request.await.expect("the request task ends");
         assert_eq!(home_videos(&graph).len(), 100);
     }
-    let made = calls_made(&harness).await;
+    let made = harness.calls_made().await;
     // Each user's rows and ratings are theirs: one call per user each.
     assert_eq!(made.get("GET /rows"), Some(&50), "{made:?}");
     assert_eq!(made.get("GET /ratings"), Some(&50), "{made:?}");

@@ -4,8 +4,6 @@
 
 mod support;
 
-use std::collections::HashMap;
-
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use peregrine_routes::backend::Settings;
@@ -17,15 +15,21 @@ use support::{graphql, home, home_videos, instant, Harness};
 const HOME: &str =
     "{ genreLists(from: 0, to: 9) { name videos(from: 0, to: 9) { title boxshot rating } } }";
 
-/// The backend calls made since the last reset, by route.
-async fn calls(harness: &Harness) -> HashMap<String, u64> {
-    serde_json::from_value(harness.calls().await).expect("counts")
-}
-
-async fn reset(harness: &Harness) {
-    harness
-        .backend(reqwest::Method::POST, "/_stats/reset")
+/// The first error of `query` on the catalog schema with `limits`.
+async fn refusal(limits: Limits, query: &str) -> String {
+    let router = peregrine_routes::router().expect("the routes build");
+    let schema = GraphQl::new(peregrine_routes::SCHEMA, router, limits).expect("the schema builds");
+    let answer = schema
+        .execute(
+            async_graphql::Request::new(query),
+            peregrine::router::Context::new(),
+        )
         .await;
+    answer
+        .errors
+        .first()
+        .map(|e| e.message.clone())
+        .unwrap_or_default()
 }
 
 #[tokio::test]
@@ -33,13 +37,13 @@ async fn the_home_query_answers_what_the_home_paths_do_with_the_same_backend_cal
     // The cache off, so that each request's calls are its own.
     let harness = Harness::start_with(instant(), false).await;
 
-    reset(&harness).await;
+    harness.reset_calls().await;
     let graph = harness.get(Some("u17"), home()).await;
-    let by_paths = calls(&harness).await;
+    let by_paths = harness.calls_made().await;
 
-    reset(&harness).await;
+    harness.reset_calls().await;
     let (status, answer) = graphql(&harness, Some("u17"), HOME).await;
-    let by_graphql = calls(&harness).await;
+    let by_graphql = harness.calls_made().await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     assert!(answer.get("errors").is_none(), "{answer}");
     assert_eq!(by_graphql, by_paths, "the same backend calls");
@@ -68,13 +72,13 @@ async fn the_detail_query_answers_what_the_detail_paths_do_with_the_same_backend
     let harness = Harness::start_with(instant(), false).await;
     let fields = ["title", "synopsis", "year", "runtime", "maturity", "rating"];
 
-    reset(&harness).await;
+    harness.reset_calls().await;
     let graph = harness
         .get(Some("u5"), json!([["videos", 42, fields]]))
         .await;
-    let by_paths = calls(&harness).await;
+    let by_paths = harness.calls_made().await;
 
-    reset(&harness).await;
+    harness.reset_calls().await;
     let (status, answer) = graphql(
         &harness,
         Some("u5"),
@@ -84,7 +88,7 @@ async fn the_detail_query_answers_what_the_detail_paths_do_with_the_same_backend
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{answer}");
-    assert_eq!(calls(&harness).await, by_paths);
+    assert_eq!(harness.calls_made().await, by_paths);
     for field in fields {
         assert_eq!(
             answer["data"]["video"][field], graph["videos"]["42"][field],
@@ -134,47 +138,28 @@ async fn queries_past_the_limits_are_refused_naming_the_limit() {
     let (_, answer) = graphql(&harness, Some("u1"), deep).await;
     assert!(answer.get("errors").is_none(), "{answer}");
     // The catalog's types nest 3 deep: a schema limited to 2 refuses.
-    let router = peregrine_routes::router().expect("the routes build");
-    let limits = Limits {
-        depth: 2,
-        ..Limits::default()
-    };
-    let shallow =
-        GraphQl::new(peregrine_routes::SCHEMA, router, limits).expect("the schema builds");
-    let answer = shallow
-        .execute(
-            async_graphql::Request::new("{ genreLists { videos { title } } }"),
-            peregrine::router::Context::new(),
-        )
-        .await;
-    let message = answer
-        .errors
-        .first()
-        .map(|e| e.message.clone())
-        .unwrap_or_default();
+    let message = refusal(
+        Limits {
+            depth: 2,
+            ..Limits::default()
+        },
+        "{ genreLists { videos { title } } }",
+    )
+    .await;
     assert!(
         message.contains("3 deep") && message.contains("(depth)"),
         "{message}"
     );
 
     // Complexity: one per field; this query selects 6.
-    let router = peregrine_routes::router().expect("the routes build");
-    let limits = Limits {
-        complexity: 4,
-        ..Limits::default()
-    };
-    let small = GraphQl::new(peregrine_routes::SCHEMA, router, limits).expect("the schema builds");
-    let answer = small
-        .execute(
-            async_graphql::Request::new("{ genreLists { name videos { title boxshot rating } } }"),
-            peregrine::router::Context::new(),
-        )
-        .await;
-    let message = answer
-        .errors
-        .first()
-        .map(|e| e.message.clone())
-        .unwrap_or_default();
+    let message = refusal(
+        Limits {
+            complexity: 4,
+            ..Limits::default()
+        },
+        "{ genreLists { name videos { title boxshot rating } } }",
+    )
+    .await;
     assert!(
         message.contains("selects 6 fields") && message.contains("(complexity"),
         "{message}"

@@ -87,21 +87,18 @@ fn instance(backend: &str, tier: &RedisTier) -> Harness {
     Harness::with_loaders(backend.to_string(), loaders, Auth::Development)
 }
 
+/// Instances A and B, each with its own tier and local cache, over one
+/// new backend and `redis`.
+async fn two_instances(redis: &RedisServer) -> (Harness, Harness) {
+    let backend = start_backend(instant()).await;
+    (
+        instance(&backend, &tier(redis)),
+        instance(&backend, &tier(redis)),
+    )
+}
+
 fn tier(redis: &RedisServer) -> RedisTier {
     RedisTier::connect(&redis.url, TierSettings::default()).expect("a valid URL")
-}
-
-async fn reset(harness: &Harness) {
-    harness
-        .backend(reqwest::Method::POST, "/_stats/reset")
-        .await;
-}
-
-/// The backend calls made since the last reset, by route.
-async fn calls_made(harness: &Harness) -> HashMap<String, u64> {
-    let calls: HashMap<String, u64> =
-        serde_json::from_value(harness.calls().await).expect("counts");
-    calls.into_iter().filter(|(_, n)| *n > 0).collect()
 }
 
 /// Whether an answer holds an error value anywhere.
@@ -118,15 +115,11 @@ fn has_errors(value: &Value) -> bool {
 #[tokio::test]
 async fn a_value_fetched_through_one_instance_is_a_redis_hit_on_the_other() {
     let redis = RedisServer::start();
-    let backend = start_backend(instant()).await;
-    let (a, b) = (
-        instance(&backend, &tier(&redis)),
-        instance(&backend, &tier(&redis)),
-    );
+    let (a, b) = two_instances(&redis).await;
 
-    reset(&a).await;
+    a.reset_calls().await;
     let through_a = a.get(Some("u17"), home()).await;
-    let made = calls_made(&a).await;
+    let made = a.calls_made().await;
     for route in ["GET /rows", "GET /lists", "GET /videos", "GET /ratings"] {
         assert_eq!(made.get(route), Some(&1), "{route}: {made:?}");
     }
@@ -167,10 +160,10 @@ async fn a_value_fetched_through_one_instance_is_a_redis_hit_on_the_other() {
     );
 
     // B has never seen the request: it answers the same, all from Redis.
-    reset(&a).await;
+    a.reset_calls().await;
     let traced = b.get_traced("u17", home()).await;
     assert_eq!(traced["jsonGraph"], through_a);
-    assert_eq!(calls_made(&b).await, HashMap::new());
+    assert_eq!(b.calls_made().await, HashMap::new());
     // Its trace says so: every batch was answered by Redis.
     let batches = traced["trace"]["batches"].as_array().expect("batches");
     assert_eq!(batches.len(), 4, "{batches:?}");
@@ -200,7 +193,7 @@ async fn a_value_fetched_through_one_instance_is_a_redis_hit_on_the_other() {
         .get(Some("u18"), json!([["videos", ids, ["title", "rating"]]]))
         .await;
     assert!(!has_errors(&theirs), "{theirs}");
-    let made = calls_made(&b).await;
+    let made = b.calls_made().await;
     assert_eq!(made.get("GET /ratings"), Some(&1), "{made:?}");
     assert_eq!(made.get("GET /videos"), None, "{made:?}");
 }
@@ -208,11 +201,7 @@ async fn a_value_fetched_through_one_instance_is_a_redis_hit_on_the_other() {
 #[tokio::test]
 async fn a_write_through_one_instance_is_seen_through_the_other() {
     let redis = RedisServer::start();
-    let backend = start_backend(instant()).await;
-    let (a, b) = (
-        instance(&backend, &tier(&redis)),
-        instance(&backend, &tier(&redis)),
-    );
+    let (a, b) = two_instances(&redis).await;
     let rating = json!([["videos", 7, "rating"]]);
     let my_list = json!([["myList", "length"]]);
     // Both instances hold the user's rating and list in their own caches.
@@ -248,7 +237,7 @@ async fn a_write_through_one_instance_is_seen_through_the_other() {
     // B drops its own copies on A's write notices and reads the new
     // values: the rating from Redis (A stored it), the list from the
     // backend (A deleted it).
-    reset(&a).await;
+    a.reset_calls().await;
     let started = Instant::now();
     loop {
         let rated = b.get(Some("u17"), rating.clone()).await;
@@ -264,7 +253,7 @@ async fn a_write_through_one_instance_is_seen_through_the_other() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let made = calls_made(&b).await;
+    let made = b.calls_made().await;
     assert_eq!(made.get("GET /ratings"), None, "{made:?}");
     // The other user's rating is untouched.
     let theirs = b.get(Some("u18"), rating.clone()).await;

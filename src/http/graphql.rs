@@ -14,9 +14,8 @@ use axum::http::{Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 
 use super::error::Error;
-use crate::trace::Trace;
 
-use super::model::{json_response, read_body, wants_trace};
+use super::model::{json_response, read_body, traced};
 use super::AppState;
 
 /// Answers one `/graphql` request.
@@ -80,17 +79,13 @@ async fn answer(state: &AppState, request: Request) -> Result<Response, Error> {
             ))
         }
     };
-    let mut ctx = (config.context)(&parts.headers)?.with_deadline(deadline);
+    let ctx = (config.context)(&parts.headers)?.with_deadline(deadline);
     let query = parts.uri.query().unwrap_or("");
-    let asked = wants_trace(config.traces, &parts.headers, || {
+    let (ctx, trace) = traced(ctx, config.traces, &parts.headers, started, || {
         query
             .split('&')
             .any(|pair| pair == "trace=1" || pair == "trace=true")
     });
-    let trace = asked.then(|| Trace::starting_at(started));
-    if let Some(trace) = &trace {
-        ctx = ctx.with_trace(trace.clone());
-    }
     let mut response = graphql.execute(request, ctx).await;
     if let Some(trace) = trace {
         if let Ok(value) = async_graphql::Value::from_json(trace.to_json()) {

@@ -95,12 +95,10 @@ async fn answer(
     };
     let operation = params.operation()?;
     *method = operation.name();
-    let mut ctx = (config.context)(&parts.headers)?.with_deadline(deadline);
-    let asked = wants_trace(config.traces, &parts.headers, || params.wants_trace());
-    let trace = asked.then(|| Trace::starting_at(started));
-    if let Some(trace) = &trace {
-        ctx = ctx.with_trace(trace.clone());
-    }
+    let ctx = (config.context)(&parts.headers)?.with_deadline(deadline);
+    let (ctx, trace) = traced(ctx, config.traces, &parts.headers, started, || {
+        params.wants_trace()
+    });
     let envelope = run(state, operation, &ctx).await?;
     metrics::router_done(ctx.stats());
     match trace {
@@ -115,23 +113,31 @@ async fn answer(
 /// The header that asks for a trace of the request.
 pub(crate) const TRACE_HEADER: &str = "peregrine-trace";
 
-/// Whether the request asks for a trace, and may; `parameter` says
-/// whether its parameters ask for one.
-pub(crate) fn wants_trace(
+/// `ctx` recording into a trace of the request (begun at `started`) when
+/// the request asks for one and `traces` allows it; `parameter` says
+/// whether its parameters ask for one. The trace, to answer with.
+pub(crate) fn traced(
+    ctx: Context,
     traces: Traces,
     headers: &axum::http::HeaderMap,
+    started: Instant,
     parameter: impl FnOnce() -> bool,
-) -> bool {
+) -> (Context, Option<Trace>) {
     let header = || {
         headers
             .get(TRACE_HEADER)
             .is_some_and(|value| value == "1" || value == "true")
     };
-    match traces {
+    let asked = match traces {
         Traces::Off => false,
         Traces::Header => header(),
         Traces::HeaderOrParameter => header() || parameter(),
+    };
+    if !asked {
+        return (ctx, None);
     }
+    let trace = Trace::starting_at(started);
+    (ctx.with_trace(trace.clone()), Some(trace))
 }
 
 /// An envelope with its request's trace beside it.

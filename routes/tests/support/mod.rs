@@ -211,6 +211,19 @@ impl Harness {
     pub(crate) async fn calls(&self) -> Value {
         self.backend(reqwest::Method::GET, "/_stats").await["calls"].clone()
     }
+
+    /// Starts the backend's call counts afresh.
+    pub(crate) async fn reset_calls(&self) {
+        self.backend(reqwest::Method::POST, "/_stats/reset").await;
+    }
+
+    /// The backend calls made since the last reset, by route, leaving out
+    /// routes not called.
+    pub(crate) async fn calls_made(&self) -> std::collections::HashMap<String, u64> {
+        let calls: std::collections::HashMap<String, u64> =
+            serde_json::from_value(self.calls().await).expect("counts");
+        calls.into_iter().filter(|(_, n)| *n > 0).collect()
+    }
 }
 
 /// The answer as a falcor client reads it, without the `$expires` that
