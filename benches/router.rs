@@ -1,6 +1,11 @@
 //! Routing the home request of CONTRACT.md §4 through handlers that
 //! answer from memory: the router's own cost per request, without
 //! backends. `cargo bench --bench router`.
+//!
+//! `ROUTER_ITERATIONS=N` routes the home request N times without
+//! criterion, for instruction counts: the difference between
+//! `valgrind --tool=callgrind` runs of N=20 and N=220, over 200, is the
+//! instructions of one request.
 
 use criterion::Criterion;
 use peregrine::graph::{PathValue, Value};
@@ -24,10 +29,12 @@ fn catalog() -> Router {
                     .into_iter()
                     .filter(|row| (0..ROWS).contains(row))
                     .map(|row| {
-                        let list =
-                            Path::from(vec!["lists".into(), format!("list-{}", row + 1).into()]);
+                        let list = Path::from(vec![
+                            Key::from_static("lists"),
+                            format!("list-{}", row + 1).into(),
+                        ]);
                         PathValue::new(
-                            path(vec!["genreLists".into(), row.into()]),
+                            path(vec![Key::from_static("genreLists"), row.into()]),
                             Value::reference(list),
                         )
                     })
@@ -40,7 +47,11 @@ fn catalog() -> Router {
                     .into_iter()
                     .map(|id| {
                         PathValue::new(
-                            path(vec!["lists".into(), id.clone(), "name".into()]),
+                            path(vec![
+                                Key::from_static("lists"),
+                                id.clone(),
+                                Key::from_static("name"),
+                            ]),
                             format!("Row {id}"),
                         )
                     })
@@ -58,11 +69,11 @@ fn catalog() -> Router {
                         .filter(|i| (0..LIST_LENGTH).contains(i))
                     {
                         let video = Path::from(vec![
-                            "videos".into(),
+                            Key::from_static("videos"),
                             (1 + (n as i64 * 75 + index) % 10_000).into(),
                         ]);
                         out.push(PathValue::new(
-                            path(vec!["lists".into(), id.clone(), index.into()]),
+                            path(vec![Key::from_static("lists"), id.clone(), index.into()]),
                             Value::reference(video),
                         ));
                     }
@@ -85,7 +96,7 @@ fn catalog() -> Router {
                             _ => Value::from(1990 + id % 30),
                         };
                         out.push(PathValue::new(
-                            path(vec!["videos".into(), id.into(), field.clone()]),
+                            path(vec![Key::from_static("videos"), id.into(), field.clone()]),
                             value,
                         ));
                     }
@@ -99,7 +110,11 @@ fn catalog() -> Router {
                     .into_iter()
                     .map(|id| {
                         PathValue::new(
-                            path(vec!["videos".into(), id.into(), "rating".into()]),
+                            path(vec![
+                                Key::from_static("videos"),
+                                id.into(),
+                                Key::from_static("rating"),
+                            ]),
                             (id % 50) as f64 / 10.0,
                         )
                     })
@@ -110,15 +125,20 @@ fn catalog() -> Router {
         .expect("a valid route table")
 }
 
+/// The home request of CONTRACT.md §4.
+fn home_paths() -> [PathSet; 2] {
+    [
+        PathSet::parse("genreLists[0..9].name").expect("valid"),
+        PathSet::parse("genreLists[0..9][0..9]['title','boxshot','rating']").expect("valid"),
+    ]
+}
+
 fn home(c: &mut Criterion) {
     let router = catalog();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("a runtime");
-    let home = [
-        PathSet::parse("genreLists[0..9].name").expect("valid"),
-        PathSet::parse("genreLists[0..9][0..9]['title','boxshot','rating']").expect("valid"),
-    ];
+    let home = home_paths();
     let detail =
         [
             PathSet::parse("videos[1234]['title','synopsis','year','runtime','maturity','rating']")
@@ -145,6 +165,25 @@ fn home(c: &mut Criterion) {
 // What `criterion_group!` and `criterion_main!` expand to, written out so
 // that no undocumented public function is generated.
 fn main() {
+    // ROUTER_ITERATIONS=N: route the home request N times and stop, for
+    // counting instructions (`valgrind --tool=callgrind`), steadier than
+    // time on a shared machine.
+    if let Some(n) = std::env::var("ROUTER_ITERATIONS")
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+    {
+        let router = catalog();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime");
+        let ctx = Context::new().with_user("u17");
+        let home = home_paths();
+        for _ in 0..n {
+            let answer = runtime.block_on(router.get(&home, &ctx)).expect("answered");
+            std::hint::black_box(answer);
+        }
+        return;
+    }
     let mut c = Criterion::default().configure_from_args();
     home(&mut c);
     c.final_summary();

@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use peregrine::graph::{PathValue, Value};
-use peregrine::path::Path;
+use peregrine::path::{Key, Path};
 use peregrine::router::{Builder, Context, HandlerError, Output};
 
 use crate::loaders::{at, loaders, unavailable, user_scope, USER_TTL};
@@ -25,7 +25,7 @@ pub(crate) fn routes(builder: Builder) -> Builder {
                 let rows = rows(&ctx).await?;
                 let length = i64::try_from(rows.len()).unwrap_or(i64::MAX);
                 Ok::<_, HandlerError>(Output::new().value(
-                    at(["genreLists".into(), "length".into()]),
+                    at([Key::from_static("genreLists"), Key::from_static("length")]),
                     Value::from(length).expires_in(USER_TTL),
                 ))
             })
@@ -36,9 +36,10 @@ pub(crate) fn routes(builder: Builder) -> Builder {
                     let rows = rows(&ctx).await?;
                     let refs = indices.into_iter().filter_map(|index| {
                         let list = rows.get(usize::try_from(index).ok()?)?;
-                        let target = Path::from_iter(["lists".into(), list.as_str().into()]);
+                        let target =
+                            Path::from_iter([Key::from_static("lists"), list.as_str().into()]);
                         Some(PathValue::new(
-                            at(["genreLists".into(), index.into()]),
+                            at([Key::from_static("genreLists"), index.into()]),
                             Value::reference(target).expires_in(USER_TTL),
                         ))
                     });

@@ -25,7 +25,10 @@ pub(crate) fn routes(builder: Builder) -> Builder {
         .get("lists[{keys:ids}].name", |request, ctx| async move {
             let lists = load(&request, &ctx).await?;
             let names = lists.into_iter().map(|(id, list)| {
-                PathValue::new(at(["lists".into(), id, "name".into()]), list.name.as_str())
+                PathValue::new(
+                    at([Key::from_static("lists"), id, Key::from_static("name")]),
+                    list.name.as_str(),
+                )
             });
             Ok::<_, HandlerError>(names.collect::<Output>())
         })
@@ -33,7 +36,10 @@ pub(crate) fn routes(builder: Builder) -> Builder {
             let lists = load(&request, &ctx).await?;
             let lengths = lists.into_iter().map(|(id, list)| {
                 let length = i64::try_from(list.videos.len()).unwrap_or(i64::MAX);
-                PathValue::new(at(["lists".into(), id, "length".into()]), length)
+                PathValue::new(
+                    at([Key::from_static("lists"), id, Key::from_static("length")]),
+                    length,
+                )
             });
             Ok::<_, HandlerError>(lengths.collect::<Output>())
         })
@@ -51,7 +57,7 @@ pub(crate) fn routes(builder: Builder) -> Builder {
                             continue;
                         };
                         refs.push(PathValue::new(
-                            at(["lists".into(), id.clone(), index.into()]),
+                            at([Key::from_static("lists"), id.clone(), index.into()]),
                             Value::reference(video_ref(video)),
                         ));
                     }

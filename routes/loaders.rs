@@ -185,7 +185,7 @@ pub(crate) fn at<const N: usize>(keys: [Key; N]) -> PathSet {
 
 /// A ref to `["videos", id]`.
 pub(crate) fn video_ref(id: u64) -> Path {
-    Path::from_iter(["videos".into(), number(id)])
+    Path::from_iter([Key::from_static("videos"), number(id)])
 }
 
 /// A video id or an index as a key.

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use peregrine::graph::{PathValue, Value};
 use peregrine::loader::Scope;
-use peregrine::path::{KeySet, PathSet, Range};
+use peregrine::path::{Key, KeySet, PathSet, Range};
 use peregrine::router::{Builder, Context, HandlerError, Output};
 use serde_json::Value as Json;
 
@@ -40,7 +40,7 @@ pub(crate) fn routes(builder: Builder) -> Builder {
                 let refs = indices.into_iter().filter_map(|index| {
                     let &video = videos.get(usize::try_from(index).ok()?)?;
                     Some(PathValue::new(
-                        at(["myList".into(), index.into()]),
+                        at([Key::from_static("myList"), index.into()]),
                         Value::reference(video_ref(video)).expires_in(USER_TTL),
                     ))
                 });
@@ -79,7 +79,7 @@ pub(crate) fn routes(builder: Builder) -> Builder {
                 loaders.my_list.invalidate(scope.clone(), ()).await;
                 let last = number(new_length.saturating_sub(1));
                 Ok(length(new_length).value(
-                    at(["myList".into(), last]),
+                    at([Key::from_static("myList"), last]),
                     Value::reference(video_ref(id)).expires_in(USER_TTL),
                 ))
             })
@@ -130,7 +130,7 @@ async fn videos(ctx: &Context) -> Result<Arc<Vec<u64>>, HandlerError> {
 
 fn length(length: u64) -> Output {
     Output::new().value(
-        at(["myList".into(), "length".into()]),
+        at([Key::from_static("myList"), Key::from_static("length")]),
         Value::from(length).expires_in(USER_TTL),
     )
 }

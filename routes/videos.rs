@@ -47,7 +47,7 @@ pub(crate) fn routes(builder: Builder) -> Builder {
                     for field in &fields {
                         if let Some(value) = field_of(&video, field) {
                             output.push(PathValue::new(
-                                at(["videos".into(), number(id), field.clone()]),
+                                at([Key::from_static("videos"), number(id), field.clone()]),
                                 value,
                             ));
                         }
@@ -134,7 +134,11 @@ fn field_of(video: &Video, field: &Key) -> Option<Value> {
 
 fn rating_at(id: u64, rating: f64) -> PathValue {
     PathValue::new(
-        at(["videos".into(), number(id), "rating".into()]),
+        at([
+            Key::from_static("videos"),
+            number(id),
+            Key::from_static("rating"),
+        ]),
         Value::from(rating).expires_in(USER_TTL),
     )
 }

@@ -23,6 +23,7 @@
 
 mod envelope;
 mod error;
+mod members;
 mod node;
 mod read;
 mod value;

@@ -1,14 +1,14 @@
 //! The JSON Graph tree: branches of members down to values.
 
-use std::collections::btree_map::Entry;
-use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value as Json};
 
+use super::envelope::PathValue;
 use super::error::{Error, ErrorKind};
+use super::members::Members;
 use super::value::Value;
 use crate::path::{Key, KeySet};
 
@@ -22,7 +22,7 @@ use crate::path::{Key, KeySet};
 /// sentinel value, any other object is a branch.
 #[derive(Clone, Default, PartialEq)]
 pub struct Graph {
-    members: BTreeMap<Key, Node>,
+    members: Members,
 }
 
 /// A member of a branch: a branch of its own, or a value.
@@ -95,6 +95,62 @@ impl Graph {
         }
     }
 
+    /// Writes each path value in turn, with the same result as calling
+    /// [`Graph::set`] for each in order. Values one after another under
+    /// the same branch (a handler's fields of one video, say) share one
+    /// walk down to it instead of one walk each from the root.
+    pub fn set_all(&mut self, values: Vec<PathValue>) {
+        let mut values = values;
+        let mut rest = values.as_mut_slice();
+        while !rest.is_empty() {
+            // A run of paths of single keys goes down together; a path
+            // with ranges or lists of keys is written on its own.
+            let simple = rest
+                .iter()
+                .take_while(|item| is_single_path(&item.path))
+                .count();
+            let (run, tail) = std::mem::take(&mut rest).split_at_mut(simple);
+            self.set_run(run, 0);
+            if let Some((item, tail)) = tail.split_first_mut() {
+                self.set(&item.path, std::mem::replace(&mut item.value, Value::Null));
+                rest = tail;
+            }
+        }
+    }
+
+    /// [`Graph::set_all`] for paths of single keys, each longer than
+    /// `depth`: consecutive paths with the same key at `depth` share the
+    /// lookup of that key.
+    fn set_run(&mut self, items: &mut [PathValue], depth: usize) {
+        let mut rest = items;
+        while let Some(first) = rest.first() {
+            let Some(key) = single_key(&first.path, depth).cloned() else {
+                return;
+            };
+            let ends = first.path.len() == depth + 1;
+            let len = rest
+                .iter()
+                .take_while(|item| {
+                    single_key(&item.path, depth) == Some(&key)
+                        && (item.path.len() == depth + 1) == ends
+                })
+                .count();
+            let (run, tail) = std::mem::take(&mut rest).split_at_mut(len);
+            let member = key.into_member();
+            if ends {
+                // Values written one after another at one path: the last
+                // one stands.
+                if let Some(last) = run.last_mut() {
+                    let value = std::mem::replace(&mut last.value, Value::Null);
+                    self.members.insert(member, Node::Value(value));
+                }
+            } else {
+                self.branch_mut(member).set_run(run, depth + 1);
+            }
+            rest = tail;
+        }
+    }
+
     fn set_each(&mut self, path: &[KeySet], value: &Value) {
         let Some((first, rest)) = path.split_first() else {
             return;
@@ -132,8 +188,7 @@ impl Graph {
     fn branch_mut(&mut self, member: Key) -> &mut Graph {
         let node = self
             .members
-            .entry(member)
-            .or_insert_with(|| Node::Branch(Graph::new()));
+            .get_or_insert_with(member, || Node::Branch(Graph::new()));
         if let Node::Value(_) = node {
             *node = Node::Branch(Graph::new());
         }
@@ -147,17 +202,9 @@ impl Graph {
     /// member, and wherever both hold something else, `other` wins.
     pub fn merge(&mut self, other: Graph) {
         for (key, node) in other.members {
-            match (self.members.entry(key), node) {
-                (Entry::Occupied(mut slot), Node::Branch(incoming)) => match slot.get_mut() {
-                    Node::Branch(existing) => existing.merge(incoming),
-                    existing => *existing = Node::Branch(incoming),
-                },
-                (Entry::Occupied(mut slot), node) => {
-                    slot.insert(node);
-                }
-                (Entry::Vacant(slot), node) => {
-                    slot.insert(node);
-                }
+            match (self.members.get_mut(&key), node) {
+                (Some(Node::Branch(existing)), Node::Branch(incoming)) => existing.merge(incoming),
+                (_, node) => self.members.insert(key, node),
             }
         }
     }
@@ -177,7 +224,7 @@ impl Graph {
     }
 
     fn from_map(map: Map<String, Json>, at: &mut Vec<Key>) -> Result<Graph, Error> {
-        let mut members = BTreeMap::new();
+        let mut members = Members::default();
         for (name, json) in map {
             // `$_` members are a client cache's private bookkeeping.
             if name.starts_with("$_") {
@@ -211,16 +258,29 @@ pub(crate) fn kind_of(json: &Json) -> &'static str {
     }
 }
 
+/// Whether a path is one path: keys only, at least one.
+fn is_single_path(path: &[KeySet]) -> bool {
+    !path.is_empty() && path.iter().all(|set| matches!(set, KeySet::Key(_)))
+}
+
+/// The key at `depth` of a path of single keys.
+fn single_key(path: &[KeySet], depth: usize) -> Option<&Key> {
+    match path.get(depth)? {
+        KeySet::Key(key) => Some(key),
+        _ => None,
+    }
+}
+
 impl fmt::Debug for Graph {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map().entries(&self.members).finish()
+        self.members.fmt(f)
     }
 }
 
 impl Serialize for Graph {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.members.len()))?;
-        for (key, node) in &self.members {
+        for (key, node) in self.members.iter() {
             map.serialize_key(&MemberName(key))?;
             match node {
                 Node::Branch(branch) => map.serialize_value(branch)?,

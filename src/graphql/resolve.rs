@@ -10,7 +10,7 @@ use async_graphql::dynamic::{
     Schema, TypeRef,
 };
 use async_graphql::{ServerError, Value as GqlValue};
-use async_graphql_parser::types::{BaseType, Type};
+use async_graphql_parser::types::{BaseType, ExecutableDocument, Type};
 
 use crate::graph::{Graph, Node, Value};
 use crate::path::{Key, KeySet, PathSet};
@@ -108,11 +108,15 @@ impl GraphQl {
     /// and loaders).
     pub async fn execute(
         &self,
-        request: async_graphql::Request,
+        mut request: async_graphql::Request,
         ctx: Context,
     ) -> async_graphql::Response {
-        if let Some(refused) = self.past_limits(&request.query) {
-            return async_graphql::Response::from_errors(vec![refused]);
+        // Parsed once: the request keeps the document for execution. A
+        // query that does not parse is left to async-graphql's message.
+        if let Ok(document) = request.parsed_query() {
+            if let Some(refused) = self.past_limits(document) {
+                return async_graphql::Response::from_errors(vec![refused]);
+            }
         }
         self.schema.execute(request.data(ctx)).await
     }
@@ -125,9 +129,7 @@ impl GraphQl {
     /// The error for a query past the alias, depth or complexity limit,
     /// naming it (async-graphql's own complexity check stays as a
     /// backstop, in words that do not name the limit).
-    fn past_limits(&self, query: &str) -> Option<ServerError> {
-        // A query that does not parse is left to async-graphql's message.
-        let document = async_graphql_parser::parse_query(query).ok()?;
+    fn past_limits(&self, document: &ExecutableDocument) -> Option<ServerError> {
         let fragments = &document.fragments;
         let mut aliases = 0;
         let mut depth = 0;
@@ -352,7 +354,7 @@ async fn write(
                 .await
                 .map_err(|error| error.to_string())?;
             // A set the route refused answers an error at its path.
-            match locate(&answer.json_graph, &[], &keys).1 {
+            match locate(&answer.json_graph, &[], &keys, false).1 {
                 Some(Node::Value(value @ Value::Error(_))) => scalar(value).map(|_| ()),
                 _ => Ok(()),
             }
@@ -384,7 +386,7 @@ fn shape<'a>(
     let object = !is_scalar(named_type(&field.ty));
     let relative = PathSet::new(relative);
     let item = |keys: &[Key]| -> Result<Option<FieldValue<'a>>, String> {
-        let (path, node) = locate(graph, parent, keys);
+        let (path, node) = locate(graph, parent, keys, object);
         match node {
             // An object with nothing under it (an unknown id, past the
             // end of a list) is no object.
@@ -420,10 +422,20 @@ fn shape<'a>(
 
 /// The place `keys` lead to from `parent` (a place already located), every
 /// ref met along them followed (at most 50 hops), and what stands there.
-/// One walk: each key is one lookup in the branch reached so far.
-fn locate<'g>(graph: &'g Graph, parent: &[Key], keys: &[Key]) -> (Vec<Key>, Option<&'g Node>) {
-    let mut at: Vec<Key> = Vec::with_capacity(parent.len() + keys.len());
-    at.extend_from_slice(parent);
+/// One walk: each key is one lookup in the branch reached so far. The
+/// place's path is only kept when `with_path` (objects need it, scalars
+/// do not).
+fn locate<'g>(
+    graph: &'g Graph,
+    parent: &[Key],
+    keys: &[Key],
+    with_path: bool,
+) -> (Vec<Key>, Option<&'g Node>) {
+    let mut at: Vec<Key> = Vec::new();
+    if with_path {
+        at.reserve(parent.len() + keys.len());
+        at.extend_from_slice(parent);
+    }
     let mut branch: Option<&Graph> = if parent.is_empty() {
         Some(graph)
     } else {
@@ -435,15 +447,19 @@ fn locate<'g>(graph: &'g Graph, parent: &[Key], keys: &[Key]) -> (Vec<Key>, Opti
     let mut node = None;
     let mut hops = 0;
     for key in keys {
-        at.push(key.clone());
+        if with_path {
+            at.push(key.clone());
+        }
         node = branch.and_then(|branch| branch.get(key));
         while let Some(Node::Value(Value::Ref(reference))) = node {
             if hops == 50 {
                 break;
             }
             hops += 1;
-            at = reference.path.to_vec();
-            node = graph.node(&at);
+            if with_path {
+                at = reference.path.to_vec();
+            }
+            node = graph.node(&reference.path);
         }
         branch = match node {
             Some(Node::Branch(next)) => Some(next),
@@ -463,7 +479,12 @@ fn has_data(node: &Node) -> bool {
 
 /// A graph value as a GraphQL value; an error value is the field's error.
 fn scalar(value: &Value) -> Result<Option<GqlValue>, String> {
+    // Strings and numbers, most of an answer, go across directly.
     let json = match value {
+        Value::String(text) => return Ok(Some(GqlValue::String(text.clone()))),
+        Value::Number(number) => return Ok(Some(GqlValue::Number(number.clone()))),
+        Value::Bool(b) => return Ok(Some(GqlValue::Boolean(*b))),
+        Value::Null => return Ok(Some(GqlValue::Null)),
         Value::Error(error) => {
             let message = error
                 .value
@@ -478,7 +499,6 @@ fn scalar(value: &Value) -> Result<Option<GqlValue>, String> {
             Some(json) => json.clone(),
             None => return Ok(None),
         },
-        other => serde_json::to_value(other).unwrap_or_default(),
     };
     Ok(Some(GqlValue::from_json(json).unwrap_or(GqlValue::Null)))
 }

@@ -36,9 +36,55 @@ pub struct Key(Repr);
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum Repr {
     Integer(i64),
-    String(Arc<str>),
+    String(Text),
     Bool(bool),
     Null,
+}
+
+/// A string key's text: shared, or a literal of the program (which
+/// costs no allocation to make, clone or drop). Compared, ordered and
+/// hashed as the text it holds, whichever it is.
+#[derive(Clone)]
+enum Text {
+    Shared(Arc<str>),
+    Static(&'static str),
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match self {
+            Text::Shared(text) => text,
+            Text::Static(text) => text,
+        }
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Text) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Text {}
+
+impl PartialOrd for Text {
+    fn partial_cmp(&self, other: &Text) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Text {
+    fn cmp(&self, other: &Text) -> std::cmp::Ordering {
+        (**self).cmp(&**other)
+    }
+}
+
+impl std::hash::Hash for Text {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (**self).hash(state);
+    }
 }
 
 /// A borrowed view of a [`Key`], for matching on what it holds.
@@ -61,6 +107,23 @@ impl Key {
     /// An integer key.
     pub const fn integer(value: i64) -> Key {
         Key(Repr::Integer(value))
+    }
+
+    /// The key of a string literal: [`Key::from`] without allocating, for
+    /// the fixed names of a graph (`"videos"`, `"title"`) that handlers
+    /// write into every path they answer.
+    ///
+    /// ```
+    /// use peregrine::path::Key;
+    ///
+    /// assert_eq!(Key::from_static("videos"), Key::from("videos"));
+    /// assert_eq!(Key::from_static("7"), Key::from(7));
+    /// ```
+    pub fn from_static(text: &'static str) -> Key {
+        match canonical_integer(text) {
+            Some(n) => Key(Repr::Integer(n)),
+            None => Key(Repr::String(Text::Static(text))),
+        }
     }
 
     /// What this key holds.
@@ -147,7 +210,7 @@ impl From<&str> for Key {
     fn from(value: &str) -> Key {
         match canonical_integer(value) {
             Some(n) => Key(Repr::Integer(n)),
-            None => Key(Repr::String(Arc::from(value))),
+            None => Key(Repr::String(Text::Shared(Arc::from(value)))),
         }
     }
 }
@@ -156,7 +219,7 @@ impl From<String> for Key {
     fn from(value: String) -> Key {
         match canonical_integer(&value) {
             Some(n) => Key(Repr::Integer(n)),
-            None => Key(Repr::String(Arc::from(value))),
+            None => Key(Repr::String(Text::Shared(Arc::from(value)))),
         }
     }
 }
@@ -201,7 +264,7 @@ impl fmt::Debug for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0 {
             Repr::Integer(n) => write!(f, "{n}"),
-            Repr::String(s) => write!(f, "{s:?}"),
+            Repr::String(s) => write!(f, "{:?}", &**s),
             Repr::Bool(b) => write!(f, "{b}"),
             Repr::Null => f.write_str("null"),
         }

@@ -1,5 +1,7 @@
 //! Merging path sets without expanding them: the router's cheap collapse.
 
+use std::hash::{Hash, Hasher};
+
 use rustc_hash::FxHashMap;
 
 use super::key_set::KeySet;
@@ -45,7 +47,7 @@ fn merge_at(sets: Vec<PathSet>, position: usize) -> Vec<PathSet> {
     // Groups by everything but `position`, numbered in order of first
     // appearance; borrowed, so nothing is cloned to find them.
     let (placed, sizes) = {
-        let mut index: FxHashMap<(usize, Vec<&KeySet>), usize> = FxHashMap::default();
+        let mut index: FxHashMap<AllBut<'_>, usize> = FxHashMap::default();
         let mut sizes: Vec<usize> = Vec::new();
         let placed: Vec<Option<usize>> = sets
             .iter()
@@ -53,14 +55,8 @@ fn merge_at(sets: Vec<PathSet>, position: usize) -> Vec<PathSet> {
                 if set.len() <= position {
                     return None;
                 }
-                let rest: Vec<&KeySet> = set
-                    .iter()
-                    .enumerate()
-                    .filter(|&(i, _)| i != position)
-                    .map(|(_, keys)| keys)
-                    .collect();
                 let next = index.len();
-                let group = *index.entry((set.len(), rest)).or_insert(next);
+                let group = *index.entry(AllBut { set, position }).or_insert(next);
                 if group == sizes.len() {
                     sizes.push(0);
                 }
@@ -103,4 +99,39 @@ fn merge_at(sets: Vec<PathSet>, position: usize) -> Vec<PathSet> {
         out.push(PathSet::new(key_sets));
     }
     out
+}
+
+/// A path set seen without its key set at `position`: two are equal when
+/// they agree everywhere else.
+struct AllBut<'a> {
+    set: &'a PathSet,
+    position: usize,
+}
+
+impl AllBut<'_> {
+    fn others(&self) -> impl Iterator<Item = &KeySet> {
+        let position = self.position;
+        self.set
+            .iter()
+            .enumerate()
+            .filter(move |&(i, _)| i != position)
+            .map(|(_, keys)| keys)
+    }
+}
+
+impl PartialEq for AllBut<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.set.len() == other.set.len() && self.others().eq(other.others())
+    }
+}
+
+impl Eq for AllBut<'_> {}
+
+impl Hash for AllBut<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.set.len().hash(state);
+        for keys in self.others() {
+            keys.hash(state);
+        }
+    }
 }

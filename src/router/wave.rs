@@ -345,9 +345,7 @@ impl<'r> Run<'r> {
         match answer {
             Ok(output) => {
                 let (values, envelopes, _invalidated) = output.into_parts();
-                for value in values {
-                    self.response.set(&value.path, value.value);
-                }
+                self.response.set_all(values);
                 for envelope in envelopes {
                     let paths = envelope.paths.as_deref().unwrap_or(asked);
                     self.response

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use peregrine::graph::Graph;
+use peregrine::graph::{Graph, PathValue, Value};
 use peregrine::path::PathSet;
 use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
@@ -164,5 +164,28 @@ proptest! {
             .map(|missing| missing.iter().flat_map(single_paths).collect::<BTreeSet<_>>())
             .map_err(|_| ());
         prop_assert_eq!(actual, expected, "graph {} requested {:?}", root, requested);
+    }
+
+    #[test]
+    fn writing_values_together_is_writing_them_one_by_one(
+        root in graph(),
+        writes in vec((path_set(), any::<bool>()), 0..12),
+    ) {
+        let mut one_by_one: Graph = serde_json::from_value(root.clone()).expect("a JSON Graph");
+        let mut together = one_by_one.clone();
+        // Each value is its own index; `again` writes at the path before.
+        let mut values: Vec<PathValue> = Vec::new();
+        for (n, (path, again)) in writes.iter().enumerate() {
+            let path: PathSet = match values.last() {
+                Some(before) if *again => before.path.clone(),
+                _ => serde_json::from_value(Json::from(path.clone())).expect("a path set"),
+            };
+            values.push(PathValue::new(path, Value::from(n as i64)));
+        }
+        for value in values.clone() {
+            one_by_one.set(&value.path, value.value);
+        }
+        together.set_all(values);
+        prop_assert_eq!(together, one_by_one, "graph {} writes {:?}", root, writes);
     }
 }

@@ -1,0 +1,222 @@
+//! The members of a branch, in key order.
+//!
+//! Most branches of an answer hold a handful of members (a video's
+//! fields, a row's ten refs): for them a sorted vector is one allocation
+//! of what it holds, where a B-tree allocates a node of room for eleven;
+//! filling, walking and dropping answers was mostly that. A branch that
+//! grows past [`FEW`] members moves to a B-tree, so a branch of thousands
+//! (`videos` of a long list) stays cheap to fill in any order.
+
+use std::collections::btree_map;
+use std::collections::BTreeMap;
+
+use super::node::Node;
+use super::value::Value;
+use crate::path::Key;
+
+/// The most members kept in a sorted vector.
+const FEW: usize = 32;
+
+/// A branch's members: a map from member key to node, in key order.
+#[derive(Clone)]
+pub(super) enum Members {
+    /// Sorted by key, at most [`FEW`].
+    Few(Vec<(Key, Node)>),
+    /// More than [`FEW`].
+    Many(BTreeMap<Key, Node>),
+}
+
+impl Default for Members {
+    fn default() -> Members {
+        Members::Few(Vec::new())
+    }
+}
+
+impl std::fmt::Debug for Members {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl PartialEq for Members {
+    /// The same members, however they are held.
+    fn eq(&self, other: &Members) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Members {
+    pub(super) fn len(&self) -> usize {
+        match self {
+            Members::Few(few) => few.len(),
+            Members::Many(many) => many.len(),
+        }
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub(super) fn get(&self, key: &Key) -> Option<&Node> {
+        match self {
+            Members::Few(few) => find(few, key).ok().map(|at| &few[at].1),
+            Members::Many(many) => many.get(key),
+        }
+    }
+
+    pub(super) fn get_mut(&mut self, key: &Key) -> Option<&mut Node> {
+        match self {
+            Members::Few(few) => find(few, key).ok().map(|at| &mut few[at].1),
+            Members::Many(many) => many.get_mut(key),
+        }
+    }
+
+    /// Puts `node` at `key`, replacing what was there.
+    pub(super) fn insert(&mut self, key: Key, node: Node) {
+        *self.get_or_insert_with(key, || Node::Value(Value::Null)) = node;
+    }
+
+    /// The node at `key`, made by `make` if there is none.
+    pub(super) fn get_or_insert_with(
+        &mut self,
+        key: Key,
+        make: impl FnOnce() -> Node,
+    ) -> &mut Node {
+        if let Members::Few(few) = self {
+            if few.len() >= FEW && find(few, &key).is_err() {
+                let many = std::mem::take(few).into_iter().collect();
+                *self = Members::Many(many);
+            }
+        }
+        match self {
+            Members::Few(few) => {
+                let at = match find(few, &key) {
+                    Ok(at) => at,
+                    Err(at) => {
+                        few.insert(at, (key, make()));
+                        at
+                    }
+                };
+                &mut few[at].1
+            }
+            Members::Many(many) => many.entry(key).or_insert_with(make),
+        }
+    }
+
+    pub(super) fn iter(&self) -> Iter<'_> {
+        match self {
+            Members::Few(few) => Iter::Few(few.iter()),
+            Members::Many(many) => Iter::Many(many.iter()),
+        }
+    }
+}
+
+/// Where `key` is in a sorted vector of members, or where it would go.
+fn find(few: &[(Key, Node)], key: &Key) -> Result<usize, usize> {
+    few.binary_search_by(|(member, _)| member.cmp(key))
+}
+
+/// The members in key order, borrowed.
+pub(super) enum Iter<'a> {
+    Few(std::slice::Iter<'a, (Key, Node)>),
+    Many(btree_map::Iter<'a, Key, Node>),
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = (&'a Key, &'a Node);
+
+    fn next(&mut self) -> Option<(&'a Key, &'a Node)> {
+        match self {
+            Iter::Few(few) => few.next().map(|(key, node)| (key, node)),
+            Iter::Many(many) => many.next(),
+        }
+    }
+}
+
+/// The members in key order, owned.
+pub(super) enum IntoIter {
+    Few(std::vec::IntoIter<(Key, Node)>),
+    Many(btree_map::IntoIter<Key, Node>),
+}
+
+impl Iterator for IntoIter {
+    type Item = (Key, Node);
+
+    fn next(&mut self) -> Option<(Key, Node)> {
+        match self {
+            IntoIter::Few(few) => few.next(),
+            IntoIter::Many(many) => many.next(),
+        }
+    }
+}
+
+impl IntoIterator for Members {
+    type Item = (Key, Node);
+    type IntoIter = IntoIter;
+
+    fn into_iter(self) -> IntoIter {
+        match self {
+            Members::Few(few) => IntoIter::Few(few.into_iter()),
+            Members::Many(many) => IntoIter::Many(many.into_iter()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leaf(n: i64) -> Node {
+        Node::Value(Value::from(n))
+    }
+
+    #[test]
+    fn members_past_a_few_stay_in_key_order_and_are_found() {
+        let mut members = Members::default();
+        // 0..100 in a scrambled order, each written twice: the second stands.
+        let order: Vec<i64> = (0..100).map(|i| (i * 37) % 100).collect();
+        for round in 0..2 {
+            for &n in &order {
+                members.insert(Key::from(n), leaf(n + round));
+            }
+        }
+        assert!(matches!(members, Members::Many(_)));
+        assert_eq!(members.len(), 100);
+        let keys: Vec<i64> = members
+            .iter()
+            .filter_map(|(key, _)| key.as_integer())
+            .collect();
+        assert_eq!(keys, (0..100).collect::<Vec<_>>());
+        assert_eq!(members.get(&Key::from(42)), Some(&leaf(43)));
+        assert_eq!(members.get(&Key::from(100)), None);
+    }
+
+    #[test]
+    fn the_same_members_are_equal_however_they_are_held() {
+        let mut few = Members::default();
+        let mut many = Members::default();
+        for n in 0..(FEW as i64 + 1) {
+            many.insert(Key::from(n), leaf(n));
+        }
+        for n in (0..FEW as i64).rev() {
+            few.insert(Key::from(n), leaf(n));
+        }
+        assert!(matches!(few, Members::Few(_)));
+        assert!(matches!(many, Members::Many(_)));
+        assert!(few != many);
+        few.insert(Key::from(FEW as i64), leaf(FEW as i64));
+        assert!(matches!(few, Members::Many(_)));
+        let mut few_again = Members::default();
+        for n in 0..3 {
+            few_again.insert(Key::from(n), leaf(n));
+        }
+        let mut many_trimmed: Members = Members::Many(
+            many.into_iter()
+                .filter(|(key, _)| key.as_integer() < Some(3))
+                .collect(),
+        );
+        assert_eq!(few_again, many_trimmed);
+        *many_trimmed.get_or_insert_with(Key::from("name"), || leaf(0)) = leaf(7);
+        assert_eq!(many_trimmed.get(&Key::from("name")), Some(&leaf(7)));
+    }
+}
