@@ -52,6 +52,9 @@ struct Walk<'g, 'v, V> {
     visit: &'v mut V,
     /// How many refs the path being walked has crossed so far.
     crossed: usize,
+    /// Paths given back after use, to hold the next ref's target
+    /// without allocating.
+    spare: Vec<Vec<Key>>,
 }
 
 impl<'g, V: Visit> Walk<'g, '_, V> {
@@ -90,6 +93,7 @@ impl<'g, V: Visit> Walk<'g, '_, V> {
                         }
                     };
                     self.crossed -= 1;
+                    self.spare.push(target_at);
                     walked?;
                 }
                 Some(Node::Value(value)) => self.visit.found(at, value),
@@ -112,9 +116,9 @@ impl<'g, V: Visit> Walk<'g, '_, V> {
             for (i, key) in path.iter().enumerate() {
                 let last = i + 1 == path.len();
                 match branch.get(key) {
-                    None => return Ok((Target::Missing, members(path))),
+                    None => return Ok((Target::Missing, self.members(path))),
                     Some(Node::Branch(next)) if last => {
-                        return Ok((Target::Branch(next), members(path)))
+                        return Ok((Target::Branch(next), self.members(path)))
                     }
                     Some(Node::Branch(next)) => branch = next,
                     Some(Node::Value(Value::Ref(next))) if last => {
@@ -127,7 +131,9 @@ impl<'g, V: Visit> Walk<'g, '_, V> {
                                 },
                             ));
                         }
-                        self.visit.crossed(&members(path), next);
+                        let at = self.members(path);
+                        self.visit.crossed(&at, next);
+                        self.spare.push(at);
                         path = &next.path;
                         continue 'chain;
                     }
@@ -141,13 +147,21 @@ impl<'g, V: Visit> Walk<'g, '_, V> {
                     }
                     // A value part way along the target short-circuits there.
                     Some(Node::Value(value)) => {
-                        return Ok((Target::Value(value), members(&path[..=i])))
+                        return Ok((Target::Value(value), self.members(&path[..=i])))
                     }
                 }
             }
             // A ref to the empty path points at the root.
             return Ok((Target::Branch(self.root), Vec::new()));
         }
+    }
+
+    /// The member keys of `path`, in a spare vector when there is one.
+    fn members(&mut self, path: &[Key]) -> Vec<Key> {
+        let mut at = self.spare.pop().unwrap_or_default();
+        at.clear();
+        at.extend(path.iter().map(Key::to_member));
+        at
     }
 }
 
@@ -167,6 +181,7 @@ impl Graph {
             max_ref_follow,
             visit,
             crossed: 0,
+            spare: Vec::new(),
         };
         let mut at = Vec::new();
         for set in path_sets {
