@@ -46,6 +46,7 @@ impl PartialEq for Members {
 }
 
 impl Members {
+    /// How many members there are.
     pub(super) fn len(&self) -> usize {
         match self {
             Members::Few(few) => few.len(),
@@ -53,10 +54,12 @@ impl Members {
         }
     }
 
+    /// Whether there is no member.
     pub(super) fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
+    /// The node at `key`.
     pub(super) fn get(&self, key: &Key) -> Option<&Node> {
         match self {
             Members::Few(few) => find(few, key).ok().map(|at| &few[at].1),
@@ -64,6 +67,7 @@ impl Members {
         }
     }
 
+    /// The node at `key`, to change.
     pub(super) fn get_mut(&mut self, key: &Key) -> Option<&mut Node> {
         match self {
             Members::Few(few) => find(few, key).ok().map(|at| &mut few[at].1),
@@ -103,6 +107,7 @@ impl Members {
         }
     }
 
+    /// The members in key order.
     pub(super) fn iter(&self) -> Iter<'_> {
         match self {
             Members::Few(few) => Iter::Few(few.iter()),
@@ -118,7 +123,9 @@ fn find(few: &[(Key, Node)], key: &Key) -> Result<usize, usize> {
 
 /// The members in key order, borrowed.
 pub(super) enum Iter<'a> {
+    /// Over a sorted vector.
     Few(std::slice::Iter<'a, (Key, Node)>),
+    /// Over a B-tree.
     Many(btree_map::Iter<'a, Key, Node>),
 }
 
@@ -135,7 +142,9 @@ impl<'a> Iterator for Iter<'a> {
 
 /// The members in key order, owned.
 pub(super) enum IntoIter {
+    /// Out of a sorted vector.
     Few(std::vec::IntoIter<(Key, Node)>),
+    /// Out of a B-tree.
     Many(btree_map::IntoIter<Key, Node>),
 }
 

@@ -99,8 +99,7 @@ impl Graph {
     /// [`Graph::set`] for each in order. Values one after another under
     /// the same branch (a handler's fields of one video, say) share one
     /// walk down to it instead of one walk each from the root.
-    pub fn set_all(&mut self, values: Vec<PathValue>) {
-        let mut values = values;
+    pub fn set_all(&mut self, mut values: Vec<PathValue>) {
         let mut rest = values.as_mut_slice();
         while !rest.is_empty() {
             // A run of paths of single keys goes down together; a path

@@ -169,8 +169,8 @@ impl Key {
     /// do when JavaScript uses them as property names.
     pub fn to_member(&self) -> Key {
         match self.0 {
-            Repr::Bool(b) => Key::from(if b { "true" } else { "false" }),
-            Repr::Null => Key::from("null"),
+            Repr::Bool(b) => Key::from_static(if b { "true" } else { "false" }),
+            Repr::Null => Key::from_static("null"),
             _ => self.clone(),
         }
     }

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeSet;
 
-use peregrine::graph::{Graph, PathValue, Value};
-use peregrine::path::PathSet;
+use peregrine::graph::{Graph, Node, PathValue, Value};
+use peregrine::path::{Key, PathSet};
 use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
 use serde_json::{json, Value as Json};
@@ -14,6 +14,30 @@ const MAX_REF_FOLLOW: usize = 1;
 
 fn key() -> impl Strategy<Value = String> {
     prop_oneof![Just("a"), Just("b"), Just("c"), Just("0"), Just("1")].prop_map(str::to_owned)
+}
+
+/// A key of a written path: the graph's keys, and booleans and null,
+/// which address the members "true", "false" and "null".
+fn written_key() -> impl Strategy<Value = Json> {
+    prop_oneof![
+        4 => key().prop_map(Json::from),
+        1 => Just(json!(true)),
+        1 => Just(json!("true")),
+        1 => Just(json!(null)),
+    ]
+}
+
+/// A path set to write: single keys, lists of keys (empty ones too),
+/// or ranges.
+fn written_path_set() -> impl Strategy<Value = Vec<Json>> {
+    vec(
+        prop_oneof![
+            4 => written_key(),
+            1 => vec(written_key(), 0..3).prop_map(Json::from),
+            1 => (0..2i64, 0..3i64).prop_map(|(from, length)| json!({"from": from, "length": length})),
+        ],
+        1..5,
+    )
 }
 
 fn leaf() -> impl Strategy<Value = Json> {
@@ -169,7 +193,7 @@ proptest! {
     #[test]
     fn writing_values_together_is_writing_them_one_by_one(
         root in graph(),
-        writes in vec((path_set(), any::<bool>()), 0..12),
+        writes in vec((written_path_set(), any::<bool>()), 0..12),
     ) {
         let mut one_by_one: Graph = serde_json::from_value(root.clone()).expect("a JSON Graph");
         let mut together = one_by_one.clone();
@@ -188,4 +212,28 @@ proptest! {
         together.set_all(values);
         prop_assert_eq!(together, one_by_one, "graph {} writes {:?}", root, writes);
     }
+}
+
+#[test]
+fn a_branch_written_past_a_few_members_keeps_every_member_in_order() {
+    // 40 siblings, written in a scrambled order by `set_all` and by `set`.
+    let values: Vec<PathValue> = (0..40i64)
+        .map(|n| (n * 17) % 40)
+        .map(|id| {
+            let path = PathSet::parse(&format!("videos[{id}].title")).expect("a path set");
+            PathValue::new(path, Value::from(id))
+        })
+        .collect();
+    let mut together = Graph::new();
+    together.set_all(values.clone());
+    let mut one_by_one = Graph::new();
+    for value in values {
+        one_by_one.set(&value.path, value.value);
+    }
+    assert_eq!(together, one_by_one);
+    let Some(Node::Branch(videos)) = together.get(&Key::from("videos")) else {
+        panic!("no videos branch in {together:?}");
+    };
+    let ids: Vec<Option<i64>> = videos.members().map(|(id, _)| id.as_integer()).collect();
+    assert_eq!(ids, (0..40).map(Some).collect::<Vec<_>>());
 }
