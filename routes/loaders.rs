@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use peregrine::loader::{LoadError, Loader, RedisTier, Scope, Settings};
-use peregrine::path::{Key, Path, PathSet};
+use peregrine::path::{Key, KeySet, Path, PathSet};
 use peregrine::router::{Context, HandlerError};
 
 use crate::client::{Clients, List, Video};
@@ -180,7 +180,7 @@ pub(crate) fn unavailable(service: &str) -> impl Fn(LoadError) -> HandlerError +
 
 /// The path set of one path.
 pub(crate) fn at<const N: usize>(keys: [Key; N]) -> PathSet {
-    Path::from_iter(keys).to_path_set()
+    PathSet::new(keys.into_iter().map(KeySet::Key).collect())
 }
 
 /// A ref to `["videos", id]`.

@@ -10,7 +10,7 @@ use super::envelope::PathValue;
 use super::error::{Error, ErrorKind};
 use super::members::Members;
 use super::value::Value;
-use crate::path::{Key, KeySet};
+use crate::path::{Key, KeySet, KeyView};
 
 /// A JSON Graph: a tree of branches whose leaves are [`Value`]s, in which
 /// refs link one path to another. A `Graph` is also a branch: the root.
@@ -295,7 +295,14 @@ struct MemberName<'a>(&'a Key);
 
 impl Serialize for MemberName<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self.0)
+        // serde_json writes an integer map key as a quoted name, without
+        // the formatting machinery `collect_str` goes through.
+        match self.0.view() {
+            KeyView::Integer(n) => serializer.serialize_i64(n),
+            KeyView::String(text) => serializer.serialize_str(text),
+            KeyView::Bool(b) => serializer.serialize_str(if b { "true" } else { "false" }),
+            KeyView::Null => serializer.serialize_str("null"),
+        }
     }
 }
 
