@@ -27,6 +27,15 @@ use super::path_set::PathSet;
 /// assert_eq!(merged, [r#"videos[1..2]["title","year"]"#, "videos[3].title"]);
 /// ```
 pub fn merge(mut sets: Vec<PathSet>) -> Vec<PathSet> {
+    // What following refs usually gives (`videos[1].title`,
+    // `videos[7].title`, ...): path sets that differ at one position
+    // only, merged there without hashing any.
+    if let Some(position) = lone_difference(&sets) {
+        let keys: Vec<KeySet> = sets.iter().map(|set| set[position].clone()).collect();
+        let mut key_sets = sets.swap_remove(0).into_key_sets();
+        key_sets[position] = KeySet::union(&keys);
+        return vec![PathSet::new(key_sets)];
+    }
     let longest = sets.iter().map(|set| set.len()).max().unwrap_or(0);
     loop {
         let before = sets.len();
@@ -37,6 +46,28 @@ pub fn merge(mut sets: Vec<PathSet>) -> Vec<PathSet> {
             return sets;
         }
     }
+}
+
+/// The one position at which two or more path sets of one length differ,
+/// when they agree everywhere else.
+fn lone_difference(sets: &[PathSet]) -> Option<usize> {
+    let (first, others) = sets.split_first()?;
+    let mut position = None;
+    for set in others {
+        if set.len() != first.len() {
+            return None;
+        }
+        for (at, (mine, theirs)) in first.iter().zip(set.iter()).enumerate() {
+            if mine != theirs {
+                match position {
+                    None => position = Some(at),
+                    Some(known) if known == at => {}
+                    Some(_) => return None,
+                }
+            }
+        }
+    }
+    position
 }
 
 /// Merges the path sets that agree everywhere but at `position`.
