@@ -106,7 +106,7 @@ impl Graph {
             // with ranges or lists of keys is written on its own.
             let simple = rest
                 .iter()
-                .take_while(|item| is_single_path(&item.path))
+                .take_while(|item| item.path.is_path() && !item.path.is_empty())
                 .count();
             let (run, tail) = std::mem::take(&mut rest).split_at_mut(simple);
             self.set_run(run, 0);
@@ -255,11 +255,6 @@ pub(crate) fn kind_of(json: &Json) -> &'static str {
         Json::Array(_) => "an array",
         Json::Object(_) => "an object",
     }
-}
-
-/// Whether a path is one path: keys only, at least one.
-fn is_single_path(path: &[KeySet]) -> bool {
-    !path.is_empty() && path.iter().all(|set| matches!(set, KeySet::Key(_)))
 }
 
 /// The key at `depth` of a path of single keys.

@@ -165,20 +165,13 @@ impl<'r> Run<'r> {
                 for part in remaining {
                     let (head, tail) = part.split_at(len);
                     let head = PathSet::new(head.to_vec());
-                    // The usual case: the route takes all of it, and the
-                    // set algebra (which normalizes key sets) is not needed.
-                    let taken = if head == pattern_keys {
-                        head
-                    } else {
-                        let Some(taken) = head.intersect(&pattern_keys) else {
-                            left.push(part);
-                            continue;
-                        };
-                        for piece in head.subtract(&taken) {
-                            left.push(piece.iter().cloned().chain(tail.iter().cloned()).collect());
-                        }
-                        taken
+                    let Some(taken) = head.intersect(&pattern_keys) else {
+                        left.push(part);
+                        continue;
                     };
+                    for piece in head.subtract(&taken) {
+                        left.push(piece.iter().cloned().chain(tail.iter().cloned()).collect());
+                    }
                     let found = assignments
                         .iter_mut()
                         .find(|a| a.route == candidate.route && a.kind == kind);
