@@ -20,7 +20,8 @@
 
 use std::sync::Arc;
 
-use peregrine::http::ContextMaker;
+use peregrine::http::{AnswerCache, ContextMaker};
+use peregrine::loader::Writes;
 use peregrine::router::{Context, Router};
 
 pub mod auth;
@@ -48,6 +49,17 @@ pub fn router() -> Result<Router, peregrine::router::Error> {
     let builder = videos::routes(builder);
     let builder = my_list::routes(builder);
     builder.build()
+}
+
+/// An answer cache of at most `max_bytes` over `loaders`: the loaders,
+/// reporting their writes to it, and the cache, for
+/// [`Config::answers`](peregrine::http::Config::answers). Every catalog
+/// route reads through these loaders and answers by user and paths only,
+/// which is what an answer cache needs.
+pub fn answer_cache(loaders: Loaders, max_bytes: u64) -> (Loaders, AnswerCache) {
+    let writes = Writes::new();
+    let cache = AnswerCache::new(max_bytes, &writes);
+    (loaders.with_writes(&writes), cache)
 }
 
 /// Makes each request's context: the user its token names (see

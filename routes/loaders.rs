@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use peregrine::loader::{LoadError, Loader, RedisTier, Scope, Settings};
+use peregrine::loader::{LoadError, Loader, RedisTier, Scope, Settings, Writes};
 use peregrine::path::{Key, KeySet, Path, PathSet};
 use peregrine::router::{Context, HandlerError};
 
@@ -133,6 +133,20 @@ impl Loaders {
             rows: self.rows.with_tier(tier),
             ratings: self.ratings.with_tier(tier),
             my_list: self.my_list.with_tier(tier),
+            clients: self.clients,
+        }
+    }
+
+    /// The same loaders reporting their writes (and other instances'
+    /// write notices) to `writes`, which the server's answer cache
+    /// listens to (see [`peregrine::http::AnswerCache`]).
+    pub fn with_writes(self, writes: &Writes) -> Loaders {
+        Loaders {
+            videos: self.videos.with_writes(writes),
+            lists: self.lists.with_writes(writes),
+            rows: self.rows.with_writes(writes),
+            ratings: self.ratings.with_writes(writes),
+            my_list: self.my_list.with_writes(writes),
             clients: self.clients,
         }
     }

@@ -78,6 +78,13 @@ struct Listen {
     /// measuring, or when the backends' data must be read fresh).
     #[arg(long, env = "PEREGRINE_NO_CACHE")]
     no_cache: bool,
+    /// How many megabytes of whole answers to keep (gzip-compressed: a
+    /// home answer is about 3 KB), so that a user's repeated request is
+    /// answered without routing it; 0 keeps none. An answer lives as long
+    /// as the cached values it holds, and a user's writes drop the user's
+    /// answers. Off with --no-cache.
+    #[arg(long, env = "PEREGRINE_ANSWER_CACHE_MB", default_value_t = 32)]
+    answer_cache_mb: u64,
     /// The folder of the client's demo page, served at /demo/ (built by
     /// `npm --prefix client-js run build`).
     #[arg(long, env = "PEREGRINE_DEMO_DIR", default_value = DEMO_DIR)]
@@ -453,6 +460,12 @@ async fn serve(
     let clients =
         Clients::with_guards(endpoints, &guards).context("cannot build the HTTP client")?;
     let mut loaders = Loaders::new(&clients, !listen.no_cache);
+    let mut answers = None;
+    if !listen.no_cache && listen.answer_cache_mb > 0 {
+        let max_bytes = listen.answer_cache_mb.saturating_mul(1 << 20);
+        let (reporting, cache) = peregrine_routes::answer_cache(loaders, max_bytes);
+        (loaders, answers) = (reporting, Some(cache));
+    }
     if let Some(url) = &listen.redis_url {
         let settings = TierSettings {
             timeout: Duration::from_millis(listen.redis_timeout_ms.max(1)),
@@ -504,6 +517,7 @@ async fn serve(
             .is_file()
             .then(|| "/demo/graphiql.html".to_owned()),
         context: peregrine_routes::context_maker(loaders, auth),
+        answers,
         traces,
         index_page,
         request_timeout: Duration::from_millis(listen.request_timeout_ms.max(1)),

@@ -161,6 +161,11 @@ async fn a_set_rating_is_read_back_by_its_user_only() {
     let before = harness
         .get(Some("u18"), json!([["videos", 7, "rating"]]))
         .await;
+    // Read first, so that the answer the set must replace is kept.
+    let mine = harness
+        .get(Some("u17"), json!([["videos", 7, "rating"]]))
+        .await;
+    assert_ne!(mine["videos"]["7"]["rating"], json!(4.5));
     let set = json!({
         "method": "set",
         "jsonGraph": {"jsonGraph": {"videos": {"7": {"rating": 4.5}}}, "paths": [["videos", 7, "rating"]]},
@@ -181,6 +186,9 @@ async fn a_set_rating_is_read_back_by_its_user_only() {
 #[tokio::test]
 async fn my_list_push_then_get_shows_the_new_item() {
     let harness = Harness::start(instant()).await;
+    let paths = json!([["myList", [5, "length"]]]);
+    let before = harness.get(Some("u17"), paths.clone()).await;
+    assert_eq!(before["myList"]["length"], json!(5));
     let push = json!({
         "method": "call",
         "callPath": ["myList", "push"],
@@ -193,9 +201,7 @@ async fn my_list_push_then_get_shows_the_new_item() {
         answer["jsonGraph"]["myList"]["5"],
         json!({"$type": "ref", "value": ["videos", 123]})
     );
-    let graph = harness
-        .get(Some("u17"), json!([["myList", [5, "length"]]]))
-        .await;
+    let graph = harness.get(Some("u17"), paths).await;
     assert_eq!(graph["myList"]["length"], json!(6));
     assert_eq!(
         graph["myList"]["5"],
@@ -214,6 +220,8 @@ async fn my_list_remove_answers_the_length_and_invalidates_the_moved_items() {
     let before = harness
         .get(Some("u17"), json!([["myList", range(0, 4), "title"]]))
         .await;
+    let kept = harness.get(Some("u17"), json!([["myList", [1, 4]]])).await;
+    assert_ne!(kept["myList"]["4"], json!({"$type": "atom"}));
     let remove = json!({"method": "call", "callPath": ["myList", "remove"], "arguments": [1]});
     let (status, answer) = harness.post("u17", remove).await;
     assert_eq!(status, StatusCode::OK, "{answer}");

@@ -75,6 +75,11 @@ pub struct Config {
     /// A page served at `/`, such as the explorer
     /// (`client-js/demo/dist/explorer.html`); default none (`/` is 404).
     pub index_page: Option<PathBuf>,
+    /// Whole answers to gets, kept per user and paths while their values
+    /// stay cached (default none). Only for routes that read everything
+    /// through loaders reporting to the cache's [`Writes`](crate::loader::Writes):
+    /// see [`AnswerCache`](super::AnswerCache).
+    pub answers: Option<super::AnswerCache>,
 }
 
 /// How a client asks for a [trace](crate::trace) of its request: the
@@ -121,6 +126,7 @@ impl Default for Config {
             context: Arc::new(|_headers| Ok(Context::new())),
             traces: Traces::default(),
             index_page: None,
+            answers: None,
         }
     }
 }
@@ -140,6 +146,7 @@ impl fmt::Debug for Config {
             .field("graphiql", &self.graphiql)
             .field("traces", &self.traces)
             .field("index_page", &self.index_page)
+            .field("answers", &self.answers)
             .finish_non_exhaustive()
     }
 }

@@ -51,6 +51,7 @@
 //! it; CORS origins are configurable; each request carries an id, taken
 //! from `x-request-id` or made, echoed in the response and in its logs.
 
+mod answers;
 mod config;
 mod error;
 mod graphql;
@@ -78,6 +79,7 @@ use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
 
+pub use answers::AnswerCache;
 pub use config::{Config, ContextMaker, StaticFiles, Traces};
 pub use error::Error;
 pub use log::{init_logging, LogFormat};

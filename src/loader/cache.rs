@@ -90,6 +90,8 @@ impl<K, V> quick_cache::Weighter<Key<K>, Entry<V>> for ByWeigher<K, V> {
 pub(super) struct Lookup<K, V> {
     pub(super) hits: Vec<(K, V)>,
     pub(super) misses: Vec<K>,
+    /// When the first of the hits expires.
+    pub(super) earliest: Option<Instant>,
 }
 
 impl<K, V> Cache<K, V>
@@ -117,28 +119,45 @@ where
         let mut lookup = Lookup {
             hits: Vec::new(),
             misses: Vec::with_capacity(keys.len()),
+            earliest: None,
         };
         let now = Instant::now();
         for key in keys {
             match self.live(scope, &key, now) {
-                Some(value) => lookup.hits.push((key, value)),
+                Some(entry) => {
+                    let earliest = lookup
+                        .earliest
+                        .map_or(entry.expires, |e| e.min(entry.expires));
+                    lookup.earliest = Some(earliest);
+                    lookup.hits.push((key, entry.value));
+                }
                 None => lookup.misses.push(key),
             }
         }
         lookup
     }
 
-    pub(super) fn get(&self, scope: &Scope, key: &K) -> Option<V> {
+    /// The value of `key` in `scope`, and when it expires.
+    pub(super) fn get(&self, scope: &Scope, key: &K) -> Option<(V, Instant)> {
         self.live(scope, key, Instant::now())
+            .map(|entry| (entry.value, entry.expires))
     }
 
-    /// The value of `key` in `scope` if it has not expired by `now`; an
+    /// When the entry of `key` in `scope` expires, if there is one.
+    pub(super) fn expiry(&self, scope: &Scope, key: &K) -> Option<Instant> {
+        self.entries
+            .peek(&KeyRef { scope, key })
+            .map(|entry| entry.expires)
+            .filter(|expires| *expires > Instant::now())
+    }
+
+    /// The entry of `key` in `scope` if it has not expired by `now`; an
     /// expired one is dropped.
-    fn live(&self, scope: &Scope, key: &K, now: Instant) -> Option<V> {
+    fn live(&self, scope: &Scope, key: &K, now: Instant) -> Option<Entry<V>> {
         let lookup = KeyRef { scope, key };
         let entry = self.entries.get(&lookup)?;
         if entry.expires > now {
-            return Some(entry.value);
+            return Some(entry);
         }
         self.entries.remove(&lookup);
         None

@@ -19,7 +19,7 @@ use crate::trace::{self, BatchFigures, LoadFigures};
 use super::batch::{Answered, Batches, Launch, Outcome};
 use super::cache::{Cache, Weigher};
 use super::tier::{scope_named, Found, RedisTier, Remote};
-use super::{LoadError, Scope, Settings};
+use super::{horizon, LoadError, Scope, Settings, Writes};
 
 type BatchFn<K, V> = Box<
     dyn Fn(Scope, Vec<K>) -> BoxFuture<'static, Result<HashMap<K, V>, LoadError>> + Send + Sync,
@@ -66,6 +66,8 @@ struct Inner<K, V> {
     cache: Option<Cache<K, V>>,
     /// The shared tier under the cache, if the loader has one.
     remote: OnceLock<Remote<K, V>>,
+    /// Where writes are reported, if anywhere.
+    writes: OnceLock<Writes>,
 }
 
 impl<K, V> Loader<K, V>
@@ -105,6 +107,7 @@ where
                 batches: Mutex::new(Batches::new()),
                 cache,
                 remote: OnceLock::new(),
+                writes: OnceLock::new(),
             }),
         }
     }
@@ -149,6 +152,16 @@ where
                 }),
             );
         }
+        self
+    }
+
+    /// Reports this loader's writes to `writes` (see [`Writes`]): each
+    /// [`prime`](Loader::prime), [`invalidate`](Loader::invalidate) and
+    /// [`invalidate_scope`](Loader::invalidate_scope), and each write
+    /// notice from another instance, once the loader's own cache holds
+    /// it. A loader reports to at most one, the first given.
+    pub fn with_writes(self, writes: &Writes) -> Loader<K, V> {
+        let _ = self.inner.writes.set(writes.clone());
         self
     }
 
@@ -216,13 +229,16 @@ where
         {
             remote.store(&scope, &key, &value, ttl).await;
         }
-        let mut batches = inner.lock();
-        batches.forget(&scope, &key);
-        if let Some(cache) = &inner.cache {
-            if !refused {
-                cache.insert(&scope, key, value);
+        {
+            let mut batches = inner.lock();
+            batches.forget(&scope, &key);
+            if let Some(cache) = &inner.cache {
+                if !refused {
+                    cache.insert(&scope, key, value);
+                }
             }
         }
+        inner.report(&scope);
     }
 
     /// Drops the value of `key` in `scope`, after a write that changed it
@@ -234,11 +250,14 @@ where
         if let (Some(remote), Some(ttl)) = (inner.remote.get(), inner.settings.cache_ttl()) {
             remote.invalidate(&scope, &key, ttl).await;
         }
-        let mut batches = inner.lock();
-        batches.forget(&scope, &key);
-        if let Some(cache) = &inner.cache {
-            cache.invalidate(&scope, key);
+        {
+            let mut batches = inner.lock();
+            batches.forget(&scope, &key);
+            if let Some(cache) = &inner.cache {
+                cache.invalidate(&scope, key);
+            }
         }
+        inner.report(&scope);
     }
 
     /// Drops every value of `scope` (say, one user's after a change to the
@@ -250,11 +269,14 @@ where
         if let Some(remote) = inner.remote.get() {
             remote.delete_scope(&scope).await;
         }
-        let mut batches = inner.lock();
-        batches.forget_scope(&scope);
-        if let Some(cache) = &inner.cache {
-            cache.invalidate_scope(&scope);
+        {
+            let mut batches = inner.lock();
+            batches.forget_scope(&scope);
+            if let Some(cache) = &inner.cache {
+                cache.invalidate_scope(&scope);
+            }
         }
+        inner.report(&scope);
     }
 
     /// How many entries the cache holds, and their total weight, once the
@@ -283,20 +305,31 @@ where
     /// call in flight and the local entry. What other instances' writes
     /// do here.
     fn drop_local(&self, scope: &Scope, key: Option<K>) {
-        let mut batches = self.lock();
-        match key {
-            Some(key) => {
-                batches.forget(scope, &key);
-                if let Some(cache) = &self.cache {
-                    cache.invalidate(scope, key);
+        {
+            let mut batches = self.lock();
+            match key {
+                Some(key) => {
+                    batches.forget(scope, &key);
+                    if let Some(cache) = &self.cache {
+                        cache.invalidate(scope, key);
+                    }
+                }
+                None => {
+                    batches.forget_scope(scope);
+                    if let Some(cache) = &self.cache {
+                        cache.invalidate_scope(scope);
+                    }
                 }
             }
-            None => {
-                batches.forget_scope(scope);
-                if let Some(cache) = &self.cache {
-                    cache.invalidate_scope(scope);
-                }
-            }
+        }
+        self.report(scope);
+    }
+
+    /// Tells the loader's [`Writes`], if any, of a write in `scope` (out
+    /// of the lock: hooks may take locks of their own).
+    fn report(&self, scope: &Scope) {
+        if let Some(writes) = self.writes.get() {
+            writes.wrote(scope);
         }
     }
 
@@ -323,9 +356,13 @@ where
         }
         let traced = trace::current().map(|current| (current, std::time::Instant::now()));
         let Some(cache) = &self.cache else {
+            horizon::unkept();
             return self.fetch(scope, keys, Vec::new(), traced).await;
         };
         let lookup = cache.lookup(&scope, keys);
+        if let Some(earliest) = lookup.earliest {
+            horizon::noted(earliest);
+        }
         if lookup.misses.is_empty() {
             let hits = lookup.hits.len();
             Cache::<K, V>::count(&settings.name, &scope, hits, 0);
@@ -362,7 +399,11 @@ where
             keys,
             settings.max_batch_size,
             Instant::now() + settings.window,
-            |key| self.cache.as_ref().and_then(|cache| cache.get(&scope, key)),
+            |key| {
+                let (value, expires) = self.cache.as_ref()?.get(&scope, key)?;
+                horizon::noted(expires);
+                Some(value)
+            },
         );
         if self.cache.is_some() {
             let late = enqueued.cached.len();
@@ -410,6 +451,19 @@ where
             joined: usize::try_from(enqueued.shared).unwrap_or(usize::MAX),
         };
         record_load(traced, &settings.name, &scope, figures);
+        if horizon::watched() {
+            // The call filled the cache before answering: how long what
+            // it answered stays there (a key it left out, or one a write
+            // dropped meanwhile, is not kept).
+            if let Some(cache) = &self.cache {
+                for (key, _) in &enqueued.keys {
+                    match cache.expiry(&scope, key) {
+                        Some(expires) => horizon::noted(expires),
+                        None => horizon::unkept(),
+                    }
+                }
+            }
+        }
         let mut loaded = HashMap::with_capacity(enqueued.keys.len() + hits.len());
         loaded.extend(hits.into_iter().map(|(key, value)| (key, Ok(value))));
         for (key, id) in enqueued.keys {

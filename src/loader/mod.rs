@@ -78,14 +78,17 @@
 mod batch;
 mod cache;
 mod error;
+pub mod horizon;
 mod load;
 mod notice;
 mod scope;
 mod settings;
 mod tier;
+mod writes;
 
 pub use error::LoadError;
 pub use load::Loader;
 pub use scope::Scope;
 pub use settings::Settings;
 pub use tier::{RedisTier, TierError, TierErrorKind, TierSettings};
+pub use writes::Writes;

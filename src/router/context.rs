@@ -55,6 +55,7 @@ impl Clone for Inner {
 pub struct Stats {
     waves: AtomicUsize,
     route_calls: AtomicUsize,
+    failed_route_calls: AtomicUsize,
 }
 
 impl Stats {
@@ -66,6 +67,16 @@ impl Stats {
     /// How many route handlers were called.
     pub fn route_calls(&self) -> usize {
         self.route_calls.load(Ordering::Relaxed)
+    }
+
+    /// How many route handlers failed (an error, a panic, the deadline,
+    /// a refusal for want of a user): their paths hold errors.
+    pub fn failed_route_calls(&self) -> usize {
+        self.failed_route_calls.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn add_failed_route_call(&self) {
+        self.failed_route_calls.fetch_add(1, Ordering::Relaxed);
     }
 
     pub(crate) fn add_wave(&self, route_calls: usize) {

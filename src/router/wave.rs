@@ -253,6 +253,7 @@ impl<'r> Run<'r> {
         let ctx = self.ctx.clone();
         // A route that needs a user is not called without one.
         if route.needs_user(assignment.kind) && ctx.user().is_none() {
+            ctx.stats().add_failed_route_call();
             let refused = HandlerError::sign_in("sign in to see this: it is one user's data");
             return futures::future::Either::Left(std::future::ready((prefixes, Err(refused))));
         }
@@ -285,6 +286,8 @@ impl<'r> Run<'r> {
         let span = tracing::debug_span!("route", route = %route.text, kind = ?assignment.kind);
         let deadline = self.ctx.deadline().map(tokio::time::Instant::from_std);
         let trace = self.ctx.trace().cloned();
+        // The answer is counted in the request's stats.
+        let request = self.ctx.clone();
         let traced = trace.as_ref().zip(wave).map(|(trace, wave)| {
             let paths = prefixes.iter().map(PathSet::to_string).collect();
             trace.route_started(wave, route.text.clone(), assignment.kind.name(), paths)
@@ -310,6 +313,7 @@ impl<'r> Run<'r> {
             };
             if let Err(err) = &answer {
                 tracing::debug!(error = %err, "route handler failed");
+                request.stats().add_failed_route_call();
             }
             if let (Some(trace), Some(id)) = (&trace, traced) {
                 let error = answer.as_ref().err().map(ToString::to_string);

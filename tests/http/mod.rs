@@ -10,7 +10,10 @@
 //! - `serving`: compression, CORS, request ids, health and metrics.
 //! - `shutdown`: `serve` on a real socket finishes what is in flight.
 //! - `traces`: the trace beside the envelope, when asked for.
+//! - `answers`: the answer cache: repeated gets without routing, kept
+//!   true across users, writes and time.
 
+mod answers;
 mod bad_input;
 mod limits;
 mod serving;

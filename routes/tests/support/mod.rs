@@ -99,8 +99,12 @@ impl Harness {
             peregrine::graphql::Limits::default(),
         )
         .expect("the schema builds");
+        // As the server has it: whole answers kept while their values are
+        // (none when the loaders' caches are off).
+        let (loaders, answers) = peregrine_routes::answer_cache(loaders, 8 << 20);
         let config = peregrine::http::Config {
             graphql: Some(graphql),
+            answers: Some(answers),
             context: peregrine_routes::context_maker(loaders, auth),
             traces: peregrine::http::Traces::Header,
             ..peregrine::http::Config::default()

@@ -1,0 +1,401 @@
+//! The answer cache: whole `/model.json` get answers, kept per user and
+//! request, for as long as every value in them stays cached.
+//!
+//! A TV reloading its home screen asks the same paths as last time. With
+//! the values cached, the router still runs its waves, walks the graph
+//! and writes the JSON: most of a cached request's cost. An answer cache
+//! keeps the written answer instead, so that the same request of the same
+//! user is one lookup.
+//!
+//! It stays as true as the loaders' caches it is built on:
+//!
+//! - **Keyed by user and paths.** An answer is only ever read by the
+//!   user who asked it (or, without a user, by requests without one), for
+//!   the same path sets.
+//! - **Lives as long as its values.** An answer is kept until the
+//!   earliest expiry of the cached values it was built from
+//!   ([`horizon`](crate::loader::horizon)). An answer that read anything no cache keeps (a
+//!   loader whose cache is off, a key the backend left out), that read
+//!   nothing through a loader, or that holds the error of a failed route,
+//!   is not kept.
+//! - **Dropped by writes.** Loaders report their writes (and other
+//!   instances' write notices) to a [`Writes`]; a write in a user's scope
+//!   drops that user's answers, a write in the shared scope drops every
+//!   answer. An answer being built while a write lands is not kept
+//!   (the epoch check in [`Writes`]).
+//!
+//! So only turn it on when every route reads its data through loaders
+//! reporting to the same [`Writes`], and answers differ by user and paths
+//! only (as the catalog's routes do).
+//!
+//! Answers are kept gzip-compressed (a home answer of 20 KB is 3 KB), and a
+//! client that accepts gzip gets those bytes as they are; others get them
+//! inflated.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::io::Write;
+use std::sync::{Arc, Weak};
+
+use axum::body::{Body, Bytes};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::Response;
+use flate2::write::GzEncoder;
+use flate2::{Compression, Decompress, FlushDecompress, Status};
+use quick_cache::Equivalent;
+use tokio::time::Instant;
+
+use crate::loader::{Scope, Writes};
+use crate::path::PathSet;
+
+use super::model::json_body as json_response;
+
+/// Whole answers to gets, by user and path sets (see the module's docs).
+///
+/// ```
+/// use peregrine::http::{AnswerCache, Config};
+/// use peregrine::loader::Writes;
+///
+/// let writes = Writes::new(); // given to every loader: `Loader::with_writes`
+/// let config = Config {
+///     answers: Some(AnswerCache::new(16 << 20, &writes)),
+///     ..Config::default()
+/// };
+/// # let _ = config;
+/// ```
+#[derive(Clone)]
+pub struct AnswerCache {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    entries: quick_cache::sync::Cache<Key, Answer, Weigher>,
+    writes: Writes,
+}
+
+/// Whose answer to which paths.
+#[derive(PartialEq, Eq)]
+struct Key {
+    user: Option<Arc<str>>,
+    paths: Vec<PathSet>,
+}
+
+/// A lookup of a [`Key`] without building one.
+struct KeyRef<'a> {
+    user: Option<&'a str>,
+    paths: &'a [PathSet],
+}
+
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        KeyRef {
+            user: self.user.as_deref(),
+            paths: &self.paths,
+        }
+        .hash(state);
+    }
+}
+
+impl Hash for KeyRef<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.user.hash(state);
+        self.paths.hash(state);
+    }
+}
+
+impl Equivalent<Key> for KeyRef<'_> {
+    fn equivalent(&self, key: &Key) -> bool {
+        self.user == key.user.as_deref() && self.paths == key.paths.as_slice()
+    }
+}
+
+/// A kept answer: its JSON, gzip-compressed, and when it expires.
+#[derive(Clone)]
+struct Answer {
+    gzip: Bytes,
+    /// The length of the JSON, to inflate it in one allocation.
+    length: usize,
+    expires: Instant,
+}
+
+/// Weighs an answer by its bytes (and a little for its key).
+#[derive(Clone)]
+struct Weigher;
+
+impl quick_cache::Weighter<Key, Answer> for Weigher {
+    fn weight(&self, key: &Key, answer: &Answer) -> u64 {
+        let paths: usize = key.paths.iter().map(|set| set.len()).sum();
+        (answer.gzip.len() + paths * 16 + 64) as u64
+    }
+}
+
+/// What a request may do with the cache, read before it is routed.
+pub(crate) struct Ticket {
+    epoch: u64,
+}
+
+impl AnswerCache {
+    /// An answer cache of at most `max_bytes` of compressed answers,
+    /// dropping answers on the writes reported to `writes`.
+    pub fn new(max_bytes: u64, writes: &Writes) -> AnswerCache {
+        let estimate = usize::try_from((max_bytes / 4096).clamp(16, 1 << 16)).unwrap_or(16);
+        let inner = Arc::new(Inner {
+            entries: quick_cache::sync::Cache::with_weighter(estimate, max_bytes.max(1), Weigher),
+            writes: writes.clone(),
+        });
+        let weak: Weak<Inner> = Arc::downgrade(&inner);
+        writes.on_write(move |scope| {
+            if let Some(inner) = weak.upgrade() {
+                inner.drop_scope(scope);
+            }
+        });
+        AnswerCache { inner }
+    }
+
+    /// The kept answer of `user` to `paths`, as a response for a client
+    /// whose `Accept-Encoding` is in `headers`.
+    pub(crate) fn get(
+        &self,
+        user: Option<&str>,
+        paths: &[PathSet],
+        headers: &HeaderMap,
+    ) -> Option<Response> {
+        let key = KeyRef { user, paths };
+        let Some(answer) = self.inner.entries.get(&key) else {
+            metrics::counter!("peregrine_answers_total", "outcome" => "miss").increment(1);
+            return None;
+        };
+        if answer.expires <= Instant::now() {
+            self.inner.entries.remove(&key);
+            metrics::counter!("peregrine_answers_total", "outcome" => "miss").increment(1);
+            return None;
+        }
+        metrics::counter!("peregrine_answers_total", "outcome" => "hit").increment(1);
+        if accepts_gzip(headers) {
+            return Some(gzip_response(answer.gzip));
+        }
+        match inflate(&answer.gzip, answer.length) {
+            Some(json) => Some(json_response(json)),
+            None => {
+                tracing::warn!("a kept answer could not be inflated; answering afresh");
+                self.inner.entries.remove(&key);
+                None
+            }
+        }
+    }
+
+    /// What a request must hold to keep its answer: taken before it is
+    /// routed.
+    pub(crate) fn ticket(&self) -> Ticket {
+        Ticket {
+            epoch: self.inner.writes.epoch(),
+        }
+    }
+
+    /// Keeps `json`, the answer of `user` to `paths` built under `ticket`,
+    /// until `horizon` says it may change, unless a write landed since
+    /// the ticket. Answers the response to send: the kept gzip bytes for a
+    /// client that accepts them, else `json`.
+    pub(crate) fn keep(
+        &self,
+        ticket: Ticket,
+        user: Option<&str>,
+        paths: &[PathSet],
+        json: Vec<u8>,
+        until: Instant,
+        headers: &HeaderMap,
+    ) -> Response {
+        let gzip = match compress(&json) {
+            Ok(gzip) => gzip,
+            Err(error) => {
+                tracing::warn!(%error, "an answer could not be compressed to keep");
+                return json_response(json);
+            }
+        };
+        let answer = Answer {
+            gzip: gzip.clone(),
+            length: json.len(),
+            expires: until,
+        };
+        let key = Key {
+            user: user.map(Arc::from),
+            paths: paths.to_vec(),
+        };
+        if self.inner.writes.epoch() == ticket.epoch {
+            self.inner.entries.insert(key, answer);
+            // A write that landed between the check and the insert has
+            // run (or will run) its hooks after the insert: either the
+            // epoch shows it here, or the hook drops the entry.
+            if self.inner.writes.epoch() != ticket.epoch {
+                self.inner.entries.remove(&KeyRef { user, paths });
+            } else {
+                metrics::counter!("peregrine_answers_kept_total").increment(1);
+            }
+        }
+        if accepts_gzip(headers) {
+            gzip_response(gzip)
+        } else {
+            json_response(json)
+        }
+    }
+
+    /// How many answers are kept, and their weight in bytes.
+    pub fn size(&self) -> (u64, u64) {
+        let now = Instant::now();
+        let entries = &self.inner.entries;
+        entries.retain(|_, answer| answer.expires > now);
+        (entries.len() as u64, entries.weight())
+    }
+}
+
+impl Inner {
+    /// Drops the answers a write in `scope` may have changed.
+    fn drop_scope(&self, scope: &Scope) {
+        match scope.user_id() {
+            None => self.entries.clear(),
+            Some(user) => self
+                .entries
+                .retain(|key, _| key.user.as_deref() != Some(user)),
+        }
+    }
+}
+
+impl fmt::Debug for AnswerCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AnswerCache")
+            .field("answers", &self.inner.entries.len())
+            .field("bytes", &self.inner.entries.weight())
+            .field("max_bytes", &self.inner.entries.capacity())
+            .finish()
+    }
+}
+
+/// Whether the client accepts gzip (`Accept-Encoding`, `q=0` refuses).
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';');
+            let name = parts.next().unwrap_or("").trim();
+            let refused = parts.any(|param| {
+                let param = param.trim();
+                param
+                    .strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q == 0.0)
+            });
+            !refused && (name.eq_ignore_ascii_case("gzip") || name == "*")
+        })
+}
+
+thread_local! {
+    /// An inflater per thread: its state is 40 KB, which a new one per
+    /// answer would allocate and clear each time.
+    static INFLATER: RefCell<Decompress> = RefCell::new(Decompress::new(false));
+}
+
+/// The JSON of a kept answer (`length` bytes), from its gzip bytes as
+/// [`compress`] wrote them: a 10-byte header without optional fields, the
+/// deflate stream, and an 8-byte trailer (left unchecked: the bytes never
+/// left this process).
+fn inflate(gzip: &[u8], length: usize) -> Option<Vec<u8>> {
+    let header = gzip.get(..10)?;
+    if header[..4] != [0x1f, 0x8b, 8, 0] {
+        return None;
+    }
+    let deflate = gzip.get(10..gzip.len().checked_sub(8)?)?;
+    INFLATER.with(|inflater| {
+        let mut inflater = inflater.try_borrow_mut().ok()?;
+        inflater.reset(false);
+        let mut json = Vec::with_capacity(length);
+        let status = inflater
+            .decompress_vec(deflate, &mut json, FlushDecompress::Finish)
+            .ok()?;
+        (status == Status::StreamEnd && json.len() == length).then_some(json)
+    })
+}
+
+fn compress(json: &[u8]) -> std::io::Result<Bytes> {
+    let mut encoder = GzEncoder::new(Vec::with_capacity(json.len() / 4), Compression::fast());
+    encoder.write_all(json)?;
+    Ok(Bytes::from(encoder.finish()?))
+}
+
+fn gzip_response(gzip: Bytes) -> Response {
+    let mut response = Response::new(Body::from(gzip));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(super::JSON));
+    headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(accept: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_str(accept).expect("a header value"),
+        );
+        headers
+    }
+
+    #[test]
+    fn kept_answers_inflate_to_their_json_and_damaged_ones_do_not() {
+        let json = br#"{"jsonGraph":{"videos":{"1":{"title":"Ponyo"}}}}"#.repeat(40);
+        let gzip = compress(&json).expect("compressed");
+        assert!(gzip.len() < json.len() / 4);
+        for _ in 0..2 {
+            // twice: the thread's inflater is reused
+            assert_eq!(inflate(&gzip, json.len()).as_deref(), Some(json.as_slice()));
+        }
+        assert_eq!(inflate(&gzip, json.len() + 1), None, "a wrong length");
+        assert_eq!(
+            inflate(&gzip[..gzip.len() / 2], json.len()),
+            None,
+            "cut short"
+        );
+        assert_eq!(inflate(b"not gzip at all", 3), None);
+    }
+
+    #[test]
+    fn an_answer_built_while_a_write_landed_is_not_kept() {
+        let writes = Writes::new();
+        let cache = AnswerCache::new(1 << 20, &writes);
+        let paths = vec![PathSet::parse("scores[1]").expect("a path set")];
+        let until = Instant::now() + std::time::Duration::from_secs(60);
+        let none = HeaderMap::new();
+        let keep = |ticket| cache.keep(ticket, Some("u1"), &paths, b"{}".to_vec(), until, &none);
+
+        let ticket = cache.ticket();
+        // Any write: it may have changed what the answer read.
+        writes.wrote(&Scope::user("u2"));
+        keep(ticket);
+        assert!(cache.get(Some("u1"), &paths, &none).is_none());
+
+        keep(cache.ticket());
+        assert!(cache.get(Some("u1"), &paths, &none).is_some());
+        assert!(
+            cache.get(Some("u2"), &paths, &none).is_none(),
+            "another user's"
+        );
+        assert!(cache.get(None, &paths, &none).is_none(), "nobody's");
+    }
+
+    #[test]
+    fn gzip_is_accepted_unless_refused() {
+        assert!(accepts_gzip(&headers("gzip, deflate, br")));
+        assert!(accepts_gzip(&headers("br;q=1.0, GZIP;q=0.5")));
+        assert!(accepts_gzip(&headers("*")));
+        assert!(!accepts_gzip(&headers("gzip;q=0")));
+        assert!(!accepts_gzip(&headers("br, deflate")));
+        assert!(!accepts_gzip(&HeaderMap::new()));
+    }
+}
