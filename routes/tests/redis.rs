@@ -204,9 +204,12 @@ async fn a_write_through_one_instance_is_seen_through_the_other() {
     let (a, b) = two_instances(&redis).await;
     let rating = json!([["videos", 7, "rating"]]);
     let my_list = json!([["myList", "length"]]);
-    // Both instances hold the user's rating and list in their own caches.
+    // Both instances hold the user's rating and list in their own caches,
+    // and B its answers too (kept the second time they are asked).
     let before = a.get(Some("u17"), rating.clone()).await;
     assert_eq!(b.get(Some("u17"), rating.clone()).await, before);
+    assert_eq!(b.get(Some("u17"), rating.clone()).await, before);
+    b.get(Some("u17"), my_list.clone()).await;
     let length = a.get(Some("u17"), my_list.clone()).await["myList"]["length"].clone();
     assert_eq!(
         b.get(Some("u17"), my_list.clone()).await["myList"]["length"],

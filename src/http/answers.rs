@@ -34,7 +34,7 @@
 
 use std::cell::RefCell;
 use std::fmt;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
 use std::io::Write;
 use std::sync::{Arc, Weak};
 
@@ -47,7 +47,8 @@ use quick_cache::Equivalent;
 use tokio::time::Instant;
 
 use crate::loader::{Scope, Writes};
-use crate::path::PathSet;
+use crate::path::{KeySet, PathSet};
+use rustc_hash::FxHasher;
 
 use super::model::json_body as json_response;
 
@@ -71,6 +72,10 @@ pub struct AnswerCache {
 
 struct Inner {
     entries: quick_cache::sync::Cache<Key, Answer, Weigher>,
+    /// Hashes of the keys asked lately and not kept: an answer is kept
+    /// the second time it is asked, so that requests asked once (a
+    /// detail page among ten thousand) do not fill the cache.
+    asked: quick_cache::sync::Cache<u64, ()>,
     writes: Writes,
 }
 
@@ -119,16 +124,29 @@ struct Answer {
     expires: Instant,
 }
 
-/// Weighs an answer by its bytes (and a little for its key).
+/// Weighs an answer by the memory it holds: its bytes, its key's
+/// allocations (about 64 bytes a key, with text) and the entry itself.
 #[derive(Clone)]
 struct Weigher;
 
 impl quick_cache::Weighter<Key, Answer> for Weigher {
     fn weight(&self, key: &Key, answer: &Answer) -> u64 {
-        let paths: usize = key.paths.iter().map(|set| set.len()).sum();
-        (answer.gzip.len() + paths * 16 + 64) as u64
+        let keys: usize = key
+            .paths
+            .iter()
+            .flat_map(|set| set.iter())
+            .map(|keys| match keys {
+                KeySet::List(items) => 1 + items.len(),
+                KeySet::Key(_) | KeySet::Range(_) => 1,
+            })
+            .sum();
+        let user = key.user.as_deref().map_or(0, str::len);
+        (answer.gzip.len() + keys * 64 + user + 192) as u64
     }
 }
+
+/// How many recently asked, not yet kept, answers are remembered.
+const ASKED: usize = 1 << 14;
 
 /// What a request may do with the cache, read before it is routed.
 pub(crate) struct Ticket {
@@ -142,6 +160,7 @@ impl AnswerCache {
         let estimate = usize::try_from((max_bytes / 4096).clamp(16, 1 << 16)).unwrap_or(16);
         let inner = Arc::new(Inner {
             entries: quick_cache::sync::Cache::with_weighter(estimate, max_bytes.max(1), Weigher),
+            asked: quick_cache::sync::Cache::new(ASKED),
             writes: writes.clone(),
         });
         let weak: Weak<Inner> = Arc::downgrade(&inner);
@@ -194,9 +213,9 @@ impl AnswerCache {
     }
 
     /// Keeps `json`, the answer of `user` to `paths` built under `ticket`,
-    /// until `horizon` says it may change, unless a write landed since
-    /// the ticket. Answers the response to send: the kept gzip bytes for a
-    /// client that accepts them, else `json`.
+    /// until `until`, if it was asked lately already and no write landed
+    /// since the ticket. Answers the response to send: the gzip bytes for
+    /// a client that accepts them, else `json`.
     pub(crate) fn keep(
         &self,
         ticket: Ticket,
@@ -206,6 +225,11 @@ impl AnswerCache {
         until: Instant,
         headers: &HeaderMap,
     ) -> Response {
+        // The first time, only remember that it was asked.
+        if self.inner.asked.remove(&hash_of(user, paths)).is_none() {
+            self.inner.asked.insert(hash_of(user, paths), ());
+            return json_response(json);
+        }
         let gzip = match compress(&json) {
             Ok(gzip) => gzip,
             Err(error) => {
@@ -322,7 +346,15 @@ fn inflate(gzip: &[u8], length: usize) -> Option<Vec<u8>> {
 fn compress(json: &[u8]) -> std::io::Result<Bytes> {
     let mut encoder = GzEncoder::new(Vec::with_capacity(json.len() / 4), Compression::fast());
     encoder.write_all(json)?;
-    Ok(Bytes::from(encoder.finish()?))
+    let mut gzip = encoder.finish()?;
+    // Kept for long: no spare capacity.
+    gzip.shrink_to_fit();
+    Ok(Bytes::from(gzip))
+}
+
+/// The hash of a key, to remember it was asked.
+fn hash_of(user: Option<&str>, paths: &[PathSet]) -> u64 {
+    BuildHasherDefault::<FxHasher>::default().hash_one(KeyRef { user, paths })
 }
 
 fn gzip_response(gzip: Bytes) -> Response {
@@ -374,12 +406,18 @@ mod tests {
         let none = HeaderMap::new();
         let keep = |ticket| cache.keep(ticket, Some("u1"), &paths, b"{}".to_vec(), until, &none);
 
+        keep(cache.ticket());
+        assert!(
+            cache.get(Some("u1"), &paths, &none).is_none(),
+            "kept when asked again"
+        );
         let ticket = cache.ticket();
         // Any write: it may have changed what the answer read.
         writes.wrote(&Scope::user("u2"));
         keep(ticket);
         assert!(cache.get(Some("u1"), &paths, &none).is_none());
 
+        keep(cache.ticket());
         keep(cache.ticket());
         assert!(cache.get(Some("u1"), &paths, &none).is_some());
         assert!(

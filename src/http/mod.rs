@@ -42,6 +42,12 @@
 //! "routes": [...], "loads": [...], "batches": [...]}}`. Falcor clients
 //! ignore the extra member.
 //!
+//! # The answer cache
+//!
+//! With [`Config::answers`], a get is answered from the [`AnswerCache`]
+//! when the same user asked the same paths before and nothing in the
+//! answer has expired or been written since; see [`AnswerCache`].
+//!
 //! # Limits
 //!
 //! Body size (413), URL length (414), paths per request (the router's

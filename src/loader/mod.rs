@@ -36,6 +36,10 @@
 //!   up in Redis first and writes what the backend answered there; writes
 //!   update Redis and tell the other instances to drop their own copy.
 //!   Redis failing or slow costs backend calls, never a request.
+//! - **What is built on top.** [`horizon::watch`] tells how long what a
+//!   request loaded stays cached (the earliest expiry), and a loader given
+//!   a [`Writes`] ([`Loader::with_writes`]) reports each write to it: what
+//!   the server's answer cache needs to keep whole answers true.
 //! - **Traces.** A load made by a route handler of a traced request (see
 //!   [`crate::trace`]) records its keys, local hits and joined keys, and
 //!   each batch it fired records its keys and Redis hits.
