@@ -24,9 +24,12 @@
 //!   answer. An answer being built while a write lands is not kept
 //!   (the epoch check in [`Writes`]).
 //!
-//! So only turn it on when every route reads its data through loaders
-//! reporting to the same [`Writes`], and answers differ by user and paths
-//! only (as the catalog's routes do).
+//! An answer that read another user's data, or read through a loader that
+//! reports no writes, is not kept either. So only turn it on when routes
+//! answer from what they load and the request's user and paths alone: not
+//! from other headers, the clock, or a backend called around the loaders
+//! (as the catalog's routes do). Loads started inside a task a handler
+//! spawns are not seen.
 //!
 //! Answers are kept gzip-compressed (a home answer of 20 KB is 3 KB), and a
 //! client that accepts gzip gets those bytes as they are; others get them
@@ -35,22 +38,20 @@
 use std::cell::RefCell;
 use std::fmt;
 use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
-use std::io::Write;
 use std::sync::{Arc, Weak};
 
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::Response;
-use flate2::write::GzEncoder;
-use flate2::{Compression, Decompress, FlushDecompress, Status};
+use flate2::{Compress, Compression, Crc, Decompress, FlushCompress, FlushDecompress, Status};
 use quick_cache::Equivalent;
 use tokio::time::Instant;
 
 use crate::loader::{Scope, Writes};
-use crate::path::{KeySet, PathSet};
+use crate::path::{KeyOrRange, KeySet, PathSet};
 use rustc_hash::FxHasher;
 
-use super::model::json_body as json_response;
+use super::model::json_body;
 
 /// Whole answers to gets, by user and path sets (see the module's docs).
 ///
@@ -124,24 +125,35 @@ struct Answer {
     expires: Instant,
 }
 
-/// Weighs an answer by the memory it holds: its bytes, its key's
-/// allocations (about 64 bytes a key, with text) and the entry itself.
+/// Weighs an answer by the memory it holds: its bytes, its key (about
+/// 48 bytes a key, plus the text of keys that are text) and the entry
+/// itself, so that the bound is one of memory whatever the keys.
 #[derive(Clone)]
 struct Weigher;
 
 impl quick_cache::Weighter<Key, Answer> for Weigher {
     fn weight(&self, key: &Key, answer: &Answer) -> u64 {
+        let weigh = |key: &crate::path::Key| 48 + key.as_str().map_or(0, str::len);
         let keys: usize = key
             .paths
             .iter()
             .flat_map(|set| set.iter())
             .map(|keys| match keys {
-                KeySet::List(items) => 1 + items.len(),
-                KeySet::Key(_) | KeySet::Range(_) => 1,
+                KeySet::Key(key) => weigh(key),
+                KeySet::Range(_) => 48,
+                KeySet::List(items) => {
+                    48 + items
+                        .iter()
+                        .map(|item| match item {
+                            KeyOrRange::Key(key) => weigh(key),
+                            KeyOrRange::Range(_) => 48,
+                        })
+                        .sum::<usize>()
+                }
             })
             .sum();
         let user = key.user.as_deref().map_or(0, str::len);
-        (answer.gzip.len() + keys * 64 + user + 192) as u64
+        (answer.gzip.len() + keys + user + 192) as u64
     }
 }
 
@@ -195,7 +207,7 @@ impl AnswerCache {
             return Some(gzip_response(answer.gzip));
         }
         match inflate(&answer.gzip, answer.length) {
-            Some(json) => Some(json_response(json)),
+            Some(json) => Some(json_body(json)),
             None => {
                 tracing::warn!("a kept answer could not be inflated; answering afresh");
                 self.inner.entries.remove(&key);
@@ -225,17 +237,20 @@ impl AnswerCache {
         until: Instant,
         headers: &HeaderMap,
     ) -> Response {
-        // The first time, only remember that it was asked.
-        if self.inner.asked.remove(&hash_of(user, paths)).is_none() {
-            self.inner.asked.insert(hash_of(user, paths), ());
-            return json_response(json);
+        // Built across a write, or already expired: not kept (and not
+        // counted as asked: the next one may be).
+        if self.inner.writes.epoch() != ticket.epoch || until <= Instant::now() {
+            return json_body(json);
         }
-        let gzip = match compress(&json) {
-            Ok(gzip) => gzip,
-            Err(error) => {
-                tracing::warn!(%error, "an answer could not be compressed to keep");
-                return json_response(json);
-            }
+        // The first time, only remember that it was asked.
+        let hash = hash_of(user, paths);
+        if self.inner.asked.remove(&hash).is_none() {
+            self.inner.asked.insert(hash, ());
+            return json_body(json);
+        }
+        let Some(gzip) = compress(&json) else {
+            tracing::warn!("an answer could not be compressed to keep");
+            return json_body(json);
         };
         let answer = Answer {
             gzip: gzip.clone(),
@@ -246,21 +261,19 @@ impl AnswerCache {
             user: user.map(Arc::from),
             paths: paths.to_vec(),
         };
-        if self.inner.writes.epoch() == ticket.epoch {
-            self.inner.entries.insert(key, answer);
-            // A write that landed between the check and the insert has
-            // run (or will run) its hooks after the insert: either the
-            // epoch shows it here, or the hook drops the entry.
-            if self.inner.writes.epoch() != ticket.epoch {
-                self.inner.entries.remove(&KeyRef { user, paths });
-            } else {
-                metrics::counter!("peregrine_answers_kept_total").increment(1);
-            }
+        self.inner.entries.insert(key, answer);
+        // A write that landed since the check above has run (or will run)
+        // its hooks after this insert: either the epoch shows it here, or
+        // a hook drops the entry.
+        if self.inner.writes.epoch() != ticket.epoch {
+            self.inner.entries.remove(&KeyRef { user, paths });
+        } else {
+            metrics::counter!("peregrine_answers_kept_total").increment(1);
         }
         if accepts_gzip(headers) {
             gzip_response(gzip)
         } else {
-            json_response(json)
+            json_body(json)
         }
     }
 
@@ -295,25 +308,37 @@ impl fmt::Debug for AnswerCache {
     }
 }
 
-/// Whether the client accepts gzip (`Accept-Encoding`, `q=0` refuses).
+/// Whether the client accepts gzip (`Accept-Encoding`, RFC 9110: a
+/// `gzip` or `x-gzip` entry says so by its weight, `q=0` refusing; else
+/// `*` does).
 fn accepts_gzip(headers: &HeaderMap) -> bool {
-    headers
+    let mut named = None;
+    let mut any = None;
+    let codings = headers
         .get_all(header::ACCEPT_ENCODING)
         .iter()
         .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .any(|coding| {
-            let mut parts = coding.split(';');
-            let name = parts.next().unwrap_or("").trim();
-            let refused = parts.any(|param| {
-                let param = param.trim();
-                param
-                    .strip_prefix("q=")
-                    .and_then(|q| q.trim().parse::<f32>().ok())
-                    .is_some_and(|q| q == 0.0)
-            });
-            !refused && (name.eq_ignore_ascii_case("gzip") || name == "*")
-        })
+        .flat_map(|value| value.split(','));
+    for coding in codings {
+        let mut parts = coding.split(';');
+        let name = parts.next().unwrap_or("").trim();
+        let weight = parts
+            .filter_map(|param| {
+                let (key, value) = param.split_once('=')?;
+                key.trim()
+                    .eq_ignore_ascii_case("q")
+                    .then(|| value.trim().parse::<f32>().ok())
+                    .flatten()
+            })
+            .next()
+            .unwrap_or(1.0);
+        if name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip") {
+            named = Some(weight > 0.0);
+        } else if name == "*" {
+            any = Some(weight > 0.0);
+        }
+    }
+    named.or(any).unwrap_or(false)
 }
 
 thread_local! {
@@ -343,13 +368,39 @@ fn inflate(gzip: &[u8], length: usize) -> Option<Vec<u8>> {
     })
 }
 
-fn compress(json: &[u8]) -> std::io::Result<Bytes> {
-    let mut encoder = GzEncoder::new(Vec::with_capacity(json.len() / 4), Compression::fast());
-    encoder.write_all(json)?;
-    let mut gzip = encoder.finish()?;
+/// `json` as gzip bytes: a 10-byte header without optional fields, the
+/// deflate stream, and the CRC-32 and length of `json`. The deflater is
+/// the thread's own: its state is 300 KB, not worth allocating per answer.
+fn compress(json: &[u8]) -> Option<Bytes> {
+    thread_local! {
+        static DEFLATER: RefCell<Compress> = RefCell::new(Compress::new(Compression::default(), false));
+    }
+    let length = u32::try_from(json.len()).ok()?;
+    let mut gzip = Vec::with_capacity(json.len() / 4 + 64);
+    gzip.extend_from_slice(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+    DEFLATER.with(|deflater| {
+        let mut deflater = deflater.try_borrow_mut().ok()?;
+        deflater.reset();
+        loop {
+            let read = usize::try_from(deflater.total_in()).ok()?;
+            if gzip.len() == gzip.capacity() {
+                gzip.reserve(json.len() / 4 + 64);
+            }
+            let status = deflater
+                .compress_vec(json.get(read..)?, &mut gzip, FlushCompress::Finish)
+                .ok()?;
+            if status == Status::StreamEnd {
+                return Some(());
+            }
+        }
+    })?;
+    let mut crc = Crc::new();
+    crc.update(json);
+    gzip.extend_from_slice(&crc.sum().to_le_bytes());
+    gzip.extend_from_slice(&length.to_le_bytes());
     // Kept for long: no spare capacity.
     gzip.shrink_to_fit();
-    Ok(Bytes::from(gzip))
+    Some(Bytes::from(gzip))
 }
 
 /// The hash of a key, to remember it was asked.
@@ -418,7 +469,6 @@ mod tests {
         assert!(cache.get(Some("u1"), &paths, &none).is_none());
 
         keep(cache.ticket());
-        keep(cache.ticket());
         assert!(cache.get(Some("u1"), &paths, &none).is_some());
         assert!(
             cache.get(Some("u2"), &paths, &none).is_none(),
@@ -433,6 +483,10 @@ mod tests {
         assert!(accepts_gzip(&headers("br;q=1.0, GZIP;q=0.5")));
         assert!(accepts_gzip(&headers("*")));
         assert!(!accepts_gzip(&headers("gzip;q=0")));
+        assert!(!accepts_gzip(&headers("gzip; Q=0")));
+        assert!(!accepts_gzip(&headers("gzip;q=0, *")), "named beats *");
+        assert!(!accepts_gzip(&headers("*;q=0")));
+        assert!(accepts_gzip(&headers("x-gzip")));
         assert!(!accepts_gzip(&headers("br, deflate")));
         assert!(!accepts_gzip(&HeaderMap::new()));
     }

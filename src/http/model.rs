@@ -108,7 +108,7 @@ async fn answer(
             return Ok(response);
         }
         let ticket = answers.ticket();
-        let (envelope, read) = horizon::watch(state.router.get(paths, &ctx)).await;
+        let (envelope, read) = horizon::watch(user, state.router.get(paths, &ctx)).await;
         let envelope = envelope?;
         metrics::router_done(ctx.stats());
         let json = to_json(&envelope)?;

@@ -18,8 +18,9 @@ use crate::trace::{self, BatchFigures, LoadFigures};
 
 use super::batch::{Answered, Batches, Launch, Outcome};
 use super::cache::{Cache, Weigher};
+use super::horizon::{self, Watch};
 use super::tier::{scope_named, Found, RedisTier, Remote};
-use super::{horizon, LoadError, Scope, Settings, Writes};
+use super::{LoadError, Scope, Settings, Writes};
 
 type BatchFn<K, V> = Box<
     dyn Fn(Scope, Vec<K>) -> BoxFuture<'static, Result<HashMap<K, V>, LoadError>> + Send + Sync,
@@ -186,7 +187,9 @@ where
             .filter(|key| seen.insert(key.clone()))
             .collect();
         let inner = Arc::clone(&self.inner);
-        async move { inner.load(scope, keys).await }
+        // Taken now, in the caller's task: the future may run elsewhere.
+        let watch = horizon::current();
+        async move { inner.load(scope, keys, watch).await }
     }
 
     /// Loads one key: its value, `None` if the backend left it out, or the
@@ -238,7 +241,10 @@ where
                 }
             }
         }
-        inner.report(&scope);
+        // A refused prime wrote nothing.
+        if !refused {
+            inner.report(&scope);
+        }
     }
 
     /// Drops the value of `key` in `scope`, after a write that changed it
@@ -339,12 +345,30 @@ where
         self.batches.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    async fn load(self: Arc<Self>, scope: Scope, keys: Vec<K>) -> HashMap<K, Result<V, LoadError>> {
+    /// Loads `keys` in `scope`, noting what it read into `watch`.
+    async fn load(
+        self: Arc<Self>,
+        scope: Scope,
+        keys: Vec<K>,
+        watch: Option<Watch>,
+    ) -> HashMap<K, Result<V, LoadError>> {
         let settings = &self.settings;
         if keys.is_empty() {
             return HashMap::new();
         }
+        // Without a cache, or without reporting its writes, nothing says
+        // how long what it reads stays true.
+        let watch = match watch {
+            Some(watch) if self.cache.is_none() || self.writes.get().is_none() => {
+                watch.unkept();
+                None
+            }
+            watch => watch,
+        };
         if settings.user_scoped && scope.is_shared() {
+            if let Some(watch) = &watch {
+                watch.unkept();
+            }
             let refused = LoadError::refused(format!(
                 "loader {} is user-scoped: it needs a user",
                 settings.name
@@ -356,12 +380,11 @@ where
         }
         let traced = trace::current().map(|current| (current, std::time::Instant::now()));
         let Some(cache) = &self.cache else {
-            horizon::unkept();
-            return self.fetch(scope, keys, Vec::new(), traced).await;
+            return self.fetch(scope, keys, Vec::new(), traced, None).await;
         };
         let lookup = cache.lookup(&scope, keys);
-        if let Some(earliest) = lookup.earliest {
-            horizon::noted(earliest);
+        if let (Some(watch), Some(earliest)) = (&watch, lookup.earliest) {
+            watch.noted(&scope, earliest);
         }
         if lookup.misses.is_empty() {
             let hits = lookup.hits.len();
@@ -378,18 +401,21 @@ where
                 .map(|(key, value)| (key, Ok(value)))
                 .collect();
         }
-        self.fetch(scope, lookup.misses, lookup.hits, traced).await
+        self.fetch(scope, lookup.misses, lookup.hits, traced, watch)
+            .await
     }
 
     /// Loads `keys` through batches and calls in flight, answering `hits`
     /// (values already found in the cache) with them; records the load in
-    /// the request's trace when `traced`.
+    /// the request's trace when `traced`, and how long what it read stays
+    /// cached in `watch`.
     async fn fetch(
         self: Arc<Self>,
         scope: Scope,
         keys: Vec<K>,
         mut hits: Vec<(K, V)>,
         traced: Traced,
+        watch: Option<Watch>,
     ) -> HashMap<K, Result<V, LoadError>> {
         let settings = &self.settings;
         let asked = keys.len();
@@ -401,7 +427,9 @@ where
             Instant::now() + settings.window,
             |key| {
                 let (value, expires) = self.cache.as_ref()?.get(&scope, key)?;
-                horizon::noted(expires);
+                if let Some(watch) = &watch {
+                    watch.noted(&scope, expires);
+                }
                 Some(value)
             },
         );
@@ -451,16 +479,14 @@ where
             joined: usize::try_from(enqueued.shared).unwrap_or(usize::MAX),
         };
         record_load(traced, &settings.name, &scope, figures);
-        if horizon::watched() {
+        if let (Some(watch), Some(cache)) = (&watch, &self.cache) {
             // The call filled the cache before answering: how long what
             // it answered stays there (a key it left out, or one a write
             // dropped meanwhile, is not kept).
-            if let Some(cache) = &self.cache {
-                for (key, _) in &enqueued.keys {
-                    match cache.expiry(&scope, key) {
-                        Some(expires) => horizon::noted(expires),
-                        None => horizon::unkept(),
-                    }
+            for (key, _) in &enqueued.keys {
+                match cache.expiry(&scope, key) {
+                    Some(expires) => watch.noted(&scope, expires),
+                    None => watch.unkept(),
                 }
             }
         }

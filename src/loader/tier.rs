@@ -339,8 +339,12 @@ impl RedisTier {
     /// (for at most its TTL).
     async fn delete_prefix(&self, prefix: String, notice: Vec<u8>) {
         let channel = &self.inner.channel;
+        // Published before the scan, so that other instances stop serving
+        // their copies at once, and again after it, so that what they read
+        // from Redis meanwhile (the entries not yet deleted) is dropped too.
+        let first = notice.clone();
         self.run("publish", |mut connection| async move {
-            connection.publish::<_, _, ()>(channel, notice).await
+            connection.publish::<_, _, ()>(channel, first).await
         })
         .await;
         let pattern = format!("{}*", glob_escape(&prefix));
@@ -364,6 +368,10 @@ impl RedisTier {
                 }
                 cursor = next;
             }
+        })
+        .await;
+        self.run("publish", |mut connection| async move {
+            connection.publish::<_, _, ()>(channel, notice).await
         })
         .await;
     }

@@ -14,113 +14,163 @@ use peregrine::http::{AnswerCache, Config, Traces};
 use peregrine::loader::{Loader, Scope, Settings, Writes};
 use peregrine::router::Context;
 use serde_json::json;
+use tokio::sync::Notify;
 
 use super::*;
 
-/// An app whose `scores[{integers}]` are each user's (`x-user` header),
-/// read through a loader that caches them for `ttl`; `set` primes it.
-/// `notes[{integers}]` are answered without a loader; `flaky[{integers}]`
-/// reads scores too, but its second call fails.
+/// An app over a loader of scores, each user's own (`x-user` header),
+/// cached for `ttl` and reporting its writes to the answer cache's
+/// `Writes`; the backend leaves id 404 out. Routes:
+///
+/// - `scores[{integers}]`: the user's scores; `set` primes them;
+/// - `notes[{integers}]`: answered without a loader;
+/// - `flaky[{integers}]`: the user's scores, but its second call fails;
+/// - `others[{integers}]`: user u9's scores, whoever asks;
+/// - `plain[{integers}]`: scores through a loader that reports no writes;
+/// - `slow[{integers}]`: the user's scores, then waits for `proceed`.
 struct Fixture {
     app: axum::Router,
-    /// Calls of the scores route's get handler.
-    routed: Arc<AtomicUsize>,
-    /// Calls of the notes and flaky routes.
-    notes: Arc<AtomicUsize>,
-    flaky: Arc<AtomicUsize>,
+    calls: HashMap<&'static str, Arc<AtomicUsize>>,
     scores: Loader<u64, String>,
     writes: Writes,
     answers: AnswerCache,
+    /// Signalled by `slow` once it has loaded; `slow` answers once
+    /// `proceed` is.
+    loaded: Arc<Notify>,
+    proceed: Arc<Notify>,
+}
+
+/// A loader of scores (`{user}:{id}`) cached for `ttl`.
+fn scores_loader(name: &'static str, ttl: Duration) -> Loader<u64, String> {
+    let settings = Settings::new(name).cache(ttl, 1000).user_scoped();
+    Loader::new(settings, |scope: Scope, ids: Vec<u64>| async move {
+        let user = scope.user_id().unwrap_or("nobody").to_owned();
+        Ok(ids
+            .into_iter()
+            .filter(|id| *id != 404)
+            .map(|id| (id, format!("{user}:{id}")))
+            .collect::<HashMap<_, _>>())
+    })
+}
+
+/// The values of `name[ids]` from what `loader` found.
+async fn answer(
+    name: &'static str,
+    loader: &Loader<u64, String>,
+    scope: Scope,
+    ids: Vec<i64>,
+) -> Output {
+    let ids = ids.into_iter().map(|id| id as u64);
+    loader
+        .load_many(scope, ids)
+        .await
+        .into_iter()
+        .filter_map(|(id, value)| Some(PathValue::new(at(name, id), value.ok()?)))
+        .collect()
 }
 
 impl Fixture {
     fn new(ttl: Duration) -> Fixture {
         let writes = Writes::new();
-        let settings = Settings::new("scores").cache(ttl, 1000).user_scoped();
-        let scores: Loader<u64, String> =
-            Loader::new(settings, |scope: Scope, ids: Vec<u64>| async move {
-                let user = scope.user_id().unwrap_or("nobody").to_owned();
-                Ok(ids
-                    .into_iter()
-                    .map(|id| (id, format!("{user}:{id}")))
-                    .collect::<HashMap<_, _>>())
-            })
-            .with_writes(&writes);
-        let routed = Arc::new(AtomicUsize::new(0));
-        let (notes, flaky) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
-        let (get_scores, set_scores, counter) = (scores.clone(), scores.clone(), routed.clone());
-        let (flaky_scores, flaky_calls, note_calls) =
-            (scores.clone(), flaky.clone(), notes.clone());
-        let routes = Router::builder()
-            .get("scores[{integers:ids}]", move |req, ctx| {
-                let scores = get_scores.clone();
-                counter.fetch_add(1, Ordering::SeqCst);
-                async move {
-                    let scope = Scope::user(ctx.user().unwrap_or("nobody"));
-                    let ids: Vec<u64> = req
-                        .integers("ids")?
-                        .into_iter()
-                        .map(|id| id as u64)
-                        .collect();
-                    let found = scores.load_many(scope, ids).await;
-                    Ok::<_, HandlerError>(
-                        found
-                            .into_iter()
-                            .filter_map(|(id, value)| Some((id, value.ok()?)))
-                            .map(|(id, value)| PathValue::new(at("scores", id), value))
-                            .collect::<Output>(),
-                    )
+        let scores = scores_loader("scores", ttl).with_writes(&writes);
+        let plain = scores_loader("plain", ttl);
+        let names = ["scores", "notes", "flaky", "others", "plain", "slow"];
+        let calls: HashMap<_, _> = names
+            .into_iter()
+            .map(|name| (name, Arc::new(AtomicUsize::new(0))))
+            .collect();
+        // Counts a call of `name`'s handler; answers the calls before it.
+        let counter = |name: &str| {
+            let calls = calls[name].clone();
+            move || calls.fetch_add(1, Ordering::SeqCst)
+        };
+        let user = |ctx: &Context| Scope::user(ctx.user().unwrap_or("nobody"));
+        let (loaded, proceed) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+        let count = counter("scores");
+        let loader = scores.clone();
+        let routes = Router::builder().get("scores[{integers:ids}]", move |req, ctx| {
+            count();
+            let loader = loader.clone();
+            async move {
+                Ok::<_, HandlerError>(
+                    answer("scores", &loader, user(&ctx), req.integers("ids")?).await,
+                )
+            }
+        });
+        let loader = scores.clone();
+        let routes = routes.set("scores[{integers:ids}]", move |req, ctx| {
+            let loader = loader.clone();
+            async move {
+                let mut output = Output::new();
+                for (path, value) in req.values() {
+                    let id = path.get(1).and_then(|key| key.as_integer()).unwrap_or(0) as u64;
+                    let Value::String(text) = value else {
+                        return Err(HandlerError::new("a score is a string"));
+                    };
+                    loader.prime(user(&ctx), id, text.clone()).await;
+                    output.push(PathValue::new(at("scores", id), text.clone()));
                 }
-            })
-            .set("scores[{integers:ids}]", move |req, ctx| {
-                let scores = set_scores.clone();
-                async move {
-                    let scope = Scope::user(ctx.user().unwrap_or("nobody"));
-                    let mut output = Output::new();
-                    for (path, value) in req.values() {
-                        let id = path.get(1).and_then(|key| key.as_integer()).unwrap_or(0) as u64;
-                        let text = match value {
-                            Value::String(text) => text.clone(),
-                            _ => return Err(HandlerError::new("a score is a string")),
-                        };
-                        scores.prime(scope.clone(), id, text.clone()).await;
-                        output.push(PathValue::new(at("scores", id), text));
-                    }
-                    Ok::<_, HandlerError>(output)
+                Ok::<_, HandlerError>(output)
+            }
+        });
+        let count = counter("notes");
+        let routes = routes.get("notes[{integers:ids}]", move |req, _ctx| {
+            count();
+            async move {
+                let ids = req.integers("ids")?;
+                Ok::<_, HandlerError>(
+                    ids.into_iter()
+                        .map(|id| PathValue::new(at("notes", id as u64), "a note"))
+                        .collect::<Output>(),
+                )
+            }
+        });
+        let count = counter("flaky");
+        let loader = scores.clone();
+        let routes = routes.get("flaky[{integers:ids}]", move |req, ctx| {
+            let call = count();
+            let loader = loader.clone();
+            async move {
+                let found = answer("flaky", &loader, user(&ctx), req.integers("ids")?).await;
+                if call == 1 {
+                    return Err(HandlerError::new("the flaky service failed"));
                 }
-            })
-            .get("notes[{integers:ids}]", move |req, _ctx| {
-                note_calls.fetch_add(1, Ordering::SeqCst);
-                async move {
-                    Ok::<_, HandlerError>(
-                        req.integers("ids")?
-                            .into_iter()
-                            .map(|id| PathValue::new(at("notes", id as u64), "a note"))
-                            .collect::<Output>(),
-                    )
-                }
-            })
-            .get("flaky[{integers:ids}]", move |req, ctx| {
-                let call = flaky_calls.fetch_add(1, Ordering::SeqCst);
-                let scores = flaky_scores.clone();
-                async move {
-                    let scope = Scope::user(ctx.user().unwrap_or("nobody"));
-                    let ids: Vec<u64> = req
-                        .integers("ids")?
-                        .into_iter()
-                        .map(|id| id as u64)
-                        .collect();
-                    let found = scores.load_many(scope, ids.clone()).await;
-                    if call == 1 {
-                        return Err(HandlerError::new("the flaky service failed"));
-                    }
-                    Ok(ids
-                        .into_iter()
-                        .filter(|id| found.contains_key(id))
-                        .map(|id| PathValue::new(at("flaky", id), "fine"))
-                        .collect::<Output>())
-                }
-            });
+                Ok(found)
+            }
+        });
+        let count = counter("others");
+        let loader = scores.clone();
+        let routes = routes.get("others[{integers:ids}]", move |req, _ctx| {
+            count();
+            let loader = loader.clone();
+            async move {
+                Ok::<_, HandlerError>(
+                    answer("others", &loader, Scope::user("u9"), req.integers("ids")?).await,
+                )
+            }
+        });
+        let count = counter("plain");
+        let routes = routes.get("plain[{integers:ids}]", move |req, ctx| {
+            count();
+            let loader = plain.clone();
+            async move {
+                Ok::<_, HandlerError>(
+                    answer("plain", &loader, user(&ctx), req.integers("ids")?).await,
+                )
+            }
+        });
+        let count = counter("slow");
+        let (loader, signal, wait) = (scores.clone(), loaded.clone(), proceed.clone());
+        let routes = routes.get("slow[{integers:ids}]", move |req, ctx| {
+            count();
+            let (loader, signal, wait) = (loader.clone(), signal.clone(), wait.clone());
+            async move {
+                let found = answer("slow", &loader, user(&ctx), req.integers("ids")?).await;
+                signal.notify_one();
+                wait.notified().await;
+                Ok::<_, HandlerError>(found)
+            }
+        });
         let answers = AnswerCache::new(1 << 20, &writes);
         let config = Config {
             answers: Some(answers.clone()),
@@ -136,17 +186,18 @@ impl Fixture {
         };
         Fixture {
             app: app_of(routes, config),
-            routed,
-            notes,
-            flaky,
+            calls,
             scores,
             writes,
             answers,
+            loaded,
+            proceed,
         }
     }
 
-    fn routed(&self) -> usize {
-        self.routed.load(Ordering::SeqCst)
+    /// How many times the route `name`'s handler was called.
+    fn calls(&self, name: &str) -> usize {
+        self.calls[name].load(Ordering::SeqCst)
     }
 
     /// `user` gets `paths` twice, so that the answer is kept.
@@ -164,10 +215,8 @@ impl Fixture {
             query(&[("method", "get"), ("paths", &format!("[\"{paths}\"]"))])
         );
         let mut request = request(Method::GET, &uri);
-        request.headers_mut().insert(
-            "x-user",
-            HeaderValue::from_str(user).expect("a user header"),
-        );
+        let user = HeaderValue::from_str(user).expect("a user header");
+        request.headers_mut().insert("x-user", user);
         for (name, value) in headers {
             let value = HeaderValue::from_str(value).expect("a header value");
             request.headers_mut().insert(*name, value);
@@ -188,10 +237,14 @@ async fn a_users_repeated_get_is_answered_as_first_without_routing_it_again() {
         first.json(),
         json!({"jsonGraph": {"scores": {"1": "u1:1", "2": "u1:2", "3": "u1:3"}}})
     );
-    assert_eq!(fixture.routed(), 1);
+    assert_eq!(fixture.calls("scores"), 1);
     let second = fixture.get("u1", "scores[1..3]", &[]).await;
     assert_eq!(second.body, first.body);
-    assert_eq!(fixture.routed(), 2, "asked once before: routed, and kept");
+    assert_eq!(
+        fixture.calls("scores"),
+        2,
+        "asked once before: routed, and kept"
+    );
     for _ in 0..3 {
         let again = fixture.get("u1", "scores[1..3]", &[]).await;
         assert_eq!(again.status, StatusCode::OK);
@@ -201,28 +254,32 @@ async fn a_users_repeated_get_is_answered_as_first_without_routing_it_again() {
             first.header(header::CONTENT_TYPE)
         );
     }
-    assert_eq!(fixture.routed(), 2, "answered from the answer cache");
+    assert_eq!(fixture.calls("scores"), 2, "answered from the answer cache");
     // Other paths are another answer.
     fixture.get("u1", "scores[1..2]", &[]).await;
-    assert_eq!(fixture.routed(), 3);
+    assert_eq!(fixture.calls("scores"), 3);
 }
 
 #[tokio::test]
 async fn one_users_answer_never_reaches_another() {
     let fixture = Fixture::new(Duration::from_secs(60));
     fixture.get_twice("u1", "scores[7]").await;
-    assert_eq!(fixture.routed(), 2);
+    assert_eq!(fixture.calls("scores"), 2);
     let other = fixture.get_twice("u2", "scores[7]").await;
     assert_eq!(
         other.json(),
         json!({"jsonGraph": {"scores": {"7": "u2:7"}}})
     );
-    assert_eq!(fixture.routed(), 4, "u1's kept answer is not u2's");
+    assert_eq!(fixture.calls("scores"), 4, "u1's kept answer is not u2's");
     for (user, value) in [("u1", "u1:7"), ("u2", "u2:7")] {
         let kept = fixture.get(user, "scores[7]", &[]).await;
         assert_eq!(kept.json(), json!({"jsonGraph": {"scores": {"7": value}}}));
     }
-    assert_eq!(fixture.routed(), 4, "each user's own answer, each kept");
+    assert_eq!(
+        fixture.calls("scores"),
+        4,
+        "each user's own answer, each kept"
+    );
 }
 
 #[tokio::test]
@@ -230,7 +287,7 @@ async fn a_write_drops_the_writers_answers_and_no_one_elses() {
     let fixture = Fixture::new(Duration::from_secs(60));
     fixture.get_twice("u1", "scores[1]").await;
     fixture.get_twice("u2", "scores[1]").await;
-    assert_eq!(fixture.routed(), 4);
+    assert_eq!(fixture.calls("scores"), 4);
 
     let body = json!({"jsonGraph": {"scores": {"1": "new"}}, "paths": [["scores", 1]]});
     let form = query(&[("method", "set"), ("jsonGraph", &body.to_string())]);
@@ -241,27 +298,35 @@ async fn a_write_drops_the_writers_answers_and_no_one_elses() {
 
     let after = fixture.get("u1", "scores[1]", &[]).await;
     assert_eq!(after.json(), json!({"jsonGraph": {"scores": {"1": "new"}}}));
-    assert_eq!(fixture.routed(), 5, "the writer's answer was routed again");
+    assert_eq!(
+        fixture.calls("scores"),
+        5,
+        "the writer's answer was routed again"
+    );
     let other = fixture.get("u2", "scores[1]", &[]).await;
     assert_eq!(
         other.json(),
         json!({"jsonGraph": {"scores": {"1": "u2:1"}}})
     );
-    assert_eq!(fixture.routed(), 5, "the other user's answer still kept");
+    assert_eq!(
+        fixture.calls("scores"),
+        5,
+        "the other user's answer still kept"
+    );
 
     // An invalidation (what another instance's write notice does) goes
     // the same way.
     fixture.scores.invalidate(Scope::user("u2"), 1).await;
     fixture.get("u2", "scores[1]", &[]).await;
-    assert_eq!(fixture.routed(), 6);
+    assert_eq!(fixture.calls("scores"), 6);
     // And a write in the shared scope drops every answer.
     // (u1's answer was asked once since the set: asked again, it is
     // kept.)
     fixture.get_twice("u1", "scores[1]").await;
-    assert_eq!(fixture.routed(), 7, "kept again");
+    assert_eq!(fixture.calls("scores"), 7, "kept again");
     fixture.writes.wrote(&Scope::shared());
     fixture.get("u1", "scores[1]", &[]).await;
-    assert_eq!(fixture.routed(), 8);
+    assert_eq!(fixture.calls("scores"), 8);
 }
 
 #[tokio::test]
@@ -269,34 +334,30 @@ async fn an_answer_lives_no_longer_than_the_values_it_holds() {
     let fixture = Fixture::new(Duration::from_millis(300));
     fixture.get_twice("u1", "scores[1]").await;
     fixture.get("u1", "scores[1]", &[]).await;
-    assert_eq!(fixture.routed(), 2);
+    assert_eq!(fixture.calls("scores"), 2);
     tokio::time::sleep(Duration::from_millis(400)).await;
     fixture.get("u1", "scores[1]", &[]).await;
-    assert_eq!(fixture.routed(), 3, "the value expired, so did the answer");
+    assert_eq!(
+        fixture.calls("scores"),
+        3,
+        "the value expired, so did the answer"
+    );
 }
 
 #[tokio::test]
 async fn answers_with_errors_or_values_no_loader_keeps_are_not_kept() {
     let fixture = Fixture::new(Duration::from_secs(60));
     let fine = fixture.get("u1", "flaky[1]", &[]).await;
-    assert_eq!(fine.json(), json!({"jsonGraph": {"flaky": {"1": "fine"}}}));
+    assert_eq!(fine.json(), json!({"jsonGraph": {"flaky": {"1": "u1:1"}}}));
     // Asked again: this one would be kept, but the route fails.
     let failed = fixture.get("u1", "flaky[1]", &[]).await;
     assert_eq!(failed.json()["jsonGraph"]["flaky"]["1"]["$type"], "error");
     let again = fixture.get("u1", "flaky[1]", &[]).await;
     assert_eq!(again.body, fine.body);
-    assert_eq!(
-        fixture.flaky.load(Ordering::SeqCst),
-        3,
-        "the error was not kept"
-    );
+    assert_eq!(fixture.calls("flaky"), 3, "the error was not kept");
     let kept = fixture.get("u1", "flaky[1]", &[]).await;
     assert_eq!(kept.body, fine.body);
-    assert_eq!(
-        fixture.flaky.load(Ordering::SeqCst),
-        3,
-        "the good answer was"
-    );
+    assert_eq!(fixture.calls("flaky"), 3, "the good answer was");
 
     // Nothing read through a loader: nothing says how long it holds.
     for _ in 0..3 {
@@ -306,7 +367,7 @@ async fn answers_with_errors_or_values_no_loader_keeps_are_not_kept() {
             json!({"jsonGraph": {"notes": {"1": "a note"}}})
         );
     }
-    assert_eq!(fixture.notes.load(Ordering::SeqCst), 3);
+    assert_eq!(fixture.calls("notes"), 3);
 }
 
 #[tokio::test]
@@ -324,14 +385,14 @@ async fn a_client_that_accepts_gzip_gets_the_kept_bytes_and_a_trace_is_routed() 
             .expect("gzip");
         assert_eq!(json, plain.body);
     }
-    assert_eq!(fixture.routed(), 2, "kept on the first gzip request");
+    assert_eq!(fixture.calls("scores"), 2, "kept on the first gzip request");
 
     let traced = fixture
         .get("u1", "scores[1..9]", &[("peregrine-trace", "1")])
         .await;
     assert!(traced.json()["trace"]["routes"].is_array());
     assert_eq!(
-        fixture.routed(),
+        fixture.calls("scores"),
         3,
         "a trace shows the routing, so it routes"
     );
@@ -343,6 +404,83 @@ async fn an_answer_asked_once_is_not_kept() {
     for id in 1..=20 {
         fixture.get("u1", &format!("scores[{id}]"), &[]).await;
     }
-    assert_eq!(fixture.routed(), 20);
+    assert_eq!(fixture.calls("scores"), 20);
     assert_eq!(fixture.answers.size().0, 0, "nothing kept");
+}
+
+#[tokio::test]
+async fn answers_holding_a_missing_key_another_users_data_or_unreported_writes_are_not_kept() {
+    let fixture = Fixture::new(Duration::from_secs(60));
+    for (route, paths) in [
+        ("scores", "scores[404]"),
+        ("others", "others[1]"),
+        ("plain", "plain[1]"),
+    ] {
+        for _ in 0..3 {
+            fixture.get("u1", paths, &[]).await;
+        }
+        assert_eq!(fixture.calls(route), 3, "{paths} routed each time");
+    }
+    assert_eq!(fixture.answers.size().0, 0);
+}
+
+#[tokio::test]
+async fn an_answer_routed_while_a_write_lands_is_not_kept() {
+    let fixture = Arc::new(Fixture::new(Duration::from_secs(60)));
+    // Asked once (so that the next is kept), not held up.
+    fixture.proceed.notify_one();
+    fixture.get("u1", "slow[1]", &[]).await;
+    assert_eq!(fixture.calls("slow"), 1);
+    // (Its signal was stored, nobody waiting: take it.)
+    fixture.loaded.notified().await;
+
+    let asking = fixture.clone();
+    let second = tokio::spawn(async move { asking.get("u1", "slow[1]", &[]).await });
+    // The route has read the score; another user's write lands now.
+    fixture.loaded.notified().await;
+    fixture
+        .scores
+        .prime(Scope::user("u2"), 1, "new".to_owned())
+        .await;
+    fixture.proceed.notify_one();
+    let second = second.await.expect("the request ends");
+    assert_eq!(second.json(), json!({"jsonGraph": {"slow": {"1": "u1:1"}}}));
+    assert_eq!(
+        fixture.answers.size().0,
+        0,
+        "built across a write: not kept"
+    );
+
+    // Asked again without a write: kept.
+    fixture.proceed.notify_one();
+    fixture.get("u1", "slow[1]", &[]).await;
+    assert_eq!(fixture.answers.size().0, 1);
+    assert_eq!(fixture.calls("slow"), 3);
+}
+
+#[tokio::test]
+async fn a_client_that_refuses_gzip_gets_json_from_a_kept_answer() {
+    let fixture = Fixture::new(Duration::from_secs(60));
+    let plain = fixture.get_twice("u1", "scores[1..9]").await;
+    for refusal in ["gzip;q=0", "gzip;q=0, *", "identity"] {
+        let answer = fixture
+            .get("u1", "scores[1..9]", &[("accept-encoding", refusal)])
+            .await;
+        assert_eq!(answer.header(header::CONTENT_ENCODING), None, "{refusal}");
+        assert_eq!(answer.body, plain.body, "{refusal}");
+    }
+    let zipped = fixture
+        .get("u1", "scores[1..9]", &[("accept-encoding", "gzip")])
+        .await;
+    assert_eq!(zipped.header(header::CONTENT_ENCODING), Some("gzip"));
+    assert!(zipped
+        .headers
+        .get_all(header::VARY)
+        .iter()
+        .any(|value| value.to_str().is_ok_and(|v| v.contains("accept-encoding"))));
+    assert_eq!(
+        zipped.header(header::CONTENT_LENGTH),
+        Some(zipped.body.len().to_string().as_str())
+    );
+    assert_eq!(fixture.calls("scores"), 2, "all from the kept answer");
 }

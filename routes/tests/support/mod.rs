@@ -21,6 +21,8 @@ pub(crate) struct Harness {
     pub(crate) app: axum::Router,
     pub(crate) backend: String,
     pub(crate) http: reqwest::Client,
+    /// The app's answer cache.
+    pub(crate) answers: peregrine::http::AnswerCache,
 }
 
 /// A demo backend on a free loopback port, serving until the test ends;
@@ -104,7 +106,7 @@ impl Harness {
         let (loaders, answers) = peregrine_routes::answer_cache(loaders, 8 << 20);
         let config = peregrine::http::Config {
             graphql: Some(graphql),
-            answers: Some(answers),
+            answers: Some(answers.clone()),
             context: peregrine_routes::context_maker(loaders, auth),
             traces: peregrine::http::Traces::Header,
             ..peregrine::http::Config::default()
@@ -113,6 +115,7 @@ impl Harness {
             app: peregrine::http::app(router, config),
             backend,
             http: reqwest::Client::new(),
+            answers,
         }
     }
 
