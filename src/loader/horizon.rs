@@ -8,9 +8,11 @@
 //! earliest of them, unless a write changes one first (see
 //! [`Writes`](super::Writes)).
 //!
-//! A load takes the record when it is started (`load_many` called), so a
-//! load future spawned onto another task still notes into it; a load
-//! *started* inside a task the handler spawned is not seen.
+//! A load takes the record when it is started (`load_many` called), or
+//! else when its future first runs: a load future spawned onto another
+//! task still notes into the record it was started under, and one made
+//! before the watch and run inside it notes too. A load started *and* run
+//! inside a task that a handler spawned is not seen.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};

@@ -187,9 +187,14 @@ where
             .filter(|key| seen.insert(key.clone()))
             .collect();
         let inner = Arc::clone(&self.inner);
-        // Taken now, in the caller's task: the future may run elsewhere.
+        // Taken now, in the caller's task (the future may run elsewhere),
+        // or else where the future first runs (it may be made before the
+        // watch it runs in).
         let watch = horizon::current();
-        async move { inner.load(scope, keys, watch).await }
+        async move {
+            let watch = watch.or_else(horizon::current);
+            inner.load(scope, keys, watch).await
+        }
     }
 
     /// Loads one key: its value, `None` if the backend left it out, or the
