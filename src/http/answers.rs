@@ -37,19 +37,19 @@
 
 use std::cell::RefCell;
 use std::fmt;
-use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
+use std::hash::{BuildHasher, BuildHasherDefault};
 use std::sync::{Arc, Weak};
+use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::Response;
 use flate2::{Compress, Compression, Crc, Decompress, FlushCompress, FlushDecompress, Status};
-use quick_cache::Equivalent;
+use rustc_hash::FxHasher;
 use tokio::time::Instant;
 
-use crate::loader::{Scope, Writes};
+use crate::loader::{Cache, CacheLimits, Scope, Writes};
 use crate::path::{KeyOrRange, KeySet, PathSet};
-use rustc_hash::FxHasher;
 
 use super::model::json_body;
 
@@ -72,7 +72,11 @@ pub struct AnswerCache {
 }
 
 struct Inner {
-    entries: quick_cache::sync::Cache<Key, Answer, Weigher>,
+    /// The answers, by the asking user's scope (the shared scope for
+    /// requests without a user) and the path sets: the loaders' cache,
+    /// so that an answer is read in its user's scope only and expires on
+    /// read as a value does.
+    entries: Cache<Vec<PathSet>, Answer>,
     /// Hashes of the keys asked lately and not kept: an answer is kept
     /// the second time it is asked, so that requests asked once (a
     /// detail page among ten thousand) do not fill the cache.
@@ -80,105 +84,82 @@ struct Inner {
     writes: Writes,
 }
 
-/// Whose answer to which paths.
-#[derive(PartialEq, Eq)]
-struct Key {
-    user: Option<Arc<str>>,
-    paths: Vec<PathSet>,
-}
-
-/// A lookup of a [`Key`] without building one.
-struct KeyRef<'a> {
-    user: Option<&'a str>,
-    paths: &'a [PathSet],
-}
-
-impl Hash for Key {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        KeyRef {
-            user: self.user.as_deref(),
-            paths: &self.paths,
-        }
-        .hash(state);
-    }
-}
-
-impl Hash for KeyRef<'_> {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.user.hash(state);
-        self.paths.hash(state);
-    }
-}
-
-impl Equivalent<Key> for KeyRef<'_> {
-    fn equivalent(&self, key: &Key) -> bool {
-        self.user == key.user.as_deref() && self.paths == key.paths.as_slice()
-    }
-}
-
-/// A kept answer: its JSON, gzip-compressed, and when it expires.
+/// A kept answer: its JSON, gzip-compressed.
 #[derive(Clone)]
 struct Answer {
     gzip: Bytes,
     /// The length of the JSON, to inflate it in one allocation.
     length: usize,
-    expires: Instant,
 }
 
-/// Weighs an answer by the memory it holds: its bytes, its key (about
+/// Weighs an answer by the memory it holds: its bytes, its paths (about
 /// 48 bytes a key, plus the text of keys that are text) and the entry
 /// itself, so that the bound is one of memory whatever the keys.
-#[derive(Clone)]
-struct Weigher;
-
-impl quick_cache::Weighter<Key, Answer> for Weigher {
-    fn weight(&self, key: &Key, answer: &Answer) -> u64 {
-        let weigh = |key: &crate::path::Key| 48 + key.as_str().map_or(0, str::len);
-        let keys: usize = key
-            .paths
-            .iter()
-            .flat_map(|set| set.iter())
-            .map(|keys| match keys {
-                KeySet::Key(key) => weigh(key),
-                KeySet::Range(_) => 48,
-                KeySet::List(items) => {
-                    48 + items
-                        .iter()
-                        .map(|item| match item {
-                            KeyOrRange::Key(key) => weigh(key),
-                            KeyOrRange::Range(_) => 48,
-                        })
-                        .sum::<usize>()
-                }
-            })
-            .sum();
-        let user = key.user.as_deref().map_or(0, str::len);
-        (answer.gzip.len() + keys + user + 192) as u64
-    }
+fn weigh(paths: &[PathSet], answer: &Answer) -> u32 {
+    let key = |key: &crate::path::Key| 48 + key.as_str().map_or(0, str::len);
+    let keys: usize = paths
+        .iter()
+        .flat_map(|set| set.iter())
+        .map(|keys| match keys {
+            KeySet::Key(k) => key(k),
+            KeySet::Range(_) => 48,
+            KeySet::List(items) => {
+                48 + items
+                    .iter()
+                    .map(|item| match item {
+                        KeyOrRange::Key(k) => key(k),
+                        KeyOrRange::Range(_) => 48,
+                    })
+                    .sum::<usize>()
+            }
+        })
+        .sum();
+    u32::try_from(answer.gzip.len() + keys + 192).unwrap_or(u32::MAX)
 }
 
 /// How many recently asked, not yet kept, answers are remembered.
 const ASKED: usize = 1 << 14;
+
+/// The longest an answer is kept, whatever its values say.
+const MAX_AGE: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// What a request may do with the cache, read before it is routed.
 pub(crate) struct Ticket {
     epoch: u64,
 }
 
+/// The scope an answer to `user` is kept in.
+fn scope_of(user: Option<&str>) -> Scope {
+    user.map_or(Scope::Shared, Scope::user)
+}
+
 impl AnswerCache {
     /// An answer cache of at most `max_bytes` of compressed answers,
     /// dropping answers on the writes reported to `writes`.
     pub fn new(max_bytes: u64, writes: &Writes) -> AnswerCache {
+        let limits = CacheLimits {
+            ttl: MAX_AGE,
+            max_weight: max_bytes.max(1),
+        };
         let estimate = usize::try_from((max_bytes / 4096).clamp(16, 1 << 16)).unwrap_or(16);
         let inner = Arc::new(Inner {
-            entries: quick_cache::sync::Cache::with_weighter(estimate, max_bytes.max(1), Weigher),
+            entries: Cache::with_estimate(
+                limits,
+                Arc::new(|paths: &Vec<PathSet>, answer: &Answer| weigh(paths, answer)),
+                estimate,
+            ),
             asked: quick_cache::sync::Cache::new(ASKED),
             writes: writes.clone(),
         });
         let weak: Weak<Inner> = Arc::downgrade(&inner);
         writes.on_write(move |scope| {
             if let Some(inner) = weak.upgrade() {
-                inner.drop_scope(scope);
+                // A write in a user's scope may change that user's
+                // answers; one in the shared scope, anyone's.
+                match scope {
+                    Scope::Shared => inner.entries.clear(),
+                    Scope::User(_) => inner.entries.invalidate_scope(scope),
+                }
             }
         });
         AnswerCache { inner }
@@ -192,16 +173,11 @@ impl AnswerCache {
         paths: &[PathSet],
         headers: &HeaderMap,
     ) -> Option<Response> {
-        let key = KeyRef { user, paths };
-        let Some(answer) = self.inner.entries.get(&key) else {
+        let scope = scope_of(user);
+        let Some((answer, _)) = self.inner.entries.get(&scope, paths) else {
             metrics::counter!("peregrine_answers_total", "outcome" => "miss").increment(1);
             return None;
         };
-        if answer.expires <= Instant::now() {
-            self.inner.entries.remove(&key);
-            metrics::counter!("peregrine_answers_total", "outcome" => "miss").increment(1);
-            return None;
-        }
         metrics::counter!("peregrine_answers_total", "outcome" => "hit").increment(1);
         if accepts_gzip(headers) {
             return Some(gzip_response(answer.gzip));
@@ -210,7 +186,7 @@ impl AnswerCache {
             Some(json) => Some(json_body(json)),
             None => {
                 tracing::warn!("a kept answer could not be inflated; answering afresh");
-                self.inner.entries.remove(&key);
+                self.inner.entries.invalidate(&scope, paths);
                 None
             }
         }
@@ -243,7 +219,8 @@ impl AnswerCache {
             return json_body(json);
         }
         // The first time, only remember that it was asked.
-        let hash = hash_of(user, paths);
+        let scope = scope_of(user);
+        let hash = BuildHasherDefault::<FxHasher>::default().hash_one((&scope, paths));
         if self.inner.asked.remove(&hash).is_none() {
             self.inner.asked.insert(hash, ());
             return json_body(json);
@@ -255,18 +232,14 @@ impl AnswerCache {
         let answer = Answer {
             gzip: gzip.clone(),
             length: json.len(),
-            expires: until,
         };
-        let key = Key {
-            user: user.map(Arc::from),
-            paths: paths.to_vec(),
-        };
-        self.inner.entries.insert(key, answer);
+        let entries = &self.inner.entries;
+        entries.insert_until(&scope, paths.to_vec(), answer, until);
         // A write that landed since the check above has run (or will run)
         // its hooks after this insert: either the epoch shows it here, or
         // a hook drops the entry.
         if self.inner.writes.epoch() != ticket.epoch {
-            self.inner.entries.remove(&KeyRef { user, paths });
+            entries.invalidate(&scope, paths);
         } else {
             metrics::counter!("peregrine_answers_kept_total").increment(1);
         }
@@ -279,32 +252,13 @@ impl AnswerCache {
 
     /// How many answers are kept, and their weight in bytes.
     pub fn size(&self) -> (u64, u64) {
-        let now = Instant::now();
-        let entries = &self.inner.entries;
-        entries.retain(|_, answer| answer.expires > now);
-        (entries.len() as u64, entries.weight())
-    }
-}
-
-impl Inner {
-    /// Drops the answers a write in `scope` may have changed.
-    fn drop_scope(&self, scope: &Scope) {
-        match scope.user_id() {
-            None => self.entries.clear(),
-            Some(user) => self
-                .entries
-                .retain(|key, _| key.user.as_deref() != Some(user)),
-        }
+        self.inner.entries.size()
     }
 }
 
 impl fmt::Debug for AnswerCache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AnswerCache")
-            .field("answers", &self.inner.entries.len())
-            .field("bytes", &self.inner.entries.weight())
-            .field("max_bytes", &self.inner.entries.capacity())
-            .finish()
+        f.debug_struct("AnswerCache").finish_non_exhaustive()
     }
 }
 
@@ -401,11 +355,6 @@ fn compress(json: &[u8]) -> Option<Bytes> {
     // Kept for long: no spare capacity.
     gzip.shrink_to_fit();
     Some(Bytes::from(gzip))
-}
-
-/// The hash of a key, to remember it was asked.
-fn hash_of(user: Option<&str>, paths: &[PathSet]) -> u64 {
-    BuildHasherDefault::<FxHasher>::default().hash_one(KeyRef { user, paths })
 }
 
 fn gzip_response(gzip: Bytes) -> Response {

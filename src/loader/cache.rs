@@ -5,7 +5,11 @@
 //! scope it was stored in: one user's value cannot be read in another
 //! user's scope nor in the shared one, because no lookup can name it
 //! without naming that user.
+//!
+//! The server's answer cache (`http::answers`) keeps its answers in one
+//! too, under the asking user's scope.
 
+use std::borrow::Borrow;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,10 +22,10 @@ use super::settings::CacheLimits;
 use super::Scope;
 
 /// How an entry is weighed against the loader's maximum weight.
-pub(super) type Weigher<K, V> = Arc<dyn Fn(&K, &V) -> u32 + Send + Sync>;
+pub(crate) type Weigher<K, V> = Arc<dyn Fn(&K, &V) -> u32 + Send + Sync>;
 
 /// Values of one loader, by scope and key.
-pub(super) struct Cache<K, V> {
+pub(crate) struct Cache<K, V> {
     entries: quick_cache::sync::Cache<Key<K>, Entry<V>, ByWeigher<K, V>>,
     ttl: Duration,
 }
@@ -33,11 +37,12 @@ struct Key<K> {
     key: K,
 }
 
-/// A lookup of a [`Key`] by reference, so that a hit clones neither the
-/// scope nor the key. It hashes as the key does.
-struct KeyRef<'a, K> {
+/// A lookup of a [`Key`] by reference (to the key or a form it borrows
+/// as, as `[T]` for `Vec<T>`), so that a hit clones neither the scope
+/// nor the key. It hashes as the key does.
+struct KeyRef<'a, Q: ?Sized> {
     scope: &'a Scope,
-    key: &'a K,
+    key: &'a Q,
 }
 
 impl<K: Hash> Hash for Key<K> {
@@ -50,16 +55,16 @@ impl<K: Hash> Hash for Key<K> {
     }
 }
 
-impl<K: Hash> Hash for KeyRef<'_, K> {
+impl<Q: Hash + ?Sized> Hash for KeyRef<'_, Q> {
     fn hash<H: Hasher>(&self, state: &mut H) {
         self.scope.hash(state);
         self.key.hash(state);
     }
 }
 
-impl<K: Eq> Equivalent<Key<K>> for KeyRef<'_, K> {
+impl<K: Borrow<Q>, Q: Eq + ?Sized> Equivalent<Key<K>> for KeyRef<'_, Q> {
     fn equivalent(&self, other: &Key<K>) -> bool {
-        self.scope == &other.scope && self.key == &other.key
+        self.scope == &other.scope && self.key == other.key.borrow()
     }
 }
 
@@ -100,9 +105,17 @@ where
     V: Clone + Send + Sync + 'static,
 {
     pub(super) fn new(limits: CacheLimits, weigher: Weigher<K, V>) -> Cache<K, V> {
-        // The item estimate only sizes the first allocation; the weight
-        // bound is what holds.
         let estimate = usize::try_from(limits.max_weight.min(1 << 16)).unwrap_or(1 << 16);
+        Cache::with_estimate(limits, weigher, estimate)
+    }
+
+    /// A cache of `limits`, whose first allocation is sized for
+    /// `estimate` entries (the weight bound is what holds).
+    pub(crate) fn with_estimate(
+        limits: CacheLimits,
+        weigher: Weigher<K, V>,
+        estimate: usize,
+    ) -> Cache<K, V> {
         let entries = quick_cache::sync::Cache::with_weighter(
             estimate,
             limits.max_weight,
@@ -138,7 +151,11 @@ where
     }
 
     /// The value of `key` in `scope`, and when it expires.
-    pub(super) fn get(&self, scope: &Scope, key: &K) -> Option<(V, Instant)> {
+    pub(crate) fn get<Q>(&self, scope: &Scope, key: &Q) -> Option<(V, Instant)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         self.live(scope, key, Instant::now())
             .map(|entry| (entry.value, entry.expires))
     }
@@ -153,7 +170,11 @@ where
 
     /// The entry of `key` in `scope` if it has not expired by `now`; an
     /// expired one is dropped.
-    fn live(&self, scope: &Scope, key: &K, now: Instant) -> Option<Entry<V>> {
+    fn live<Q>(&self, scope: &Scope, key: &Q, now: Instant) -> Option<Entry<V>>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         let lookup = KeyRef { scope, key };
         let entry = self.entries.get(&lookup)?;
         if entry.expires > now {
@@ -194,7 +215,7 @@ where
     }
 
     /// Stores a value until `expires` (at most the TTL from now).
-    pub(super) fn insert_until(&self, scope: &Scope, key: K, value: V, expires: Instant) {
+    pub(crate) fn insert_until(&self, scope: &Scope, key: K, value: V, expires: Instant) {
         let entry = Entry {
             value,
             expires: expires.min(Instant::now() + self.ttl),
@@ -206,17 +227,26 @@ where
         self.entries.insert(key, entry);
     }
 
-    pub(super) fn invalidate(&self, scope: &Scope, key: K) {
-        self.entries.remove(&KeyRef { scope, key: &key });
+    pub(crate) fn invalidate<Q>(&self, scope: &Scope, key: &Q)
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.entries.remove(&KeyRef { scope, key });
     }
 
-    pub(super) fn invalidate_scope(&self, scope: &Scope) {
+    pub(crate) fn invalidate_scope(&self, scope: &Scope) {
         self.entries.retain(|entry, _| entry.scope != *scope);
+    }
+
+    /// Drops every entry of every scope.
+    pub(crate) fn clear(&self) {
+        self.entries.clear();
     }
 
     /// How many live entries the cache holds, and their weight (expired
     /// entries are dropped first).
-    pub(super) fn size(&self) -> (u64, u64) {
+    pub(crate) fn size(&self) -> (u64, u64) {
         let now = Instant::now();
         self.entries.retain(|_, entry| entry.expires > now);
         (self.entries.len() as u64, self.entries.weight())

@@ -261,14 +261,7 @@ where
         if let (Some(remote), Some(ttl)) = (inner.remote.get(), inner.settings.cache_ttl()) {
             remote.invalidate(&scope, &key, ttl).await;
         }
-        {
-            let mut batches = inner.lock();
-            batches.forget(&scope, &key);
-            if let Some(cache) = &inner.cache {
-                cache.invalidate(&scope, key);
-            }
-        }
-        inner.report(&scope);
+        inner.drop_local(&scope, Some(key));
     }
 
     /// Drops every value of `scope` (say, one user's after a change to the
@@ -280,14 +273,7 @@ where
         if let Some(remote) = inner.remote.get() {
             remote.delete_scope(&scope).await;
         }
-        {
-            let mut batches = inner.lock();
-            batches.forget_scope(&scope);
-            if let Some(cache) = &inner.cache {
-                cache.invalidate_scope(&scope);
-            }
-        }
-        inner.report(&scope);
+        inner.drop_local(&scope, None);
     }
 
     /// How many entries the cache holds, and their total weight, once the
@@ -313,8 +299,8 @@ where
     V: Clone + Send + Sync + 'static,
 {
     /// Forgets `key` (none: every key) of `scope` in this instance: the
-    /// call in flight and the local entry. What other instances' writes
-    /// do here.
+    /// call in flight and the local entry; then reports the write. What
+    /// an invalidation does here, and what other instances' writes do.
     fn drop_local(&self, scope: &Scope, key: Option<K>) {
         {
             let mut batches = self.lock();
@@ -322,7 +308,7 @@ where
                 Some(key) => {
                     batches.forget(scope, &key);
                     if let Some(cache) = &self.cache {
-                        cache.invalidate(scope, key);
+                        cache.invalidate(scope, &key);
                     }
                 }
                 None => {

@@ -96,3 +96,6 @@ pub use scope::Scope;
 pub use settings::Settings;
 pub use tier::{RedisTier, TierError, TierErrorKind, TierSettings};
 pub use writes::Writes;
+
+pub(crate) use cache::Cache;
+pub(crate) use settings::CacheLimits;

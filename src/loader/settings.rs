@@ -28,9 +28,9 @@ pub struct Settings {
 
 /// A loader's cache: how long entries live and how much they may weigh.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) struct CacheLimits {
-    pub(super) ttl: Duration,
-    pub(super) max_weight: u64,
+pub(crate) struct CacheLimits {
+    pub(crate) ttl: Duration,
+    pub(crate) max_weight: u64,
 }
 
 impl Settings {
