@@ -25,11 +25,12 @@ use peregrine_routes::backend::{self, Settings};
 use peregrine_routes::client::{Clients, Endpoints, Guards};
 use peregrine_routes::{Auth, Loaders};
 
-// mimalloc rather than the system allocator: a request builds and drops
+// jemalloc rather than the system allocator: a request builds and drops
 // thousands of small keys and nodes, and under load glibc's malloc spent a
-// fifth of the server's CPU and kept more memory (ARCHITECTURE.md, figures).
+// fifth of the server's CPU and kept more memory; jemalloc also beat
+// mimalloc on both counts (ARCHITECTURE.md, figures).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 /// Peregrine: a virtual JSON Graph data API server. With no command, runs
 /// the demo.

@@ -31,10 +31,14 @@
 //! complexity limit; depth (introspection fields not counted) and aliases
 //! are counted here first, so that a refusal names the limit.
 
+mod answer;
 mod error;
 mod model;
 mod plan;
 mod resolve;
+mod selection;
+#[cfg(test)]
+mod tests;
 
 pub use error::{Error, ErrorKind};
 pub use resolve::{GraphQl, Limits};

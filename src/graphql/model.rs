@@ -33,6 +33,9 @@ pub(super) struct Field {
     /// The template's key sets when it names no argument (most fields:
     /// `title`), parsed once.
     pub(super) fixed: Option<Vec<crate::path::KeySet>>,
+    /// The same when each of its key sets is one key (`title`,
+    /// `genreLists.length`): what the executor reads without expanding.
+    pub(super) keys: Option<Vec<crate::path::Key>>,
     /// For a mutation: the write made before the object at `path` is
     /// read back.
     pub(super) write: Option<Write>,
@@ -110,6 +113,7 @@ impl Model {
                         })
                         .collect(),
                     fixed: None,
+                    keys: None,
                     path,
                     write,
                 });
@@ -135,6 +139,13 @@ impl Model {
                                 message,
                             })
                         })?;
+                    field.keys = parsed
+                        .iter()
+                        .map(|key_set| match key_set {
+                            crate::path::KeySet::Key(key) => Some(key.clone()),
+                            _ => None,
+                        })
+                        .collect();
                     field.fixed = Some(parsed);
                 }
             }

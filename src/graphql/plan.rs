@@ -1,12 +1,13 @@
 //! Planning: a field's selection as the path sets a Falcor client would
 //! ask for.
 
-use async_graphql::context::SelectionField;
+use async_graphql_parser::types::SelectionSet;
 use async_graphql_value::ConstValue;
 
 use crate::path::{KeySet, PathSet};
 
 use super::model::{is_scalar, named_type, Field, Model};
+use super::selection::Env;
 
 /// The key sets of `field`'s path template with its arguments filled in
 /// (`args` gives an argument's value, given or default).
@@ -92,38 +93,42 @@ fn literal(value: &ConstValue) -> Option<String> {
     }
 }
 
-/// Adds to `out` the path sets `selection` (a field of object type
+/// Adds to `out` the path sets the selection `set` (of object type
 /// `type_name`, standing at `base`) needs.
 pub(super) fn plan(
     model: &Model,
+    env: &Env<'_>,
     type_name: &str,
-    selection: SelectionField<'_>,
+    set: &SelectionSet,
     base: &[KeySet],
     out: &mut Vec<PathSet>,
 ) -> Result<(), String> {
-    for child in selection.selection_set() {
-        let name = child.name();
-        if name.starts_with("__") {
-            continue;
-        }
-        let Some(field) = model.field(type_name, name) else {
-            continue;
-        };
-        let given = child.arguments().map_err(|error| error.message)?;
-        let args = |argument: &str| {
-            given
-                .iter()
-                .find(|(name, _)| name.as_str() == argument)
-                .map(|(_, value)| value.clone())
-                .or_else(|| field.default_of(argument))
-        };
-        let mut path = base.to_vec();
-        path.extend(fill(field, &args)?);
-        let child_type = named_type(&field.ty);
-        if is_scalar(child_type) {
-            out.push(PathSet::new(path));
-        } else {
-            plan(model, child_type, child, &path, out)?;
+    for group in env.collect(type_name, set) {
+        for child in &group.fields {
+            let child = &child.node;
+            let Some(field) = model.field(type_name, child.name.node.as_str()) else {
+                // `__typename` (and nothing else: validation) is no path.
+                continue;
+            };
+            let args = |argument: &str| {
+                env.argument(child, argument)
+                    .or_else(|| field.default_of(argument))
+            };
+            let mut path = base.to_vec();
+            path.extend(fill(field, &args)?);
+            let child_type = named_type(&field.ty);
+            if is_scalar(child_type) {
+                out.push(PathSet::new(path));
+            } else {
+                plan(
+                    model,
+                    env,
+                    child_type,
+                    &child.selection_set.node,
+                    &path,
+                    out,
+                )?;
+            }
         }
     }
     Ok(())

@@ -9,6 +9,7 @@ use async_graphql::dynamic::{
     Field as DynField, FieldFuture, FieldValue, InputValue, Object as DynObject, ResolverContext,
     Schema, TypeRef,
 };
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute};
 use async_graphql::{ServerError, Value as GqlValue};
 use async_graphql_parser::types::{BaseType, ExecutableDocument, Type};
 
@@ -16,9 +17,11 @@ use crate::graph::{Graph, Node, Value};
 use crate::path::{Key, KeySet, PathSet};
 use crate::router::{Context, Router};
 
+use super::answer::{answer, Prepared};
 use super::error::{Error, ErrorKind};
 use super::model::{is_list, is_scalar, named_type, Field, Model, Write};
 use super::plan::{fill, fill_json, fill_path, plan};
+use super::selection::Env;
 
 /// The query limits, on by default (graphql-armor's defaults).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,7 +88,10 @@ impl GraphQl {
         let mutation = model.objects.contains_key("Mutation").then_some("Mutation");
         let mut builder = Schema::build("Query", mutation, None)
             .data(router)
-            .limit_complexity(limits.complexity);
+            .limit_complexity(limits.complexity)
+            .extension(Direct {
+                model: model.clone(),
+            });
         for type_name in &model.order {
             let object = &model.objects[type_name];
             let mut dynamic = DynObject::new(type_name.as_str());
@@ -111,13 +117,31 @@ impl GraphQl {
         mut request: async_graphql::Request,
         ctx: Context,
     ) -> async_graphql::Response {
-        // Parsed once: the request keeps the document for execution. A
-        // query that does not parse is left to async-graphql's message.
+        // Parsed once: the request keeps the document for validation, and
+        // a copy is kept for our executor (`answer.rs`). A query that does
+        // not parse is left to async-graphql's message.
         if let Ok(document) = request.parsed_query() {
             if let Some(refused) = self.past_limits(document) {
                 return async_graphql::Response::from_errors(vec![refused]);
             }
+            let prepared = Prepared {
+                document: document.clone(),
+                variables: request.variables.clone(),
+            };
+            request = request.data(prepared);
         }
+        self.schema.execute(request.data(ctx)).await
+    }
+
+    /// Runs `request` through async-graphql's execution and the resolvers
+    /// alone, as mutations and introspection are: the executor's tests
+    /// compare the two.
+    #[cfg(test)]
+    pub(super) async fn execute_with_resolvers(
+        &self,
+        request: async_graphql::Request,
+        ctx: Context,
+    ) -> async_graphql::Response {
         self.schema.execute(request.data(ctx)).await
     }
 
@@ -164,6 +188,43 @@ impl GraphQl {
             ));
         }
         None
+    }
+}
+
+/// The extension that runs queries with our executor (`answer.rs`) once
+/// async-graphql has validated them; mutations and introspection go on
+/// to the resolvers.
+struct Direct {
+    model: Arc<Model>,
+}
+
+impl ExtensionFactory for Direct {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(Direct {
+            model: self.model.clone(),
+        })
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for Direct {
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> async_graphql::Response {
+        let found = (
+            ctx.data_opt::<Prepared>(),
+            ctx.data_opt::<Router>(),
+            ctx.data_opt::<Context>(),
+        );
+        if let (Some(prepared), Some(router), Some(request_ctx)) = found {
+            if let Some(operation) = prepared.query(operation_name) {
+                return answer(&self.model, router, request_ctx, prepared, operation).await;
+            }
+        }
+        next.run(ctx, operation_name).await
     }
 }
 
@@ -304,7 +365,14 @@ async fn answer_root<'a>(
     if is_scalar(type_name) {
         paths.push(PathSet::new(base.clone()));
     } else {
-        plan(model, type_name, ctx.ctx.field(), &base, &mut paths)?;
+        let query = &ctx.ctx.query_env;
+        let env = Env {
+            variables: &query.variables,
+            definitions: &query.operation.node.variable_definitions,
+            fragments: &query.fragments,
+        };
+        let set = &ctx.ctx.item.node.selection_set.node;
+        plan(model, &env, type_name, set, &base, &mut paths)?;
     }
     if paths.is_empty() {
         return Ok(None);
@@ -470,7 +538,7 @@ fn locate<'g>(
 }
 
 /// Whether anything but empty atoms stands under `node`.
-fn has_data(node: &Node) -> bool {
+pub(super) fn has_data(node: &Node) -> bool {
     match node {
         Node::Branch(graph) => graph.members().any(|(_, child)| has_data(child)),
         Node::Value(value) => !value.is_empty_atom(),
@@ -478,7 +546,7 @@ fn has_data(node: &Node) -> bool {
 }
 
 /// A graph value as a GraphQL value; an error value is the field's error.
-fn scalar(value: &Value) -> Result<Option<GqlValue>, String> {
+pub(super) fn scalar(value: &Value) -> Result<Option<GqlValue>, String> {
     // Strings and numbers, most of an answer, go across directly.
     let json = match value {
         Value::String(text) => return Ok(Some(GqlValue::String(text.clone()))),

@@ -1,7 +1,11 @@
 //! Whose data a key is: everyone's, or one user's.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+/// How many user ids [`Scope::user`] keeps interned (about 2 MB at most
+/// for ids of a few bytes).
+const INTERNED_USERS: usize = 65_536;
 
 /// The scope of a load: keys of different scopes never share a backend
 /// call, and (when the cache comes) never share an entry.
@@ -26,8 +30,22 @@ impl Scope {
     }
 
     /// The scope of one user's data.
+    ///
+    /// The id is interned: the scopes of one user's requests share one
+    /// allocation, and so do all the cache entries they store (a user's
+    /// thousand cached ratings hold one id, not a thousand copies of it,
+    /// each pinning a page of small blocks the request freed around it).
+    /// The interner is bounded (65,536 ids); a user it forgot gets
+    /// a fresh id, equal to the old one: scopes compare by the id's text.
     pub fn user(id: &str) -> Scope {
-        Scope::User(Arc::from(id))
+        static USERS: OnceLock<quick_cache::sync::Cache<Arc<str>, Arc<str>>> = OnceLock::new();
+        let users = USERS.get_or_init(|| quick_cache::sync::Cache::new(INTERNED_USERS));
+        if let Some(interned) = users.get(id) {
+            return Scope::User(interned);
+        }
+        let interned: Arc<str> = Arc::from(id);
+        users.insert(interned.clone(), interned.clone());
+        Scope::User(interned)
     }
 
     /// Whether this is the shared scope.
@@ -59,5 +77,21 @@ impl fmt::Display for Scope {
             Scope::Shared => f.write_str("shared"),
             Scope::User(id) => write!(f, "user {id}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_users_scopes_share_one_id_and_compare_by_its_text() {
+        let (first, again) = (Scope::user("u17"), Scope::user("u17"));
+        let (Scope::User(a), Scope::User(b)) = (&first, &again) else {
+            panic!("user scopes");
+        };
+        assert!(Arc::ptr_eq(a, b), "one allocation for one user");
+        assert_eq!(first, Scope::User(Arc::from("u17")));
+        assert_ne!(first, Scope::user("u18"));
     }
 }
