@@ -18,7 +18,7 @@
 //! the nearest nullable one (the whole `data` at the root).
 
 use async_graphql::indexmap::IndexMap;
-use async_graphql::{PathSegment, Positioned, Response, ServerError, Value as GqlValue};
+use async_graphql::{Name, PathSegment, Positioned, Response, ServerError, Value as GqlValue};
 use async_graphql_parser::types::{
     BaseType, DocumentOperations, ExecutableDocument, Field as Selected, OperationDefinition,
     OperationType, SelectionSet,
@@ -31,7 +31,7 @@ use crate::router::{Context, Router};
 use super::model::{is_list, is_scalar, named_type, Field, Model};
 use super::plan::{fill, plan};
 use super::resolve::{has_data, scalar};
-use super::selection::Env;
+use super::selection::{Env, Group};
 
 /// A request's document and variables, kept for the executor (async-graphql
 /// takes its own copy to validate).
@@ -102,7 +102,10 @@ pub(super) async fn answer(
         path: Vec::new(),
     };
     let data = match &graph {
-        Ok(graph) => shaper.object("Query", &[set], graph, graph),
+        Ok(graph) => {
+            let groups = env.collect("Query", set);
+            shaper.object("Query", &groups, graph, graph)
+        }
         Err(message) => {
             // Nothing was answered: each root field is that error.
             shaper.failed_roots(set, message)
@@ -135,25 +138,39 @@ struct Shaper<'a> {
     model: &'a Model,
     env: Env<'a>,
     errors: Vec<ServerError>,
-    /// Where the walk is, for errors' paths.
-    path: Vec<PathSegment>,
+    /// Where the walk is, for errors' paths (made into async-graphql's
+    /// owned segments only when an error is reported).
+    path: Vec<Segment<'a>>,
+}
+
+/// A step of the walk: a response key or a list index.
+#[derive(Clone, Copy)]
+enum Segment<'a> {
+    Key(&'a Name),
+    Index(usize),
 }
 
 impl<'a> Shaper<'a> {
-    /// The object of type `type_name` at `here` with the fields of `sets`
-    /// (one field selected twice brings two); `None` when a non-null
-    /// field of it was null.
+    /// The fields of type `type_name` that `selected` select (one field
+    /// selected twice brings both selections).
+    fn groups(&self, type_name: &str, selected: &[&'a Positioned<Selected>]) -> Vec<Group<'a>> {
+        let mut groups = Vec::new();
+        for field in selected {
+            self.env
+                .collect_into(type_name, &field.node.selection_set.node, &mut groups);
+        }
+        groups
+    }
+
+    /// The object of type `type_name` at `here` with the fields of
+    /// `groups`; `None` when a non-null field of it was null.
     fn object(
         &mut self,
         type_name: &str,
-        sets: &[&'a SelectionSet],
+        groups: &[Group<'a>],
         root: &Graph,
         here: &Graph,
     ) -> Option<GqlValue> {
-        let mut groups = Vec::new();
-        for set in sets {
-            self.env.collect_into(type_name, set, &mut groups);
-        }
         let mut object = IndexMap::with_capacity(groups.len());
         for group in groups {
             let value = if group.fields[0].node.name.node == "__typename" {
@@ -164,7 +181,7 @@ impl<'a> Shaper<'a> {
                 let Some(field) = self.model.field(type_name, name) else {
                     continue;
                 };
-                self.path.push(PathSegment::Field(group.key.to_string()));
+                self.path.push(Segment::Key(group.key));
                 let shaped = self.field(field, &group.fields, root, here);
                 self.path.pop();
                 match shaped {
@@ -218,9 +235,16 @@ impl<'a> Shaper<'a> {
         root: &Graph,
         here: &Graph,
     ) -> Result<Found, String> {
+        // An object's fields, collected once for all the items of a list.
+        let type_name = named_type(&field.ty);
+        let groups = if is_scalar(type_name) {
+            Vec::new()
+        } else {
+            self.groups(type_name, selected)
+        };
         if let (Some(keys), false) = (&field.keys, is_list(&field.ty)) {
             // Most fields (`title`): one path, known when the schema was read.
-            return self.item(field, selected, root, here, keys);
+            return self.item(type_name, &groups, root, here, keys);
         }
         let args = |argument: &str| {
             self.env
@@ -231,8 +255,8 @@ impl<'a> Shaper<'a> {
         if let BaseType::List(inner) = &field.ty.base {
             let mut items = Vec::new();
             for keys in relative.expand() {
-                self.path.push(PathSegment::Index(items.len()));
-                let item = self.item(field, selected, root, here, &keys);
+                self.path.push(Segment::Index(items.len()));
+                let item = self.item(type_name, &groups, root, here, &keys);
                 self.path.pop();
                 match item? {
                     Found::Value(value) => items.push(value),
@@ -247,7 +271,7 @@ impl<'a> Shaper<'a> {
         }
         let mut paths = relative.expand();
         match (paths.next(), paths.next()) {
-            (Some(keys), None) => self.item(field, selected, root, here, &keys),
+            (Some(keys), None) => self.item(type_name, &groups, root, here, &keys),
             _ => Err(format!(
                 "`{}` reads more than one path but is not a list",
                 field.name
@@ -255,17 +279,17 @@ impl<'a> Shaper<'a> {
         }
     }
 
-    /// What stands at `keys` from `here`, as `field`'s type reads it; an
-    /// error value there is the field's error.
+    /// What stands at `keys` from `here`, read as `type_name` (an object
+    /// with the fields of `groups`, or a scalar); an error value there is
+    /// the field's error.
     fn item(
         &mut self,
-        field: &Field,
-        selected: &[&'a Positioned<Selected>],
+        type_name: &str,
+        groups: &[Group<'a>],
         root: &Graph,
         here: &Graph,
         keys: &[Key],
     ) -> Result<Found, String> {
-        let type_name = named_type(&field.ty);
         match step(root, here, keys) {
             // An object with nothing under it (an unknown id, past the
             // end of a list) is no object.
@@ -273,11 +297,7 @@ impl<'a> Shaper<'a> {
                 if !has_data(node) {
                     return Ok(Found::Nothing);
                 }
-                let sets: Vec<&SelectionSet> = selected
-                    .iter()
-                    .map(|field| &field.node.selection_set.node)
-                    .collect();
-                Ok(match self.object(type_name, &sets, root, branch) {
+                Ok(match self.object(type_name, groups, root, branch) {
                     Some(object) => Found::Value(object),
                     None => Found::Bubbled,
                 })
@@ -307,7 +327,7 @@ impl<'a> Shaper<'a> {
                 .model
                 .field("Query", name)
                 .is_none_or(|field| field.ty.nullable);
-            self.path.push(PathSegment::Field(group.key.to_string()));
+            self.path.push(Segment::Key(group.key));
             self.error(message.to_owned(), &selected.pos);
             self.path.pop();
             if !nullable {
@@ -320,7 +340,14 @@ impl<'a> Shaper<'a> {
 
     fn error(&mut self, message: String, at: &async_graphql::Pos) {
         let mut error = ServerError::new(message, Some(*at));
-        error.path = self.path.clone();
+        error.path = self
+            .path
+            .iter()
+            .map(|segment| match segment {
+                Segment::Key(key) => PathSegment::Field(key.to_string()),
+                Segment::Index(index) => PathSegment::Index(*index),
+            })
+            .collect();
         self.errors.push(error);
     }
 }
