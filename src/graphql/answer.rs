@@ -17,6 +17,8 @@
 //! is null, and a null in a non-null place makes its parent null, up to
 //! the nearest nullable one (the whole `data` at the root).
 
+use std::sync::Arc;
+
 use async_graphql::indexmap::IndexMap;
 use async_graphql::{Name, PathSegment, Positioned, Response, ServerError, Value as GqlValue};
 use async_graphql_parser::types::{
@@ -36,8 +38,11 @@ use super::selection::{Env, Group};
 /// A request's document and variables, kept for the executor (async-graphql
 /// takes its own copy to validate).
 pub(super) struct Prepared {
-    pub(super) document: ExecutableDocument,
+    pub(super) document: Arc<ExecutableDocument>,
     pub(super) variables: async_graphql::Variables,
+    /// The request's key in [`Known`](super::known::Known), where the
+    /// document is kept once validated and answered (None: not kept).
+    pub(super) key: Option<String>,
 }
 
 impl Prepared {

@@ -17,11 +17,14 @@
 //!    refs followed, loaders, cache, limits, the user's context), so a
 //!    GraphQL query and the equivalent path sets cost the same backend
 //!    calls.
-//! 3. **Shape** (`resolve.rs`): async-graphql executes the query over the
-//!    answered JSON Graph: objects are places in it (refs followed), lists
-//!    are the paths a field's path set expands to (items with nothing
-//!    there are left out), scalars are the values; a path holding an error
-//!    is that field's error.
+//! 3. **Shape** (`answer.rs`): one walk over the answered JSON Graph
+//!    writes the response in selection order: objects are places in it
+//!    (refs followed), lists are the paths a field's path set expands to
+//!    (items with nothing there are left out), scalars are the values; a
+//!    path holding an error is that field's error, and a null in a
+//!    non-null place nulls the nearest nullable parent. (Mutations and
+//!    introspection run through async-graphql's resolvers, `resolve.rs`,
+//!    which shape the same way.)
 //!
 //! A mutation writes first, as a Falcor set (`@graph(set:, value:)`) or
 //! call (`@graph(call:, arguments:)`) through the same routes, then reads
@@ -29,10 +32,13 @@
 //!
 //! async-graphql does the parsing, validation, introspection and the
 //! complexity limit; depth (introspection fields not counted) and aliases
-//! are counted here first, so that a refusal names the limit.
+//! are counted here first, so that a refusal names the limit. A query
+//! answered before (same text, operation name and variables) skips all
+//! of that: its document is kept (`known.rs`).
 
 mod answer;
 mod error;
+mod known;
 mod model;
 mod plan;
 mod resolve;

@@ -19,6 +19,7 @@ use crate::router::{Context, Router};
 
 use super::answer::{answer, Prepared};
 use super::error::{Error, ErrorKind};
+use super::known::Known;
 use super::model::{is_list, is_scalar, named_type, Field, Model, Write};
 use super::plan::{fill, fill_json, fill_path, plan};
 use super::selection::Env;
@@ -51,6 +52,9 @@ impl Default for Limits {
 pub struct GraphQl {
     schema: Schema,
     limits: Limits,
+    model: Arc<Model>,
+    router: Router,
+    pub(super) known: Arc<Known>,
 }
 
 impl fmt::Debug for GraphQl {
@@ -86,11 +90,13 @@ impl GraphQl {
     pub fn new(sdl: &str, router: Router, limits: Limits) -> Result<GraphQl, Error> {
         let model = Arc::new(Model::parse(sdl)?);
         let mutation = model.objects.contains_key("Mutation").then_some("Mutation");
+        let known = Arc::new(Known::new());
         let mut builder = Schema::build("Query", mutation, None)
-            .data(router)
+            .data(router.clone())
             .limit_complexity(limits.complexity)
             .extension(Direct {
                 model: model.clone(),
+                known: known.clone(),
             });
         for type_name in &model.order {
             let object = &model.objects[type_name];
@@ -107,7 +113,13 @@ impl GraphQl {
         let schema = builder
             .finish()
             .map_err(|error| Error::new(ErrorKind::Schema(error.0)))?;
-        Ok(GraphQl { schema, limits })
+        Ok(GraphQl {
+            schema,
+            limits,
+            model,
+            router,
+            known,
+        })
     }
 
     /// Runs `request` for the request context `ctx` (its user, deadline
@@ -117,6 +129,20 @@ impl GraphQl {
         mut request: async_graphql::Request,
         ctx: Context,
     ) -> async_graphql::Response {
+        // A query answered before goes straight to the executor (`known.rs`).
+        let key = Known::key(&request);
+        if let Some(document) = key.as_deref().and_then(|key| self.known.get(key)) {
+            let prepared = Prepared {
+                document,
+                variables: request.variables,
+                key: None,
+            };
+            let name = request.operation_name.as_deref();
+            if let Some(operation) = prepared.query(name) {
+                return answer(&self.model, &self.router, &ctx, &prepared, operation).await;
+            }
+            request.variables = prepared.variables;
+        }
         // Parsed once: the request keeps the document for validation, and
         // a copy is kept for our executor (`answer.rs`). A query that does
         // not parse is left to async-graphql's message.
@@ -125,8 +151,9 @@ impl GraphQl {
                 return async_graphql::Response::from_errors(vec![refused]);
             }
             let prepared = Prepared {
-                document: document.clone(),
+                document: Arc::new(document.clone()),
                 variables: request.variables.clone(),
+                key,
             };
             request = request.data(prepared);
         }
@@ -192,16 +219,19 @@ impl GraphQl {
 }
 
 /// The extension that runs queries with our executor (`answer.rs`) once
-/// async-graphql has validated them; mutations and introspection go on
-/// to the resolvers.
+/// async-graphql has validated them, and keeps their documents for the
+/// next time (`known.rs`); mutations and introspection go on to the
+/// resolvers.
 struct Direct {
     model: Arc<Model>,
+    known: Arc<Known>,
 }
 
 impl ExtensionFactory for Direct {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(Direct {
             model: self.model.clone(),
+            known: self.known.clone(),
         })
     }
 }
@@ -221,6 +251,9 @@ impl Extension for Direct {
         );
         if let (Some(prepared), Some(router), Some(request_ctx)) = found {
             if let Some(operation) = prepared.query(operation_name) {
+                if let Some(key) = &prepared.key {
+                    self.known.keep(key.clone(), prepared.document.clone());
+                }
                 return answer(&self.model, router, request_ctx, prepared, operation).await;
             }
         }

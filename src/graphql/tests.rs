@@ -261,3 +261,44 @@ async fn a_selection_of_only_typename_and_an_unknown_row_answer_as_the_resolvers
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_query_sent_again_is_answered_from_its_kept_document_the_same() {
+    let graphql = GraphQl::new(SDL, router(), Limits::default()).expect("the schema builds");
+    let ctx = Context::new().with_user("u1");
+    let run = |query: &str, variables: Json| {
+        let request = Request::new(query).variables(Variables::from_json(variables));
+        let graphql = graphql.clone();
+        let ctx = ctx.clone();
+        async move {
+            let response = graphql.execute(request, ctx).await;
+            serde_json::to_value(response).expect("a response serializes")
+        }
+    };
+    let query = "query Q($id: Int!) { video(id: $id) { title rating } }";
+    let first = run(query, json!({"id": 3})).await;
+    assert_eq!(graphql.known.len(), 1, "the answered query is kept");
+    let again = run(query, json!({"id": 3})).await;
+    assert_eq!(first, again);
+    assert_eq!(again["data"]["video"]["title"], "Video 3");
+    assert_eq!(again["errors"][0]["path"], json!(["video", "rating"]));
+    // Other variables are validated afresh: a wrong type is still refused.
+    let wrong = run(query, json!({"id": "three"})).await;
+    assert_eq!(wrong["data"], Json::Null, "{wrong}");
+    assert!(
+        wrong["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("Invalid value for argument \"id\"")),
+        "{wrong}"
+    );
+    let other = run(query, json!({"id": 4})).await;
+    assert_eq!(other["data"]["video"]["title"], "Video 4");
+    // Introspection and refused queries are not kept.
+    let schema = run("{ __schema { queryType { name } } }", json!({})).await;
+    assert_eq!(schema["data"]["__schema"]["queryType"]["name"], "Query");
+    let deep = run("{ a1: video(id: 1) { title } a2: video(id: 1) { title } a3: video(id: 1) { title } a4: video(id: 1) { title } a5: video(id: 1) { title } a6: video(id: 1) { title } a7: video(id: 1) { title } a8: video(id: 1) { title } a9: video(id: 1) { title } a10: video(id: 1) { title } a11: video(id: 1) { title } a12: video(id: 1) { title } a13: video(id: 1) { title } a14: video(id: 1) { title } a15: video(id: 1) { title } a16: video(id: 1) { title } }", json!({})).await;
+    assert!(deep["errors"][0]["message"]
+        .as_str()
+        .is_some_and(|message| message.contains("(aliases)")));
+    assert_eq!(graphql.known.len(), 2, "the two answered queries only");
+}
