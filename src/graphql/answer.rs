@@ -95,9 +95,8 @@ pub(super) async fn answer(
         Err(message) => Err(message),
         Ok(()) if paths.is_empty() => Ok(Graph::new()),
         Ok(()) => router
-            .get(&paths, ctx)
+            .get_answered(&paths, ctx)
             .await
-            .map(|envelope| envelope.json_graph)
             .map_err(|error| error.to_string()),
     };
     let mut shaper = Shaper {

@@ -2,7 +2,7 @@
 
 use tracing::Instrument;
 
-use crate::graph::Envelope;
+use crate::graph::{Envelope, Graph};
 use crate::path::{KeyOrRange, KeySet, PathSet};
 
 use super::context::Context;
@@ -22,14 +22,38 @@ impl Router {
     /// longer than [`Options::max_path_length`](super::Options::max_path_length),
     /// a `null` key) or bad refs (a cycle, an inner reference).
     pub async fn get(&self, paths: &[PathSet], ctx: &Context) -> Result<Envelope, Error> {
+        self.answer(paths, ctx, true).await.map(Envelope::new)
+    }
+
+    /// The graph [`get`](Router::get) answers, but without the empty atoms
+    /// of the paths nothing answered: for a reader that takes a missing
+    /// path as null anyway (the GraphQL executor), which saves a walk of
+    /// every requested path through its refs (6% of the server's CPU on
+    /// the home query).
+    pub(crate) async fn get_answered(
+        &self,
+        paths: &[PathSet],
+        ctx: &Context,
+    ) -> Result<Graph, Error> {
+        self.answer(paths, ctx, false).await
+    }
+
+    async fn answer(
+        &self,
+        paths: &[PathSet],
+        ctx: &Context,
+        materialize: bool,
+    ) -> Result<Graph, Error> {
         let span = tracing::info_span!("get", path_sets = paths.len());
         async {
             let paths = self.check(paths, &[])?;
             let mut run = Run::new(self, ctx);
             run.settle(paths.clone(), Method::Get, &paths).await?;
-            run.response
-                .materialize(&paths, self.options.max_ref_follow)?;
-            Ok(Envelope::new(run.response))
+            if materialize {
+                run.response
+                    .materialize(&paths, self.options.max_ref_follow)?;
+            }
+            Ok(run.response)
         }
         .instrument(span)
         .await
