@@ -6,7 +6,6 @@
 //! loaders, the user's scope, and backend failures as error values that
 //! name the service and nothing more.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -59,10 +58,7 @@ impl Loaders {
                 let catalog = catalog.clone();
                 async move {
                     let found = catalog.videos(&ids).await?;
-                    Ok(found
-                        .into_iter()
-                        .map(|(id, video)| (id, Arc::new(video)))
-                        .collect())
+                    Ok(found.into_iter().map(|(id, video)| (id, Arc::new(video))))
                 }
             },
         );
@@ -73,10 +69,7 @@ impl Loaders {
                 let client = client.clone();
                 async move {
                     let found = client.lists(&ids).await?;
-                    Ok(found
-                        .into_iter()
-                        .map(|(id, list)| (id, Arc::new(list)))
-                        .collect())
+                    Ok(found.into_iter().map(|(id, list)| (id, Arc::new(list))))
                 }
             },
         );
@@ -87,7 +80,7 @@ impl Loaders {
                 let client = client.clone();
                 async move {
                     let rows = client.rows(user_of(&scope)?).await?;
-                    Ok(HashMap::from([((), Arc::new(rows))]))
+                    Ok([((), Arc::new(rows))])
                 }
             },
         );
@@ -106,7 +99,7 @@ impl Loaders {
                 let client = client.clone();
                 async move {
                     let videos = client.videos(user_of(&scope)?).await?;
-                    Ok(HashMap::from([((), Arc::new(videos))]))
+                    Ok([((), Arc::new(videos))])
                 }
             },
         );

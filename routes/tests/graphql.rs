@@ -26,7 +26,7 @@ async fn refusal(limits: Limits, query: &str) -> String {
         )
         .await;
     answer
-        .errors
+        .errors()
         .first()
         .map(|e| e.message.clone())
         .unwrap_or_default()

@@ -18,7 +18,7 @@
 //!    GraphQL query and the equivalent path sets cost the same backend
 //!    calls.
 //! 3. **Shape** (`answer.rs`): one walk over the answered JSON Graph
-//!    writes the response in selection order: objects are places in it
+//!    writes the response's JSON text in selection order: objects are places in it
 //!    (refs followed), lists are the paths a field's path set expands to
 //!    (items with nothing there are left out), scalars are the values; a
 //!    path holding an error is that field's error, and a null in a
@@ -41,10 +41,12 @@ mod error;
 mod known;
 mod model;
 mod plan;
+mod reply;
 mod resolve;
 mod selection;
 #[cfg(test)]
 mod tests;
 
 pub use error::{Error, ErrorKind};
+pub use reply::Reply;
 pub use resolve::{GraphQl, Limits};

@@ -8,10 +8,12 @@ use async_graphql_value::ConstValue;
 
 use super::error::{Error, ErrorKind};
 
-/// The object types of a schema, by name.
+/// The object types of a schema, by name (looked up for each object the
+/// executor writes: hashed with foldhash, not std's slower SipHash; the
+/// names are the schema's, not a client's).
 #[derive(Debug, Clone)]
 pub(super) struct Model {
-    pub(super) objects: HashMap<String, Object>,
+    pub(super) objects: HashMap<String, Object, foldhash::fast::RandomState>,
     /// The names of the types, in the order of the file.
     pub(super) order: Vec<String>,
 }
@@ -66,7 +68,7 @@ impl Model {
     pub(super) fn parse(sdl: &str) -> Result<Model, Error> {
         let document = async_graphql_parser::parse_schema(sdl)
             .map_err(|error| Error::new(ErrorKind::Syntax(error.to_string())))?;
-        let mut objects = HashMap::new();
+        let mut objects = HashMap::default();
         let mut order = Vec::new();
         for definition in document.definitions {
             let TypeSystemDefinition::Type(definition) = definition else {

@@ -3,6 +3,7 @@
 //! answer.
 
 use std::fmt;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use async_graphql::dynamic::{
@@ -13,7 +14,7 @@ use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, N
 use async_graphql::{ServerError, Value as GqlValue};
 use async_graphql_parser::types::{BaseType, ExecutableDocument, Type};
 
-use crate::graph::{Graph, Node, Value};
+use crate::graph::{ErrorValue, Graph, Node, Value};
 use crate::path::{Key, KeySet, PathSet};
 use crate::router::{Context, Router};
 
@@ -22,6 +23,7 @@ use super::error::{Error, ErrorKind};
 use super::known::Known;
 use super::model::{is_list, is_scalar, named_type, Field, Model, Write};
 use super::plan::{fill, fill_json, fill_path, plan};
+use super::reply::Reply;
 use super::selection::Env;
 
 /// The query limits, on by default (graphql-armor's defaults).
@@ -95,7 +97,6 @@ impl GraphQl {
             .data(router.clone())
             .limit_complexity(limits.complexity)
             .extension(Direct {
-                model: model.clone(),
                 known: known.clone(),
             });
         for type_name in &model.order {
@@ -124,40 +125,39 @@ impl GraphQl {
 
     /// Runs `request` for the request context `ctx` (its user, deadline
     /// and loaders).
-    pub async fn execute(
-        &self,
-        mut request: async_graphql::Request,
-        ctx: Context,
-    ) -> async_graphql::Response {
+    pub async fn execute(&self, mut request: async_graphql::Request, ctx: Context) -> Reply {
         // A query answered before goes straight to the executor (`known.rs`).
         let key = Known::key(&request);
         if let Some(document) = key.as_deref().and_then(|key| self.known.get(key)) {
-            let prepared = Prepared {
-                document,
-                variables: request.variables,
-                key: None,
-            };
+            let prepared = Prepared::new(document, request.variables, None);
             let name = request.operation_name.as_deref();
             if let Some(operation) = prepared.query(name) {
-                return answer(&self.model, &self.router, &ctx, &prepared, operation).await;
+                let written = answer(&self.model, &self.router, &ctx, &prepared, operation).await;
+                return Reply::written(written);
             }
             request.variables = prepared.variables;
         }
         // Parsed once: the request keeps the document for validation, and
         // a copy is kept for our executor (`answer.rs`). A query that does
         // not parse is left to async-graphql's message.
-        if let Ok(document) = request.parsed_query() {
-            if let Some(refused) = self.past_limits(document) {
-                return async_graphql::Response::from_errors(vec![refused]);
-            }
-            let prepared = Prepared {
-                document: Arc::new(document.clone()),
-                variables: request.variables.clone(),
-                key,
-            };
-            request = request.data(prepared);
+        let Ok(document) = request.parsed_query() else {
+            return Reply::resolved(self.schema.execute(request.data(ctx)).await);
+        };
+        if let Some(refused) = self.past_limits(document) {
+            return Reply::resolved(async_graphql::Response::from_errors(vec![refused]));
         }
-        self.schema.execute(request.data(ctx)).await
+        let document = Arc::new(document.clone());
+        let prepared = Arc::new(Prepared::new(document, request.variables.clone(), key));
+        let name = request.operation_name.clone();
+        let request = request.data(prepared.clone()).data(ctx.clone());
+        let response = self.schema.execute(request).await;
+        if prepared.validated.load(Ordering::Acquire) {
+            if let Some(operation) = prepared.query(name.as_deref()) {
+                let written = answer(&self.model, &self.router, &ctx, &prepared, operation).await;
+                return Reply::written(written);
+            }
+        }
+        Reply::resolved(response)
     }
 
     /// Runs `request` through async-graphql's execution and the resolvers
@@ -168,8 +168,8 @@ impl GraphQl {
         &self,
         request: async_graphql::Request,
         ctx: Context,
-    ) -> async_graphql::Response {
-        self.schema.execute(request.data(ctx)).await
+    ) -> Reply {
+        Reply::resolved(self.schema.execute(request.data(ctx)).await)
     }
 
     /// The schema in SDL, as introspection sees it.
@@ -218,19 +218,17 @@ impl GraphQl {
     }
 }
 
-/// The extension that runs queries with our executor (`answer.rs`) once
-/// async-graphql has validated them, and keeps their documents for the
-/// next time (`known.rs`); mutations and introspection go on to the
-/// resolvers.
+/// The extension that stops async-graphql before it executes a query our
+/// executor answers (`answer.rs`), once it has validated it, and keeps
+/// its document for the next time (`known.rs`); mutations and
+/// introspection go on to the resolvers.
 struct Direct {
-    model: Arc<Model>,
     known: Arc<Known>,
 }
 
 impl ExtensionFactory for Direct {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(Direct {
-            model: self.model.clone(),
             known: self.known.clone(),
         })
     }
@@ -244,17 +242,14 @@ impl Extension for Direct {
         operation_name: Option<&str>,
         next: NextExecute<'_>,
     ) -> async_graphql::Response {
-        let found = (
-            ctx.data_opt::<Prepared>(),
-            ctx.data_opt::<Router>(),
-            ctx.data_opt::<Context>(),
-        );
-        if let (Some(prepared), Some(router), Some(request_ctx)) = found {
-            if let Some(operation) = prepared.query(operation_name) {
+        if let Some(prepared) = ctx.data_opt::<Arc<Prepared>>() {
+            if prepared.query(operation_name).is_some() {
                 if let Some(key) = &prepared.key {
                     self.known.keep(key.clone(), prepared.document.clone());
                 }
-                return answer(&self.model, router, request_ctx, prepared, operation).await;
+                // `GraphQl::execute` answers it, and drops this response.
+                prepared.validated.store(true, Ordering::Release);
+                return async_graphql::Response::new(GqlValue::Null);
             }
         }
         next.run(ctx, operation_name).await
@@ -586,15 +581,7 @@ pub(super) fn scalar(value: &Value) -> Result<Option<GqlValue>, String> {
         Value::Number(number) => return Ok(Some(GqlValue::Number(number.clone()))),
         Value::Bool(b) => return Ok(Some(GqlValue::Boolean(*b))),
         Value::Null => return Ok(Some(GqlValue::Null)),
-        Value::Error(error) => {
-            let message = error
-                .value
-                .as_ref()
-                .and_then(|value| value.get("message"))
-                .and_then(|message| message.as_str())
-                .map_or_else(|| "the path holds an error".to_owned(), str::to_owned);
-            return Err(message);
-        }
+        Value::Error(error) => return Err(error_message(error)),
         Value::Ref(_) => return Ok(None),
         Value::Atom(atom) => match &atom.value {
             Some(json) => json.clone(),
@@ -602,4 +589,14 @@ pub(super) fn scalar(value: &Value) -> Result<Option<GqlValue>, String> {
         },
     };
     Ok(Some(GqlValue::from_json(json).unwrap_or(GqlValue::Null)))
+}
+
+/// The field error an error value stands for: its `message`.
+pub(super) fn error_message(error: &ErrorValue) -> String {
+    error
+        .value
+        .as_ref()
+        .and_then(|value| value.get("message"))
+        .and_then(|message| message.as_str())
+        .map_or_else(|| "the path holds an error".to_owned(), str::to_owned)
 }

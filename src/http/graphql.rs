@@ -15,7 +15,7 @@ use axum::response::{Html, IntoResponse, Response};
 
 use super::error::Error;
 
-use super::model::{json_response, read_body, traced};
+use super::model::{json_body, read_body, traced, written};
 use super::AppState;
 
 /// Answers one `/graphql` request.
@@ -86,11 +86,9 @@ async fn answer(state: &AppState, request: Request) -> Result<Response, Error> {
             .split('&')
             .any(|pair| pair == "trace=1" || pair == "trace=true")
     });
-    let mut response = graphql.execute(request, ctx).await;
+    let mut reply = graphql.execute(request, ctx).await;
     if let Some(trace) = trace {
-        if let Ok(value) = async_graphql::Value::from_json(trace.to_json()) {
-            response.extensions.insert("trace".to_string(), value);
-        }
+        reply.extend("trace", trace.to_json());
     }
-    json_response(&response)
+    Ok(json_body(written(reply.to_json())?))
 }

@@ -219,7 +219,12 @@ pub(crate) fn json_response(value: &impl serde::Serialize) -> Result<Response, E
 
 /// `value` as JSON text.
 fn to_json(value: &impl serde::Serialize) -> Result<Vec<u8>, Error> {
-    serde_json::to_vec(value).map_err(|_| {
+    written(serde_json::to_vec(value))
+}
+
+/// JSON text that was written, or the error that it could not be.
+pub(crate) fn written(json: serde_json::Result<Vec<u8>>) -> Result<Vec<u8>, Error> {
+    json.map_err(|_| {
         Error::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",

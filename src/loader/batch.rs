@@ -4,13 +4,11 @@
 //! Everything here runs under the loader's lock and never awaits; the
 //! waiting and the backend calls are in `load.rs`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
-/// The batches' maps and sets: keyed by what requests ask, so hashed with
-/// a seeded hasher, but foldhash's rather than std's SipHash (which was
-/// 3-4 % of the server's CPU on the cache-off home request).
-type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+/// The batches' sets, hashed as [`KeyMap`]s are.
 type Set<K> = HashSet<K, foldhash::fast::RandomState>;
+type Map<K, V> = KeyMap<K, V>;
 use std::hash::Hash;
 use std::sync::Arc;
 
@@ -18,7 +16,7 @@ use futures::channel::oneshot;
 use futures::future::{BoxFuture, FutureExt, Shared};
 use tokio::time::Instant;
 
-use super::{LoadError, Scope};
+use super::{KeyMap, LoadError, Scope};
 
 /// What one batch answered, shared by every caller of its keys.
 pub(super) type Outcome<K, V> = Arc<Answered<K, V>>;
@@ -30,7 +28,7 @@ pub(super) type Outcome<K, V> = Arc<Answered<K, V>>;
 #[derive(Debug)]
 pub(super) struct Answered<K, V> {
     /// As the load function answered them.
-    pub(super) values: HashMap<K, V>,
+    pub(super) values: KeyMap<K, V>,
     pub(super) failed: Option<LoadError>,
 }
 
@@ -38,7 +36,7 @@ impl<K: Eq + Hash, V> Answered<K, V> {
     /// A failed batch with no value at all.
     pub(super) fn failed(error: LoadError) -> Answered<K, V> {
         Answered {
-            values: HashMap::new(),
+            values: KeyMap::default(),
             failed: Some(error),
         }
     }

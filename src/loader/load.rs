@@ -22,9 +22,17 @@ use super::horizon::{self, Watch};
 use super::tier::{scope_named, Found, RedisTier, Remote};
 use super::{LoadError, Scope, Settings, Writes};
 
-type BatchFn<K, V> = Box<
-    dyn Fn(Scope, Vec<K>) -> BoxFuture<'static, Result<HashMap<K, V>, LoadError>> + Send + Sync,
->;
+type BatchFn<K, V> =
+    Box<dyn Fn(Scope, Vec<K>) -> BoxFuture<'static, Result<KeyMap<K, V>, LoadError>> + Send + Sync>;
+
+/// A map keyed by what requests ask for: hashed with foldhash, seeded
+/// per map, rather than with std's SipHash, which (with the growing of
+/// maps not sized up front) was 8% of the instructions of a cache-off
+/// home request.
+pub type KeyMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+/// What [`Loader::load_many`] answers: each key's value or error.
+pub type Loaded<K, V> = KeyMap<K, Result<V, LoadError>>;
 
 /// The loader of one backend operation: keys asked for at about the same
 /// time become one call of its batch function, keys already being fetched
@@ -77,12 +85,14 @@ where
     V: Clone + Send + Sync + 'static,
 {
     /// A loader calling `batch` with a scope and distinct keys (at most
-    /// the maximum batch size); `batch` answers the keys it found and
-    /// leaves out the ones that do not exist.
-    pub fn new<F, Fut>(settings: Settings, batch: F) -> Loader<K, V>
+    /// the maximum batch size); `batch` answers the keys it found, as
+    /// key-value pairs (a map, a vector, an iterator), and leaves out the
+    /// ones that do not exist.
+    pub fn new<F, Fut, Found>(settings: Settings, batch: F) -> Loader<K, V>
     where
         F: Fn(Scope, Vec<K>) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<HashMap<K, V>, LoadError>> + Send + 'static,
+        Fut: Future<Output = Result<Found, LoadError>> + Send + 'static,
+        Found: IntoIterator<Item = (K, V)>,
     {
         Loader::with_weigher(settings, |_, _| 1, batch)
     }
@@ -91,11 +101,12 @@ where
     /// the cache's maximum weight ([`Settings::cache`]): for example a
     /// list's length, or a value's size in bytes. [`Loader::new`] weighs
     /// every entry 1, so the maximum weight is a number of entries.
-    pub fn with_weigher<W, F, Fut>(settings: Settings, weigher: W, batch: F) -> Loader<K, V>
+    pub fn with_weigher<W, F, Fut, Found>(settings: Settings, weigher: W, batch: F) -> Loader<K, V>
     where
         W: Fn(&K, &V) -> u32 + Send + Sync + 'static,
         F: Fn(Scope, Vec<K>) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<HashMap<K, V>, LoadError>> + Send + 'static,
+        Fut: Future<Output = Result<Found, LoadError>> + Send + 'static,
+        Found: IntoIterator<Item = (K, V)>,
     {
         let weigher: Weigher<K, V> = Arc::new(weigher);
         let cache = settings
@@ -104,7 +115,18 @@ where
         Loader {
             inner: Arc::new(Inner {
                 settings,
-                batch: Box::new(move |scope, keys| batch(scope, keys).boxed()),
+                batch: Box::new(move |scope, keys| {
+                    let asked = keys.len();
+                    batch(scope, keys)
+                        .map(move |found| {
+                            found.map(|found| {
+                                let mut values = key_map(asked);
+                                values.extend(found);
+                                values
+                            })
+                        })
+                        .boxed()
+                }),
                 batches: Mutex::new(Batches::new()),
                 cache,
                 remote: OnceLock::new(),
@@ -177,15 +199,16 @@ where
         &self,
         scope: Scope,
         keys: I,
-    ) -> impl Future<Output = HashMap<K, Result<V, LoadError>>> + Send + 'static
+    ) -> impl Future<Output = Loaded<K, V>> + Send + 'static
     where
         I: IntoIterator<Item = K>,
     {
-        let mut seen = HashSet::new();
-        let keys: Vec<K> = keys
-            .into_iter()
-            .filter(|key| seen.insert(key.clone()))
-            .collect();
+        let keys = keys.into_iter();
+        let mut seen = HashSet::with_capacity_and_hasher(
+            keys.size_hint().0,
+            foldhash::fast::RandomState::default(),
+        );
+        let keys: Vec<K> = keys.filter(|key| seen.insert(key.clone())).collect();
         let inner = Arc::clone(&self.inner);
         // Taken now, in the caller's task (the future may run elsewhere),
         // or else where the future first runs (it may be made before the
@@ -342,10 +365,10 @@ where
         scope: Scope,
         keys: Vec<K>,
         watch: Option<Watch>,
-    ) -> HashMap<K, Result<V, LoadError>> {
+    ) -> Loaded<K, V> {
         let settings = &self.settings;
         if keys.is_empty() {
-            return HashMap::new();
+            return Loaded::default();
         }
         // Without a cache, or without reporting its writes, nothing says
         // how long what it reads stays true.
@@ -407,7 +430,7 @@ where
         mut hits: Vec<(K, V)>,
         traced: Traced,
         watch: Option<Watch>,
-    ) -> HashMap<K, Result<V, LoadError>> {
+    ) -> Loaded<K, V> {
         let settings = &self.settings;
         let asked = keys.len();
         let all_keys = asked + hits.len();
@@ -481,7 +504,7 @@ where
                 }
             }
         }
-        let mut loaded = HashMap::with_capacity(enqueued.keys.len() + hits.len());
+        let mut loaded = key_map(enqueued.keys.len() + hits.len());
         loaded.extend(hits.into_iter().map(|(key, value)| (key, Ok(value))));
         for (key, id) in enqueued.keys {
             let answer = outcomes.get(&id).and_then(|outcome| outcome.get(&key));
@@ -521,7 +544,7 @@ where
                 id,
                 keys: &keys,
                 outcome: None,
-                expiries: HashMap::new(),
+                expiries: KeyMap::default(),
             };
             let (found, asked) = match inner.remote.get() {
                 Some(remote) => inner.read_remote(remote, &scope, keys.clone()).await,
@@ -529,7 +552,7 @@ where
             };
             let redis_hits = found.len();
             let answered = if asked.is_empty() {
-                Ok(Ok(HashMap::new()))
+                Ok(Ok(KeyMap::default()))
             } else {
                 metrics::counter!("peregrine_backend_calls_total", "loader" => name.clone())
                     .increment(1);
@@ -545,7 +568,7 @@ where
             // Values from Redis stand even when the backend call failed.
             let (mut values, failed) = match answered {
                 Ok(values) => (values, None),
-                Err(error) => (HashMap::new(), Some(error)),
+                Err(error) => (KeyMap::default(), Some(error)),
             };
             // What the backend answered goes to Redis, for the keys no
             // write has changed since the call began (a write from now on
@@ -600,7 +623,7 @@ where
         &self,
         scope: Scope,
         keys: Vec<K>,
-    ) -> Result<Result<HashMap<K, V>, LoadError>, Box<dyn std::any::Any + Send>> {
+    ) -> Result<Result<KeyMap<K, V>, LoadError>, Box<dyn std::any::Any + Send>> {
         let name = &self.settings.name;
         let call = AssertUnwindSafe((self.batch)(scope, keys)).catch_unwind();
         match self.settings.timeout {
@@ -688,7 +711,7 @@ where
     keys: &'a [K],
     outcome: Option<Outcome<K, V>>,
     /// When the values read from Redis expire (sooner than a full TTL).
-    expiries: HashMap<K, Instant>,
+    expiries: KeyMap<K, Instant>,
 }
 
 impl<K, V> Drop for Finish<'_, K, V>
@@ -733,4 +756,9 @@ impl<K, V> fmt::Debug for Loader<K, V> {
             .field("settings", &self.inner.settings)
             .finish_non_exhaustive()
     }
+}
+
+/// An empty [`KeyMap`] with room for `capacity` keys.
+fn key_map<K, V>(capacity: usize) -> KeyMap<K, V> {
+    HashMap::with_capacity_and_hasher(capacity, foldhash::fast::RandomState::default())
 }

@@ -92,6 +92,7 @@ mod writes;
 
 pub use error::LoadError;
 pub use load::Loader;
+pub use load::{KeyMap, Loaded};
 pub use scope::Scope;
 pub use settings::Settings;
 pub use tier::{RedisTier, TierError, TierErrorKind, TierSettings};

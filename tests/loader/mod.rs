@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use futures::future::{join_all, BoxFuture, FutureExt};
-use peregrine::loader::{LoadError, Loader, Scope, Settings};
+use peregrine::loader::{LoadError, Loaded, Loader, Scope, Settings};
 use tokio::time::sleep;
 
 /// One backend call: its scope and keys.
@@ -98,10 +98,7 @@ fn settings() -> Settings {
 }
 
 /// The values of `keys` as the backend answers them in `scope`.
-fn expected(
-    scope: &Scope,
-    keys: impl IntoIterator<Item = u32>,
-) -> HashMap<u32, Result<String, LoadError>> {
+fn expected(scope: &Scope, keys: impl IntoIterator<Item = u32>) -> Loaded<u32, String> {
     keys.into_iter()
         .map(|key| (key, Ok(value(scope, key))))
         .collect()
