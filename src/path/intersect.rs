@@ -153,14 +153,14 @@ impl KeySet {
 
     /// The keys of all the sets, each once, integers first as ranges.
     pub fn union<'a>(sets: impl IntoIterator<Item = &'a KeySet>) -> KeySet {
-        let items = sets
-            .into_iter()
-            .flat_map(|set| match set {
-                KeySet::Key(key) => vec![KeyOrRange::Key(key.clone())],
-                KeySet::Range(range) => vec![KeyOrRange::Range(*range)],
-                KeySet::List(items) => items.clone(),
-            })
-            .collect();
+        let mut items = Vec::new();
+        for set in sets {
+            match set {
+                KeySet::Key(key) => items.push(KeyOrRange::Key(key.clone())),
+                KeySet::Range(range) => items.push(KeyOrRange::Range(*range)),
+                KeySet::List(list) => items.extend(list.iter().cloned()),
+            }
+        }
         KeySet::List(items).normalized()
     }
 
