@@ -19,6 +19,7 @@
 //! is null, and a null in a non-null place makes its parent null, up to
 //! the nearest nullable one (the whole `data` at the root).
 
+use std::cell::OnceCell;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
@@ -164,10 +165,28 @@ enum Found {
 }
 
 /// A response key of a selection on an object type, with the field of
-/// the model it reads (`None`: `__typename`).
+/// the model it reads (`None`: `__typename`). One entry serves every
+/// object of a list, so what it works out from the selection alone is
+/// worked out once, on the first object.
 struct Entry<'a> {
     group: Group<'a>,
     field: Option<&'a Field>,
+    /// The selection under the field, on the field's type.
+    inner: OnceCell<Vec<Entry<'a>>>,
+    /// The field's path set relative to its object, arguments filled in
+    /// (for the fields whose path is not known from the schema alone).
+    relative: OnceCell<Result<PathSet, String>>,
+}
+
+impl<'a> Entry<'a> {
+    fn new(group: Group<'a>, field: Option<&'a Field>) -> Entry<'a> {
+        Entry {
+            group,
+            field,
+            inner: OnceCell::new(),
+            relative: OnceCell::new(),
+        }
+    }
 }
 
 /// The walk that writes the response's `data` as JSON text. A value is
@@ -202,13 +221,10 @@ impl<'a> Shaper<'a> {
             .filter_map(|group| {
                 let name = group.fields[0].node.name.node.as_str();
                 if name == "__typename" {
-                    return Some(Entry { group, field: None });
+                    return Some(Entry::new(group, None));
                 }
                 let field = model.field(type_name, name)?;
-                Some(Entry {
-                    group,
-                    field: Some(field),
-                })
+                Some(Entry::new(group, Some(field)))
             })
             .collect()
     }
@@ -234,14 +250,15 @@ impl<'a> Shaper<'a> {
         here: &Graph,
     ) -> Result<(), Bubble> {
         self.out.push(b'{');
-        for (index, Entry { group, field }) in selected.iter().enumerate() {
+        for (index, entry) in selected.iter().enumerate() {
+            let group = &entry.group;
             if index > 0 {
                 self.out.push(b',');
             }
             self.out.push(b'"');
             self.raw(group.key);
             self.raw("\":");
-            match field {
+            match entry.field {
                 None => {
                     self.out.push(b'"');
                     self.raw(type_name);
@@ -249,7 +266,7 @@ impl<'a> Shaper<'a> {
                 }
                 Some(field) => {
                     self.path.push(Segment::Key(group.key));
-                    let written = self.field(field, &group.fields, root, here);
+                    let written = self.field(field, entry, root, here);
                     self.path.pop();
                     written?;
                 }
@@ -259,16 +276,17 @@ impl<'a> Shaper<'a> {
         Ok(())
     }
 
-    /// Writes `field` (selected as `selected`) of the object at `here`.
+    /// Writes `field` (selected as `entry`) of the object at `here`.
     fn field(
         &mut self,
         field: &Field,
-        selected: &[&'a Positioned<Selected>],
+        entry: &Entry<'a>,
         root: &Graph,
         here: &Graph,
     ) -> Result<(), Bubble> {
+        let selected = &entry.group.fields;
         let start = self.out.len();
-        let reported = match self.find(field, selected, root, here) {
+        let reported = match self.find(field, entry, root, here) {
             Ok(Found::Written) => return Ok(()),
             Ok(Found::Nothing) => false,
             Ok(Found::Bubbled) => true,
@@ -299,27 +317,30 @@ impl<'a> Shaper<'a> {
     fn find(
         &mut self,
         field: &Field,
-        selected: &[&'a Positioned<Selected>],
+        entry: &Entry<'a>,
         root: &Graph,
         here: &Graph,
     ) -> Result<Found, String> {
-        // An object's fields, collected once for all the items of a list.
+        let selected = &entry.group.fields;
         let type_name = named_type(&field.ty);
-        let groups = if is_scalar(type_name) {
-            Vec::new()
+        let groups: &[Entry<'a>] = if is_scalar(type_name) {
+            &[]
         } else {
-            self.groups(type_name, selected)
+            entry.inner.get_or_init(|| self.groups(type_name, selected))
         };
         if let (Some(keys), false) = (&field.keys, is_list(&field.ty)) {
             // Most fields (`title`): one path, known when the schema was read.
-            return self.item(type_name, &groups, root, here, keys);
+            return self.item(type_name, groups, root, here, keys);
         }
-        let args = |argument: &str| {
-            self.env
-                .argument(&selected[0].node, argument)
-                .or_else(|| field.default_of(argument))
-        };
-        let relative = PathSet::new(fill(field, &args)?);
+        let env = self.env;
+        let relative = entry.relative.get_or_init(|| {
+            let args = |argument: &str| {
+                env.argument(&selected[0].node, argument)
+                    .or_else(|| field.default_of(argument))
+            };
+            fill(field, &args).map(PathSet::new)
+        });
+        let relative = relative.as_ref().map_err(Clone::clone)?;
         if let BaseType::List(inner) = &field.ty.base {
             self.out.push(b'[');
             let mut count = 0;
@@ -330,7 +351,7 @@ impl<'a> Shaper<'a> {
                 }
                 let start = self.out.len();
                 self.path.push(Segment::Index(count));
-                let item = self.item(type_name, &groups, root, here, &keys);
+                let item = self.item(type_name, groups, root, here, &keys);
                 self.path.pop();
                 match item? {
                     Found::Written => count += 1,
@@ -350,7 +371,7 @@ impl<'a> Shaper<'a> {
         }
         let mut paths = relative.expand();
         match (paths.next(), paths.next()) {
-            (Some(keys), None) => self.item(type_name, &groups, root, here, &keys),
+            (Some(keys), None) => self.item(type_name, groups, root, here, &keys),
             _ => Err(format!(
                 "`{}` reads more than one path but is not a list",
                 field.name

@@ -58,6 +58,19 @@ impl Matched {
             })
     }
 
+    /// The integers asked at `position` as ascending runs. One matched
+    /// path set (the usual case: the router merges what a route is asked)
+    /// is read as it is, without the copy of its keys a union makes.
+    fn integer_runs_at(&self, position: usize) -> Vec<Range> {
+        match self.path_sets.as_slice() {
+            [one] => one
+                .get(position)
+                .map(KeySet::integer_runs)
+                .unwrap_or_default(),
+            _ => self.union_at(position).integer_runs(),
+        }
+    }
+
     /// Every key asked at `position`, across all matched path sets, each
     /// once: integers ascending (ranges kept), then the others.
     fn union_at(&self, position: usize) -> KeySet {
@@ -69,8 +82,7 @@ impl Matched {
     pub fn integers(&self, name: &str) -> Result<Vec<i64>, HandlerError> {
         let position = self.position(name)?;
         Ok(self
-            .union_at(position)
-            .integer_runs()
+            .integer_runs_at(position)
             .iter()
             .flat_map(|range| range.iter())
             .filter_map(|key| key.as_integer())
@@ -81,7 +93,7 @@ impl Matched {
     /// integers (`{ranges:name}`): `[0..2, 5..5, 7..8]`.
     pub fn ranges(&self, name: &str) -> Result<Vec<Range>, HandlerError> {
         let position = self.position(name)?;
-        Ok(self.union_at(position).integer_runs())
+        Ok(self.integer_runs_at(position))
     }
 
     /// The keys asked for the token `name` (`{keys:name}`), each once,
