@@ -72,7 +72,7 @@ async fn videos(State(backend): Shared, RawQuery(query): RawQuery) -> Result<Res
     backend.stats.call(Route::GetVideos);
     let ids = Query::parse(query)?.video_ids()?;
     backend.work(Route::GetVideos, ids.len()).await?;
-    let found = distinct(ids).filter_map(|id| Some((id, backend.catalog.video(id)?)));
+    let found = distinct(ids).filter_map(|id| Some((id, backend.catalog.video_json(id)?)));
     Ok(Json(Entries(found.collect())).into_response())
 }
 
