@@ -117,6 +117,11 @@ pub struct Catalog {
     rows_per_user: usize,
 }
 
+/// Where video `id` (from 1) sits in the catalog's vectors.
+fn video_index(id: u64) -> Option<usize> {
+    usize::try_from(id.checked_sub(1)?).ok()
+}
+
 /// Equal catalogs hold the same data (the videos' JSON follows from the
 /// videos).
 impl PartialEq for Catalog {
@@ -166,15 +171,13 @@ impl Catalog {
 
     /// The video with this id, if there is one.
     pub fn video(&self, id: u64) -> Option<&Video> {
-        let index = usize::try_from(id.checked_sub(1)?).ok()?;
-        self.videos.get(index)
+        self.videos.get(video_index(id)?)
     }
 
     /// The video with this id as the catalog service's JSON, if there is
     /// one.
     pub fn video_json(&self, id: u64) -> Option<&RawValue> {
-        let index = usize::try_from(id.checked_sub(1)?).ok()?;
-        self.videos_json.get(index).map(|json| &**json)
+        self.videos_json.get(video_index(id)?).map(|json| &**json)
     }
 
     /// Every list, in id order (`list-1` first).
