@@ -3,7 +3,7 @@
 //!
 //! Each service has its own base URL (a deployment may run them apart) and
 //! its own guards (an [`Upstream`]: timeout, bulkhead, retries of reads,
-//! circuit breaker), but all of them share one `reqwest::Client`, so
+//! circuit breaker), but all of them share one connection [`Pool`], so
 //! connections are kept alive and reused across services and requests.
 //! Failures become [`LoadError`]s whose messages name the service and the
 //! call, never a host or URL: those go to the logs only.
@@ -16,9 +16,10 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
+use http::{header, Method, Request, Uri};
 use peregrine::loader::LoadError;
-use peregrine::upstream::{Settings, Upstream, UpstreamError, UpstreamErrorKind};
-use reqwest::Method;
+use peregrine::upstream::{Pool, Settings, Upstream, UpstreamError, UpstreamErrorKind};
 use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
@@ -128,29 +129,28 @@ pub struct Clients {
 impl Clients {
     /// Clients of the services at `endpoints`, each with the default
     /// guards.
-    pub fn new(endpoints: &Endpoints) -> Result<Clients, reqwest::Error> {
+    pub fn new(endpoints: &Endpoints) -> Result<Clients, EndpointError> {
         Clients::with_guards(endpoints, &Guards::default())
     }
 
     /// Clients of the services at `endpoints`, each behind its `guards`.
-    pub fn with_guards(endpoints: &Endpoints, guards: &Guards) -> Result<Clients, reqwest::Error> {
+    /// Fails if a base URL is not `http://host[:port][/path]`.
+    pub fn with_guards(endpoints: &Endpoints, guards: &Guards) -> Result<Clients, EndpointError> {
         // Timeouts are the guards' (per attempt); this one only bounds
         // connecting, which the attempt's timeout also covers.
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(2))
-            .pool_max_idle_per_host(256)
-            .build()?;
-        let service = |name, base: &str, settings: &Settings| Service {
-            name,
-            upstream: Upstream::new(name, settings.clone(), http.clone()),
-            http: http.clone(),
-            base: Arc::from(base.trim_end_matches('/')),
+        let pool = Pool::new(Duration::from_secs(2), 256);
+        let service = |name, base: &str, settings: &Settings| -> Result<Service, EndpointError> {
+            Ok(Service {
+                name,
+                upstream: Upstream::new(name, settings.clone(), pool.clone()),
+                base: Arc::from(endpoint(name, base)?),
+            })
         };
         Ok(Clients {
-            catalog: Catalog(service("catalog", &endpoints.catalog, &guards.catalog)),
-            lists: Lists(service("lists", &endpoints.lists, &guards.lists)),
-            ratings: Ratings(service("ratings", &endpoints.ratings, &guards.ratings)),
-            my_list: MyList(service("mylist", &endpoints.my_list, &guards.my_list)),
+            catalog: Catalog(service("catalog", &endpoints.catalog, &guards.catalog)?),
+            lists: Lists(service("lists", &endpoints.lists, &guards.lists)?),
+            ratings: Ratings(service("ratings", &endpoints.ratings, &guards.ratings)?),
+            my_list: MyList(service("mylist", &endpoints.my_list, &guards.my_list)?),
         })
     }
 }
@@ -294,13 +294,48 @@ impl MyList {
     }
 }
 
+/// A base URL that is not one a service can be called at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointError {
+    message: String,
+}
+
+impl fmt::Display for EndpointError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for EndpointError {}
+
+/// `base` (the `name` service's URL) without its trailing slashes, if it
+/// is `http://host[:port][/path]` with no query.
+fn endpoint<'a>(name: &str, base: &'a str) -> Result<&'a str, EndpointError> {
+    let base = base.trim_end_matches('/');
+    let why = match base.parse::<Uri>() {
+        Err(error) => Some(error.to_string()),
+        Ok(uri) if uri.scheme_str() != Some("http") => Some(match uri.scheme_str() {
+            Some("https") => "https is not supported: call the services over plain http (loopback or a private network)".to_owned(),
+            _ => "it must start with http://".to_owned(),
+        }),
+        Ok(uri) if uri.host().is_none_or(str::is_empty) => Some("it names no host".to_owned()),
+        Ok(uri) if uri.query().is_some() => Some("it must not have a query".to_owned()),
+        Ok(_) => None,
+    };
+    match why {
+        None => Ok(base),
+        Some(why) => Err(EndpointError {
+            message: format!("the {name} service's URL {base:?} cannot be called: {why}"),
+        }),
+    }
+}
+
 /// One service: its name (for messages), base URL and guards, over the
 /// shared pool.
 #[derive(Clone)]
 struct Service {
     name: &'static str,
     upstream: Upstream,
-    http: reqwest::Client,
     base: Arc<str>,
 }
 
@@ -312,29 +347,31 @@ impl Service {
         query: &[(&str, &str)],
         body: Option<impl Serialize>,
     ) -> Result<T, LoadError> {
-        let mut request = self
-            .http
-            .request(method.clone(), url(&self.base, route, query));
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
         let failed = |what: &dyn fmt::Display| {
             tracing::warn!(service = self.name, %method, route, base = %self.base, error = %what, "backend call failed");
             LoadError::backend(format!("{} service: {method} {route} {what}", self.name))
         };
+        let mut request = Request::builder()
+            .method(method.clone())
+            .uri(url(&self.base, route, query));
+        let body = match body {
+            Some(body) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                let json = serde_json::to_vec(&body)
+                    .map_err(|error| failed(&format_args!("not sent: its body ({error})")))?;
+                Bytes::from(json)
+            }
+            None => Bytes::new(),
+        };
         let request = request
-            .build()
-            .map_err(|error| failed(&Failure::from(error)))?;
+            .body(body)
+            .map_err(|error| failed(&format_args!("not sent ({error})")))?;
         let response = self.upstream.send(request).await.map_err(load_error)?;
         let status = response.status();
         if !status.is_success() {
             return Err(failed(&format_args!("answered {status}")));
         }
-        let body = response
-            .bytes()
-            .await
-            .map_err(|error| failed(&Failure::from(error)))?;
-        read_json(&body).map_err(|error| failed(&error))
+        read_json(response.body()).map_err(|error| failed(&error))
     }
 }
 
@@ -367,34 +404,10 @@ impl fmt::Debug for Service {
     }
 }
 
-/// A reqwest error told without its URL (messages may reach clients).
-struct Failure(reqwest::Error);
-
-impl From<reqwest::Error> for Failure {
-    fn from(error: reqwest::Error) -> Failure {
-        Failure(error.without_url())
-    }
-}
-
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = if self.0.is_timeout() {
-            "timed out"
-        } else if self.0.is_connect() {
-            "could not connect"
-        } else if self.0.is_decode() {
-            "answered unreadable JSON"
-        } else {
-            "failed"
-        };
-        write!(f, "{what} ({})", self.0)
-    }
-}
-
 /// The URL of `route` of the service at `base` with `query`: each value form-encoded, but for
 /// the commas that separate ids (`ids=1,2,3`, as the contract writes
-/// it). reqwest's `query` would write them as `%2C`, nearly doubling
-/// what it and the backend then parse, three times a call.
+/// it). Writing them as `%2C` would nearly double what the backend
+/// parses.
 fn url(base: &str, route: &str, query: &[(&str, &str)]) -> String {
     let length: usize = query.iter().map(|(n, v)| n.len() + v.len() + 2).sum();
     let mut url = String::with_capacity(base.len() + route.len() + length);
@@ -498,7 +511,30 @@ impl<'de> Deserialize<'de> for Id<'de> {
 
 #[cfg(test)]
 mod tests {
-    use super::{join, read_json, url, Entries, List};
+    use super::{join, read_json, url, Clients, Endpoints, Entries, List};
+
+    #[test]
+    fn a_base_url_that_cannot_be_called_is_refused_at_start_naming_the_service() {
+        let refused = |base: &str| {
+            let mut endpoints = Endpoints::all("http://127.0.0.1:9000/");
+            endpoints.ratings = base.to_owned();
+            Clients::new(&endpoints).expect_err(base).to_string()
+        };
+        assert_eq!(
+            refused("localhost:9000"),
+            "the ratings service's URL \"localhost:9000\" cannot be called: it must start with http://"
+        );
+        assert!(refused("https://ratings.internal").contains("https is not supported"));
+        assert!(refused("http://127.0.0.1:9000/?x=1").ends_with("it must not have a query"));
+        assert!(
+            refused("http://").starts_with("the ratings service's URL \"http:\" cannot be called")
+        );
+        let clients = Clients::new(&Endpoints::all("http://127.0.0.1:9000/base/"));
+        assert!(
+            clients.is_ok(),
+            "a path prefix and trailing slashes are fine"
+        );
+    }
 
     #[test]
     fn an_answer_by_id_reads_as_its_entries_leaving_out_ids_that_are_not_numbers() {

@@ -459,7 +459,7 @@ async fn serve(
     let demo = &listen.demo_dir;
     let guards = listen.guard.guards()?;
     let clients =
-        Clients::with_guards(endpoints, &guards).context("cannot build the HTTP client")?;
+        Clients::with_guards(endpoints, &guards).context("cannot call the backend services")?;
     let mut loaders = Loaders::new(&clients, !listen.no_cache);
     let mut answers = None;
     if !listen.no_cache && listen.answer_cache_mb > 0 {

@@ -4,14 +4,17 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
+use http::{Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full};
 use metrics::SharedString;
-use reqwest::{Request, Response};
 use tower::retry::budget::{Budget, TpsBudget};
 use tower::util::BoxCloneSyncService;
 use tower::{BoxError, ServiceBuilder, ServiceExt};
 
 use super::breaker::Breaker;
 use super::error::{UpstreamError, UpstreamErrorKind};
+use super::pool::Pool;
 use super::retry::RetryReads;
 use super::settings::Settings;
 
@@ -28,13 +31,13 @@ struct Inner {
     settings: Settings,
     breaker: Breaker,
     budget: Arc<TpsBudget>,
-    stack: BoxCloneSyncService<Request, Response, BoxError>,
+    stack: BoxCloneSyncService<Request<Bytes>, Response<Bytes>, BoxError>,
 }
 
 /// A 5xx answer, as an error of the stack (so that it is retried and
 /// counted against the breaker).
 #[derive(Debug)]
-struct ServerError(reqwest::StatusCode);
+struct ServerError(StatusCode);
 
 impl fmt::Display for ServerError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -46,9 +49,9 @@ impl std::error::Error for ServerError {}
 
 impl Upstream {
     /// The upstream `name` (used in messages, logs and metric labels),
-    /// called through `http` (share one client between upstreams: it
-    /// keeps the connection pool).
-    pub fn new(name: &'static str, settings: Settings, http: reqwest::Client) -> Upstream {
+    /// called over `pool`'s connections (share one pool between
+    /// upstreams).
+    pub fn new(name: &'static str, settings: Settings, pool: Pool) -> Upstream {
         let name = SharedString::const_str(name);
         let budget = Arc::new(TpsBudget::new(
             Duration::from_secs(10),
@@ -58,15 +61,7 @@ impl Upstream {
         let attempt = ServiceBuilder::new()
             .timeout(settings.timeout)
             .concurrency_limit(settings.max_concurrent.max(1))
-            .map_result(|result: Result<Response, reqwest::Error>| {
-                let response = result?;
-                let status = response.status();
-                if status.is_server_error() {
-                    return Err(BoxError::from(ServerError(status)));
-                }
-                Ok(response)
-            })
-            .service(http);
+            .service_fn(move |request| exchange(pool.clone(), request));
         let retry = RetryReads {
             left: settings.retries,
             budget: budget.clone(),
@@ -94,13 +89,17 @@ impl Upstream {
         self.inner.breaker.is_open()
     }
 
-    /// Sends `request` through the guards. A 2xx to 4xx answer is the
-    /// upstream's (a 4xx is the caller's to read); a 5xx, a timeout, no
-    /// connection, an open breaker or a full bulkhead is an
-    /// [`UpstreamError`].
-    pub async fn send(&self, request: Request) -> Result<Response, UpstreamError> {
+    /// Sends `request` (its URI absolute: `http://host:port/path?query`)
+    /// through the guards and reads the whole answer, within the
+    /// attempt's timeout. A 2xx to 4xx answer is the upstream's (a 4xx is
+    /// the caller's to read); a 5xx, a timeout, no connection, an open
+    /// breaker or a full bulkhead is an [`UpstreamError`].
+    pub async fn send(&self, request: Request<Bytes>) -> Result<Response<Bytes>, UpstreamError> {
         let inner = &*self.inner;
-        let what = format!("{} {}", request.method(), request.url().path());
+        let what = Called {
+            method: request.method().clone(),
+            uri: request.uri().clone(),
+        };
         if !inner.breaker.permits() {
             count(&inner.name, "open");
             return Err(UpstreamError::new(
@@ -136,7 +135,7 @@ impl Upstream {
         }
     }
 
-    fn classify(&self, what: &str, error: BoxError) -> UpstreamError {
+    fn classify(&self, what: &Called, error: BoxError) -> UpstreamError {
         let name = &self.inner.name;
         let new = |kind, text: fmt::Arguments<'_>| UpstreamError::new(kind, name, text);
         if error.is::<tower::timeout::error::Elapsed>() || error.is::<tokio::time::error::Elapsed>()
@@ -155,15 +154,41 @@ impl Upstream {
                 format_args!("{what} answered {status}"),
             );
         }
-        let reason = match error.downcast_ref::<reqwest::Error>() {
+        let reason = match error.downcast_ref::<hyper_util::client::legacy::Error>() {
             Some(error) if error.is_connect() => "could not connect",
-            Some(error) if error.is_timeout() => "timed out",
             _ => "failed",
         };
         new(
             UpstreamErrorKind::Transport,
             format_args!("{what} {reason}"),
         )
+    }
+}
+
+/// One attempt: the request sent over `pool`, its whole answer read. A
+/// 5xx is an error (retried, counted against the breaker), its body left
+/// unread.
+async fn exchange(pool: Pool, request: Request<Bytes>) -> Result<Response<Bytes>, BoxError> {
+    let response = pool.client().request(request.map(Full::new)).await?;
+    let status = response.status();
+    if status.is_server_error() {
+        return Err(BoxError::from(ServerError(status)));
+    }
+    let (parts, body) = response.into_parts();
+    let body = body.collect().await?.to_bytes();
+    Ok(Response::from_parts(parts, body))
+}
+
+/// What a call was, for its messages: the method and the path, never the
+/// host (messages may reach clients).
+struct Called {
+    method: http::Method,
+    uri: http::Uri,
+}
+
+impl fmt::Display for Called {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.method, self.uri.path())
     }
 }
 

@@ -2,8 +2,8 @@
 //! timeout, a bulkhead, retries and a circuit breaker, so that a slow or
 //! failing service degrades only the paths it serves.
 //!
-//! An [`Upstream`] is one service (say "ratings") over a shared
-//! `reqwest::Client`. Every call through [`Upstream::send`] passes, from
+//! An [`Upstream`] is one service (say "ratings") over a shared [`Pool`]
+//! of connections. Every call through [`Upstream::send`] passes, from
 //! the outside in:
 //!
 //! 1. **Circuit breaker** (`failsafe`): while the service keeps failing,
@@ -30,15 +30,19 @@
 //! `outcome`), `peregrine_upstream_retries_total` and
 //! `peregrine_upstream_breaker_open` (1 while open).
 //!
+//! The answer is read whole within the attempt's timeout, so a service
+//! that sends its headers and then stalls times out like one that never
+//! answers.
+//!
 //! ```
 //! use std::time::Duration;
-//! use peregrine::upstream::{Settings, Upstream};
+//! use peregrine::upstream::{Pool, Settings, Upstream};
 //!
-//! let http = reqwest::Client::new();
+//! let pool = Pool::default();
 //! let ratings = Upstream::new(
 //!     "ratings",
 //!     Settings { timeout: Duration::from_millis(500), ..Settings::default() },
-//!     http,
+//!     pool,
 //! );
 //! assert_eq!(ratings.name(), "ratings");
 //! assert!(!ratings.is_open());
@@ -47,10 +51,12 @@
 mod breaker;
 mod error;
 mod guard;
+mod pool;
 mod retry;
 mod settings;
 
 pub(crate) use breaker::Breaker;
 pub use error::{UpstreamError, UpstreamErrorKind};
 pub use guard::Upstream;
+pub use pool::Pool;
 pub use settings::{BreakerSettings, Settings};

@@ -4,8 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
+use http::{Method, Request, Response};
 use metrics::SharedString;
-use reqwest::{Method, Request, Response};
 use tower::retry::budget::{Budget, TpsBudget};
 use tower::BoxError;
 
@@ -22,13 +23,13 @@ pub(super) struct RetryReads {
     pub(super) name: SharedString,
 }
 
-impl tower::retry::Policy<Request, Response, BoxError> for RetryReads {
+impl tower::retry::Policy<Request<Bytes>, Response<Bytes>, BoxError> for RetryReads {
     type Future = tokio::time::Sleep;
 
     fn retry(
         &mut self,
-        request: &mut Request,
-        result: &mut Result<Response, BoxError>,
+        request: &mut Request<Bytes>,
+        result: &mut Result<Response<Bytes>, BoxError>,
     ) -> Option<Self::Future> {
         let Err(error) = result else {
             return None;
@@ -45,11 +46,17 @@ impl tower::retry::Policy<Request, Response, BoxError> for RetryReads {
         Some(tokio::time::sleep(PAUSE))
     }
 
-    fn clone_request(&mut self, request: &Request) -> Option<Request> {
+    fn clone_request(&mut self, request: &Request<Bytes>) -> Option<Request<Bytes>> {
         if self.left == 0 || !idempotent(request.method()) {
             return None;
         }
-        request.try_clone()
+        // The body is shared, not copied.
+        let mut clone = Request::new(request.body().clone());
+        *clone.method_mut() = request.method().clone();
+        *clone.uri_mut() = request.uri().clone();
+        *clone.version_mut() = request.version();
+        *clone.headers_mut() = request.headers().clone();
+        Some(clone)
     }
 }
 

@@ -1,14 +1,17 @@
 //! Upstream guards against a real HTTP service on loopback: retries only
 //! for reads and within the budget, the bulkhead's bound on calls in
-//! flight, the timeout, and messages that name the service.
+//! flight, the timeout (over the whole answer), and messages that name
+//! the service, never its address.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::http::StatusCode;
+use axum::body::{Body, Bytes};
+use axum::http::{Method, Request, StatusCode};
 use axum::routing::any;
-use peregrine::upstream::{Settings, Upstream, UpstreamErrorKind};
+use futures::StreamExt;
+use peregrine::upstream::{Pool, Settings, Upstream, UpstreamErrorKind};
 
 /// What the service saw.
 #[derive(Default)]
@@ -19,7 +22,8 @@ struct Seen {
 }
 
 /// A service on loopback: `/flaky` answers 503 to every other call
-/// (first 503), `/down` always 503, `/slow` waits 200 ms then 200.
+/// (first 503), `/down` always 503, `/slow` waits 200 ms then 200,
+/// `/stalls` sends its headers and a first chunk, then nothing for 2 s.
 async fn service() -> (String, Arc<Seen>) {
     let seen = Arc::new(Seen::default());
     let counted = seen.clone();
@@ -42,7 +46,18 @@ async fn service() -> (String, Arc<Seen>) {
                         _ => StatusCode::OK,
                     };
                     seen.in_flight.fetch_sub(1, Ordering::SeqCst);
-                    status
+                    let body = if what == "stalls" {
+                        let first =
+                            futures::stream::once(async { Ok(Bytes::from("{\"videos\":")) });
+                        let rest = futures::stream::once(async {
+                            tokio::time::sleep(Duration::from_secs(2)).await;
+                            Ok::<_, std::io::Error>(Bytes::from("[]}"))
+                        });
+                        Body::from_stream(first.chain(rest))
+                    } else {
+                        Body::from("{}")
+                    };
+                    (status, body)
                 }
             },
         ),
@@ -55,28 +70,28 @@ async fn service() -> (String, Arc<Seen>) {
     (base, seen)
 }
 
-fn request(method: reqwest::Method, url: &str) -> reqwest::Request {
-    reqwest::Client::new()
-        .request(method, url)
-        .build()
+fn request(method: Method, url: &str) -> Request<Bytes> {
+    Request::builder()
+        .method(method)
+        .uri(url)
+        .body(Bytes::new())
         .expect("a request")
 }
 
 #[tokio::test]
 async fn a_failed_read_is_retried_once_and_a_write_never() {
     let (base, seen) = service().await;
-    let upstream = Upstream::new("ratings", Settings::default(), reqwest::Client::new());
+    let upstream = Upstream::new("ratings", Settings::default(), Pool::default());
     let answer = upstream
-        .send(request(reqwest::Method::GET, &format!("{base}/flaky")))
+        .send(request(Method::GET, &format!("{base}/flaky")))
         .await;
-    assert_eq!(
-        answer.map(|r| r.status()).ok(),
-        Some(reqwest::StatusCode::OK)
-    );
+    let answer = answer.expect("the retry's answer");
+    assert_eq!(answer.status(), StatusCode::OK);
+    assert_eq!(answer.body(), "{}", "the answer is read whole");
     assert_eq!(seen.calls.load(Ordering::SeqCst), 2, "the 503 was retried");
 
     let error = upstream
-        .send(request(reqwest::Method::PUT, &format!("{base}/flaky")))
+        .send(request(Method::PUT, &format!("{base}/flaky")))
         .await
         .expect_err("the write's 503 is not retried");
     assert_eq!(seen.calls.load(Ordering::SeqCst), 3);
@@ -95,10 +110,10 @@ async fn retries_stop_when_the_budget_is_spent() {
         retry_floor: 0,
         ..Settings::default()
     };
-    let upstream = Upstream::new("catalog", settings, reqwest::Client::new());
+    let upstream = Upstream::new("catalog", settings, Pool::default());
     for _ in 0..5 {
         let failed = upstream
-            .send(request(reqwest::Method::GET, &format!("{base}/down")))
+            .send(request(Method::GET, &format!("{base}/down")))
             .await;
         assert!(failed.is_err());
     }
@@ -114,12 +129,12 @@ async fn the_bulkhead_bounds_calls_in_flight_and_the_timeout_covers_the_wait() {
         retries: 0,
         ..Settings::default()
     };
-    let upstream = Upstream::new("lists", settings, reqwest::Client::new());
+    let upstream = Upstream::new("lists", settings, Pool::default());
     let calls: Vec<_> = (0..6)
         .map(|_| {
             let upstream = upstream.clone();
             let url = format!("{base}/slow");
-            tokio::spawn(async move { upstream.send(request(reqwest::Method::GET, &url)).await })
+            tokio::spawn(async move { upstream.send(request(Method::GET, &url)).await })
         })
         .collect();
     let mut timed_out = 0;
@@ -141,4 +156,50 @@ async fn the_bulkhead_bounds_calls_in_flight_and_the_timeout_covers_the_wait() {
     // 6 calls of 200 ms, 2 at a time, within 500 ms: the last pair waits
     // past its timeout.
     assert!(timed_out >= 1, "every call finished within its timeout");
+}
+
+#[tokio::test]
+async fn an_answer_that_stalls_after_its_headers_times_out() {
+    let (base, _) = service().await;
+    let settings = Settings {
+        timeout: Duration::from_millis(300),
+        retries: 0,
+        ..Settings::default()
+    };
+    let upstream = Upstream::new("mylist", settings, Pool::default());
+    let started = std::time::Instant::now();
+    let error = upstream
+        .send(request(Method::GET, &format!("{base}/stalls")))
+        .await
+        .expect_err("the body never ends in time");
+    assert_eq!(error.kind(), UpstreamErrorKind::TimedOut, "{error}");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "gave up at the timeout, not when the body ended"
+    );
+}
+
+#[tokio::test]
+async fn a_service_that_is_not_there_is_named_without_its_address() {
+    // A port that was free a moment ago: nothing listens on it.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let address = listener.local_addr().expect("an address");
+    drop(listener);
+    let settings = Settings {
+        retries: 0,
+        ..Settings::default()
+    };
+    let upstream = Upstream::new("catalog", settings, Pool::default());
+    let error = upstream
+        .send(request(
+            Method::GET,
+            &format!("http://{address}/videos?ids=1"),
+        ))
+        .await
+        .expect_err("nothing listens");
+    assert_eq!(error.kind(), UpstreamErrorKind::Transport);
+    assert_eq!(
+        error.message(),
+        "catalog service: GET /videos could not connect"
+    );
 }
