@@ -478,7 +478,7 @@ where
                 self.launch(launch);
             }
         }
-        let outcomes: HashMap<_, _> = join_all(
+        let outcomes: KeyMap<_, _> = join_all(
             enqueued
                 .handles
                 .into_iter()
@@ -506,8 +506,19 @@ where
         }
         let mut loaded = key_map(enqueued.keys.len() + hits.len());
         loaded.extend(hits.into_iter().map(|(key, value)| (key, Ok(value))));
+        // Keys of one batch come one after another: its outcome is looked
+        // up once for them.
+        let mut batch: Option<(u64, Option<&Outcome<K, V>>)> = None;
         for (key, id) in enqueued.keys {
-            let answer = outcomes.get(&id).and_then(|outcome| outcome.get(&key));
+            let outcome = match batch {
+                Some((last, outcome)) if last == id => outcome,
+                _ => {
+                    let outcome = outcomes.get(&id);
+                    batch = Some((id, outcome));
+                    outcome
+                }
+            };
+            let answer = outcome.and_then(|outcome| outcome.get(&key));
             match answer {
                 Some(Ok(value)) => {
                     loaded.insert(key, Ok(value.clone()));
