@@ -12,8 +12,8 @@
 //! (~110 instructions, against ~330 for the B-tree's search by `Key`'s
 //! order), and handlers answer ids in ascending order (`{integers}`
 //! arrive sorted), so filling it appends. Filled in a random order, a
-//! vector of 128 moves ~5 KB per insert on average: still cheaper than
-//! a B-tree's node splits at that size.
+//! vector of 128 moves ~5 KB per insert on average, one memmove of a
+//! fraction of a microsecond.
 
 use std::cmp::Ordering;
 use std::collections::btree_map;
