@@ -48,7 +48,7 @@ pub(crate) fn routes(builder: Builder) -> Builder {
             |request, ctx| async move {
                 let indices = request.integers("indices")?;
                 let lists = load(&request, &ctx).await?;
-                let mut refs = Output::new();
+                let mut refs = Output::with_capacity(lists.len() * indices.len());
                 for (id, list) in lists {
                     for &index in &indices {
                         let Some(&video) =

@@ -37,7 +37,7 @@ pub(crate) fn routes(builder: Builder) -> Builder {
                     .videos
                     .load_many(Scope::shared(), ids.iter().copied())
                     .await;
-                let mut output = Output::new();
+                let mut output = Output::with_capacity(ids.len() * fields.len());
                 for id in ids {
                     let video = match loaded.remove(&id) {
                         Some(Ok(video)) => video,
@@ -66,7 +66,7 @@ pub(crate) fn routes(builder: Builder) -> Builder {
                         .ratings
                         .load_many(scope, ids.iter().copied())
                         .await;
-                    let mut output = Output::new();
+                    let mut output = Output::with_capacity(ids.len());
                     for id in ids {
                         match loaded.remove(&id) {
                             Some(Ok(rating)) => output.push(rating_at(id, rating)),

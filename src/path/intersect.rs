@@ -19,7 +19,13 @@ struct Parts {
 
 impl Parts {
     fn of(set: &KeySet) -> Parts {
-        let mut parts = Parts::default();
+        let mut parts = Parts {
+            integers: match set {
+                KeySet::List(items) => Vec::with_capacity(items.len()),
+                _ => Vec::with_capacity(1),
+            },
+            others: Vec::new(),
+        };
         // Repeats are found by a linear search among the few keys of most
         // key sets, and through a hash set past that (thousands of quoted
         // keys must not cost a quadratic search).

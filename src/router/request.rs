@@ -81,12 +81,18 @@ impl Matched {
     /// once, ascending.
     pub fn integers(&self, name: &str) -> Result<Vec<i64>, HandlerError> {
         let position = self.position(name)?;
-        Ok(self
-            .integer_runs_at(position)
-            .iter()
-            .flat_map(|range| range.iter())
-            .filter_map(|key| key.as_integer())
-            .collect())
+        let runs = self.integer_runs_at(position);
+        // Room for them all, but never more than a request's worth up
+        // front (a range may be long; what it expands to is bounded
+        // elsewhere).
+        let count = runs.iter().map(Range::count).fold(0, u64::saturating_add);
+        let mut integers = Vec::with_capacity(usize::try_from(count.min(1024)).unwrap_or(1024));
+        integers.extend(
+            runs.iter()
+                .flat_map(|range| range.iter())
+                .filter_map(|key| key.as_integer()),
+        );
+        Ok(integers)
     }
 
     /// The integers asked for the token `name` as runs of consecutive
