@@ -10,7 +10,6 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::fmt::Write as _;
 use std::marker::PhantomData;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -438,15 +437,17 @@ fn unencoded(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || matches!(byte, b'*' | b'-' | b'.' | b'_')
 }
 
-/// The ids, comma-separated, written into one string.
+/// The ids, comma-separated, written into one string (with `itoa`:
+/// `write!` through `fmt` cost ~240 instructions an id, 1.7% of a
+/// cache-off GraphQL home request's).
 fn join(ids: &[u64]) -> String {
     let mut joined = String::with_capacity(ids.len() * 6);
-    for (index, id) in ids.iter().enumerate() {
+    let mut digits = itoa::Buffer::new();
+    for (index, &id) in ids.iter().enumerate() {
         if index > 0 {
             joined.push(',');
         }
-        // Writing to a String cannot fail.
-        let _ = write!(joined, "{id}");
+        joined.push_str(digits.format(id));
     }
     joined
 }
