@@ -72,16 +72,17 @@ pub(crate) fn routes(builder: Builder) -> Builder {
 async fn load(request: &Matched, ctx: &Context) -> Result<Vec<(Key, Arc<List>)>, HandlerError> {
     let keys = request.keys("ids")?;
     let ids: Vec<String> = keys.iter().map(Key::to_member_name).collect();
-    let mut loaded = loaders(ctx)?
+    let loaded = loaders(ctx)?
         .lists
-        .load_many(Scope::shared(), ids.clone())
+        .load_many(Scope::shared(), ids.iter().cloned())
         .await;
-    let mut found = Vec::with_capacity(keys.len());
-    for (key, id) in keys.into_iter().zip(ids) {
-        match loaded.remove(&id) {
-            Some(Ok(list)) => found.push((key, list)),
-            Some(Err(error)) => return Err(unavailable("lists")(error)),
-            None => {}
+    let mut found = Vec::with_capacity(loaded.len());
+    for (id, list) in loaded {
+        let list = list.map_err(unavailable("lists"))?;
+        // The key the list was asked by (`lists[17]` asks for "17").
+        let at = ids.iter().position(|asked| *asked == id);
+        if let Some(key) = at.and_then(|at| keys.get(at)) {
+            found.push((key.clone(), list));
         }
     }
     Ok(found)

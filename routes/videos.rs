@@ -33,17 +33,14 @@ pub(crate) fn routes(builder: Builder) -> Builder {
             |request, ctx| async move {
                 let ids = video_ids(request.integers("ids")?);
                 let fields = request.keys_at(2);
-                let mut loaded = loaders(&ctx)?
+                let loaded = loaders(&ctx)?
                     .videos
                     .load_many(Scope::shared(), ids.iter().copied())
                     .await;
                 let mut output = Output::with_capacity(ids.len() * fields.len());
-                for id in ids {
-                    let video = match loaded.remove(&id) {
-                        Some(Ok(video)) => video,
-                        Some(Err(error)) => return Err(unavailable("catalog")(error)),
-                        None => continue,
-                    };
+                // Unknown ids are left out: they have no value.
+                for (id, video) in loaded {
+                    let video = video.map_err(unavailable("catalog"))?;
                     for field in &fields {
                         if let Some(value) = field_of(&video, field) {
                             output.push(PathValue::new(
@@ -62,17 +59,14 @@ pub(crate) fn routes(builder: Builder) -> Builder {
                 .get("videos[{integers:ids}].rating", |request, ctx| async move {
                     let ids = video_ids(request.integers("ids")?);
                     let scope = user_scope(&ctx, "your ratings")?;
-                    let mut loaded = loaders(&ctx)?
+                    let loaded = loaders(&ctx)?
                         .ratings
                         .load_many(scope, ids.iter().copied())
                         .await;
                     let mut output = Output::with_capacity(ids.len());
-                    for id in ids {
-                        match loaded.remove(&id) {
-                            Some(Ok(rating)) => output.push(rating_at(id, rating)),
-                            Some(Err(error)) => return Err(unavailable("ratings")(error)),
-                            None => {}
-                        }
+                    for (id, rating) in loaded {
+                        let rating = rating.map_err(unavailable("ratings"))?;
+                        output.push(rating_at(id, rating));
                     }
                     Ok::<_, HandlerError>(output)
                 })

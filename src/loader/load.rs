@@ -19,6 +19,7 @@ use crate::trace::{self, BatchFigures, LoadFigures};
 use super::batch::{Answered, Batches, Launch, Outcome};
 use super::cache::{Cache, Weigher};
 use super::horizon::{self, Watch};
+use super::loaded::Loaded;
 use super::tier::{scope_named, Found, RedisTier, Remote};
 use super::{LoadError, Scope, Settings, Writes};
 
@@ -30,9 +31,6 @@ type BatchFn<K, V> =
 /// maps not sized up front) was 8% of the instructions of a cache-off
 /// home request.
 pub type KeyMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
-
-/// What [`Loader::load_many`] answers: each key's value or error.
-pub type Loaded<K, V> = KeyMap<K, Result<V, LoadError>>;
 
 /// The loader of one backend operation: keys asked for at about the same
 /// time become one call of its batch function, keys already being fetched
@@ -228,7 +226,13 @@ where
         key: K,
     ) -> impl Future<Output = Result<Option<V>, LoadError>> + Send + 'static {
         let loaded = self.load_many(scope, [key.clone()]);
-        async move { loaded.await.remove(&key).transpose() }
+        async move {
+            let answer = loaded
+                .await
+                .into_iter()
+                .find(|(answered, _)| *answered == key);
+            answer.map(|(_, answer)| answer).transpose()
+        }
     }
 
     /// The settings the loader was built with.
@@ -504,8 +508,10 @@ where
                 }
             }
         }
-        let mut loaded = key_map(enqueued.keys.len() + hits.len());
-        loaded.extend(hits.into_iter().map(|(key, value)| (key, Ok(value))));
+        let mut loaded = Loaded::with_capacity(enqueued.keys.len() + hits.len());
+        for (key, value) in hits {
+            loaded.push(key, Ok(value));
+        }
         // Keys of one batch come one after another: its outcome is looked
         // up once for them.
         let mut batch: Option<(u64, Option<&Outcome<K, V>>)> = None;
@@ -521,10 +527,10 @@ where
             let answer = outcome.and_then(|outcome| outcome.get(&key));
             match answer {
                 Some(Ok(value)) => {
-                    loaded.insert(key, Ok(value.clone()));
+                    loaded.push(key, Ok(value.clone()));
                 }
                 Some(Err(error)) => {
-                    loaded.insert(key, Err(error.clone()));
+                    loaded.push(key, Err(error.clone()));
                 }
                 None => {}
             }

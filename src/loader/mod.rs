@@ -84,6 +84,7 @@ mod cache;
 mod error;
 pub mod horizon;
 mod load;
+mod loaded;
 mod notice;
 mod scope;
 mod settings;
@@ -91,8 +92,9 @@ mod tier;
 mod writes;
 
 pub use error::LoadError;
+pub use load::KeyMap;
 pub use load::Loader;
-pub use load::{KeyMap, Loaded};
+pub use loaded::Loaded;
 pub use scope::Scope;
 pub use settings::Settings;
 pub use tier::{RedisTier, TierError, TierErrorKind, TierSettings};
