@@ -127,7 +127,7 @@ pub struct Clients {
 
 impl Clients {
     /// Clients of the services at `endpoints`, each with the default
-    /// guards.
+    /// guards. Fails if a base URL is not `http://host[:port][/path]`.
     pub fn new(endpoints: &Endpoints) -> Result<Clients, EndpointError> {
         Clients::with_guards(endpoints, &Guards::default())
     }
@@ -293,10 +293,42 @@ impl MyList {
     }
 }
 
-/// A base URL that is not one a service can be called at.
+/// A base URL that is not one a service can be called at, naming the
+/// service, the URL as configured and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EndpointError {
+    service: &'static str,
+    kind: EndpointErrorKind,
     message: String,
+}
+
+/// What is wrong with a service's base URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EndpointErrorKind {
+    /// It is not a URL at all.
+    Unreadable,
+    /// It is not `http://` (`https://` included: TLS to the services is
+    /// not supported).
+    NotHttp,
+    /// It names no host.
+    NoHost,
+    /// It has a query, a fragment or credentials, which a base URL of
+    /// calls cannot carry.
+    Extra,
+}
+
+impl EndpointError {
+    /// The service whose URL it is (`catalog`, `lists`, `ratings`,
+    /// `mylist`).
+    pub fn service(&self) -> &str {
+        self.service
+    }
+
+    /// What is wrong with it.
+    pub fn kind(&self) -> EndpointErrorKind {
+        self.kind
+    }
 }
 
 impl fmt::Display for EndpointError {
@@ -308,22 +340,36 @@ impl fmt::Display for EndpointError {
 impl std::error::Error for EndpointError {}
 
 /// `base` (the `name` service's URL) without its trailing slashes, if it
-/// is `http://host[:port][/path]` with no query.
-fn endpoint<'a>(name: &str, base: &'a str) -> Result<&'a str, EndpointError> {
-    let base = base.trim_end_matches('/');
-    let why = match base.parse::<Uri>() {
-        Err(error) => Some(error.to_string()),
-        Ok(uri) if uri.scheme_str() != Some("http") => Some(match uri.scheme_str() {
-            Some("https") => "https is not supported: call the services over plain http (loopback or a private network)".to_owned(),
-            _ => "it must start with http://".to_owned(),
-        }),
-        Ok(uri) if uri.host().is_none_or(str::is_empty) => Some("it names no host".to_owned()),
-        Ok(uri) if uri.query().is_some() => Some("it must not have a query".to_owned()),
-        Ok(_) => None,
+/// is `http://host[:port][/path]`.
+fn endpoint<'a>(name: &'static str, base: &'a str) -> Result<&'a str, EndpointError> {
+    use EndpointErrorKind::{Extra, NoHost, NotHttp, Unreadable};
+    let trimmed = base.trim_end_matches('/');
+    let why = match trimmed.parse::<Uri>() {
+        Err(error) => Some((Unreadable, error.to_string())),
+        Ok(uri) => match uri.scheme_str() {
+            Some("https") => Some((
+                NotHttp,
+                "https is not supported: call the services over plain http (loopback or a private network)".to_owned(),
+            )),
+            Some("http") if uri.host().is_none_or(str::is_empty) => {
+                Some((NoHost, "it names no host".to_owned()))
+            }
+            Some("http") if uri.query().is_some() || trimmed.contains('#') => {
+                Some((Extra, "it must not have a query or a fragment".to_owned()))
+            }
+            Some("http") if uri.authority().is_some_and(|a| a.as_str().contains('@')) => Some((
+                Extra,
+                "it must not carry credentials (user:password@)".to_owned(),
+            )),
+            Some("http") => None,
+            _ => Some((NotHttp, "it must start with http://".to_owned())),
+        },
     };
     match why {
-        None => Ok(base),
-        Some(why) => Err(EndpointError {
+        None => Ok(trimmed),
+        Some((kind, why)) => Err(EndpointError {
+            service: name,
+            kind,
             message: format!("the {name} service's URL {base:?} cannot be called: {why}"),
         }),
     }
@@ -512,7 +558,35 @@ impl<'de> Deserialize<'de> for Id<'de> {
 
 #[cfg(test)]
 mod tests {
-    use super::{join, read_json, url, Clients, Endpoints, Entries, List};
+    use super::{join, read_json, url, Clients, EndpointErrorKind, Endpoints, Entries, List};
+
+    /// A write's body goes out as JSON, saying so, with its query; what
+    /// the service answers is read back.
+    #[tokio::test]
+    async fn a_write_sends_its_body_as_json() {
+        use axum::http::{header, HeaderMap, StatusCode, Uri};
+        let app = axum::Router::new().route(
+            "/ratings",
+            axum::routing::put(|uri: Uri, headers: HeaderMap, body: String| async move {
+                let json = headers.get(header::CONTENT_TYPE)
+                    == Some(&header::HeaderValue::from_static("application/json"));
+                let expected = uri.query() == Some("user=u7&id=42") && body == r#"{"rating":4.5}"#;
+                if json && expected {
+                    (StatusCode::OK, r#"{"rating": 4.5}"#.to_owned())
+                } else {
+                    (StatusCode::BAD_REQUEST, format!("{headers:?} {uri} {body}"))
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a free port");
+        let base = format!("http://{}", listener.local_addr().expect("an address"));
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let clients = Clients::new(&Endpoints::all(&base)).expect("clients");
+        let stored = clients.ratings.set("u7", 42, 4.5).await;
+        assert_eq!(stored, Ok(Some(4.5)));
+    }
 
     #[test]
     fn a_base_url_that_cannot_be_called_is_refused_at_start_naming_the_service() {
@@ -526,9 +600,19 @@ mod tests {
             "the ratings service's URL \"localhost:9000\" cannot be called: it must start with http://"
         );
         assert!(refused("https://ratings.internal").contains("https is not supported"));
-        assert!(refused("http://127.0.0.1:9000/?x=1").ends_with("it must not have a query"));
         assert!(
-            refused("http://").starts_with("the ratings service's URL \"http:\" cannot be called")
+            refused("http://127.0.0.1:9000/?x=1").ends_with("must not have a query or a fragment")
+        );
+        assert!(refused("http://127.0.0.1:9000/base#top").ends_with("or a fragment"));
+        assert!(
+            refused("http://user:secret@127.0.0.1:9000").ends_with("credentials (user:password@)")
+        );
+        assert!(refused("http://")
+            .starts_with("the ratings service's URL \"http://\" cannot be called"));
+        let error = Clients::new(&Endpoints::all("ftp://files")).expect_err("not http");
+        assert_eq!(
+            (error.service(), error.kind()),
+            ("catalog", EndpointErrorKind::NotHttp)
         );
         let clients = Clients::new(&Endpoints::all("http://127.0.0.1:9000/base/"));
         assert!(

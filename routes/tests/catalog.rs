@@ -371,3 +371,32 @@ async fn under_concurrent_load_every_user_sees_only_their_own_ratings() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_key_too_long_to_be_a_list_id_has_no_value_and_leaves_the_others_answered() {
+    let harness = Harness::start(instant()).await;
+    let long = "x".repeat(5_000);
+    let graph = harness
+        .get(
+            None,
+            json!([["lists", [long.as_str(), "list-1", 7], "name"]]),
+        )
+        .await;
+    assert!(
+        graph["lists"]["list-1"]["name"].is_string(),
+        "list-1 is answered: {graph}"
+    );
+    let long_name = &graph["lists"][long.as_str()]["name"];
+    assert!(
+        long_name.get("value").is_none() && long_name["$type"] == "atom",
+        "the long key holds nothing"
+    );
+    // "7" is asked as a list id (and is none): numbers are keys too.
+    assert!(graph["lists"]["7"]["name"]["$type"] == "atom");
+    assert_eq!(harness.calls_made().await.get("GET /lists"), Some(&1));
+    let stats = harness.backend(reqwest::Method::GET, "/_stats").await;
+    assert_eq!(
+        stats["items"]["GET /lists"], 2,
+        "list-1 and 7 were asked of the service, the long key was not"
+    );
+}

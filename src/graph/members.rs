@@ -10,8 +10,10 @@
 //! [`FEW`] is 128 so that the `videos` branch of a home screen (ten rows
 //! of ten) stays a vector: a binary search of it compares integers only
 //! (~110 instructions, against ~330 for the B-tree's search by `Key`'s
-//! order), and handlers answer ids in ascending order (`{integers}`
-//! arrive sorted), so filling it appends. Filled in a random order, a
+//! order), and a handler given `{integers}` (sorted) that loads them all
+//! from its backend answers them in ascending order, so filling it
+//! appends (cache hits come first, so with a cache it mostly does).
+//! Filled in a random order, a
 //! vector of 128 moves ~5 KB per insert on average, one memmove of a
 //! fraction of a microsecond.
 
@@ -21,6 +23,7 @@ use std::collections::BTreeMap;
 
 use super::node::Node;
 use super::value::Value;
+use crate::path::text_order;
 use crate::path::{Key, KeyView};
 
 /// The most members kept in a sorted vector.
@@ -144,16 +147,6 @@ fn find(few: &[(Key, Node)], key: &Key) -> Result<usize, usize> {
             _ => Ordering::Greater,
         }),
         _ => few.binary_search_by(|(member, _)| member.cmp(key)),
-    }
-}
-
-/// `a`'s order against `b`: by their first bytes where they differ (member
-/// names mostly do), without a call to memcmp.
-fn text_order(a: &str, b: &str) -> Ordering {
-    match (a.as_bytes().first(), b.as_bytes().first()) {
-        (Some(x), Some(y)) if x != y => x.cmp(y),
-        _ if std::ptr::eq(a, b) => Ordering::Equal,
-        _ => a.cmp(b),
     }
 }
 

@@ -102,12 +102,21 @@ impl Metadata {
 
     /// Sets the member `name` (`"$expires"` and the like), replacing it
     /// if present.
-    pub fn insert(&mut self, name: impl Into<Cow<'static, str>>, value: Json) {
-        let name = name.into();
-        match self.0.iter_mut().find(|(member, _)| *member == name) {
-            Some((_, present)) => *present = value,
-            None => self.0.push((name, value)),
+    pub fn insert(&mut self, name: impl AsRef<str> + Into<String>, value: Json) {
+        if let Some((_, present)) = self
+            .0
+            .iter_mut()
+            .find(|(member, _)| member == name.as_ref())
+        {
+            *present = value;
+            return;
         }
+        // The names falcor knows are kept without a copy.
+        let name = match KNOWN.iter().find(|known| **known == name.as_ref()) {
+            Some(known) => Cow::Borrowed(*known),
+            None => Cow::Owned(name.into()),
+        };
+        self.0.push((name, value));
     }
 
     /// `$expires`: 1 never, 0 at once, negative relative to now (ms),
@@ -135,6 +144,9 @@ impl Metadata {
         self.0.iter().map(|(name, value)| (&**name, value))
     }
 }
+
+/// The metadata members falcor itself reads.
+const KNOWN: [&str; 3] = ["$expires", "$size", "$timestamp"];
 
 impl PartialEq for Metadata {
     /// The same members, in any order (as JSON objects compare).
@@ -407,5 +419,54 @@ impl fmt::Display for Value {
             Ok(json) => f.write_str(&json),
             Err(_) => Err(fmt::Error),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sentinel(json: Json) -> Value {
+        match json {
+            Json::Object(map) => Value::from_sentinel(map, &[]).expect("a sentinel"),
+            other => panic!("not an object: {other}"),
+        }
+    }
+
+    #[test]
+    fn metadata_is_carried_compared_in_any_order_and_replaced_by_name() {
+        let a = sentinel(serde_json::json!(
+            {"$type": "atom", "value": 1, "$size": 5, "$expires": -10, "$_cache": "dropped"}
+        ));
+        let b =
+            sentinel(serde_json::json!({"$type": "atom", "value": 1, "$expires": -10, "$size": 5}));
+        assert_eq!(a, b, "the same members in another order");
+        let meta = a.meta().expect("a sentinel's");
+        assert_eq!(
+            meta.get("$_cache"),
+            None,
+            "a client cache's own members are dropped"
+        );
+        assert_eq!(meta.size().and_then(Number::as_i64), Some(5));
+
+        let mut meta = Metadata::default();
+        meta.insert("$expires", Json::from(1));
+        meta.insert(String::from("$expires"), Json::from(2));
+        meta.insert(String::from("custom"), Json::from(3));
+        assert_eq!(
+            meta.expires().and_then(Number::as_i64),
+            Some(2),
+            "replaced, not added"
+        );
+        let written =
+            serde_json::to_value(Value::Atom(Atom { value: None, meta })).expect("serializable");
+        assert_eq!(
+            written,
+            serde_json::json!({"$type": "atom", "$expires": 2, "custom": 3})
+        );
+        assert_ne!(
+            sentinel(serde_json::json!({"$type": "atom", "$expires": 2})),
+            sentinel(serde_json::json!({"$type": "atom", "$expires": 2, "custom": 3})),
+        );
     }
 }

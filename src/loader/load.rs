@@ -186,10 +186,12 @@ where
         self
     }
 
-    /// Loads `keys` in `scope`: each key the backend answered maps to its
-    /// value, each key of a failed call to the call's error; keys the
-    /// backend left out are absent. Keys cached in `scope` are answered
-    /// from the cache; only the others go to the backend.
+    /// Loads `keys` in `scope`: each key the backend answered with its
+    /// value, each key of a failed call with the call's error; keys the
+    /// backend left out are absent. Each key comes once, in the order
+    /// asked, those answered from the cache first (see [`Loaded`]). Keys
+    /// cached in `scope` are answered from the cache; only the others go
+    /// to the backend.
     ///
     /// A user-scoped loader refuses the shared scope: every key fails
     /// with a refused error and no backend is called.

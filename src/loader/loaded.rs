@@ -98,10 +98,10 @@ impl<K: PartialEq, V> std::ops::Index<&K> for Loaded<K, V> {
 impl<K: PartialEq, V: PartialEq> PartialEq for Loaded<K, V> {
     /// The same keys with the same answers, in any order.
     fn eq(&self, other: &Loaded<K, V>) -> bool {
-        self.len() == other.len()
-            && self
-                .iter()
-                .all(|(key, answer)| other.get(key) == Some(answer))
+        let within = |a: &Loaded<K, V>, b: &Loaded<K, V>| {
+            a.iter().all(|(key, answer)| b.get(key) == Some(answer))
+        };
+        self.len() == other.len() && within(self, other) && within(other, self)
     }
 }
 
@@ -129,7 +129,8 @@ impl<K, V> IntoIterator for Loaded<K, V> {
 }
 
 impl<K, V> FromIterator<(K, Result<V, LoadError>)> for Loaded<K, V> {
-    /// The answers as given (each key once: the caller's to ensure).
+    /// The answers as given. Each key should come once: [`Loaded::get`]
+    /// finds the first.
     fn from_iter<I: IntoIterator<Item = (K, Result<V, LoadError>)>>(iter: I) -> Loaded<K, V> {
         Loaded {
             entries: iter.into_iter().collect(),

@@ -19,11 +19,18 @@ struct Parts {
 
 impl Parts {
     fn of(set: &KeySet) -> Parts {
+        // Room for the integers and ranges up front (a list of a hundred
+        // ids grew its vector seven times); none for a set without them.
+        let integers = match set {
+            KeySet::List(items) => items
+                .iter()
+                .filter(|item| !matches!(item, KeyOrRange::Key(key) if key.as_integer().is_none()))
+                .count(),
+            KeySet::Range(_) => 1,
+            KeySet::Key(key) => usize::from(key.as_integer().is_some()),
+        };
         let mut parts = Parts {
-            integers: match set {
-                KeySet::List(items) => Vec::with_capacity(items.len()),
-                _ => Vec::with_capacity(1),
-            },
+            integers: Vec::with_capacity(integers),
             others: Vec::new(),
         };
         // Repeats are found by a linear search among the few keys of most

@@ -80,17 +80,20 @@ impl PartialOrd for Text {
 
 impl Ord for Text {
     fn cmp(&self, other: &Text) -> std::cmp::Ordering {
-        let (a, b) = (&**self, &**other);
-        if std::ptr::eq(a, b) {
-            return std::cmp::Ordering::Equal;
-        }
-        // Member names mostly differ at their first byte (`boxshot`,
-        // `rating`, `title`): that decides the order without a call to
-        // memcmp, which a branch's binary search made for every probe.
-        match (a.as_bytes().first(), b.as_bytes().first()) {
-            (Some(x), Some(y)) if x != y => x.cmp(y),
-            _ => a.cmp(b),
-        }
+        text_order(self, other)
+    }
+}
+
+/// `a`'s order against `b`, as strings. Member names mostly differ at
+/// their first byte (`boxshot`, `rating`, `title`): that decides the
+/// order without a call to memcmp, which a branch's binary search made
+/// for every probe; the same text (one literal, or clones of one shared
+/// string) is equal without reading it.
+pub(crate) fn text_order(a: &str, b: &str) -> std::cmp::Ordering {
+    match (a.as_bytes().first(), b.as_bytes().first()) {
+        (Some(x), Some(y)) if x != y => x.cmp(y),
+        _ if std::ptr::eq(a, b) => std::cmp::Ordering::Equal,
+        _ => a.cmp(b),
     }
 }
 

@@ -55,3 +55,5 @@ pub use merge::merge;
 pub use path_set::{count_all, Expand, Path, PathSet};
 pub use pattern::{Matcher, Pattern, Token, TokenKind};
 pub use range::{Range, RangeIter};
+
+pub(crate) use key::text_order;

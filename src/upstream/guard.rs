@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{Request, Response, StatusCode};
+use http::{Method, Request, Response, StatusCode, Uri};
 use http_body_util::{BodyExt, Full};
 use metrics::SharedString;
 use tower::retry::budget::{Budget, TpsBudget};
@@ -182,8 +182,8 @@ async fn exchange(pool: Pool, request: Request<Bytes>) -> Result<Response<Bytes>
 /// What a call was, for its messages: the method and the path, never the
 /// host (messages may reach clients).
 struct Called {
-    method: http::Method,
-    uri: http::Uri,
+    method: Method,
+    uri: Uri,
 }
 
 impl fmt::Display for Called {

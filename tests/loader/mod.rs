@@ -144,6 +144,17 @@ async fn duplicate_keys_within_and_across_callers_are_asked_once() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn keys_come_back_once_each_in_the_order_asked_cached_ones_first() {
+    let backend = Backend::default();
+    let loader = backend.loader(cached());
+    let shared = Scope::shared();
+    loader.load_many(shared.clone(), [20]).await;
+    let loaded = loader.load_many(shared.clone(), [30, 10, 20, 30, 5]).await;
+    let keys: Vec<u32> = loaded.into_iter().map(|(key, _)| key).collect();
+    assert_eq!(keys, [20, 30, 10, 5]);
+}
+
+#[tokio::test(start_paused = true)]
 async fn batches_split_at_the_max_batch_size() {
     let backend = Backend::default();
     let loader = backend.loader(settings().max_batch_size(3));
