@@ -13,7 +13,6 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::str::FromStr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use bytes::Bytes;
 use http::{header, Method, Request, Uri};
@@ -135,9 +134,9 @@ impl Clients {
     /// Clients of the services at `endpoints`, each behind its `guards`.
     /// Fails if a base URL is not `http://host[:port][/path]`.
     pub fn with_guards(endpoints: &Endpoints, guards: &Guards) -> Result<Clients, EndpointError> {
-        // Timeouts are the guards' (per attempt); this one only bounds
-        // connecting, which the attempt's timeout also covers.
-        let pool = Pool::new(Duration::from_secs(2), 256);
+        // Timeouts are the guards' (per attempt); the pool's own only
+        // bounds connecting, which the attempt's timeout also covers.
+        let pool = Pool::default();
         let service = |name, base: &str, settings: &Settings| -> Result<Service, EndpointError> {
             Ok(Service {
                 name,

@@ -13,9 +13,8 @@
 //! order), and a handler given `{integers}` (sorted) that loads them all
 //! from its backend answers them in ascending order, so filling it
 //! appends (cache hits come first, so with a cache it mostly does).
-//! Filled in a random order, a
-//! vector of 128 moves ~5 KB per insert on average, one memmove of a
-//! fraction of a microsecond.
+//! Filled in a random order, a vector of 128 moves ~5 KB per insert on
+//! average, one memmove of a fraction of a microsecond.
 
 use std::cmp::Ordering;
 use std::collections::btree_map;
