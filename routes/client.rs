@@ -392,8 +392,9 @@ impl Service {
         body: Option<impl Serialize>,
     ) -> Result<T, LoadError> {
         let failed = |what: &dyn fmt::Display| {
-            tracing::warn!(service = self.name, %method, route, base = %self.base, error = %what, "backend call failed");
-            LoadError::backend(format!("{} service: {method} {route} {what}", self.name))
+            let message = format!("{} service: {method} {route} {what}", self.name);
+            self.upstream.warn(&message);
+            LoadError::backend(message)
         };
         let mut request = Request::builder()
             .method(method.clone())
@@ -412,6 +413,17 @@ impl Service {
             .map_err(|error| failed(&format_args!("not sent ({error})")))?;
         let response = self.upstream.send(request).await.map_err(load_error)?;
         let status = response.status();
+        if status.is_client_error() {
+            // The service says what was wrong with the call (an unknown
+            // user, say): that is what the client needs to hear, not that
+            // the service failed.
+            let why = reason(response.body()).unwrap_or_else(|| status.to_string());
+            self.upstream.warn(&format_args!(
+                "{} service: {method} {route} answered {status}: {why}",
+                self.name
+            ));
+            return Err(LoadError::rejected(why));
+        }
         if !status.is_success() {
             return Err(failed(&format_args!("answered {status}")));
         }
@@ -427,6 +439,21 @@ fn read_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
     let text = std::str::from_utf8(body)
         .map_err(|error| format!("answered text that is not UTF-8 ({error})"))?;
     serde_json::from_str(text).map_err(|error| format!("answered unreadable JSON ({error})"))
+}
+
+/// The reason in a service's error answer, `{"error": "..."}` as the
+/// contract's services write it, cut to 200 characters; none when the
+/// answer is not one.
+fn reason(body: &[u8]) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Answer {
+        error: String,
+    }
+    let Answer { error } = serde_json::from_slice(body).ok()?;
+    Some(match error.char_indices().nth(200) {
+        Some((end, _)) => format!("{}…", &error[..end]),
+        None => error,
+    })
 }
 
 /// An upstream failure as the loaders report it: refused calls (breaker

@@ -170,10 +170,17 @@ pub(crate) fn user_scope(ctx: &Context, what: &str) -> Result<Scope, HandlerErro
 }
 
 /// A failed load as the error value clients see: the service and, in
-/// general terms, why (the log has the call and its error).
+/// general terms, why (the log has the call and its error); when the
+/// service refused the call as wrong, its own reason.
 pub(crate) fn unavailable(service: &str) -> impl Fn(LoadError) -> HandlerError + '_ {
     move |error| {
         tracing::debug!(service, %error, "answering an error value");
+        if error.is_rejected() {
+            return HandlerError::new(format!(
+                "{service} service refused the call: {}",
+                error.message()
+            ));
+        }
         let why = if error.is_timed_out() {
             "it did not answer in time"
         } else if error.is_unavailable() {

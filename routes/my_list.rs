@@ -24,6 +24,10 @@ use crate::loaders::{at, loaders, number, unavailable, user_scope, video_ref, US
 /// What a user must do to see or change the list.
 const SIGN_IN: &str = "your list";
 
+/// What each call takes, for its refusals.
+const PUSH: &str = "myList.push takes one argument: a ref to a video, [\"videos\", id]";
+const REMOVE: &str = "myList.remove takes one argument: an index";
+
 /// Adds the `myList` routes.
 pub(crate) fn routes(builder: Builder) -> Builder {
     // The list is the signed-in user's: without one, its paths are
@@ -48,15 +52,7 @@ pub(crate) fn routes(builder: Builder) -> Builder {
             })
             .call("myList.push", |request, ctx| async move {
                 let scope = user_scope(&ctx, SIGN_IN)?;
-                let id = request
-                    .arguments()
-                    .first()
-                    .and_then(pushed_id)
-                    .ok_or_else(|| {
-                        HandlerError::bad_request(
-                            "myList.push takes one argument: a ref to a video, [\"videos\", id]",
-                        )
-                    })?;
+                let id = only_argument(request.arguments(), PUSH, pushed_id)?;
                 let loaders = loaders(&ctx)?;
                 // The service ignores an unknown video; say so instead of
                 // answering a ref to nothing.
@@ -85,13 +81,7 @@ pub(crate) fn routes(builder: Builder) -> Builder {
             })
             .call("myList.remove", |request, ctx| async move {
                 let scope = user_scope(&ctx, SIGN_IN)?;
-                let index = request
-                    .arguments()
-                    .first()
-                    .and_then(index_of)
-                    .ok_or_else(|| {
-                        HandlerError::bad_request("myList.remove takes one argument: an index")
-                    })?;
+                let index = only_argument(request.arguments(), REMOVE, index_of)?;
                 let user = scope.user_id().unwrap_or_default();
                 let loaders = loaders(&ctx)?;
                 let new_length = loaders
@@ -133,6 +123,34 @@ fn length(length: u64) -> Output {
         at([Key::from_static("myList"), Key::from_static("length")]),
         Value::from(length).expires_in(USER_TTL),
     )
+}
+
+/// The one argument a call takes, read by `read`; anything else (no
+/// argument, more than one, one `read` cannot read) is refused with
+/// `takes`, before anything is written.
+fn only_argument<T>(
+    arguments: &[Json],
+    takes: &str,
+    read: impl Fn(&Json) -> Option<T>,
+) -> Result<T, HandlerError> {
+    let sent = match arguments {
+        [argument] => {
+            return read(argument).ok_or_else(|| {
+                let mut shown = argument.to_string();
+                if shown.len() > 80 {
+                    let end = (0..=80).rev().find(|&at| shown.is_char_boundary(at));
+                    shown.truncate(end.unwrap_or(0));
+                    shown.push('…');
+                }
+                HandlerError::bad_request(format!("{takes}; it was sent {shown}"))
+            })
+        }
+        [] => "none".to_string(),
+        more => more.len().to_string(),
+    };
+    Err(HandlerError::bad_request(format!(
+        "{takes}; it was sent {sent}"
+    )))
 }
 
 /// The video id of push's argument: a ref `{"$type": "ref", "value":

@@ -6,21 +6,27 @@
 //! | --- | --- |
 //! | `videos[{integers}]['title','year','synopsis','boxshot','runtime','maturity']` | atoms |
 //! | `videos[{integers}].rating` | the user's rating, 1.0 to 5.0 |
-//! | set `videos[{integers}].rating` | the stored rating |
+//! | set `videos[{integers}].rating` | the stored rating, path by path: an error value where that write failed |
 //!
 //! An unknown id has no value.
 //!
 //! Ratings carry `$expires` of `USER_TTL` (loaders.rs), as every
 //! user-scoped value; catalog fields do not.
 
-use futures::future::join_all;
+use futures::stream::{self, StreamExt};
 use peregrine::graph::{PathValue, Value};
 use peregrine::loader::Scope;
-use peregrine::path::Key;
+use peregrine::path::{Key, Path};
 use peregrine::router::{Builder, HandlerError, Output};
 
 use crate::client::Video;
-use crate::loaders::{at, loaders, number, unavailable, user_scope, USER_TTL};
+use crate::loaders::{at, loaders, number, unavailable, user_scope, Loaders, USER_TTL};
+
+/// How many ratings of one set are written to the service at once (a set
+/// writes at most the router's `max_set_values`): enough to finish a
+/// screenful quickly, few enough to leave the service's other callers
+/// their share of its connections.
+const WRITES_AT_ONCE: usize = 8;
 
 /// The catalog fields a video has in the graph.
 const FIELDS: &str = "'title','year','synopsis','boxshot','runtime','maturity'";
@@ -71,38 +77,23 @@ pub(crate) fn routes(builder: Builder) -> Builder {
                     Ok::<_, HandlerError>(output)
                 })
                 .set("videos[{integers:ids}].rating", |request, ctx| async move {
-                    let user = ctx
+                    let scope = ctx
                         .user()
-                        .ok_or_else(|| HandlerError::new("sign in to rate videos"))?
-                        .to_owned();
+                        .map(Scope::user)
+                        .ok_or_else(|| HandlerError::new("sign in to rate videos"))?;
                     let loaders = loaders(&ctx)?;
-                    let client = &loaders.clients.ratings;
-                    let writes = request.values().into_iter().map(|(path, value)| {
-                        let id = path.get(1).and_then(Key::as_integer);
-                        let user = user.as_str();
-                        async move {
-                            let Some(id) = id.and_then(|id| u64::try_from(id).ok()) else {
-                                return Ok(None);
-                            };
-                            let Some(rating) = rating_of(value) else {
-                                let invalid = Value::error("a rating is a number from 1 to 5");
-                                return Ok(Some(PathValue::new(path.to_path_set(), invalid)));
-                            };
-                            let stored = client.set(user, id, rating).await?;
-                            // The user's cached rating is now the stored one.
-                            if let Some(stored) = stored {
-                                loaders.ratings.prime(Scope::user(user), id, stored).await;
-                            }
-                            Ok(stored.map(|stored| rating_at(id, stored)))
-                        }
-                    });
-                    let mut output = Output::new();
-                    for written in join_all(writes).await {
-                        if let Some(value) = written.map_err(unavailable("ratings"))? {
-                            output.push(value);
-                        }
-                    }
-                    Ok::<_, HandlerError>(output)
+                    // Each path has its own outcome: one failed write does
+                    // not hide the others that were stored.
+                    let writes: Vec<_> = request
+                        .values()
+                        .into_iter()
+                        .map(|(path, value)| write_rating(loaders, &scope, path, value))
+                        .collect();
+                    let written: Vec<Option<PathValue>> = stream::iter(writes)
+                        .buffered(WRITES_AT_ONCE)
+                        .collect()
+                        .await;
+                    Ok::<_, HandlerError>(written.into_iter().flatten().collect::<Output>())
                 })
         })
 }
@@ -124,6 +115,40 @@ fn field_of(video: &Video, field: &Key) -> Option<Value> {
         "maturity" => video.maturity.as_str().into(),
         _ => return None,
     })
+}
+
+/// Writes one rating a client sent at `path` and answers what the service
+/// stored there: the stored rating, an error value, or nothing for an
+/// unknown video.
+///
+/// Afterwards the user's cached rating is dropped, not replaced by what
+/// this write stored: two writes of one rating may reach the service in
+/// one order and finish here in the other, so only the service knows the
+/// last one, and the next read asks it. It is dropped whatever the write
+/// answered, as a call that failed or timed out may still have been
+/// stored.
+async fn write_rating(
+    loaders: &Loaders,
+    scope: &Scope,
+    path: Path,
+    value: &Value,
+) -> Option<PathValue> {
+    let id = path
+        .get(1)
+        .and_then(Key::as_integer)
+        .and_then(|id| u64::try_from(id).ok())?;
+    let error_here =
+        |message: String| Some(PathValue::new(path.to_path_set(), Value::error(message)));
+    let Some(rating) = rating_of(value) else {
+        return error_here("a rating is a number from 1 to 5".to_string());
+    };
+    let user = scope.user_id()?;
+    let written = loaders.clients.ratings.set(user, id, rating).await;
+    loaders.ratings.invalidate(scope.clone(), id).await;
+    match written {
+        Ok(stored) => stored.map(|stored| rating_at(id, stored)),
+        Err(error) => error_here(unavailable("ratings")(error).message().to_string()),
+    }
 }
 
 fn rating_at(id: u64, rating: f64) -> PathValue {

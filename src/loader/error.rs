@@ -17,6 +17,7 @@ enum Kind {
     TimedOut,
     Refused,
     Unavailable,
+    Rejected,
 }
 
 impl LoadError {
@@ -41,6 +42,12 @@ impl LoadError {
     /// busy (its circuit breaker is open, its bulkhead full).
     pub fn unavailable(message: impl Into<Arc<str>>) -> LoadError {
         LoadError::new(Kind::Unavailable, message)
+    }
+
+    /// The backend answered that the call was wrong (an HTTP 4xx): an
+    /// unknown user, say. `message` is its reason, which clients may see.
+    pub fn rejected(message: impl Into<Arc<str>>) -> LoadError {
+        LoadError::new(Kind::Rejected, message)
     }
 
     fn new(kind: Kind, message: impl Into<Arc<str>>) -> LoadError {
@@ -70,6 +77,11 @@ impl LoadError {
         self.kind == Kind::Unavailable
     }
 
+    /// Whether the backend answered that the call was wrong.
+    pub fn is_rejected(&self) -> bool {
+        self.kind == Kind::Rejected
+    }
+
     /// What went wrong, for logs and `$type: "error"` values.
     pub fn message(&self) -> &str {
         &self.message
@@ -92,6 +104,7 @@ impl fmt::Display for LoadError {
             Kind::TimedOut => "backend timed out",
             Kind::Refused => "load refused",
             Kind::Unavailable => "backend unavailable",
+            Kind::Rejected => "backend refused the call",
         };
         write!(f, "{what}: {}", self.message)
     }

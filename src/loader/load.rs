@@ -258,6 +258,13 @@ where
     /// (where nothing is ever loaded), it only forgets the call in flight.
     /// With a Redis tier, the value replaces Redis's too (awaited, within
     /// the tier's timeout), so other instances read it.
+    ///
+    /// Prime only with a value no other write can overtake (one that the
+    /// key's single writer computed, say). After a write to a backend
+    /// that other requests or instances may write too, call
+    /// [`Loader::invalidate`] instead: two writes can reach the backend in
+    /// one order and prime in the other, and the cache would then hold a
+    /// value the backend does not.
     pub async fn prime(&self, scope: Scope, key: K, value: V) {
         let inner = &self.inner;
         let refused = inner.settings.user_scoped && scope.is_shared();

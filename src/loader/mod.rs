@@ -26,10 +26,11 @@
 //!   ([`Loader::cached_ttl`], for `$expires`), and past the maximum weight
 //!   the values read least are evicted (S3-FIFO: a value in use stays while
 //!   values read once pass through). Errors and keys the backend left
-//!   out are not cached. Writes keep it true with [`Loader::prime`],
-//!   [`Loader::invalidate`] and [`Loader::invalidate_scope`], which also
-//!   stop later loads from joining (and the cache from keeping) a call
-//!   that was in flight during the write. [`Settings::caching`] is the
+//!   out are not cached. Writes keep it true with [`Loader::invalidate`]
+//!   and [`Loader::invalidate_scope`] (and [`Loader::prime`], for a value
+//!   no concurrent write can overtake), which also stop later loads from
+//!   joining (and the cache from keeping) a call that was in flight
+//!   during the write. [`Settings::caching`] is the
 //!   server's switch to turn it off.
 //! - **Redis tier.** With [`Loader::with_tier`], a [`RedisTier`] shared
 //!   by every instance sits under the cache: a fired batch looks its keys

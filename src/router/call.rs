@@ -50,13 +50,7 @@ impl Router {
     ) -> Result<Envelope, Error> {
         let span = tracing::info_span!("call", path = %call_path);
         async {
-            self.check(std::slice::from_ref(call_path), &[&path_suffixes, &paths])?;
-            if call_path.count() != 1 {
-                return Err(Error::new(ErrorKind::CallPathNotOne {
-                    path: call_path.clone(),
-                    count: call_path.count(),
-                }));
-            }
+            self.check_call(call_path, &path_suffixes, &paths)?;
             let mut run = Run::new(self, ctx);
             run.payload.call = Some(CallPayload {
                 arguments,
@@ -74,6 +68,9 @@ impl Router {
             }
             let max_ref_follow = self.options.max_ref_follow;
             let mut reported: Vec<PathSet> = Vec::new();
+            // What is reported when the read-back cannot be made: the
+            // refs' own paths and the values.
+            let mut unread: Vec<PathSet> = Vec::new();
             let mut queued: Vec<PathSet> = Vec::new();
             let mut invalidated: Vec<PathSet> = Vec::new();
             for answer in answers {
@@ -121,6 +118,7 @@ impl Router {
                     }
                 };
                 for at in &returned.refs {
+                    unread.push(at.to_path_set());
                     if path_suffixes.is_empty() {
                         reported.push(at.to_path_set());
                     }
@@ -135,6 +133,7 @@ impl Router {
                     }
                 }
                 reported.extend(returned.values.iter().map(Path::to_path_set));
+                unread.extend(returned.values.iter().map(Path::to_path_set));
                 // Then what the caller asked back, as falcor-router orders them.
                 for this in &paths {
                     let base = caller_parent.clone().or_else(|| parents.first().cloned());
@@ -148,8 +147,15 @@ impl Router {
                 }
             }
             // What the call's answer asks to read back counts toward the
-            // path limit too.
-            self.check(&queued, &[])?;
+            // limits too. The call has been made by now, so a read-back
+            // past them is not a refusal (the client would take the call
+            // as not made): it is left unread, and the client reads it
+            // when it needs it.
+            if let Err(error) = self.check(&queued, &[]) {
+                tracing::info!(%error, "the call's read-back passes the limits: not read back");
+                queued.clear();
+                reported = unread;
+            }
             let pending = run.response.optimize(&queued, max_ref_follow)?;
             run.settle(merge(pending), Method::Get, &queued).await?;
             run.response.materialize(&reported, max_ref_follow)?;
@@ -161,6 +167,44 @@ impl Router {
         }
         .instrument(span)
         .await
+    }
+}
+
+impl Router {
+    /// Checks all that can be checked about a call before its handler
+    /// runs, so that a refused call has made no change: the limits on its
+    /// paths, one function named, and the length of what it reads back.
+    /// A suffix is read under a ref the function returns, which stands at
+    /// least as deep as the call path (`myList.push` returns
+    /// `myList[n]`); each of `paths` is read under the call path's parent.
+    fn check_call(
+        &self,
+        call_path: &PathSet,
+        path_suffixes: &[PathSet],
+        paths: &[PathSet],
+    ) -> Result<(), Error> {
+        self.check(std::slice::from_ref(call_path), &[path_suffixes, paths])?;
+        if call_path.count() != 1 {
+            return Err(Error::new(ErrorKind::CallPathNotOne {
+                path: call_path.clone(),
+                count: call_path.count(),
+            }));
+        }
+        let limit = self.options.max_path_length;
+        let read_back = path_suffixes
+            .iter()
+            .map(|suffix| call_path.len() + suffix.len())
+            .chain(
+                paths
+                    .iter()
+                    .map(|path| call_path.len().saturating_sub(1) + path.len()),
+            );
+        match read_back.max() {
+            Some(length) if length > limit => {
+                Err(Error::new(ErrorKind::ReadBackTooLong { length, limit }))
+            }
+            _ => Ok(()),
+        }
     }
 }
 

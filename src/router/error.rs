@@ -35,10 +35,16 @@ pub(crate) enum ErrorKind {
     },
     /// More paths than the limit.
     TooManyPaths { count: u64, limit: u64 },
+    /// A set of more values than the limit.
+    TooManyValues { count: u64, limit: u64 },
     /// A `null` key in a requested path, at this position.
     NullKey { position: usize },
     /// A requested path longer than the limit.
     PathTooLong { length: usize, limit: usize },
+    /// A path a call would read back (a suffix under the ref it returns,
+    /// or one of its paths under the call path's parent) longer than the
+    /// limit.
+    ReadBackTooLong { length: usize, limit: usize },
     /// A call path that names no function or several.
     CallPathNotOne { path: PathSet, count: u64 },
     /// A set whose JSON Graph lacks a value at one of its paths.
@@ -72,8 +78,10 @@ impl Error {
         matches!(
             self.kind,
             ErrorKind::TooManyPaths { .. }
+                | ErrorKind::TooManyValues { .. }
                 | ErrorKind::NullKey { .. }
                 | ErrorKind::PathTooLong { .. }
+                | ErrorKind::ReadBackTooLong { .. }
                 | ErrorKind::CallPathNotOne { .. }
                 | ErrorKind::SetValueMissing { .. }
                 | ErrorKind::CallNotFound { .. }
@@ -130,8 +138,9 @@ impl Error {
             ErrorKind::EmptyPattern | ErrorKind::TooManyLiterals { .. } => "route_pattern",
             ErrorKind::Collision { .. } => "route_collision",
             ErrorKind::TooManyPaths { .. } => "too_many_paths",
+            ErrorKind::TooManyValues { .. } => "too_many_values",
             ErrorKind::NullKey { .. } => "null_key",
-            ErrorKind::PathTooLong { .. } => "path_too_long",
+            ErrorKind::PathTooLong { .. } | ErrorKind::ReadBackTooLong { .. } => "path_too_long",
             ErrorKind::CallPathNotOne { .. } => "invalid_call_path",
             ErrorKind::SetValueMissing { .. } => "set_value_missing",
             ErrorKind::CallNotFound { .. } => "call_not_found",
@@ -175,6 +184,11 @@ impl fmt::Display for Error {
                 "the request asks for {count} paths, more than the limit of {limit} \
                  (maximum number of paths exceeded)"
             ),
+            ErrorKind::TooManyValues { count, limit } => write!(
+                f,
+                "the set writes {count} values, more than the limit of {limit} \
+                 (max_set_values): send them in several requests"
+            ),
             ErrorKind::NullKey { position } => write!(
                 f,
                 "a requested path has null as its key at position {position}: \
@@ -183,6 +197,12 @@ impl fmt::Display for Error {
             ErrorKind::PathTooLong { length, limit } => write!(
                 f,
                 "a requested path has {length} keys, more than the limit of {limit} (max_path_length)"
+            ),
+            ErrorKind::ReadBackTooLong { length, limit } => write!(
+                f,
+                "the call would read back a path of {length} keys (the call path, or its parent, \
+                 and a path it asks back), more than the limit of {limit} (max_path_length): \
+                 nothing was called"
             ),
             ErrorKind::CallPathNotOne { path, count } => write!(
                 f,

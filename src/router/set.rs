@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use tracing::Instrument;
 
 use crate::graph::{Envelope, Node};
-use crate::path::collapse;
+use crate::path::{collapse, count_all};
 
 use super::context::Context;
 use super::error::{Error, ErrorKind};
@@ -22,6 +22,11 @@ impl Router {
     /// the whole path, that handler receives the values it matched. Where
     /// only a get handler does, the path is read-only: the get handler is
     /// called and its current value is the answer.
+    ///
+    /// Everything about the request is checked before any handler runs:
+    /// its paths against the limits, at most
+    /// [`max_set_values`](super::Options::max_set_values) values, and a
+    /// value at every path; a refused set writes nothing.
     pub async fn set(&self, envelope: Envelope, ctx: &Context) -> Result<Envelope, Error> {
         let span = tracing::info_span!("set");
         async {
@@ -37,6 +42,13 @@ impl Router {
                 ),
             };
             let paths = self.check(&paths, &[])?;
+            let count = count_all(&paths);
+            if count > self.options.max_set_values {
+                return Err(Error::new(ErrorKind::TooManyValues {
+                    count,
+                    limit: self.options.max_set_values,
+                }));
+            }
             let mut values = HashMap::new();
             for set in &paths {
                 for path in set.expand() {

@@ -38,6 +38,10 @@ pub struct Options {
     /// The most keys one requested path may have (default 64): deeper
     /// paths are refused before any handler runs.
     pub max_path_length: usize,
+    /// The most values one set may write (default 100), counted before
+    /// any handler runs: each value a route writes is a backend call, so
+    /// one request must not turn into thousands of them.
+    pub max_set_values: u64,
 }
 
 impl Default for Options {
@@ -46,6 +50,7 @@ impl Default for Options {
             max_paths: 9000,
             max_ref_follow: 50,
             max_path_length: 64,
+            max_set_values: 100,
         }
     }
 }
@@ -378,6 +383,12 @@ impl Builder {
     /// Sets the most keys one requested path may have.
     pub fn max_path_length(mut self, max_path_length: usize) -> Builder {
         self.options.max_path_length = max_path_length;
+        self
+    }
+
+    /// Sets the most values one set may write.
+    pub fn max_set_values(mut self, max_set_values: u64) -> Builder {
+        self.options.max_set_values = max_set_values;
         self
     }
 

@@ -17,6 +17,7 @@ use super::error::{UpstreamError, UpstreamErrorKind};
 use super::pool::Pool;
 use super::retry::RetryReads;
 use super::settings::Settings;
+use super::warnings::Warnings;
 
 /// One backend service behind a circuit breaker, retries, a timeout and a
 /// bulkhead (see the [module](super)). Cloning is cheap and shares the
@@ -32,6 +33,7 @@ struct Inner {
     breaker: Breaker,
     budget: Arc<TpsBudget>,
     stack: BoxCloneSyncService<Request<Bytes>, Response<Bytes>, BoxError>,
+    warnings: Warnings,
 }
 
 /// A 5xx answer, as an error of the stack (so that it is retried and
@@ -75,6 +77,7 @@ impl Upstream {
                 settings,
                 budget,
                 stack,
+                warnings: Warnings::default(),
             }),
         }
     }
@@ -82,6 +85,25 @@ impl Upstream {
     /// The upstream's name.
     pub fn name(&self) -> &str {
         &self.inner.name
+    }
+
+    /// Logs a failed call of this upstream as a warning, at most one line
+    /// per upstream every 10 s, each saying how many failures were not
+    /// written since the last (the rest go to the debug level). For
+    /// failures [`Upstream::send`] cannot see, such as an answer its
+    /// caller could not read; `send` logs its own.
+    pub fn warn(&self, error: &dyn fmt::Display) {
+        let name = &self.inner.name;
+        match self.inner.warnings.admit() {
+            Some(0) => tracing::warn!(upstream = %name, %error, "upstream call failed"),
+            Some(unwritten) => tracing::warn!(
+                upstream = %name,
+                %error,
+                unwritten,
+                "upstream call failed ({unwritten} more failures since the last warning)"
+            ),
+            None => tracing::debug!(upstream = %name, %error, "upstream call failed"),
+        }
     }
 
     /// Whether its circuit breaker is open: calls fail at once.
@@ -129,7 +151,7 @@ impl Upstream {
             Err(error) => {
                 let error = self.classify(&what, error);
                 count(&inner.name, outcome(error.kind()));
-                tracing::warn!(upstream = %inner.name, error = %error, "upstream call failed");
+                self.warn(&error);
                 Err(error)
             }
         }

@@ -30,6 +30,11 @@
 //! `outcome`), `peregrine_upstream_retries_total` and
 //! `peregrine_upstream_breaker_open` (1 while open).
 //!
+//! Failed calls are logged as warnings at most once per upstream every
+//! 10 s, each line counting the failures not written since the last
+//! ([`Upstream::warn`]): a failing service under load must not bury the
+//! log before its breaker opens.
+//!
 //! The answer is read whole within the attempt's timeout, so a service
 //! that sends its headers and then stalls times out like one that never
 //! answers.
@@ -54,6 +59,7 @@ mod guard;
 mod pool;
 mod retry;
 mod settings;
+mod warnings;
 
 pub(crate) use breaker::Breaker;
 pub use error::{UpstreamError, UpstreamErrorKind};

@@ -635,3 +635,89 @@ fn a_call_refusing_its_arguments_is_a_bad_request() {
         "`myList.remove` refused the call: myList.remove takes one argument: an index"
     );
 }
+
+#[test]
+fn a_call_whose_read_back_passes_the_limits_is_answered_without_it() {
+    // The handler answers more refs than a read-back of every suffix
+    // under each of them may ask for; it has run by then, so the call is
+    // answered with the refs it made, not refused.
+    let made = Arc::new(AtomicUsize::new(0));
+    let counted = made.clone();
+    let router = Router::builder()
+        .max_paths(10)
+        .call("shelf.fill", move |_req, _ctx| {
+            let counted = counted.clone();
+            async move {
+                counted.fetch_add(1, Ordering::SeqCst);
+                let refs = (0..6).map(|slot| {
+                    PathValue::new(
+                        PathSet::parse(&format!("shelf[{slot}]")).expect("valid"),
+                        Value::reference(Path::from(vec!["videos".into(), slot.into()])),
+                    )
+                });
+                Ok::<_, HandlerError>(refs.collect::<Output>())
+            }
+        })
+        .build()
+        .expect("a valid route table");
+    let answer = run(router.call(
+        &PathSet::parse("shelf.fill").expect("valid"),
+        vec![],
+        sets(&["title", "year"]),
+        vec![],
+        &Context::new(),
+    ))
+    .expect("answered: the call was made");
+    assert_eq!(made.load(Ordering::SeqCst), 1);
+    let answer = serde_json::to_value(&answer).expect("serializable");
+    assert_eq!(
+        answer["paths"],
+        json!([["shelf", {"from": 0, "to": 5}]]),
+        "{answer}"
+    );
+    assert_eq!(
+        answer["jsonGraph"]["shelf"]["5"],
+        json!({"$type": "ref", "value": ["videos", 5]})
+    );
+}
+
+#[test]
+fn a_call_or_set_refused_by_a_limit_runs_no_handler() {
+    let ran = Arc::new(AtomicUsize::new(0));
+    let (on_call, on_set) = (ran.clone(), ran.clone());
+    let router = Router::builder()
+        .max_set_values(2)
+        .call("list.push", move |_req, _ctx| {
+            on_call.fetch_add(1, Ordering::SeqCst);
+            async { Ok::<_, HandlerError>(Output::new()) }
+        })
+        .set("items[{integers}]", move |_req, _ctx| {
+            on_set.fetch_add(1, Ordering::SeqCst);
+            async { Ok::<_, HandlerError>(Output::new()) }
+        })
+        .build()
+        .expect("a valid route table");
+    let deep = format!("a{}", ".b".repeat(63));
+    let err = run(router.call(
+        &PathSet::parse("list.push").expect("valid"),
+        vec![],
+        sets(&[&deep]),
+        vec![],
+        &Context::new(),
+    ))
+    .expect_err("the read-back would pass max_path_length");
+    assert!(err.is_bad_request(), "{err}");
+    assert_eq!(err.kind_name(), "path_too_long");
+    let envelope: Envelope = serde_json::from_value(json!({
+        "jsonGraph": {"items": {"0": 1, "1": 2, "2": 3}},
+        "paths": [["items", {"from": 0, "to": 2}]]
+    }))
+    .expect("an envelope");
+    let err = run(router.set(envelope, &Context::new())).expect_err("three values, limit two");
+    assert_eq!(err.kind_name(), "too_many_values");
+    assert_eq!(
+        err.to_string(),
+        "the set writes 3 values, more than the limit of 2 (max_set_values): send them in several requests"
+    );
+    assert_eq!(ran.load(Ordering::SeqCst), 0, "no handler ran");
+}
