@@ -94,8 +94,8 @@ struct Listen {
     /// paths not yet answered become errors.
     #[arg(long, env = "PEREGRINE_REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
     request_timeout_ms: u64,
-    /// How many graph requests may run at once; past that they are
-    /// answered 503 at once.
+    /// How many requests to /model.json and /graphql, together, may run
+    /// at once; past that they are answered 503 at once.
     #[arg(long, env = "PEREGRINE_MAX_CONCURRENT_REQUESTS", default_value_t = 512)]
     max_concurrent_requests: usize,
     /// A Redis server shared by every instance, as a cache tier under each

@@ -38,8 +38,9 @@ pub struct Config {
     /// (200). A body not received by then, or an answer not written within
     /// a second more, gets 504.
     pub request_timeout: Duration,
-    /// How many JSON Graph requests may run at once (default 512); past
-    /// that, requests are answered 503 at once rather than queued.
+    /// How many requests to `/model.json` and `/graphql` may run at once,
+    /// all methods and both endpoints counted together (default 512);
+    /// past that, requests are answered 503 at once rather than queued.
     pub max_concurrent_requests: usize,
     /// Origins allowed to call from a browser (CORS). Empty (the default)
     /// allows none beyond the server's own. Listed origins may send

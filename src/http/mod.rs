@@ -75,6 +75,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderName, HeaderValue, Method, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use tower::limit::GlobalConcurrencyLimitLayer;
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -112,6 +113,10 @@ fn build(router: Router, config: Config, ready: Arc<AtomicBool>) -> axum::Router
     metrics::install();
     let cors = cors(&config.cors_origins);
     let model_path = config.model_path.clone();
+    // One limit for every request that can reach a backend: the permits
+    // are shared by /model.json and /graphql, whatever the method (a
+    // layer per route or per method would give each its own limit).
+    let limit = GlobalConcurrencyLimitLayer::new(config.max_concurrent_requests.max(1));
     let shed = ServiceBuilder::new()
         .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
             metrics::request_shed();
@@ -122,21 +127,21 @@ fn build(router: Router, config: Config, ready: Arc<AtomicBool>) -> axum::Router
             )
         }))
         .load_shed()
-        .concurrency_limit(config.max_concurrent_requests.max(1));
+        .layer(limit);
+    let mut limited = axum::Router::new().route(
+        &model_path,
+        get(model::serve)
+            .post(model::serve)
+            .fallback(model::method_not_allowed),
+    );
+    if config.graphql.is_some() {
+        limited = limited.route("/graphql", get(graphql::serve).post(graphql::serve));
+    }
     let mut app = axum::Router::new()
-        .route(
-            &model_path,
-            get(model::serve)
-                .post(model::serve)
-                .fallback(model::method_not_allowed)
-                .layer(shed),
-        )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics::render));
-    if config.graphql.is_some() {
-        app = app.route("/graphql", get(graphql::serve).post(graphql::serve));
-    }
+        .route("/metrics", get(metrics::render))
+        .merge(limited.route_layer(shed));
     if let Some(page) = &config.index_page {
         app = app.route_service("/", ServeFile::new(page));
     }
