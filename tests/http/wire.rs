@@ -156,6 +156,19 @@ async fn a_json_post_body_reads_like_the_form_falcor_sends() {
     assert_eq!(json_body.status, StatusCode::OK, "{json_body:?}");
     assert_eq!(form.json(), video_1());
     assert_eq!(json_body.json(), video_1());
+    // `Content-Encoding: identity` says the body is as it is.
+    let mut identity = post(
+        "/model.json",
+        "application/json",
+        json!({"method": "get", "paths": [["videos", 1, "title"]]}).to_string(),
+    );
+    identity.headers_mut().insert(
+        axum::http::header::CONTENT_ENCODING,
+        axum::http::HeaderValue::from_static("identity"),
+    );
+    let identity = send(&app, identity).await;
+    assert_eq!(identity.status, StatusCode::OK, "{identity:?}");
+    assert_eq!(identity.json(), video_1());
 }
 
 #[tokio::test]
