@@ -23,7 +23,7 @@ use peregrine::loader::{RedisTier, TierSettings};
 use peregrine::upstream::{BreakerSettings, Settings as Guard};
 use peregrine_routes::backend::{self, Settings};
 use peregrine_routes::client::{Clients, Endpoints, Guards};
-use peregrine_routes::{Auth, Loaders};
+use peregrine_routes::{Auth, Jwt, Loaders};
 
 // jemalloc rather than the system allocator: a request builds and drops
 // thousands of small keys and nodes, and under load glibc's malloc spent a
@@ -247,6 +247,15 @@ struct ServeArgs {
         conflicts_with = "dev_auth"
     )]
     jwt_secret: Option<String>,
+    /// The audience JWTs must be for: a token's `aud` must name it. Unset,
+    /// tokens with an `aud` are refused (they are meant for another
+    /// service).
+    #[arg(long, env = "PEREGRINE_JWT_AUDIENCE")]
+    jwt_audience: Option<String>,
+    /// The issuer JWTs must come from: a token's `iss` must be it. Unset,
+    /// any issuer is accepted.
+    #[arg(long, env = "PEREGRINE_JWT_ISSUER")]
+    jwt_issuer: Option<String>,
     /// Development mode: the bearer token is the user id (`Bearer u17`).
     /// Never in production: anyone can be anyone.
     #[arg(long, env = "PEREGRINE_DEV_AUTH")]
@@ -254,6 +263,35 @@ struct ServeArgs {
 }
 
 impl ServeArgs {
+    /// How users are told apart: JWTs with the secret, or development
+    /// mode.
+    fn auth(&self) -> anyhow::Result<Auth> {
+        let jwt_only = self.jwt_audience.is_some() || self.jwt_issuer.is_some();
+        match (&self.jwt_secret, self.dev_auth) {
+            (Some(secret), _) if !secret.is_empty() => {
+                let mut jwt = Jwt::new(secret.as_bytes());
+                if let Some(audience) = &self.jwt_audience {
+                    jwt = jwt.audience(audience);
+                }
+                if let Some(issuer) = &self.jwt_issuer {
+                    jwt = jwt.issuer(issuer);
+                }
+                Ok(Auth::from(jwt))
+            }
+            (_, true) if jwt_only => anyhow::bail!(
+                "--jwt-audience and --jwt-issuer check JWTs: they need --jwt-secret, not --dev-auth"
+            ),
+            (_, true) => {
+                tracing::warn!("development authentication: the bearer token is the user id");
+                Ok(Auth::Development)
+            }
+            _ => anyhow::bail!(
+                "serve needs --jwt-secret (or PEREGRINE_JWT_SECRET) to check users' tokens, \
+                 or --dev-auth for development mode (Bearer u17)"
+            ),
+        }
+    }
+
     fn endpoints(&self) -> Endpoints {
         let or_backend = |url: &Option<String>| url.clone().unwrap_or_else(|| self.backend.clone());
         Endpoints {
@@ -352,20 +390,10 @@ async fn main() -> anyhow::Result<()> {
     match command {
         Command::Demo(args) => demo(args).await,
         Command::Serve(args) => {
+            let auth = args.auth()?;
             let listener = bind(&args.listen).await?;
             let local = listener.local_addr().context("no local address")?;
             println!("peregrine listening on http://{local}/model.json");
-            let auth = match (&args.jwt_secret, args.dev_auth) {
-                (Some(secret), _) if !secret.is_empty() => Auth::jwt(secret.as_bytes()),
-                (_, true) => {
-                    tracing::warn!("development authentication: the bearer token is the user id");
-                    Auth::Development
-                }
-                _ => anyhow::bail!(
-                    "serve needs --jwt-secret (or PEREGRINE_JWT_SECRET) to check users' tokens, \
-                     or --dev-auth for development mode (Bearer u17)"
-                ),
-            };
             serve(listener, &args.endpoints(), &args.listen, auth).await
         }
         Command::Backend(args) => {
