@@ -98,6 +98,20 @@ struct Listen {
     /// at once; past that they are answered 503 at once.
     #[arg(long, env = "PEREGRINE_MAX_CONCURRENT_REQUESTS", default_value_t = 512)]
     max_concurrent_requests: usize,
+    /// How long a client may take to send a request's line and headers,
+    /// in milliseconds from their first byte; then the connection is
+    /// closed.
+    #[arg(long, env = "PEREGRINE_HEADER_TIMEOUT_MS", default_value_t = 10_000)]
+    header_timeout_ms: u64,
+    /// How long a connection may wait for its next request, in
+    /// milliseconds; then it is closed. Keep it above the idle timeout of
+    /// a load balancer in front.
+    #[arg(long, env = "PEREGRINE_IDLE_TIMEOUT_MS", default_value_t = 75_000)]
+    idle_timeout_ms: u64,
+    /// The largest request line and headers accepted, in bytes; larger
+    /// ones are answered 431.
+    #[arg(long, env = "PEREGRINE_MAX_HEADER_BYTES", default_value_t = 64 * 1024)]
+    max_header_bytes: usize,
     /// A Redis server shared by every instance, as a cache tier under each
     /// one's own (`redis://127.0.0.1:6379`): what one instance fetched,
     /// the others read. Redis being down or slow only costs backend calls.
@@ -551,6 +565,9 @@ async fn serve(
         index_page,
         request_timeout: Duration::from_millis(listen.request_timeout_ms.max(1)),
         max_concurrent_requests: listen.max_concurrent_requests.max(1),
+        header_timeout: Duration::from_millis(listen.header_timeout_ms.max(1)),
+        idle_timeout: Duration::from_millis(listen.idle_timeout_ms.max(1)),
+        max_header_bytes: listen.max_header_bytes,
         static_files: vec![peregrine::http::StaticFiles {
             prefix: "/demo".to_owned(),
             dir: demo.clone(),

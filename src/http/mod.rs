@@ -50,23 +50,29 @@
 //!
 //! # Limits
 //!
-//! Body size (413), URL length (414), paths per request (the router's
-//! `max_paths`, 400), a deadline per request (504), and a concurrency
-//! limit past which requests are shed at once with 503 instead of
-//! queueing. Responses are compressed (gzip, br) when the client accepts
-//! it; CORS origins are configurable; each request carries an id, taken
-//! from `x-request-id` or made, echoed in the response and in its logs.
+//! Body size (413), URL length (414), request head size (431), paths per
+//! request (the router's `max_paths`, 400), a deadline per request (504),
+//! and one concurrency limit, shared by `/model.json` and `/graphql`,
+//! past which requests are shed at once with 503 instead of queueing. A
+//! connection is closed when a request head trickles in for longer than
+//! [`Config::header_timeout`] or it idles longer than
+//! [`Config::idle_timeout`] (`serve.rs` takes connections,
+//! `connection.rs` serves each under these limits). Responses are
+//! compressed (gzip, br) when the client accepts it; CORS origins are
+//! configurable; each request carries an id, taken from `x-request-id` or
+//! made, echoed in the response and in its logs.
 
 mod answers;
 mod config;
+mod connection;
 mod error;
 mod graphql;
 mod log;
 mod metrics;
 mod model;
+mod serve;
 mod wire;
 
-use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -90,6 +96,7 @@ pub use answers::AnswerCache;
 pub use config::{Config, ContextMaker, StaticFiles, Traces};
 pub use error::Error;
 pub use log::{init_logging, LogFormat};
+pub use serve::{serve, shutdown_signal};
 
 use crate::router::Router;
 
@@ -222,58 +229,4 @@ async fn readyz(State(state): State<Arc<AppState>>) -> Response {
 fn json_status(status: StatusCode, text: &str) -> Response {
     let body = serde_json::json!({ "status": text }).to_string();
     (status, [(header::CONTENT_TYPE, JSON)], body).into_response()
-}
-
-/// Serves `router` on `listener` until `shutdown` completes; then reports
-/// not ready (for [`Config::drain_delay`], still serving), stops taking
-/// connections, and lets requests in flight finish before returning. The
-/// one entry binaries call.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    router: Router,
-    config: Config,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let ready = Arc::new(AtomicBool::new(true));
-    let drain_delay = config.drain_delay;
-    let app = build(router, config, ready.clone());
-    let draining = async move {
-        shutdown.await;
-        ready.store(false, Ordering::Relaxed);
-        if !drain_delay.is_zero() {
-            tracing::info!(
-                ?drain_delay,
-                "shutting down: not ready, still serving while load balancers notice"
-            );
-            tokio::time::sleep(drain_delay).await;
-        }
-        tracing::info!("shutting down: finishing the requests in flight");
-    };
-    axum::serve(listener, app)
-        .with_graceful_shutdown(draining)
-        .await
-}
-
-/// Completes on Ctrl-C or SIGTERM: the usual shutdown for [`serve`].
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = terminate => {}
-    }
 }
