@@ -33,7 +33,7 @@ mod loaders;
 mod my_list;
 mod videos;
 
-pub use auth::Auth;
+pub use auth::{Auth, Jwt};
 pub use loaders::Loaders;
 
 /// The catalog graph's GraphQL types (`schema/catalog.graphql`), each

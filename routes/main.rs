@@ -23,7 +23,7 @@ use peregrine::loader::{RedisTier, TierSettings};
 use peregrine::upstream::{BreakerSettings, Settings as Guard};
 use peregrine_routes::backend::{self, Settings};
 use peregrine_routes::client::{Clients, Endpoints, Guards};
-use peregrine_routes::{Auth, Loaders};
+use peregrine_routes::{Auth, Jwt, Loaders};
 
 // jemalloc rather than the system allocator: a request builds and drops
 // thousands of small keys and nodes, and under load glibc's malloc spent a
@@ -94,10 +94,24 @@ struct Listen {
     /// paths not yet answered become errors.
     #[arg(long, env = "PEREGRINE_REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
     request_timeout_ms: u64,
-    /// How many graph requests may run at once; past that they are
-    /// answered 503 at once.
+    /// How many requests to /model.json and /graphql, together, may run
+    /// at once; past that they are answered 503 at once.
     #[arg(long, env = "PEREGRINE_MAX_CONCURRENT_REQUESTS", default_value_t = 512)]
     max_concurrent_requests: usize,
+    /// How long a client may take to send a request's line and headers,
+    /// in milliseconds from their first byte; then the connection is
+    /// closed.
+    #[arg(long, env = "PEREGRINE_HEADER_TIMEOUT_MS", default_value_t = 10_000)]
+    header_timeout_ms: u64,
+    /// How long a connection may wait for its next request, in
+    /// milliseconds; then it is closed. Keep it above the idle timeout of
+    /// a load balancer in front.
+    #[arg(long, env = "PEREGRINE_IDLE_TIMEOUT_MS", default_value_t = 75_000)]
+    idle_timeout_ms: u64,
+    /// The largest request line and headers accepted, in bytes; larger
+    /// ones are answered 431.
+    #[arg(long, env = "PEREGRINE_MAX_HEADER_BYTES", default_value_t = 64 * 1024)]
+    max_header_bytes: usize,
     /// A Redis server shared by every instance, as a cache tier under each
     /// one's own (`redis://127.0.0.1:6379`): what one instance fetched,
     /// the others read. Redis being down or slow only costs backend calls.
@@ -247,6 +261,15 @@ struct ServeArgs {
         conflicts_with = "dev_auth"
     )]
     jwt_secret: Option<String>,
+    /// The audience JWTs must be for: a token's `aud` must name it. Unset,
+    /// tokens with an `aud` are refused (they are meant for another
+    /// service).
+    #[arg(long, env = "PEREGRINE_JWT_AUDIENCE")]
+    jwt_audience: Option<String>,
+    /// The issuer JWTs must come from: a token's `iss` must be it. Unset,
+    /// any issuer is accepted.
+    #[arg(long, env = "PEREGRINE_JWT_ISSUER")]
+    jwt_issuer: Option<String>,
     /// Development mode: the bearer token is the user id (`Bearer u17`).
     /// Never in production: anyone can be anyone.
     #[arg(long, env = "PEREGRINE_DEV_AUTH")]
@@ -254,6 +277,35 @@ struct ServeArgs {
 }
 
 impl ServeArgs {
+    /// How users are told apart: JWTs with the secret, or development
+    /// mode.
+    fn auth(&self) -> anyhow::Result<Auth> {
+        let jwt_only = self.jwt_audience.is_some() || self.jwt_issuer.is_some();
+        match (&self.jwt_secret, self.dev_auth) {
+            (Some(secret), _) if !secret.is_empty() => {
+                let mut jwt = Jwt::new(secret.as_bytes());
+                if let Some(audience) = &self.jwt_audience {
+                    jwt = jwt.audience(audience);
+                }
+                if let Some(issuer) = &self.jwt_issuer {
+                    jwt = jwt.issuer(issuer);
+                }
+                Ok(Auth::from(jwt))
+            }
+            (_, true) if jwt_only => anyhow::bail!(
+                "--jwt-audience and --jwt-issuer check JWTs: they need --jwt-secret, not --dev-auth"
+            ),
+            (_, true) => {
+                tracing::warn!("development authentication: the bearer token is the user id");
+                Ok(Auth::Development)
+            }
+            _ => anyhow::bail!(
+                "serve needs --jwt-secret (or PEREGRINE_JWT_SECRET) to check users' tokens, \
+                 or --dev-auth for development mode (Bearer u17)"
+            ),
+        }
+    }
+
     fn endpoints(&self) -> Endpoints {
         let or_backend = |url: &Option<String>| url.clone().unwrap_or_else(|| self.backend.clone());
         Endpoints {
@@ -352,20 +404,10 @@ async fn main() -> anyhow::Result<()> {
     match command {
         Command::Demo(args) => demo(args).await,
         Command::Serve(args) => {
+            let auth = args.auth()?;
             let listener = bind(&args.listen).await?;
             let local = listener.local_addr().context("no local address")?;
             println!("peregrine listening on http://{local}/model.json");
-            let auth = match (&args.jwt_secret, args.dev_auth) {
-                (Some(secret), _) if !secret.is_empty() => Auth::jwt(secret.as_bytes()),
-                (_, true) => {
-                    tracing::warn!("development authentication: the bearer token is the user id");
-                    Auth::Development
-                }
-                _ => anyhow::bail!(
-                    "serve needs --jwt-secret (or PEREGRINE_JWT_SECRET) to check users' tokens, \
-                     or --dev-auth for development mode (Bearer u17)"
-                ),
-            };
             serve(listener, &args.endpoints(), &args.listen, auth).await
         }
         Command::Backend(args) => {
@@ -523,6 +565,9 @@ async fn serve(
         index_page,
         request_timeout: Duration::from_millis(listen.request_timeout_ms.max(1)),
         max_concurrent_requests: listen.max_concurrent_requests.max(1),
+        header_timeout: Duration::from_millis(listen.header_timeout_ms.max(1)),
+        idle_timeout: Duration::from_millis(listen.idle_timeout_ms.max(1)),
+        max_header_bytes: listen.max_header_bytes,
         static_files: vec![peregrine::http::StaticFiles {
             prefix: "/demo".to_owned(),
             dir: demo.clone(),

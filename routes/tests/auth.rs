@@ -10,7 +10,7 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use jsonwebtoken::{EncodingKey, Header};
 use peregrine_routes::client::{Endpoints, Guards};
-use peregrine_routes::Auth;
+use peregrine_routes::{Auth, Jwt};
 use serde_json::{json, Value};
 
 use support::{capture_logs, instant, start_backend, Harness};
@@ -18,15 +18,13 @@ use support::{capture_logs, instant, start_backend, Harness};
 const SECRET: &[u8] = b"a test secret of enough length for HS256";
 
 async fn harness() -> Harness {
+    harness_with(Auth::jwt(SECRET)).await
+}
+
+async fn harness_with(auth: Auth) -> Harness {
     let backend = start_backend(instant()).await;
     let endpoints = Endpoints::all(&backend);
-    Harness::over(
-        backend,
-        &endpoints,
-        &Guards::default(),
-        true,
-        Auth::jwt(SECRET),
-    )
+    Harness::over(backend, &endpoints, &Guards::default(), true, auth)
 }
 
 fn now() -> u64 {
@@ -48,18 +46,31 @@ fn token(claims: Value, secret: &[u8]) -> String {
 
 /// A get of `videos[7]['title','rating']` with `authorization`.
 async fn get(harness: &Harness, authorization: Option<&str>) -> (StatusCode, Value) {
+    get_with(harness, authorization.as_slice()).await
+}
+
+/// A get of `videos[7]['title','rating']` with an `Authorization` header
+/// for each of `authorizations`.
+async fn get_with(harness: &Harness, authorizations: &[&str]) -> (StatusCode, Value) {
     let query = serde_urlencoded::to_string([
         ("method", "get"),
         ("paths", r#"[["videos", 7, ["title", "rating"]]]"#),
     ])
     .expect("encodable");
     let mut request = Request::get(format!("/model.json?{query}"));
-    if let Some(authorization) = authorization {
-        request = request.header(header::AUTHORIZATION, authorization);
+    for authorization in authorizations {
+        request = request.header(header::AUTHORIZATION, *authorization);
     }
     harness
         .send(request.body(Body::empty()).expect("a request"))
         .await
+}
+
+/// The status and the error message of a refused answer.
+fn refusal((status, body): (StatusCode, Value)) -> (StatusCode, String) {
+    assert_eq!(body["error"]["kind"], "unauthorized", "{body}");
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    (status, message.to_owned())
 }
 
 #[tokio::test]
@@ -102,6 +113,28 @@ async fn a_valid_jwt_names_the_user_and_bad_ones_are_refused_with_401() {
             format!("Bearer {}", token(json!({"sub": "u42"}), SECRET)),
             "lacks a required claim",
         ),
+        // Regression: `nbf` was not checked.
+        (
+            format!(
+                "Bearer {}",
+                token(
+                    json!({"sub": "u42", "exp": now() + 7200, "nbf": now() + 3600}),
+                    SECRET
+                )
+            ),
+            "is not valid yet",
+        ),
+        // With no audience configured, a token meant for another service.
+        (
+            format!(
+                "Bearer {}",
+                token(
+                    json!({"sub": "u42", "exp": now() + 600, "aud": "billing"}),
+                    SECRET
+                )
+            ),
+            "names an audience (`aud`), and this server has none",
+        ),
         ("Bearer u42".to_owned(), "not a valid JWT"),
         ("Bearer ".to_owned(), "not a valid JWT"),
         (
@@ -139,5 +172,67 @@ async fn tokens_never_reach_the_logs() {
     for token in [&valid, &expired, &forged] {
         let signature = token.rsplit('.').next().expect("a signature");
         assert!(!logs.contains(signature), "a token in the logs:\n{logs}");
+    }
+}
+
+#[tokio::test]
+async fn two_authorization_headers_are_refused_as_ambiguous() {
+    let harness = harness().await;
+    let valid = format!(
+        "Bearer {}",
+        token(json!({"sub": "u42", "exp": now() + 600}), SECRET)
+    );
+    let other = format!(
+        "Bearer {}",
+        token(json!({"sub": "u7", "exp": now() + 600}), SECRET)
+    );
+    for pair in [
+        [valid.as_str(), other.as_str()],
+        [valid.as_str(), valid.as_str()],
+    ] {
+        let (status, message) = refusal(get_with(&harness, &pair).await);
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{message}");
+        assert!(
+            message.contains("two Authorization headers") && message.contains("ambiguous"),
+            "{message}"
+        );
+    }
+    let (status, body) = get_with(&harness, &[valid.as_str()]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+#[tokio::test]
+async fn a_configured_audience_and_issuer_are_required_and_checked() {
+    let jwt = Jwt::new(SECRET)
+        .audience("catalog")
+        .issuer("https://auth.example");
+    let harness = harness_with(Auth::from(jwt)).await;
+    let bearer = |claims: Value| format!("Bearer {}", token(claims, SECRET));
+    let exp = now() + 600;
+    let iss = "https://auth.example";
+
+    let valid = bearer(json!({"sub": "u42", "exp": exp, "aud": "catalog", "iss": iss}));
+    let (status, body) = get(&harness, Some(&valid)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // The user's rating, not the error an anonymous request gets.
+    let rating = &body["jsonGraph"]["videos"]["7"]["rating"];
+    assert!(!rating.is_null() && rating["$type"] != "error", "{body}");
+
+    let refused = [
+        (
+            json!({"sub": "u42", "exp": exp, "aud": "billing", "iss": iss}),
+            "another audience",
+        ),
+        (
+            json!({"sub": "u42", "exp": exp, "aud": "catalog", "iss": "https://evil.example"}),
+            "another issuer",
+        ),
+        (json!({"sub": "u42", "exp": exp, "iss": iss}), "`aud`"),
+        (json!({"sub": "u42", "exp": exp, "aud": "catalog"}), "`iss`"),
+    ];
+    for (claims, why) in refused {
+        let (status, message) = refusal(get(&harness, Some(&bearer(claims.clone()))).await);
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{claims}: {message}");
+        assert!(message.contains(why), "{claims}: {message}");
     }
 }

@@ -38,8 +38,24 @@ pub struct Config {
     /// (200). A body not received by then, or an answer not written within
     /// a second more, gets 504.
     pub request_timeout: Duration,
-    /// How many JSON Graph requests may run at once (default 512); past
-    /// that, requests are answered 503 at once rather than queued.
+    /// How long a client may take to send a request's head (request line
+    /// and headers), counted from its first byte (default 10 s); past it
+    /// the connection is closed. [`request_timeout`](Config::request_timeout)
+    /// starts once the head is in.
+    pub header_timeout: Duration,
+    /// How long a connection may wait for its next request (default 75 s),
+    /// counted from when it is accepted or its last answer is written;
+    /// then it is closed. Keep it above the idle timeout of any load
+    /// balancer in front (60 s is common), so that the balancer closes
+    /// first and never sends a request on a connection being closed.
+    pub idle_timeout: Duration,
+    /// The largest request head accepted, request line and headers, in
+    /// bytes (default 64 KiB); larger ones get 431 and the connection is
+    /// closed. Keep it above [`max_url_bytes`](Config::max_url_bytes).
+    pub max_header_bytes: usize,
+    /// How many requests to `/model.json` and `/graphql` may run at once,
+    /// all methods and both endpoints counted together (default 512);
+    /// past that, requests are answered 503 at once rather than queued.
     pub max_concurrent_requests: usize,
     /// Origins allowed to call from a browser (CORS). Empty (the default)
     /// allows none beyond the server's own. Listed origins may send
@@ -118,6 +134,9 @@ impl Default for Config {
             max_body_bytes: 1024 * 1024,
             max_url_bytes: 16 * 1024,
             request_timeout: Duration::from_secs(10),
+            header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(75),
+            max_header_bytes: 64 * 1024,
             max_concurrent_requests: 512,
             cors_origins: Vec::new(),
             drain_delay: Duration::ZERO,
@@ -139,6 +158,9 @@ impl fmt::Debug for Config {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("max_url_bytes", &self.max_url_bytes)
             .field("request_timeout", &self.request_timeout)
+            .field("header_timeout", &self.header_timeout)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("max_header_bytes", &self.max_header_bytes)
             .field("max_concurrent_requests", &self.max_concurrent_requests)
             .field("cors_origins", &self.cors_origins)
             .field("drain_delay", &self.drain_delay)

@@ -50,23 +50,29 @@
 //!
 //! # Limits
 //!
-//! Body size (413), URL length (414), paths per request (the router's
-//! `max_paths`, 400), a deadline per request (504), and a concurrency
-//! limit past which requests are shed at once with 503 instead of
-//! queueing. Responses are compressed (gzip, br) when the client accepts
-//! it; CORS origins are configurable; each request carries an id, taken
-//! from `x-request-id` or made, echoed in the response and in its logs.
+//! Body size (413), URL length (414), request head size (431), paths per
+//! request (the router's `max_paths`, 400), a deadline per request (504),
+//! and one concurrency limit, shared by `/model.json` and `/graphql`,
+//! past which requests are shed at once with 503 instead of queueing. A
+//! connection is closed when a request head trickles in for longer than
+//! [`Config::header_timeout`] or it idles longer than
+//! [`Config::idle_timeout`] (`serve.rs` takes connections,
+//! `connection.rs` serves each under these limits). Responses are
+//! compressed (gzip, br) when the client accepts it; CORS origins are
+//! configurable; each request carries an id, taken from `x-request-id` or
+//! made, echoed in the response and in its logs.
 
 mod answers;
 mod config;
+mod connection;
 mod error;
 mod graphql;
 mod log;
 mod metrics;
 mod model;
+mod serve;
 mod wire;
 
-use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -75,6 +81,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderName, HeaderValue, Method, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use tower::limit::GlobalConcurrencyLimitLayer;
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -89,6 +96,7 @@ pub use answers::AnswerCache;
 pub use config::{Config, ContextMaker, StaticFiles, Traces};
 pub use error::Error;
 pub use log::{init_logging, LogFormat};
+pub use serve::{serve, shutdown_signal};
 
 use crate::router::Router;
 
@@ -112,6 +120,10 @@ fn build(router: Router, config: Config, ready: Arc<AtomicBool>) -> axum::Router
     metrics::install();
     let cors = cors(&config.cors_origins);
     let model_path = config.model_path.clone();
+    // One limit for every request that can reach a backend: the permits
+    // are shared by /model.json and /graphql, whatever the method (a
+    // layer per route or per method would give each its own limit).
+    let limit = GlobalConcurrencyLimitLayer::new(config.max_concurrent_requests.max(1));
     let shed = ServiceBuilder::new()
         .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
             metrics::request_shed();
@@ -122,21 +134,21 @@ fn build(router: Router, config: Config, ready: Arc<AtomicBool>) -> axum::Router
             )
         }))
         .load_shed()
-        .concurrency_limit(config.max_concurrent_requests.max(1));
+        .layer(limit);
+    let mut limited = axum::Router::new().route(
+        &model_path,
+        get(model::serve)
+            .post(model::serve)
+            .fallback(model::method_not_allowed),
+    );
+    if config.graphql.is_some() {
+        limited = limited.route("/graphql", get(graphql::serve).post(graphql::serve));
+    }
     let mut app = axum::Router::new()
-        .route(
-            &model_path,
-            get(model::serve)
-                .post(model::serve)
-                .fallback(model::method_not_allowed)
-                .layer(shed),
-        )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics::render));
-    if config.graphql.is_some() {
-        app = app.route("/graphql", get(graphql::serve).post(graphql::serve));
-    }
+        .route("/metrics", get(metrics::render))
+        .merge(limited.route_layer(shed));
     if let Some(page) = &config.index_page {
         app = app.route_service("/", ServeFile::new(page));
     }
@@ -217,58 +229,4 @@ async fn readyz(State(state): State<Arc<AppState>>) -> Response {
 fn json_status(status: StatusCode, text: &str) -> Response {
     let body = serde_json::json!({ "status": text }).to_string();
     (status, [(header::CONTENT_TYPE, JSON)], body).into_response()
-}
-
-/// Serves `router` on `listener` until `shutdown` completes; then reports
-/// not ready (for [`Config::drain_delay`], still serving), stops taking
-/// connections, and lets requests in flight finish before returning. The
-/// one entry binaries call.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    router: Router,
-    config: Config,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let ready = Arc::new(AtomicBool::new(true));
-    let drain_delay = config.drain_delay;
-    let app = build(router, config, ready.clone());
-    let draining = async move {
-        shutdown.await;
-        ready.store(false, Ordering::Relaxed);
-        if !drain_delay.is_zero() {
-            tracing::info!(
-                ?drain_delay,
-                "shutting down: not ready, still serving while load balancers notice"
-            );
-            tokio::time::sleep(drain_delay).await;
-        }
-        tracing::info!("shutting down: finishing the requests in flight");
-    };
-    axum::serve(listener, app)
-        .with_graceful_shutdown(draining)
-        .await
-}
-
-/// Completes on Ctrl-C or SIGTERM: the usual shutdown for [`serve`].
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = terminate => {}
-    }
 }

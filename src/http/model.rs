@@ -170,14 +170,16 @@ struct Traced<'a> {
 
 /// A request's body, within the body limit and the deadline: a body
 /// announced over the limit is refused before it is sent (413), one that
-/// grows past it too, one that cannot be read is a 400, and a stalled
-/// upload does not hold a concurrency permit past the deadline (504).
+/// grows past it too, a compressed one too (415), one that cannot be read
+/// is a 400, and a stalled upload does not hold a concurrency permit past
+/// the deadline (504).
 pub(crate) async fn read_body(
     headers: &axum::http::HeaderMap,
     body: Body,
     config: &super::Config,
     deadline: Instant,
 ) -> Result<axum::body::Bytes, Error> {
+    unencoded(headers)?;
     let too_large = || {
         Error::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -210,6 +212,32 @@ pub(crate) async fn read_body(
                 )
             }
         })
+}
+
+/// Refuses a body with a `Content-Encoding` other than `identity`: it
+/// would otherwise be read as form or JSON text and refused as garbled.
+fn unencoded(headers: &axum::http::HeaderMap) -> Result<(), Error> {
+    let encodings = headers.get_all(header::CONTENT_ENCODING).iter();
+    let Some(encoding) = encodings
+        .map(|value| String::from_utf8_lossy(value.as_bytes()))
+        .find(|value| {
+            value
+                .split(',')
+                .map(str::trim)
+                .any(|coding| !coding.is_empty() && !coding.eq_ignore_ascii_case("identity"))
+        })
+    else {
+        return Ok(());
+    };
+    // Named as sent, within reason: the header may be long.
+    let named: String = encoding.trim().chars().take(64).collect();
+    Err(Error::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_encoding",
+        format!(
+            "a request body with Content-Encoding {named:?} cannot be read: send it uncompressed"
+        ),
+    ))
 }
 
 /// `value` as a JSON answer (200).

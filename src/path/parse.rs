@@ -23,7 +23,7 @@
 
 use std::sync::Arc;
 
-use super::error::{Error, ErrorKind};
+use super::error::{clip, Error, ErrorKind};
 use super::key::Key;
 use super::key_set::{KeyOrRange, KeySet};
 use super::path_set::PathSet;
@@ -154,7 +154,9 @@ impl<'a> Parser<'a> {
                 let start = self.pos;
                 let name = self.word();
                 if name.as_bytes()[0].is_ascii_digit() {
-                    let hint = if name.bytes().all(|b| b.is_ascii_digit()) {
+                    let digits = name.bytes().all(|b| b.is_ascii_digit());
+                    let name = clip(name);
+                    let hint = if digits {
                         format!("[{name}]")
                     } else {
                         format!("['{name}']")
@@ -221,7 +223,7 @@ impl<'a> Parser<'a> {
             if token.is_some() && !items.is_empty() {
                 return Err(self.token_alone(start));
             }
-            let element = &self.input[start..self.pos];
+            let element = clip(&self.input[start..self.pos]);
             self.skip_spaces();
             match self.peek() {
                 Some(b',') => self.pos += 1,
@@ -263,7 +265,7 @@ impl<'a> Parser<'a> {
 
     /// The error for an unquoted word inside an indexer.
     fn not_a_key(&mut self, start: usize) -> Error {
-        let word = self.word();
+        let word = clip(self.word());
         if word.is_empty() {
             return self.error(
                 start,
@@ -309,7 +311,10 @@ impl<'a> Parser<'a> {
         text.parse().map_err(|_| {
             self.error(
                 start,
-                format!("the number `{text}` does not fit in a 64-bit integer"),
+                format!(
+                    "the number `{}` does not fit in a 64-bit integer",
+                    clip(text)
+                ),
             )
         })
     }
@@ -341,7 +346,7 @@ impl<'a> Parser<'a> {
             _ => {
                 return Err(self.error(
                     dots_at,
-                    format!("expected `..` or `...` for a range, found `{}`", &self.input[dots_at..self.pos]),
+                    format!("expected `..` or `...` for a range, found `{}`", clip(&self.input[dots_at..self.pos])),
                 ))
             }
         };
@@ -431,7 +436,7 @@ impl<'a> Parser<'a> {
                 let found = if other.is_empty() {
                     self.found(start)
                 } else {
-                    format!("`{other}`")
+                    format!("`{}`", clip(other))
                 };
                 return Err(Error::new(
                     self.input,
@@ -546,6 +551,23 @@ mod tests {
         let err = error("日本[x]");
         assert_eq!(err.offset(), 3);
         assert!(err.to_string().ends_with("\n  日本[x]\n       ^"), "{err}");
+    }
+
+    #[test]
+    fn a_long_input_gives_a_short_message_naming_the_offset() {
+        let long = "9".repeat(70_000);
+        for input in [
+            format!("videos[{long}x]"),
+            format!("videos.{long}"),
+            format!("videos[0{}]", ".".repeat(70_000)),
+            format!("videos[{}]", "日".repeat(33_000)),
+            format!("videos['a'{long}]"),
+        ] {
+            let err = error(&input);
+            let text = err.to_string();
+            assert!(text.len() < 1_000, "{} bytes: {text}", text.len());
+            assert!(text.starts_with(&format!("invalid path at offset {}", err.offset())));
+        }
     }
 
     #[test]

@@ -1098,7 +1098,17 @@ fn content_types() -> Vec<Case> {
             ],
         )
     };
+    // Regression: a gzip body was read as text and refused as invalid JSON.
+    let encoded = |coding: &'static str| {
+        let mut case = Case::json(format!("a body with Content-Encoding {coding}"), json_get);
+        case.headers
+            .push(("content-encoding", coding.as_bytes().to_vec()));
+        case.expect(415, "unsupported_encoding", &["Content-Encoding", coding])
+    };
     vec![
+        encoded("gzip"),
+        encoded("br"),
+        encoded("identity, gzip"),
         unsupported("application/xml", "application/xml", "application/xml"),
         unsupported(
             "multipart/form-data",

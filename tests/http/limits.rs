@@ -7,8 +7,9 @@ use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
 use axum::http::{Method, StatusCode};
+use peregrine::graphql::{GraphQl, Limits};
 use peregrine::http::Config;
-use peregrine::router::{HandlerError, Output, Router};
+use peregrine::router::{Builder, HandlerError, Output, Router};
 use tokio::sync::{mpsc, watch};
 
 use super::{app_of, catalog, get, path_set, post, query, request, send, Answer};
@@ -145,14 +146,11 @@ async fn at_the_deadline_what_was_found_is_answered_and_the_rest_are_errors() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn past_max_concurrent_requests_a_burst_is_shed_with_503_at_once() {
-    const BURST: usize = 10;
-    let entered = Arc::new(AtomicUsize::new(0));
-    let (open, gate) = watch::channel(false);
-    let inside = entered.clone();
-    let routes = catalog().get("gated", move |_req, _ctx| {
-        inside.fetch_add(1, Ordering::SeqCst);
+/// The catalog and `gated`, whose handler counts itself in `entered`
+/// and answers "through" once `gate` is open.
+fn gated(entered: Arc<AtomicUsize>, gate: watch::Receiver<bool>) -> Builder {
+    catalog().get("gated", move |_req, _ctx| {
+        entered.fetch_add(1, Ordering::SeqCst);
         let mut gate = gate.clone();
         async move {
             gate.wait_for(|open| *open)
@@ -160,9 +158,16 @@ async fn past_max_concurrent_requests_a_burst_is_shed_with_503_at_once() {
                 .map_err(|_| HandlerError::new("the test ended"))?;
             Ok::<_, HandlerError>(Output::new().value(path_set("gated"), "through"))
         }
-    });
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn past_max_concurrent_requests_a_burst_is_shed_with_503_at_once() {
+    const BURST: usize = 10;
+    let entered = Arc::new(AtomicUsize::new(0));
+    let (open, gate) = watch::channel(false);
     let app = app_of(
-        routes,
+        gated(entered.clone(), gate),
         Config {
             max_concurrent_requests: 2,
             ..Config::default()
@@ -229,4 +234,79 @@ async fn a_body_that_never_arrives_is_answered_504_at_the_deadline() {
     .expect("answered at the deadline, not left waiting for the body");
     assert_eq!(answer.status, StatusCode::GATEWAY_TIMEOUT, "{answer:?}");
     assert_eq!(answer.error().0, "deadline");
+}
+
+/// Regression: the limit was one per HTTP method and `/graphql` had none,
+/// so a limit of 10 let 10 GETs, 10 POSTs and any number of GraphQL
+/// queries run at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_limit_covers_get_post_and_graphql_together() {
+    const LIMIT: usize = 3;
+    let entered = Arc::new(AtomicUsize::new(0));
+    let (open, gate) = watch::channel(false);
+    let routes = gated(entered.clone(), gate);
+    let sdl = r#"
+        directive @graph(path: String!) on FIELD_DEFINITION
+        type Query { gated: String @graph(path: "gated") }
+    "#;
+    let router = routes.build().expect("a valid route table");
+    let graphql = GraphQl::new(sdl, router.clone(), Limits::default()).expect("the schema builds");
+    let config = Config {
+        max_concurrent_requests: LIMIT,
+        graphql: Some(graphql),
+        ..Config::default()
+    };
+    let app = peregrine::http::app(router, config);
+    let model_get = || request(Method::GET, "/model.json?method=get&paths=gated");
+    let model_post = || {
+        let form = "application/x-www-form-urlencoded";
+        post("/model.json", form, "method=get&paths=gated")
+    };
+    let graphql = || post("/graphql", "application/json", r#"{"query": "{ gated }"}"#);
+    // One of each kind holds the limit...
+    let held: Vec<_> = [model_get(), model_post(), graphql()]
+        .into_iter()
+        .map(|request| {
+            let app = app.clone();
+            tokio::spawn(async move { send(&app, request).await })
+        })
+        .collect();
+    let waited = Instant::now();
+    while entered.load(Ordering::SeqCst) < LIMIT {
+        assert!(
+            waited.elapsed() < Duration::from_secs(5),
+            "the three never ran"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // ...and the next of any kind is shed.
+    for (kind, request) in [
+        ("GET", model_get()),
+        ("POST", model_post()),
+        ("GraphQL", graphql()),
+    ] {
+        let answer = tokio::time::timeout(Duration::from_secs(5), send(&app, request))
+            .await
+            .unwrap_or_else(|_| panic!("{kind}: shed at once, not queued"));
+        assert_eq!(
+            answer.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{kind}: {answer:?}"
+        );
+        let (error, message) = answer.error();
+        assert_eq!(error, "overloaded", "{kind}");
+        assert!(
+            message.contains("max_concurrent_requests"),
+            "{kind}: {message}"
+        );
+    }
+    // Endpoints that reach no backend are not limited.
+    let health = get(&app, "/healthz").await;
+    assert_eq!(health.status, StatusCode::OK, "{health:?}");
+    open.send_replace(true);
+    for request in held {
+        let answer = request.await.expect("the request task ends");
+        assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
+    }
+    assert_eq!(entered.load(Ordering::SeqCst), LIMIT);
 }

@@ -2,19 +2,22 @@
 //! at `/model.json`, its limits, and what it does besides answering.
 //!
 //! The app is driven without a socket (`oneshot` on `peregrine::http::app`)
-//! except where the socket is the point: graceful shutdown.
+//! except where the socket is the point: graceful shutdown, connections.
 //!
 //! - `wire`: what clients send, good and bad, and what they get back.
 //! - `limits`: each limit refuses with its status and a message naming
 //!   the setting; load shedding.
 //! - `serving`: compression, CORS, request ids, health and metrics.
 //! - `shutdown`: `serve` on a real socket finishes what is in flight.
+//! - `connections`: over a real socket, the header and idle timeouts and
+//!   the head size limit.
 //! - `traces`: the trace beside the envelope, when asked for.
 //! - `answers`: the answer cache: repeated gets without routing, kept
 //!   true across users, writes and time.
 
 mod answers;
 mod bad_input;
+mod connections;
 mod limits;
 mod serving;
 mod shutdown;

@@ -156,6 +156,19 @@ async fn a_json_post_body_reads_like_the_form_falcor_sends() {
     assert_eq!(json_body.status, StatusCode::OK, "{json_body:?}");
     assert_eq!(form.json(), video_1());
     assert_eq!(json_body.json(), video_1());
+    // `Content-Encoding: identity` says the body is as it is.
+    let mut identity = post(
+        "/model.json",
+        "application/json",
+        json!({"method": "get", "paths": [["videos", 1, "title"]]}).to_string(),
+    );
+    identity.headers_mut().insert(
+        axum::http::header::CONTENT_ENCODING,
+        axum::http::HeaderValue::from_static("identity"),
+    );
+    let identity = send(&app, identity).await;
+    assert_eq!(identity.status, StatusCode::OK, "{identity:?}");
+    assert_eq!(identity.json(), video_1());
 }
 
 #[tokio::test]
@@ -177,4 +190,53 @@ async fn paths_may_be_written_in_path_syntax() {
         ranges.json(),
         json!({"jsonGraph": {"videos": {"1": {"title": "Video 1"}, "2": {"title": "Video 2"}}}})
     );
+}
+
+/// Regression: a path-syntax error past column 65,535 panicked while
+/// being written (a format width over `u16::MAX`), and the connection
+/// closed without an answer; the message also held the whole input.
+#[tokio::test]
+async fn a_path_syntax_error_in_a_huge_path_is_a_short_400_naming_the_offset() {
+    let app = app();
+    let long = format!("videos.{}]", "a".repeat(70_000));
+    let wide = format!("videos.{}]", "日".repeat(33_000));
+    let cases = [
+        (
+            "paths",
+            vec![("method", "get"), ("paths", long.as_str())],
+            70_007,
+        ),
+        (
+            "paths",
+            vec![("method", "get"), ("paths", wide.as_str())],
+            33_007,
+        ),
+        (
+            "callPath",
+            vec![("method", "call"), ("callPath", long.as_str())],
+            70_007,
+        ),
+        (
+            "pathSuffixes",
+            vec![
+                ("method", "call"),
+                ("callPath", "videos.rate"),
+                ("pathSuffixes", long.as_str()),
+            ],
+            70_007,
+        ),
+    ];
+    for (name, params, offset) in cases {
+        let form = "application/x-www-form-urlencoded";
+        let answer = send(&app, post("/model.json", form, query(&params))).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{name}: {answer:?}");
+        let (kind, message) = answer.error();
+        assert_eq!(kind, "invalid_path");
+        assert!(
+            message.contains(&format!("`{name}`")) && message.contains(&format!("offset {offset}")),
+            "{name}: {message}"
+        );
+        // The input around the offset, not all of it.
+        assert!(message.len() < 600, "{name}: {} bytes", message.len());
+    }
 }

@@ -73,11 +73,14 @@ fn check_parse(input: &str) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-/// A parse error points inside its input and ends with the input on one
-/// line and a caret under the offset.
+/// A parse error points inside its input and ends with the input around
+/// the offset on one line (up to 60 characters each side, `…` where cut)
+/// and a caret under the offset.
 fn check_error(input: &str, err: &Error) -> Result<(), TestCaseError> {
+    const SHOWN: usize = 60;
+    let length = input.chars().count();
     prop_assert!(
-        err.offset() <= input.chars().count(),
+        err.offset() <= length,
         "offset {} past the end of {:?}",
         err.offset(),
         input
@@ -86,20 +89,29 @@ fn check_error(input: &str, err: &Error) -> Result<(), TestCaseError> {
     let text = err.to_string();
     let head = format!("invalid path at offset {}: ", err.offset());
     prop_assert!(text.starts_with(&head), "{}", text);
-    let shown: String = input
+    let shown: Vec<char> = input
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
+    let from = err.offset().saturating_sub(SHOWN);
+    let to = length.min(err.offset() + SHOWN);
+    let mut before: String = shown[from..err.offset()].iter().collect();
+    if from > 0 {
+        before.insert(0, '…');
+    }
+    let mut after: String = shown[err.offset()..to].iter().collect();
+    if to < length {
+        after.push('…');
+    }
     let mut lines = text.rsplit('\n');
     // The caret stands under the spot as a terminal shows it: wide (East
     // Asian) characters take two columns.
-    let column: usize = shown
+    let column: usize = before
         .chars()
-        .take(err.offset())
         .map(|c| unicode_width::UnicodeWidthChar::width(c).unwrap_or(0))
         .sum();
     let caret = format!("  {}^", " ".repeat(column));
-    let line = format!("  {shown}");
+    let line = format!("  {before}{after}");
     prop_assert_eq!(lines.next(), Some(caret.as_str()), "{}", text);
     prop_assert_eq!(lines.next(), Some(line.as_str()), "{}", text);
     Ok(())
