@@ -68,18 +68,16 @@ impl Prepared {
         }
     }
 
+    /// The operation `name` picks.
+    pub(super) fn operation(&self, name: Option<&str>) -> Option<&Positioned<OperationDefinition>> {
+        operation(&self.document, name)
+    }
+
     /// The operation `name` picks, if it is a query this executor answers:
     /// one with no root introspection field (`__schema`, `__type`), which
     /// async-graphql answers.
     pub(super) fn query(&self, name: Option<&str>) -> Option<&Positioned<OperationDefinition>> {
-        let operation = match (&self.document.operations, name) {
-            (DocumentOperations::Single(operation), _) => operation,
-            (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name)?,
-            (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
-                operations.values().next()?
-            }
-            (DocumentOperations::Multiple(_), None) => return None,
-        };
+        let operation = self.operation(name)?;
         if operation.node.ty != OperationType::Query {
             return None;
         }
@@ -92,12 +90,30 @@ impl Prepared {
         (!introspects).then_some(operation)
     }
 
-    fn env<'a>(&'a self, operation: &'a Positioned<OperationDefinition>) -> Env<'a> {
+    /// What `operation`'s selection is read against.
+    pub(super) fn env<'a>(&'a self, operation: &'a Positioned<OperationDefinition>) -> Env<'a> {
         Env {
             variables: &self.variables,
             definitions: &operation.node.variable_definitions,
             fragments: &self.document.fragments,
         }
+    }
+}
+
+/// The operation of `document` that `name` picks: the one of that name,
+/// or the only one when no name is given (GraphQL spec §6.1,
+/// GetOperation).
+pub(super) fn operation<'a>(
+    document: &'a ExecutableDocument,
+    name: Option<&str>,
+) -> Option<&'a Positioned<OperationDefinition>> {
+    match (&document.operations, name) {
+        (DocumentOperations::Single(operation), _) => Some(operation),
+        (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name),
+        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
+            operations.values().next()
+        }
+        (DocumentOperations::Multiple(_), None) => None,
     }
 }
 

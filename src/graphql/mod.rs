@@ -26,18 +26,31 @@
 //!    introspection run through async-graphql's resolvers, `resolve.rs`,
 //!    which shape the same way.)
 //!
+//! A selection that asks for nothing under an object (only `__typename`)
+//! asks for the object's first plain scalar field instead (`title`), so
+//! that an object that exists answers its type and one that does not is
+//! null.
+//!
 //! A mutation writes first, as a Falcor set (`@graph(set:, value:)`) or
 //! call (`@graph(call:, arguments:)`) through the same routes, then reads
-//! back its `path` like a query.
+//! back its `path` like a query. Every root field's write and read-back
+//! is checked against the router's limits before the first write
+//! (`write.rs`), so a mutation that would be refused writes nothing.
 //!
-//! async-graphql does the parsing, validation, introspection and the
-//! complexity limit; depth (introspection fields not counted) and aliases
-//! are counted here first, so that a refusal names the limit. A query
-//! answered before (same text, operation name and variables) skips all
-//! of that: its document is kept (`known.rs`).
+//! async-graphql does the parsing, validation and introspection (`execute.rs`
+//! runs a request through it). Before it, `check.rs` refuses, each time
+//! naming the limit: query text past `query_bytes` (before parsing),
+//! aliases, depth (introspection fields not counted) and complexity
+//! (every field, `__typename` and introspection's included, each time a
+//! fragment spreads it), and `Int`s past 32 bits. A query answered before
+//! (same text, operation name and variables) skips all of that: its
+//! document is kept (`known.rs`), weighed by an estimate of its memory.
 
 mod answer;
+mod check;
+mod direct;
 mod error;
+mod execute;
 mod known;
 mod model;
 mod plan;
@@ -46,7 +59,9 @@ mod resolve;
 mod selection;
 #[cfg(test)]
 mod tests;
+mod write;
 
+pub use check::Limits;
 pub use error::{Error, ErrorKind};
+pub use execute::GraphQl;
 pub use reply::Reply;
-pub use resolve::{GraphQl, Limits};

@@ -22,6 +22,12 @@ pub(super) struct Model {
 pub(super) struct Object {
     pub(super) description: Option<String>,
     pub(super) fields: Vec<Field>,
+    /// The path, relative to an object of this type, asked when a
+    /// selection asks for nothing under it (`{ __typename }`): the object
+    /// exists when something stands there. The first scalar field whose
+    /// path is one path naming no argument (`title`), or one under the
+    /// first such object field.
+    pub(super) witness: Option<Vec<crate::path::KeySet>>,
 }
 
 #[derive(Debug, Clone)]
@@ -126,6 +132,7 @@ impl Model {
                 Object {
                     description: definition.description.map(|d| d.node),
                     fields,
+                    witness: None,
                 },
             );
         }
@@ -152,7 +159,35 @@ impl Model {
                 }
             }
         }
+        for type_name in &model.order {
+            let witness = model.witness(type_name, model.order.len());
+            if let Some(object) = model.objects.get_mut(type_name) {
+                object.witness = witness;
+            }
+        }
         Ok(model)
+    }
+
+    /// The witness path of `type_name` (see [`Object::witness`]), looking
+    /// at most `depth` object fields down.
+    fn witness(&self, type_name: &str, depth: usize) -> Option<Vec<crate::path::KeySet>> {
+        let fields = &self.objects.get(type_name)?.fields;
+        // One path, known from the schema: a field of one key per step,
+        // not a list.
+        let fixed = || {
+            fields
+                .iter()
+                .filter(|f| f.keys.is_some() && !is_list(&f.ty))
+                .filter_map(|f| Some((f, f.fixed.as_ref()?)))
+        };
+        if let Some((_, path)) = fixed().find(|(f, _)| is_scalar(named_type(&f.ty))) {
+            return Some(path.clone());
+        }
+        let depth = depth.checked_sub(1)?;
+        fixed().find_map(|(field, path)| {
+            let below = self.witness(named_type(&field.ty), depth)?;
+            Some(path.iter().chain(&below).cloned().collect())
+        })
     }
 
     /// Every field's type is a scalar or one of the objects, and each

@@ -93,6 +93,29 @@ fn literal(value: &ConstValue) -> Option<String> {
     }
 }
 
+/// The path sets a root field's selection `set` needs: its own path
+/// (`base`, arguments filled in) for a scalar, the paths of its selection
+/// under it for an object.
+pub(super) fn plan_root(
+    model: &Model,
+    env: &Env<'_>,
+    field: &Field,
+    set: &SelectionSet,
+    base: &[KeySet],
+) -> Result<Vec<PathSet>, String> {
+    let type_name = named_type(&field.ty);
+    if is_scalar(type_name) {
+        return Ok(vec![PathSet::new(base.to_vec())]);
+    }
+    let mut paths = Vec::new();
+    plan(model, env, type_name, set, base, &mut paths)?;
+    if paths.is_empty() {
+        // Only `__typename`: what tells whether the object exists.
+        paths.extend(witness(model, type_name, base));
+    }
+    Ok(paths)
+}
+
 /// Adds to `out` the path sets the selection `set` (of object type
 /// `type_name`, standing at `base`) needs.
 pub(super) fn plan(
@@ -119,17 +142,31 @@ pub(super) fn plan(
             let child_type = named_type(&field.ty);
             if is_scalar(child_type) {
                 out.push(PathSet::new(path));
-            } else {
-                plan(
-                    model,
-                    env,
-                    child_type,
-                    &child.selection_set.node,
-                    &path,
-                    out,
-                )?;
+                continue;
+            }
+            let before = out.len();
+            plan(
+                model,
+                env,
+                child_type,
+                &child.selection_set.node,
+                &path,
+                out,
+            )?;
+            if out.len() == before {
+                // Nothing but `__typename` (or fields skipped): an object
+                // is one with something under it, so ask for something.
+                out.extend(witness(model, child_type, &path));
             }
         }
     }
     Ok(())
+}
+
+/// The path that tells whether an object of type `type_name` stands at
+/// `base`: its witness field's (see [`Object::witness`](super::model)),
+/// when it has one.
+fn witness(model: &Model, type_name: &str, base: &[KeySet]) -> Option<PathSet> {
+    let witness = model.objects.get(type_name)?.witness.as_ref()?;
+    Some(base.iter().chain(witness).cloned().collect())
 }

@@ -1,323 +1,29 @@
-//! `GraphQl`: the dynamic async-graphql schema built from the model, and
-//! the resolvers that shape an answered JSON Graph into the query's
-//! answer.
+//! The resolvers of the dynamic schema (mutations and introspection run
+//! through them; queries through `answer.rs`): root fields plan, write,
+//! get and shape; the others read their parent's place in the answered
+//! JSON Graph.
 
-use std::fmt;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use async_graphql::dynamic::{
-    Field as DynField, FieldFuture, FieldValue, InputValue, Object as DynObject, ResolverContext,
-    Schema, TypeRef,
+    Field as DynField, FieldFuture, FieldValue, InputValue, ResolverContext, TypeRef,
 };
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute};
-use async_graphql::{ServerError, Value as GqlValue};
-use async_graphql_parser::types::{BaseType, ExecutableDocument, Type};
+use async_graphql::Value as GqlValue;
+use async_graphql_parser::types::{BaseType, Type};
 
 use crate::graph::{ErrorValue, Graph, Node, Value};
 use crate::path::{Key, KeySet, PathSet};
 use crate::router::{Context, Router};
 
-use super::answer::{answer, Prepared};
-use super::error::{Error, ErrorKind};
-use super::known::Known;
-use super::model::{is_list, is_scalar, named_type, Field, Model, Write};
-use super::plan::{fill, fill_json, fill_path, plan};
-use super::reply::Reply;
+use super::model::{is_list, is_scalar, named_type, Field, Model};
+use super::plan::{fill, plan_root};
 use super::selection::Env;
-
-/// The query limits, on by default (graphql-armor's defaults).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    /// How deep a selection may nest (default 6). Introspection fields
-    /// (`__schema`, `__type`) are not counted, as graphql-armor does not:
-    /// GraphiQL's own introspection query nests deeper than that.
-    pub depth: usize,
-    /// How many aliases a query may use (default 15).
-    pub aliases: usize,
-    /// The most fields a query may select, each costing 1 (default 5000).
-    pub complexity: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Limits {
-        Limits {
-            depth: 6,
-            aliases: 15,
-            complexity: 5000,
-        }
-    }
-}
-
-/// A GraphQL schema served over a router. Cheap to clone.
-#[derive(Clone)]
-pub struct GraphQl {
-    schema: Schema,
-    limits: Limits,
-    model: Arc<Model>,
-    router: Router,
-    pub(super) known: Arc<Known>,
-}
-
-impl fmt::Debug for GraphQl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GraphQl")
-            .field("limits", &self.limits)
-            .finish_non_exhaustive()
-    }
-}
+use super::write::prepare;
 
 /// An object of the answer: a place in the answered graph (refs followed).
 struct Place {
     graph: Arc<Graph>,
     path: Vec<Key>,
-}
-
-impl GraphQl {
-    /// The schema of `sdl` (see the [module](super)) over `router`.
-    ///
-    /// ```
-    /// use peregrine::graphql::{GraphQl, Limits};
-    /// use peregrine::router::Router;
-    ///
-    /// let sdl = r#"
-    ///   directive @graph(path: String!) on FIELD_DEFINITION
-    ///   type Query { video(id: Int!): Video @graph(path: "videos[{id}]") }
-    ///   type Video { title: String @graph(path: "title") }
-    /// "#;
-    /// let graphql = GraphQl::new(sdl, Router::builder().build()?, Limits::default())?;
-    /// assert!(graphql.sdl().contains("video(id: Int!): Video"));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn new(sdl: &str, router: Router, limits: Limits) -> Result<GraphQl, Error> {
-        let model = Arc::new(Model::parse(sdl)?);
-        let mutation = model.objects.contains_key("Mutation").then_some("Mutation");
-        let known = Arc::new(Known::new());
-        let mut builder = Schema::build("Query", mutation, None)
-            .data(router.clone())
-            .limit_complexity(limits.complexity)
-            .extension(Direct {
-                known: known.clone(),
-            });
-        for type_name in &model.order {
-            let object = &model.objects[type_name];
-            let mut dynamic = DynObject::new(type_name.as_str());
-            if let Some(description) = &object.description {
-                dynamic = dynamic.description(description.as_str());
-            }
-            for field in &object.fields {
-                let root = type_name == "Query" || type_name == "Mutation";
-                dynamic = dynamic.field(dynamic_field(&model, root, field));
-            }
-            builder = builder.register(dynamic);
-        }
-        let schema = builder
-            .finish()
-            .map_err(|error| Error::new(ErrorKind::Schema(error.0)))?;
-        Ok(GraphQl {
-            schema,
-            limits,
-            model,
-            router,
-            known,
-        })
-    }
-
-    /// Runs `request` for the request context `ctx` (its user, deadline
-    /// and loaders).
-    pub async fn execute(&self, mut request: async_graphql::Request, ctx: Context) -> Reply {
-        // A query answered before goes straight to the executor (`known.rs`).
-        let key = Known::key(&request);
-        if let Some(document) = key.as_deref().and_then(|key| self.known.get(key)) {
-            let prepared = Prepared::new(document, request.variables, None);
-            let name = request.operation_name.as_deref();
-            if let Some(operation) = prepared.query(name) {
-                let written = answer(&self.model, &self.router, &ctx, &prepared, operation).await;
-                return Reply::written(written);
-            }
-            request.variables = prepared.variables;
-        }
-        // Parsed once: the request keeps the document for validation, and
-        // a copy is kept for our executor (`answer.rs`). A query that does
-        // not parse is left to async-graphql's message.
-        let Ok(document) = request.parsed_query() else {
-            return Reply::resolved(self.schema.execute(request.data(ctx)).await);
-        };
-        if let Some(refused) = self.past_limits(document) {
-            return Reply::resolved(async_graphql::Response::from_errors(vec![refused]));
-        }
-        let document = Arc::new(document.clone());
-        let prepared = Arc::new(Prepared::new(document, request.variables.clone(), key));
-        let name = request.operation_name.clone();
-        let request = request.data(prepared.clone()).data(ctx.clone());
-        let response = self.schema.execute(request).await;
-        if prepared.validated.load(Ordering::Acquire) {
-            if let Some(operation) = prepared.query(name.as_deref()) {
-                let written = answer(&self.model, &self.router, &ctx, &prepared, operation).await;
-                return Reply::written(written);
-            }
-        }
-        Reply::resolved(response)
-    }
-
-    /// Runs `request` through async-graphql's execution and the resolvers
-    /// alone, as mutations and introspection are: the executor's tests
-    /// compare the two.
-    #[cfg(test)]
-    pub(super) async fn execute_with_resolvers(
-        &self,
-        request: async_graphql::Request,
-        ctx: Context,
-    ) -> Reply {
-        Reply::resolved(self.schema.execute(request.data(ctx)).await)
-    }
-
-    /// The schema in SDL, as introspection sees it.
-    pub fn sdl(&self) -> String {
-        self.schema.sdl()
-    }
-
-    /// The error for a query past the alias, depth or complexity limit,
-    /// naming it (async-graphql's own complexity check stays as a
-    /// backstop, in words that do not name the limit).
-    fn past_limits(&self, document: &ExecutableDocument) -> Option<ServerError> {
-        let fragments = &document.fragments;
-        let mut aliases = 0;
-        let mut depth = 0;
-        let mut fields = 0;
-        for (_, operation) in document.operations.iter() {
-            let set = &operation.node.selection_set.node;
-            aliases += count_aliases(set);
-            let shape = measure(set, fragments, 0);
-            depth = depth.max(shape.depth);
-            fields += shape.fields;
-        }
-        for fragment in fragments.values() {
-            aliases += count_aliases(&fragment.node.selection_set.node);
-        }
-        let refuse = |message: String| Some(ServerError::new(message, None));
-        if aliases > self.limits.aliases {
-            return refuse(format!(
-                "the query uses {aliases} aliases, more than the limit of {} (aliases)",
-                self.limits.aliases
-            ));
-        }
-        if depth > self.limits.depth {
-            return refuse(format!(
-                "the query nests fields {depth} deep, more than the limit of {} (depth)",
-                self.limits.depth
-            ));
-        }
-        if fields > self.limits.complexity {
-            return refuse(format!(
-                "the query selects {fields} fields, more than the limit of {} (complexity, one per field)",
-                self.limits.complexity
-            ));
-        }
-        None
-    }
-}
-
-/// The extension that stops async-graphql before it executes a query our
-/// executor answers (`answer.rs`), once it has validated it, and keeps
-/// its document for the next time (`known.rs`); mutations and
-/// introspection go on to the resolvers.
-struct Direct {
-    known: Arc<Known>,
-}
-
-impl ExtensionFactory for Direct {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(Direct {
-            known: self.known.clone(),
-        })
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for Direct {
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> async_graphql::Response {
-        if let Some(prepared) = ctx.data_opt::<Arc<Prepared>>() {
-            if prepared.query(operation_name).is_some() {
-                if let Some(key) = &prepared.key {
-                    self.known.keep(key.clone(), prepared.document.clone());
-                }
-                // `GraphQl::execute` answers it, and drops this response.
-                prepared.validated.store(true, Ordering::Release);
-                return async_graphql::Response::new(GqlValue::Null);
-            }
-        }
-        next.run(ctx, operation_name).await
-    }
-}
-
-/// How deep fields nest in a selection set, and how many it selects.
-struct Shape {
-    depth: usize,
-    fields: usize,
-}
-
-/// The shape of `set`, fragments spread in place (a fragment that spreads
-/// itself counts once: validation refuses it anyway). Introspection fields
-/// (`__schema`, `__type`) count for neither.
-fn measure(
-    set: &async_graphql_parser::types::SelectionSet,
-    fragments: &std::collections::HashMap<
-        async_graphql::Name,
-        async_graphql_parser::Positioned<async_graphql_parser::types::FragmentDefinition>,
-    >,
-    spread: usize,
-) -> Shape {
-    use async_graphql_parser::types::Selection;
-    let mut shape = Shape {
-        depth: 0,
-        fields: 0,
-    };
-    if spread > fragments.len() {
-        return shape;
-    }
-    for item in &set.items {
-        let inner = match &item.node {
-            Selection::Field(field) if field.node.name.node.starts_with("__") => continue,
-            Selection::Field(field) => {
-                let inner = measure(&field.node.selection_set.node, fragments, spread);
-                Shape {
-                    depth: inner.depth + 1,
-                    fields: inner.fields + 1,
-                }
-            }
-            Selection::InlineFragment(fragment) => {
-                measure(&fragment.node.selection_set.node, fragments, spread)
-            }
-            Selection::FragmentSpread(name) => match fragments.get(&name.node.fragment_name.node) {
-                Some(fragment) => measure(&fragment.node.selection_set.node, fragments, spread + 1),
-                None => continue,
-            },
-        };
-        shape.depth = shape.depth.max(inner.depth);
-        shape.fields += inner.fields;
-    }
-    shape
-}
-
-fn count_aliases(set: &async_graphql_parser::types::SelectionSet) -> usize {
-    use async_graphql_parser::types::Selection;
-    set.items
-        .iter()
-        .map(|item| match &item.node {
-            Selection::Field(field) => {
-                usize::from(field.node.alias.is_some())
-                    + count_aliases(&field.node.selection_set.node)
-            }
-            Selection::InlineFragment(fragment) => count_aliases(&fragment.node.selection_set.node),
-            Selection::FragmentSpread(_) => 0,
-        })
-        .sum()
 }
 
 /// The async-graphql type of a parsed type.
@@ -335,7 +41,7 @@ fn type_ref(ty: &Type) -> TypeRef {
 
 /// A field with its resolver: a root field plans and gets its paths; any
 /// other reads its parent's place.
-fn dynamic_field(model: &Arc<Model>, root: bool, field: &Field) -> DynField {
+pub(super) fn dynamic_field(model: &Arc<Model>, root: bool, field: &Field) -> DynField {
     let model_here = model.clone();
     let field_here = Arc::new(field.clone());
     let mut dynamic = DynField::new(field.name.as_str(), type_ref(&field.ty), move |ctx| {
@@ -388,20 +94,14 @@ async fn answer_root<'a>(
 ) -> Result<Option<FieldValue<'a>>, String> {
     let router = ctx.data::<Router>().map_err(|error| error.message)?;
     let request_ctx = ctx.data::<Context>().map_err(|error| error.message)?;
-    let type_name = named_type(&field.ty);
-    let mut paths = Vec::new();
-    if is_scalar(type_name) {
-        paths.push(PathSet::new(base.clone()));
-    } else {
-        let query = &ctx.ctx.query_env;
-        let env = Env {
-            variables: &query.variables,
-            definitions: &query.operation.node.variable_definitions,
-            fragments: &query.fragments,
-        };
-        let set = &ctx.ctx.item.node.selection_set.node;
-        plan(model, &env, type_name, set, &base, &mut paths)?;
-    }
+    let query = &ctx.ctx.query_env;
+    let env = Env {
+        variables: &query.variables,
+        definitions: &query.operation.node.variable_definitions,
+        fragments: &query.fragments,
+    };
+    let set = &ctx.ctx.item.node.selection_set.node;
+    let paths = plan_root(model, &env, field, set, &base)?;
     if paths.is_empty() {
         return Ok(None);
     }
@@ -413,7 +113,8 @@ async fn answer_root<'a>(
     shape(&graph, field, &[], base)
 }
 
-/// A mutation's write, through the router as a Falcor set or call would.
+/// A mutation's write, through the router as a Falcor set or call would
+/// make it (`write.rs`).
 async fn write(
     ctx: &ResolverContext<'_>,
     field: &Field,
@@ -421,53 +122,9 @@ async fn write(
 ) -> Result<(), String> {
     let router = ctx.data::<Router>().map_err(|error| error.message)?;
     let request_ctx = ctx.data::<Context>().map_err(|error| error.message)?;
-    match &field.write {
+    match prepare(field, args)? {
+        Some(ready) => ready.make(router, request_ctx).await,
         None => Ok(()),
-        Some(Write::Set { path, value }) => {
-            let path = PathSet::new(fill_path(path, args)?);
-            let mut paths = path.expand();
-            let (Some(keys), None) = (paths.next(), paths.next()) else {
-                return Err(format!("`{}` must set one path, not `{path}`", field.name));
-            };
-            let value = args(value)
-                .ok_or_else(|| format!("no value for the argument `{value}`"))?
-                .into_json()
-                .map_err(|error| error.to_string())?;
-            // The value, nested under the path's keys, as a JSON Graph.
-            let json = keys.iter().rev().fold(value, |inner, key| {
-                let member = key
-                    .as_str()
-                    .map(str::to_owned)
-                    .or_else(|| key.as_integer().map(|n| n.to_string()))
-                    .unwrap_or_default();
-                serde_json::json!({ member: inner })
-            });
-            let graph = Graph::from_json(json).map_err(|error| error.to_string())?;
-            let mut envelope = crate::graph::Envelope::new(graph);
-            envelope.paths = Some(vec![path]);
-            let answer = router
-                .set(envelope, request_ctx)
-                .await
-                .map_err(|error| error.to_string())?;
-            // A set the route refused answers an error at its path.
-            match locate(&answer.json_graph, &[], &keys, false).1 {
-                Some(Node::Value(value @ Value::Error(_))) => scalar(value).map(|_| ()),
-                _ => Ok(()),
-            }
-        }
-        Some(Write::Call {
-            function,
-            arguments,
-        }) => {
-            let call_path = PathSet::parse(function)
-                .map_err(|error| format!("`{}`: the call path: {error}", field.name))?;
-            let arguments = fill_json(arguments, args)?;
-            router
-                .call(&call_path, arguments, Vec::new(), Vec::new(), request_ctx)
-                .await
-                .map(|_| ())
-                .map_err(|error| error.to_string())
-        }
     }
 }
 
@@ -521,7 +178,7 @@ fn shape<'a>(
 /// One walk: each key is one lookup in the branch reached so far. The
 /// place's path is only kept when `with_path` (objects need it, scalars
 /// do not).
-fn locate<'g>(
+pub(super) fn locate<'g>(
     graph: &'g Graph,
     parent: &[Key],
     keys: &[Key],

@@ -254,13 +254,26 @@ async fn an_error_in_a_non_null_place_nulls_the_nearest_nullable_parent() {
 }
 
 #[tokio::test]
-async fn a_selection_of_only_typename_and_an_unknown_row_answer_as_the_resolvers_do() {
-    same(
-        "{ video(id: 1) { __typename } named(name: \"zzz\") { name } }",
+async fn a_selection_of_only_typename_answers_the_type_of_what_exists_as_the_resolvers_do() {
+    // Nothing is selected under the objects: the executor asks for a
+    // field that tells whether each exists (`title`, `name`).
+    let answer = same(
+        "{ video(id: 1) { __typename } missing: video(id: 99) { __typename } \
+           genreLists { __typename } named(name: \"zzz\") { name } }",
         json!({}),
         None,
     )
     .await;
+    assert_eq!(
+        answer["data"],
+        json!({
+            "video": {"__typename": "Video"},
+            "missing": null,
+            "genreLists": [{"__typename": "List"}, {"__typename": "List"}],
+            "named": null
+        }),
+        "{answer}"
+    );
 }
 
 #[tokio::test]

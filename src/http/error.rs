@@ -9,12 +9,18 @@ use crate::router;
 /// Why a request to the server failed. Each becomes a status and a JSON
 /// body `{"error": {"kind": "...", "message": "..."}}` naming what was
 /// wrong: 4xx for what the client sent, 5xx for the server's own faults,
-/// whose messages leak no internals.
+/// whose messages leak no internals. On the GraphQL endpoint the body is
+/// a GraphQL response instead, as GraphQL clients read one:
+/// `{"errors": [{"message": "...", "extensions": {"code": "KIND"}}]}`.
 #[derive(Debug)]
 pub struct Error {
     status: StatusCode,
     kind: &'static str,
     message: String,
+    /// Written as a GraphQL response.
+    graphql: bool,
+    /// The methods a 405 names in its `Allow` header.
+    allow: Option<&'static str>,
 }
 
 impl Error {
@@ -35,7 +41,24 @@ impl Error {
             status,
             kind,
             message: message.into(),
+            graphql: false,
+            allow: None,
         }
+    }
+
+    /// The same error, answered as a GraphQL response (the GraphQL
+    /// endpoint's errors): its kind in capitals is the error's
+    /// `extensions.code`.
+    pub(crate) fn in_graphql(mut self) -> Error {
+        self.graphql = true;
+        self
+    }
+
+    /// The same error, naming in an `Allow` header the methods that are
+    /// allowed (a 405).
+    pub(crate) fn allowing(mut self, methods: &'static str) -> Error {
+        self.allow = Some(methods);
+        self
     }
 
     /// The HTTP status it is answered with.
@@ -83,11 +106,21 @@ impl IntoResponse for Error {
         } else {
             tracing::debug!(status = %self.status, kind = self.kind, message = %self.message, "request refused");
         }
-        let body = json!({"error": {"kind": self.kind, "message": self.message}});
+        let body = if self.graphql {
+            let code = self.kind.to_ascii_uppercase();
+            json!({"errors": [{"message": self.message, "extensions": {"code": code}}]})
+        } else {
+            json!({"error": {"kind": self.kind, "message": self.message}})
+        };
         let mut response = (self.status, body.to_string()).into_response();
         response
             .headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(super::JSON));
+        if let Some(methods) = self.allow {
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static(methods));
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()

@@ -1,28 +1,33 @@
 //! The GraphQL endpoint (`/graphql`, when [`Config::graphql`](super::Config::graphql)
-//! is set): POST a JSON body `{"query", "variables", "operationName"}`, or
-//! GET with the same in the query string; a GET without `query` is the
-//! GraphiQL page. The same user context, deadline and body limit as
+//! is set), as GraphQL over HTTP has it: POST an `application/json` body
+//! `{"query", "variables", "operationName"}`, or GET with the same in the
+//! query string; a GET without `query` is the GraphiQL page. Only a POST
+//! may run a mutation (a GET one is 405), and only a JSON one: a
+//! `text/plain` POST, which a browser sends cross-origin without asking,
+//! is 415. The same user context, deadline and body limit as
 //! `/model.json`; a traced request (as there: the `Peregrine-Trace: 1`
 //! header, or `trace=1` in the URL where allowed) gets its trace in the
-//! answer's `extensions.trace`.
+//! answer's `extensions.trace`. A request refused here is answered as a
+//! GraphQL response with its `errors`.
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::{Request, State};
+use axum::extract::{Query, Request, State};
+use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 
 use super::error::Error;
 
-use super::model::{json_body, read_body, traced, written};
+use super::model::{json_body, media_type, read_body, traced, written};
 use super::AppState;
 
 /// Answers one `/graphql` request.
 pub(crate) async fn serve(State(state): State<Arc<AppState>>, request: Request) -> Response {
     match answer(&state, request).await {
         Ok(response) => response,
-        Err(error) => error.into_response(),
+        Err(error) => error.in_graphql().into_response(),
     }
 }
 
@@ -39,46 +44,31 @@ async fn answer(state: &AppState, request: Request) -> Result<Response, Error> {
     let deadline = started + config.request_timeout;
     let (parts, body) = request.into_parts();
     let request = match parts.method {
-        Method::GET => {
-            let query = parts.uri.query().unwrap_or("");
-            let has_query = query
-                .split('&')
-                .any(|pair| pair == "query" || pair.starts_with("query="));
-            if !has_query {
-                if let Some(page) = &config.graphiql {
-                    return Ok(axum::response::Redirect::temporary(page).into_response());
-                }
-                let page = async_graphql::http::GraphiQLSource::build()
-                    .endpoint(parts.uri.path())
-                    .finish();
-                return Ok(Html(page).into_response());
-            }
-            async_graphql::http::parse_query_string(query).map_err(|error| {
-                Error::bad_request(
-                    "invalid_graphql_request",
-                    format!("the query string: {error}"),
-                )
-            })?
-        }
+        Method::GET => match from_query_string(&parts)? {
+            Some(request) => request,
+            None => return Ok(graphiql(config, &parts)),
+        },
         Method::POST => {
+            json_only(&parts)?;
             let body = read_body(&parts.headers, body, config, deadline).await?;
-            serde_json::from_slice::<async_graphql::Request>(&body).map_err(|error| {
-                Error::bad_request(
-                    "invalid_graphql_request",
-                    format!(
-                        "the body must be JSON {{\"query\": \"...\", \"variables\": {{...}}}}: {error}"
-                    ),
-                )
-            })?
+            from_body(&body)?
         }
         other => {
             return Err(Error::new(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method_not_allowed",
                 format!("the GraphQL endpoint answers GET and POST, not {other}"),
-            ))
+            )
+            .allowing("GET, POST"))
         }
     };
+    if request.query.is_empty() && request.extensions.contains_key("persistedQuery") {
+        // The message Apollo's clients look for, to send the query itself.
+        return Err(Error::bad_request(
+            "persisted_query_not_supported",
+            "PersistedQueryNotSupported",
+        ));
+    }
     let ctx = (config.context)(&parts.headers)?.with_deadline(deadline);
     let query = parts.uri.query().unwrap_or("");
     let (ctx, trace) = traced(ctx, config.traces, &parts.headers, started, || {
@@ -86,9 +76,105 @@ async fn answer(state: &AppState, request: Request) -> Result<Response, Error> {
             .split('&')
             .any(|pair| pair == "trace=1" || pair == "trace=true")
     });
-    let mut reply = graphql.execute(request, ctx).await;
+    let reply = if parts.method == Method::GET {
+        graphql.execute_read_only(request, ctx).await
+    } else {
+        Some(graphql.execute(request, ctx).await)
+    };
+    let Some(mut reply) = reply else {
+        return Err(Error::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "a mutation runs only when POSTed (GraphQL over HTTP): a GET must not change anything",
+        )
+        .allowing("POST"));
+    };
     if let Some(trace) = trace {
         reply.extend("trace", trace.to_json());
     }
     Ok(json_body(written(reply.to_json())?))
+}
+
+/// The request in a GET's query string; None when it holds neither a
+/// query nor extensions (a browser: the GraphiQL page). Read here, not by
+/// async-graphql's `parse_query_string`, which does not know the
+/// `operationName` parameter (it reads `operation_name`).
+fn from_query_string(parts: &Parts) -> Result<Option<async_graphql::Request>, Error> {
+    /// The parameters, as GraphQL over HTTP names them.
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Parameters {
+        query: Option<String>,
+        operation_name: Option<String>,
+        variables: Option<String>,
+        extensions: Option<String>,
+    }
+    let bad = |message: String| Error::bad_request("invalid_graphql_request", message);
+    let Query(parameters) = Query::<Parameters>::try_from_uri(&parts.uri)
+        .map_err(|error| bad(format!("the query string: {}", error.body_text())))?;
+    if parameters.query.is_none() && parameters.extensions.is_none() {
+        return Ok(None);
+    }
+    let mut request = async_graphql::Request::new(parameters.query.unwrap_or_default());
+    request.operation_name = parameters.operation_name;
+    if let Some(variables) = parameters.variables {
+        let variables = serde_json::from_str(&variables)
+            .map_err(|error| bad(format!("the `variables` parameter: {error}")))?;
+        request.variables = async_graphql::Variables::from_json(variables);
+    }
+    if let Some(extensions) = parameters.extensions {
+        request.extensions = serde_json::from_str(&extensions)
+            .map_err(|error| bad(format!("the `extensions` parameter: {error}")))?;
+    }
+    Ok(Some(request))
+}
+
+/// The GraphiQL page, or a redirect to the one configured.
+fn graphiql(config: &super::Config, parts: &Parts) -> Response {
+    if let Some(page) = &config.graphiql {
+        return axum::response::Redirect::temporary(page).into_response();
+    }
+    let page = async_graphql::http::GraphiQLSource::build()
+        .endpoint(parts.uri.path())
+        .finish();
+    Html(page).into_response()
+}
+
+/// Refuses a POST whose body is not `application/json`, the one type
+/// GraphQL over HTTP reads (415), before the body is read.
+fn json_only(parts: &Parts) -> Result<(), Error> {
+    let media_type = media_type(&parts.headers);
+    if media_type.as_deref() == Some("application/json") {
+        return Ok(());
+    }
+    let sent = match media_type {
+        Some(other) => format!("not {other:?}"),
+        None => "the request has no Content-Type".to_owned(),
+    };
+    Err(Error::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        format!("a GraphQL POST body must be application/json (GraphQL over HTTP): {sent}"),
+    ))
+}
+
+/// The request in a POST's JSON body. A batch (a JSON array of requests)
+/// is refused naming what to do instead.
+fn from_body(body: &[u8]) -> Result<async_graphql::Request, Error> {
+    let first = body.iter().find(|byte| !byte.is_ascii_whitespace());
+    if first == Some(&b'[') {
+        return Err(Error::bad_request(
+            "batch_not_supported",
+            "batched requests (a JSON array of operations) are not supported: \
+             send one operation per request",
+        ));
+    }
+    serde_json::from_slice::<async_graphql::Request>(body).map_err(|error| {
+        Error::bad_request(
+            "invalid_graphql_request",
+            format!(
+                "the body must be JSON {{\"query\": \"...\", \"variables\": {{...}}}}: {error}"
+            ),
+        )
+    })
 }

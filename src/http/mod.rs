@@ -28,8 +28,10 @@
 //!   (503 once shutdown has begun, so load balancers drain it).
 //! - `GET /metrics`: Prometheus text format.
 //! - `GET|POST /graphql`, when [`Config::graphql`] is set: GraphQL over
-//!   the same router (see [`crate::graphql`]); a GET without `query` is
-//!   the GraphiQL page.
+//!   the same router (see [`crate::graphql`]) as GraphQL over HTTP has
+//!   it: a POST body is `application/json` (else 415), a mutation is
+//!   POSTed (a GET one is 405); refusals are GraphQL responses with
+//!   `errors`. A GET without `query` is the GraphiQL page.
 //! - `GET /`, when [`Config::index_page`] is set: that page (the
 //!   explorer).
 //!

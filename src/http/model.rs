@@ -283,23 +283,22 @@ fn deadline_error(config: &super::Config) -> Error {
     )
 }
 
+/// The media type of a request's `Content-Type`, without its parameters,
+/// in lower case (`application/json`); None without one.
+pub(crate) fn media_type(headers: &axum::http::HeaderMap) -> Option<String> {
+    let content_type = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    Some(essence.to_ascii_lowercase())
+}
+
 /// The parameters of a POST body, by its content type. An empty body
 /// falls back to the query string.
 fn body_params(headers: &axum::http::HeaderMap, body: &[u8], query: &str) -> Result<Params, Error> {
     if body.is_empty() {
         return Params::from_form(query);
     }
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or("application/x-www-form-urlencoded");
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    match essence.as_str() {
+    let essence = media_type(headers);
+    match essence.as_deref().unwrap_or("application/x-www-form-urlencoded") {
         "application/x-www-form-urlencoded" | "" => {
             let text = std::str::from_utf8(body).map_err(|err| {
                 Error::bad_request("invalid_encoding", format!("the form body is not UTF-8: {err}"))
