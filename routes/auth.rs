@@ -55,7 +55,9 @@ pub struct Jwt {
 
 #[derive(Deserialize)]
 struct Claims {
-    sub: String,
+    /// Missing is named as such, not as a token that does not parse.
+    #[serde(default)]
+    sub: Option<String>,
 }
 
 impl Jwt {
@@ -99,10 +101,15 @@ impl Jwt {
         let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation).map_err(
             |error| Error::unauthorized(format!("the bearer token {}", self.why(&error))),
         )?;
-        if data.claims.sub.is_empty() {
-            return Err(Error::unauthorized("the bearer token's `sub` is empty"));
+        match data.claims.sub {
+            None => Err(Error::unauthorized(
+                "the bearer token lacks a required claim: `sub`",
+            )),
+            Some(sub) if sub.is_empty() => {
+                Err(Error::unauthorized("the bearer token's `sub` is empty"))
+            }
+            Some(sub) => Ok(sub),
         }
-        Ok(data.claims.sub)
     }
 
     /// Why a JWT was refused, in words for the client (never the token).

@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http::{header, Method, Request, Uri};
+use peregrine::excerpt::excerpt;
 use peregrine::loader::LoadError;
 use peregrine::upstream::{Pool, Settings, Upstream, UpstreamError, UpstreamErrorKind};
 use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, MapAccess, Visitor};
@@ -418,10 +419,9 @@ impl Service {
             // user, say): that is what the client needs to hear, not that
             // the service failed.
             let why = reason(response.body()).unwrap_or_else(|| status.to_string());
-            self.upstream.warn(&format_args!(
-                "{} service: {method} {route} answered {status}: {why}",
-                self.name
-            ));
+            // At debug: a client's bad ids must not use up the warning
+            // an outage gets (one per 10 s).
+            tracing::debug!(service = self.name, %method, route, %status, %why, "backend refused a call");
             return Err(LoadError::rejected(why));
         }
         if !status.is_success() {
@@ -450,10 +450,7 @@ fn reason(body: &[u8]) -> Option<String> {
         error: String,
     }
     let Answer { error } = serde_json::from_slice(body).ok()?;
-    Some(match error.char_indices().nth(200) {
-        Some((end, _)) => format!("{}…", &error[..end]),
-        None => error,
-    })
+    Some(excerpt(&error, 200).into_owned())
 }
 
 /// An upstream failure as the loaders report it: refused calls (breaker

@@ -11,15 +11,19 @@
 //! Its values carry `$expires` of `USER_TTL` (loaders.rs), as every
 //! user-scoped value: another of the user's devices may change the list.
 
+use std::future::Future;
 use std::sync::Arc;
 
+use peregrine::excerpt::excerpt;
 use peregrine::graph::{PathValue, Value};
-use peregrine::loader::Scope;
+use peregrine::loader::{LoadError, Scope};
 use peregrine::path::{Key, KeySet, PathSet, Range};
 use peregrine::router::{Builder, Context, HandlerError, Output};
 use serde_json::Value as Json;
 
-use crate::loaders::{at, loaders, number, unavailable, user_scope, video_ref, USER_TTL};
+use crate::client::MyList as MyListClient;
+use crate::loaders::{at, loaders, number, unavailable, user_scope, video_ref, Loaders, USER_TTL};
+use crate::writes;
 
 /// What a user must do to see or change the list.
 const SIGN_IN: &str = "your list";
@@ -64,15 +68,10 @@ pub(crate) fn routes(builder: Builder) -> Builder {
                 if known.is_none() {
                     return Err(HandlerError::bad_request(format!("there is no video {id}")));
                 }
-                let user = scope.user_id().unwrap_or_default();
-                let new_length = loaders
-                    .clients
-                    .my_list
-                    .push(user, id)
-                    .await
-                    .map_err(unavailable("mylist"))?;
-                // The user's cached list is stale: the next read fetches it.
-                loaders.my_list.invalidate(scope.clone(), ()).await;
+                let new_length = change(loaders, &scope, move |client, user| async move {
+                    client.push(&user, id).await
+                })
+                .await?;
                 let last = number(new_length.saturating_sub(1));
                 Ok(length(new_length).value(
                     at([Key::from_static("myList"), last]),
@@ -82,15 +81,11 @@ pub(crate) fn routes(builder: Builder) -> Builder {
             .call("myList.remove", |request, ctx| async move {
                 let scope = user_scope(&ctx, SIGN_IN)?;
                 let index = only_argument(request.arguments(), REMOVE, index_of)?;
-                let user = scope.user_id().unwrap_or_default();
                 let loaders = loaders(&ctx)?;
-                let new_length = loaders
-                    .clients
-                    .my_list
-                    .remove(user, index)
-                    .await
-                    .map_err(unavailable("mylist"))?;
-                loaders.my_list.invalidate(scope.clone(), ()).await;
+                let new_length = change(loaders, &scope, move |client, user| async move {
+                    client.remove(&user, index).await
+                })
+                .await?;
                 let mut output = length(new_length);
                 // Items from `index` to the old end moved down or went away.
                 // (Past the end nothing was removed, and index > new length.)
@@ -105,6 +100,27 @@ pub(crate) fn routes(builder: Builder) -> Builder {
                 Ok::<_, HandlerError>(output)
             })
     })
+}
+
+/// Changes the list of `scope`'s user with `write` (given the client
+/// and the user), then drops the cached list, whatever the write answered
+/// (one that failed or timed out may still have been stored): the next
+/// read fetches it. Both run on even if the request is dropped (see
+/// `writes.rs`).
+async fn change<F, Fut>(loaders: &Loaders, scope: &Scope, write: F) -> Result<u64, HandlerError>
+where
+    F: FnOnce(MyListClient, String) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<u64, LoadError>> + Send,
+{
+    let (loaders, scope) = (loaders.clone(), scope.clone());
+    let user = scope.user_id().unwrap_or_default().to_owned();
+    let written = writes::detached(async move {
+        let written = write(loaders.clients.my_list.clone(), user).await;
+        loaders.my_list.invalidate(scope, ()).await;
+        written
+    })
+    .await?;
+    written.map_err(unavailable("mylist"))
 }
 
 /// The user's list; one `GET /mylist` per user per wave.
@@ -136,13 +152,8 @@ fn only_argument<T>(
     let sent = match arguments {
         [argument] => {
             return read(argument).ok_or_else(|| {
-                let mut shown = argument.to_string();
-                if shown.len() > 80 {
-                    let end = (0..=80).rev().find(|&at| shown.is_char_boundary(at));
-                    shown.truncate(end.unwrap_or(0));
-                    shown.push('…');
-                }
-                HandlerError::bad_request(format!("{takes}; it was sent {shown}"))
+                let sent = argument.to_string();
+                HandlerError::bad_request(format!("{takes}; it was sent {}", excerpt(&sent, 80)))
             })
         }
         [] => "none".to_string(),

@@ -13,20 +13,14 @@
 //! Ratings carry `$expires` of `USER_TTL` (loaders.rs), as every
 //! user-scoped value; catalog fields do not.
 
-use futures::stream::{self, StreamExt};
 use peregrine::graph::{PathValue, Value};
 use peregrine::loader::Scope;
-use peregrine::path::{Key, Path};
+use peregrine::path::{Key, Path, PathSet};
 use peregrine::router::{Builder, HandlerError, Output};
 
 use crate::client::Video;
 use crate::loaders::{at, loaders, number, unavailable, user_scope, Loaders, USER_TTL};
-
-/// How many ratings of one set are written to the service at once (a set
-/// writes at most the router's `max_set_values`): enough to finish a
-/// screenful quickly, few enough to leave the service's other callers
-/// their share of its connections.
-const WRITES_AT_ONCE: usize = 8;
+use crate::writes::{self, Outcome};
 
 /// The catalog fields a video has in the graph.
 const FIELDS: &str = "'title','year','synopsis','boxshot','runtime','maturity'";
@@ -81,19 +75,33 @@ pub(crate) fn routes(builder: Builder) -> Builder {
                         .user()
                         .map(Scope::user)
                         .ok_or_else(|| HandlerError::new("sign in to rate videos"))?;
-                    let loaders = loaders(&ctx)?;
+                    let loaders = loaders(&ctx)?.clone();
+                    let mut output = Output::new();
+                    let mut writes = Vec::new();
+                    for (path, value) in request.values() {
+                        let Some(id) = video_id(&path) else { continue };
+                        match rating_of(value) {
+                            Some(rating) => writes.push((id, rating)),
+                            None => output.push(error_at(id, "a rating is a number from 1 to 5")),
+                        }
+                    }
                     // Each path has its own outcome: one failed write does
                     // not hide the others that were stored.
-                    let writes: Vec<_> = request
-                        .values()
-                        .into_iter()
-                        .map(|(path, value)| write_rating(loaders, &scope, path, value))
-                        .collect();
-                    let written: Vec<Option<PathValue>> = stream::iter(writes)
-                        .buffered(WRITES_AT_ONCE)
-                        .collect()
-                        .await;
-                    Ok::<_, HandlerError>(written.into_iter().flatten().collect::<Output>())
+                    let ids: Vec<u64> = writes.iter().map(|&(id, _)| id).collect();
+                    let outcomes = writes::each(&ctx, writes, move |(id, rating)| {
+                        write_rating(loaders.clone(), scope.clone(), id, rating)
+                    })
+                    .await;
+                    for (id, outcome) in ids.into_iter().zip(outcomes) {
+                        match outcome {
+                            Outcome::Done(Ok(Some(stored))) => output.push(rating_at(id, stored)),
+                            // An unknown video: no value.
+                            Outcome::Done(Ok(None)) => {}
+                            Outcome::Done(Err(error)) => output.push(error_at(id, error.message())),
+                            Outcome::Unknown => output.push(error_at(id, UNKNOWN)),
+                        }
+                    }
+                    Ok::<_, HandlerError>(output)
                 })
         })
 }
@@ -117,9 +125,12 @@ fn field_of(video: &Video, field: &Key) -> Option<Value> {
     })
 }
 
-/// Writes one rating a client sent at `path` and answers what the service
-/// stored there: the stored rating, an error value, or nothing for an
-/// unknown video.
+/// What a rating whose write did not answer in time says.
+const UNKNOWN: &str = "the ratings service did not answer this write before the request's \
+                       deadline: it may have been stored (read it again)";
+
+/// Writes the user's rating of video `id` and answers what the service
+/// stored: the rating, or `None` for an unknown video.
 ///
 /// Afterwards the user's cached rating is dropped, not replaced by what
 /// this write stored: two writes of one rating may reach the service in
@@ -128,38 +139,38 @@ fn field_of(video: &Video, field: &Key) -> Option<Value> {
 /// answered, as a call that failed or timed out may still have been
 /// stored.
 async fn write_rating(
-    loaders: &Loaders,
-    scope: &Scope,
-    path: Path,
-    value: &Value,
-) -> Option<PathValue> {
-    let id = path
-        .get(1)
-        .and_then(Key::as_integer)
-        .and_then(|id| u64::try_from(id).ok())?;
-    let error_here =
-        |message: String| Some(PathValue::new(path.to_path_set(), Value::error(message)));
-    let Some(rating) = rating_of(value) else {
-        return error_here("a rating is a number from 1 to 5".to_string());
-    };
-    let user = scope.user_id()?;
+    loaders: Loaders,
+    scope: Scope,
+    id: u64,
+    rating: f64,
+) -> Result<Option<f64>, HandlerError> {
+    let user = scope.user_id().unwrap_or_default();
     let written = loaders.clients.ratings.set(user, id, rating).await;
     loaders.ratings.invalidate(scope.clone(), id).await;
-    match written {
-        Ok(stored) => stored.map(|stored| rating_at(id, stored)),
-        Err(error) => error_here(unavailable("ratings")(error).message().to_string()),
-    }
+    written.map_err(unavailable("ratings"))
+}
+
+/// The video id of a set's path, `videos[id].rating`.
+fn video_id(path: &Path) -> Option<u64> {
+    path.get(1)
+        .and_then(Key::as_integer)
+        .and_then(|id| u64::try_from(id).ok())
+}
+
+fn error_at(id: u64, message: &str) -> PathValue {
+    PathValue::new(rating_path(id), Value::error(message))
 }
 
 fn rating_at(id: u64, rating: f64) -> PathValue {
-    PathValue::new(
-        at([
-            Key::from_static("videos"),
-            number(id),
-            Key::from_static("rating"),
-        ]),
-        Value::from(rating).expires_in(USER_TTL),
-    )
+    PathValue::new(rating_path(id), Value::from(rating).expires_in(USER_TTL))
+}
+
+fn rating_path(id: u64) -> PathSet {
+    at([
+        Key::from_static("videos"),
+        number(id),
+        Key::from_static("rating"),
+    ])
 }
 
 /// A rating a client sent: a number from 1 to 5, bare or in an atom.

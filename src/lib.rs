@@ -20,6 +20,7 @@
 //!   calls, per scope (shared or one user's).
 //! - [`upstream`]: backend services behind a circuit breaker, retries,
 //!   a timeout and a bulkhead each.
+//! - [`excerpt`]: what a client sent, cut short for an error message.
 //! - [`trace`]: what one request did (waves, route calls, loads,
 //!   batches, timings), when the client asks for it.
 //!
@@ -48,6 +49,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod excerpt;
 pub mod graph;
 pub mod graphql;
 pub mod http;

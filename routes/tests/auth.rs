@@ -111,7 +111,11 @@ async fn a_valid_jwt_names_the_user_and_bad_ones_are_refused_with_401() {
         ),
         (
             format!("Bearer {}", token(json!({"sub": "u42"}), SECRET)),
-            "lacks a required claim",
+            "lacks a required claim: `exp`",
+        ),
+        (
+            format!("Bearer {}", token(json!({"exp": now() + 600}), SECRET)),
+            "lacks a required claim: `sub`",
         ),
         // Regression: `nbf` was not checked.
         (

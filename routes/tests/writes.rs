@@ -265,3 +265,69 @@ async fn a_user_the_service_does_not_know_is_named_as_such() {
         "{message}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_set_cut_short_by_the_deadline_says_which_writes_it_knows_of() {
+    // Each write takes 200 ms, 8 at a time: 40 writes need 1 s, and the
+    // request has 500 ms.
+    let backend = start_backend(Settings {
+        latency_ms: 200,
+        per_item_us: 0,
+        ..Settings::default()
+    })
+    .await;
+    let clients = peregrine_routes::client::Clients::with_guards(
+        &Endpoints::all(&backend),
+        &Guards::default(),
+    )
+    .expect("a client");
+    let loaders = peregrine_routes::Loaders::new(&clients, true);
+    let harness = Harness::configured(backend, loaders, Auth::Development, |config| {
+        config.request_timeout = std::time::Duration::from_millis(500);
+    });
+    let ids: Vec<u64> = (1..=40).collect();
+    let before = stored(&harness, "u17", &ids).await;
+    let sent: Vec<(u64, f64)> = ids
+        .iter()
+        .map(|&id| {
+            (
+                id,
+                if before[id.to_string()] == json!(5.0) {
+                    1.0
+                } else {
+                    5.0
+                },
+            )
+        })
+        .collect();
+    let (status, answer) = harness.post("u17", set_ratings(&sent)).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    // The writes started go on after the answer; let them finish.
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    let after = stored(&harness, "u17", &ids).await;
+    // Whatever was answered, the server now reads what the service holds.
+    let read = harness
+        .get(Some("u17"), json!([["videos", ids, "rating"]]))
+        .await;
+    let (mut written, mut unknown) = (0, 0);
+    for (id, rating) in &sent {
+        let key = id.to_string();
+        let answered = &answer["jsonGraph"]["videos"][&key]["rating"];
+        if answered == &json!(rating) {
+            written += 1;
+            assert_eq!(after[&key], json!(rating), "video {id}: answered as stored");
+        } else {
+            unknown += 1;
+            let message = answered["value"]["message"].as_str().unwrap_or_default();
+            assert!(
+                message.contains("may have been stored"),
+                "video {id}: {answered}"
+            );
+        }
+        assert_eq!(read["videos"][&key]["rating"], after[&key], "video {id}");
+    }
+    assert!(
+        written >= 8 && unknown >= 8,
+        "{written} written, {unknown} not known"
+    );
+}

@@ -16,6 +16,7 @@
 //!
 //! It knows the application as a tower service, not what it answers.
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
@@ -24,8 +25,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use axum::body::{Body, Bytes};
 use axum::http::Request;
-use hyper::body::Incoming;
+use hyper::body::{Body as HttpBody, Frame, Incoming, SizeHint};
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::Watcher;
@@ -62,9 +64,10 @@ pub(super) fn serve(
         let busy = requests.request_started();
         let app = app.clone();
         async move {
-            let response = app.oneshot(request).await;
-            drop(busy);
-            response
+            // Busy until the answer is sent whole: bytes read meanwhile
+            // (the rest of the body, a pipelined request) start no head.
+            let response = app.oneshot(request).await?;
+            Ok::<_, Infallible>(response.map(|body| Body::new(Sending { body, _busy: busy })))
         }
     });
     let mut builder = http1::Builder::new();
@@ -76,6 +79,7 @@ pub(super) fn serve(
     let connection = watcher.watch(builder.serve_connection(io, service));
     async move {
         tokio::select! {
+            biased;
             served = connection => {
                 if let Err(error) = served {
                     tracing::debug!(%error, "connection closed");
@@ -157,7 +161,37 @@ struct Busy(Arc<Activity>);
 
 impl Drop for Busy {
     fn drop(&mut self) {
-        self.0.busy.fetch_sub(1, Ordering::Relaxed);
+        if self.0.busy.fetch_sub(1, Ordering::Relaxed) == 1 {
+            // What arrived while it was answered was not a head.
+            self.0.head_since.store(0, Ordering::Relaxed);
+        }
+    }
+}
+
+/// A response body, holding its request's [`Busy`] until it is sent
+/// whole (or dropped).
+struct Sending {
+    body: Body,
+    _busy: Busy,
+}
+
+impl HttpBody for Sending {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        Pin::new(&mut self.get_mut().body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
     }
 }
 

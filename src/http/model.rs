@@ -9,6 +9,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use crate::excerpt::excerpt;
 use crate::loader::horizon;
 use crate::router::Context;
 use crate::trace::Trace;
@@ -230,7 +231,7 @@ fn unencoded(headers: &axum::http::HeaderMap) -> Result<(), Error> {
         return Ok(());
     };
     // Named as sent, within reason: the header may be long.
-    let named: String = encoding.trim().chars().take(64).collect();
+    let named = excerpt(encoding.trim(), 64);
     Err(Error::new(
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
         "unsupported_encoding",

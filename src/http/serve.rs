@@ -17,7 +17,9 @@ use crate::router::Router;
 /// Serves `router` on `listener` until `shutdown` completes; then reports
 /// not ready (for [`Config::drain_delay`], still serving), stops taking
 /// connections, and lets requests in flight finish before returning. The
-/// one entry binaries call.
+/// one entry binaries call. A connection still open `request_timeout`
+/// plus 5 s after it stopped taking them (a client not reading its
+/// answer) is closed.
 ///
 /// Connections are HTTP/1.1 with keep-alive, under
 /// [`Config::header_timeout`], [`Config::idle_timeout`] and
@@ -30,6 +32,7 @@ pub async fn serve(
 ) -> io::Result<()> {
     let ready = Arc::new(AtomicBool::new(true));
     let drain_delay = config.drain_delay;
+    let finish_within = config.request_timeout + FINISH_MARGIN;
     let limits = Limits {
         header_timeout: config.header_timeout,
         idle_timeout: config.idle_timeout,
@@ -59,9 +62,24 @@ pub async fn serve(
         tokio::spawn(served);
     }
     drop(listener);
-    graceful.shutdown().await;
+    // Every request in flight has had its deadline by then; what is left
+    // is a client not reading its answer, which must not hold the
+    // shutdown.
+    if tokio::time::timeout(finish_within, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            ?finish_within,
+            "shutting down: closing the connections still open"
+        );
+    }
     Ok(())
 }
+
+/// How long past the request timeout a shutdown waits for the answers in
+/// flight to be sent.
+const FINISH_MARGIN: Duration = Duration::from_secs(5);
 
 /// The next connection. Errors of one connection (reset before it was
 /// taken) are skipped; others (out of file descriptors) are retried after

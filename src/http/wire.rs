@@ -11,6 +11,7 @@
 
 use serde_json::Value as Json;
 
+use crate::excerpt::excerpt;
 use crate::graph::Envelope;
 use crate::path::PathSet;
 
@@ -443,11 +444,6 @@ fn missing(method: &str, name: &str) -> Error {
 
 fn describe(json: &Json) -> String {
     let text = json.to_string();
-    let short: String = text.chars().take(40).collect();
     let what = crate::graph::kind_of(json);
-    if short.len() < text.len() {
-        format!("{what} ({short}...)")
-    } else {
-        format!("{what} ({short})")
-    }
+    format!("{what} ({})", excerpt(&text, 40))
 }

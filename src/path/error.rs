@@ -122,11 +122,7 @@ fn window(input: &str, offset: usize) -> (String, usize) {
 /// characters with `…`: the message names the word, the window shows
 /// where it is.
 pub(crate) fn clip(text: &str) -> std::borrow::Cow<'_, str> {
-    const LONGEST: usize = 40;
-    match text.char_indices().nth(LONGEST) {
-        None => text.into(),
-        Some((end, _)) => format!("{}…", &text[..end]).into(),
-    }
+    crate::excerpt::excerpt(text, 40)
 }
 
 impl fmt::Debug for Error {

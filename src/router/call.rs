@@ -40,6 +40,13 @@ impl Router {
     /// routes (`lists[0].push` reaches `listsById.A.push` through a ref).
     /// A call fails as a whole when no call route serves the path or the
     /// handler fails.
+    ///
+    /// Before the handler runs, the limits are checked on everything the
+    /// call would read back, taking the refs the function returns to stand
+    /// at least as deep as the call path (`myList.push` returns
+    /// `myList[n]`): a function returning shallower refs may see a
+    /// read-back refused that it could have made. A read-back that passes
+    /// the limits only once the call is made is left unread.
     pub async fn call(
         &self,
         call_path: &PathSet,

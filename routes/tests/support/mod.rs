@@ -94,6 +94,17 @@ impl Harness {
     /// The graph app over `loaders`; `backend` is the one `/_stats` and
     /// `backend()` ask.
     pub(crate) fn with_loaders(backend: String, loaders: Loaders, auth: Auth) -> Harness {
+        Harness::configured(backend, loaders, auth, |_| {})
+    }
+
+    /// As [`Harness::with_loaders`], with the server's configuration
+    /// changed by `adjust`.
+    pub(crate) fn configured(
+        backend: String,
+        loaders: Loaders,
+        auth: Auth,
+        adjust: impl FnOnce(&mut peregrine::http::Config),
+    ) -> Harness {
         let router = peregrine_routes::router().expect("the routes build");
         let graphql = peregrine::graphql::GraphQl::new(
             peregrine_routes::SCHEMA,
@@ -104,13 +115,14 @@ impl Harness {
         // As the server has it: whole answers kept while their values are
         // (none when the loaders' caches are off).
         let (loaders, answers) = peregrine_routes::answer_cache(loaders, 8 << 20);
-        let config = peregrine::http::Config {
+        let mut config = peregrine::http::Config {
             graphql: Some(graphql),
             answers: Some(answers.clone()),
             context: peregrine_routes::context_maker(loaders, auth),
             traces: peregrine::http::Traces::Header,
             ..peregrine::http::Config::default()
         };
+        adjust(&mut config);
         Harness {
             app: peregrine::http::app(router, config),
             backend,
