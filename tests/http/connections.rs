@@ -197,3 +197,65 @@ async fn a_request_slower_than_both_timeouts_is_still_answered() {
         "{response}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unfinished_head_past_max_header_bytes_is_not_held() {
+    // The attack: heads that never end, each as large as the server will
+    // buffer. The server refuses one as soon as it passes the limit, not
+    // at the header timeout.
+    let config = Config {
+        max_header_bytes: 4 * 1024,
+        header_timeout: Duration::from_secs(30),
+        ..Config::default()
+    };
+    let (address, _stop) = start(catalog(), config).await;
+    let (took, sent) = tokio::task::spawn_blocking(move || {
+        let mut connection = connect(address);
+        let head = format!(
+            "GET /healthz HTTP/1.1\r\nHost: peregrine\r\nX-Padding: {}",
+            "a".repeat(8 * 1024)
+        );
+        // The server may close while this is being written.
+        let _ = connection.write_all(head.as_bytes());
+        time_to_close(&mut connection)
+    })
+    .await
+    .expect("the client thread ends");
+    assert!(took < Duration::from_secs(2), "held for {took:?}");
+    let sent = String::from_utf8_lossy(&sent).into_owned();
+    assert!(
+        sent.is_empty() || sent.starts_with("HTTP/1.1 431"),
+        "{sent}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_sent_slower_than_the_header_timeout_is_read_and_answered() {
+    let config = Config {
+        header_timeout: Duration::from_millis(200),
+        ..Config::default()
+    };
+    let (address, _stop) = start(catalog(), config).await;
+    let response = tokio::task::spawn_blocking(move || {
+        let mut connection = connect(address);
+        let body = br#"{"method": "get", "paths": [["videos", 7, "title"]]}"#;
+        let head = format!(
+            "POST /model.json HTTP/1.1\r\nHost: peregrine\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        connection.write_all(head.as_bytes()).expect("sent");
+        // The body over ~800 ms, four times the header timeout.
+        for chunk in body.chunks(8) {
+            std::thread::sleep(Duration::from_millis(120));
+            connection.write_all(chunk).expect("sent");
+        }
+        read_response(&mut connection)
+    })
+    .await
+    .expect("the client thread ends");
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(
+        response.ends_with(r#"{"jsonGraph":{"videos":{"7":{"title":"Video 7"}}}}"#),
+        "{response}"
+    );
+}
