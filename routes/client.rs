@@ -15,10 +15,10 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::{header, Method, Request, Uri};
-use peregrine::excerpt::excerpt;
+use http::{header, Method, Request};
 use peregrine::loader::LoadError;
-use peregrine::upstream::{Pool, Settings, Upstream, UpstreamError, UpstreamErrorKind};
+use peregrine::upstream::{endpoint, reason, Pool, Settings, Upstream};
+pub use peregrine::upstream::{EndpointError, EndpointErrorKind};
 use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
@@ -293,88 +293,6 @@ impl MyList {
     }
 }
 
-/// A base URL that is not one a service can be called at, naming the
-/// service, the URL as configured and what is wrong with it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EndpointError {
-    service: &'static str,
-    kind: EndpointErrorKind,
-    message: String,
-}
-
-/// What is wrong with a service's base URL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum EndpointErrorKind {
-    /// It is not a URL at all.
-    Unreadable,
-    /// It is not `http://` (`https://` included: TLS to the services is
-    /// not supported).
-    NotHttp,
-    /// It names no host.
-    NoHost,
-    /// It has a query, a fragment or credentials, which a base URL of
-    /// calls cannot carry.
-    Extra,
-}
-
-impl EndpointError {
-    /// The service whose URL it is (`catalog`, `lists`, `ratings`,
-    /// `mylist`).
-    pub fn service(&self) -> &str {
-        self.service
-    }
-
-    /// What is wrong with it.
-    pub fn kind(&self) -> EndpointErrorKind {
-        self.kind
-    }
-}
-
-impl fmt::Display for EndpointError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for EndpointError {}
-
-/// `base` (the `name` service's URL) without its trailing slashes, if it
-/// is `http://host[:port][/path]`.
-fn endpoint<'a>(name: &'static str, base: &'a str) -> Result<&'a str, EndpointError> {
-    use EndpointErrorKind::{Extra, NoHost, NotHttp, Unreadable};
-    let trimmed = base.trim_end_matches('/');
-    let why = match trimmed.parse::<Uri>() {
-        Err(error) => Some((Unreadable, error.to_string())),
-        Ok(uri) => match uri.scheme_str() {
-            Some("https") => Some((
-                NotHttp,
-                "https is not supported: call the services over plain http (loopback or a private network)".to_owned(),
-            )),
-            Some("http") if uri.host().is_none_or(str::is_empty) => {
-                Some((NoHost, "it names no host".to_owned()))
-            }
-            Some("http") if uri.query().is_some() || trimmed.contains('#') => {
-                Some((Extra, "it must not have a query or a fragment".to_owned()))
-            }
-            Some("http") if uri.authority().is_some_and(|a| a.as_str().contains('@')) => Some((
-                Extra,
-                "it must not carry credentials (user:password@)".to_owned(),
-            )),
-            Some("http") => None,
-            _ => Some((NotHttp, "it must start with http://".to_owned())),
-        },
-    };
-    match why {
-        None => Ok(trimmed),
-        Some((kind, why)) => Err(EndpointError {
-            service: name,
-            kind,
-            message: format!("the {name} service's URL {base:?} cannot be called: {why}"),
-        }),
-    }
-}
-
 /// One service: its name (for messages), base URL and guards, over the
 /// shared pool.
 #[derive(Clone)]
@@ -412,7 +330,7 @@ impl Service {
         let request = request
             .body(body)
             .map_err(|error| failed(&format_args!("not sent ({error})")))?;
-        let response = self.upstream.send(request).await.map_err(load_error)?;
+        let response = self.upstream.send(request).await.map_err(LoadError::from)?;
         let status = response.status();
         if status.is_client_error() {
             // The service says what was wrong with the call (an unknown
@@ -439,28 +357,6 @@ fn read_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
     let text = std::str::from_utf8(body)
         .map_err(|error| format!("answered text that is not UTF-8 ({error})"))?;
     serde_json::from_str(text).map_err(|error| format!("answered unreadable JSON ({error})"))
-}
-
-/// The reason in a service's error answer, `{"error": "..."}` as the
-/// contract's services write it, cut to 200 characters; none when the
-/// answer is not one.
-fn reason(body: &[u8]) -> Option<String> {
-    #[derive(Deserialize)]
-    struct Answer {
-        error: String,
-    }
-    let Answer { error } = serde_json::from_slice(body).ok()?;
-    Some(excerpt(&error, 200).into_owned())
-}
-
-/// An upstream failure as the loaders report it: refused calls (breaker
-/// open, bulkhead full) apart from timeouts and failures.
-fn load_error(error: UpstreamError) -> LoadError {
-    match error.kind() {
-        UpstreamErrorKind::TimedOut => LoadError::timed_out(error.message()),
-        _ if error.is_refused() => LoadError::unavailable(error.message()),
-        _ => LoadError::backend(error.message()),
-    }
 }
 
 impl fmt::Debug for Service {

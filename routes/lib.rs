@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use peregrine::http::{AnswerCache, ContextMaker};
 use peregrine::loader::Writes;
-use peregrine::router::{Context, Router};
+use peregrine::router::{Builder, Context, Router};
 
 pub mod auth;
 pub mod backend;
@@ -44,12 +44,17 @@ pub const SCHEMA: &str = include_str!("../schema/catalog.graphql");
 /// The catalog graph: every route of CONTRACT §3. Handlers read their
 /// [`Loaders`] from the request context ([`context_maker`]).
 pub fn router() -> Result<Router, peregrine::router::Error> {
+    builder().build()
+}
+
+/// The catalog's routes, to add more to (route files, say) before
+/// building the router.
+pub fn builder() -> Builder {
     let builder = Router::builder();
     let builder = genre_lists::routes(builder);
     let builder = lists::routes(builder);
     let builder = videos::routes(builder);
-    let builder = my_list::routes(builder);
-    builder.build()
+    my_list::routes(builder)
 }
 
 /// An answer cache of at most `max_bytes` over `loaders`: the loaders,

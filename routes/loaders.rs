@@ -175,20 +175,7 @@ pub(crate) fn user_scope(ctx: &Context, what: &str) -> Result<Scope, HandlerErro
 pub(crate) fn unavailable(service: &str) -> impl Fn(LoadError) -> HandlerError + '_ {
     move |error| {
         tracing::debug!(service, %error, "answering an error value");
-        if error.is_rejected() {
-            return HandlerError::new(format!(
-                "{service} service refused the call: {}",
-                error.message()
-            ));
-        }
-        let why = if error.is_timed_out() {
-            "it did not answer in time"
-        } else if error.is_unavailable() {
-            "it is failing, so calls to it are paused"
-        } else {
-            "it failed"
-        };
-        HandlerError::new(format!("{service} service unavailable: {why}"))
+        HandlerError::new(error.for_clients(service))
     }
 }
 

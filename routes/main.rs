@@ -18,8 +18,11 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use peregrine::http::AnswerCache;
 use peregrine::http::Traces;
-use peregrine::loader::{RedisTier, TierSettings};
+use peregrine::loader::{RedisTier, TierSettings, Writes};
+use peregrine::route_file::Declared;
+use peregrine::upstream::Pool;
 use peregrine::upstream::{BreakerSettings, Settings as Guard};
 use peregrine_routes::backend::{self, Settings};
 use peregrine_routes::client::{Clients, Endpoints, Guards};
@@ -64,6 +67,29 @@ enum Command {
     /// services of the workload contract on one port, over data generated
     /// from a seed.
     Backend(BackendArgs),
+    /// Checks or lists route files without a server, for a team's own CI.
+    #[command(subcommand)]
+    Routes(RoutesCommand),
+}
+
+/// What `peregrine routes` does.
+#[derive(Debug, Subcommand)]
+enum RoutesCommand {
+    /// Checks the route files of each directory (with the catalog's
+    /// routes and each other's): prints every refusal with its file, line
+    /// and column, and exits non-zero if there is one.
+    Check {
+        /// The directories of route files.
+        #[arg(required = true, value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+    },
+    /// Prints the routes the files declare: pattern, method, service,
+    /// scope and where each is declared.
+    List {
+        /// The directories of route files.
+        #[arg(required = true, value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+    },
 }
 
 /// Where the graph server listens.
@@ -131,6 +157,16 @@ struct Listen {
     /// demo and --dev-auth).
     #[arg(long, env = "PEREGRINE_EXPLORER")]
     explorer: bool,
+    /// A directory of route files (`*.toml`, see docs/routes.md) whose
+    /// routes are served beside the catalog's. Repeat for more; in the
+    /// environment, directories separated by `:`.
+    #[arg(
+        long = "routes",
+        value_name = "DIR",
+        env = "PEREGRINE_ROUTES",
+        value_delimiter = ':'
+    )]
+    routes: Vec<PathBuf>,
     #[command(flatten)]
     guard: GuardArgs,
 }
@@ -410,6 +446,7 @@ async fn main() -> anyhow::Result<()> {
             println!("peregrine listening on http://{local}/model.json");
             serve(listener, &args.endpoints(), &args.listen, auth).await
         }
+        Command::Routes(command) => routes_command(command),
         Command::Backend(args) => {
             let address = (args.host, args.port);
             let listener = tokio::net::TcpListener::bind(address)
@@ -475,6 +512,51 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     served
 }
 
+/// `peregrine routes check|list`.
+fn routes_command(command: RoutesCommand) -> anyhow::Result<()> {
+    let (RoutesCommand::Check { dirs } | RoutesCommand::List { dirs }) = &command;
+    let loaded = Declared::load(dirs, &Pool::default(), true).and_then(|declared| {
+        declared.build(peregrine_routes::builder())?;
+        Ok(declared)
+    });
+    let declared = match loaded {
+        Ok(declared) => declared,
+        Err(errors) => {
+            for error in &errors {
+                eprintln!("{error}");
+            }
+            eprintln!("{} refused", errors.len());
+            std::process::exit(1);
+        }
+    };
+    match command {
+        RoutesCommand::Check { .. } => println!(
+            "{} route files, {} routes: all good",
+            declared.files().len(),
+            declared.table().len()
+        ),
+        RoutesCommand::List { .. } => {
+            for route in declared.table() {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    route.pattern, route.method, route.service, route.scope, route.place
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Route files refused: each refusal on a line of its own.
+fn refused(errors: &[peregrine::route_file::Error]) -> anyhow::Error {
+    let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    anyhow::anyhow!(
+        "{} refused in the route files:\n{}",
+        errors.len(),
+        lines.join("\n")
+    )
+}
+
 /// The curl of CONTRACT §4's home request, quoted for a POSIX shell.
 fn home_curl(model: &str) -> String {
     let paths = r#"[["genreLists",{"from":0,"to":9},"name"],["genreLists",{"from":0,"to":9},{"from":0,"to":9},["title","boxshot","rating"]]]"#;
@@ -503,11 +585,18 @@ async fn serve(
     let clients =
         Clients::with_guards(endpoints, &guards).context("cannot call the backend services")?;
     let mut loaders = Loaders::new(&clients, !listen.no_cache);
+    let mut declared = Declared::load(&listen.routes, &Pool::default(), !listen.no_cache)
+        .map_err(|errors| refused(&errors))?;
+    for file in declared.files() {
+        tracing::info!(file = %file.display(), "route file loaded");
+    }
     let mut answers = None;
     if !listen.no_cache && listen.answer_cache_mb > 0 {
         let max_bytes = listen.answer_cache_mb.saturating_mul(1 << 20);
-        let (reporting, cache) = peregrine_routes::answer_cache(loaders, max_bytes);
-        (loaders, answers) = (reporting, Some(cache));
+        let writes = Writes::new();
+        answers = Some(AnswerCache::new(max_bytes, &writes));
+        loaders = loaders.with_writes(&writes);
+        declared = declared.with_writes(&writes);
     }
     if let Some(url) = &listen.redis_url {
         let settings = TierSettings {
@@ -525,6 +614,7 @@ async fn serve(
             );
         }
         loaders = loaders.with_tier(&tier);
+        declared = declared.with_tier(&tier);
     }
     // Development mode (the demo, --dev-auth) has the explorer and
     // `?trace=1`; production has them only when asked.
@@ -538,7 +628,9 @@ async fn serve(
     let index_page = (listen.explorer || development)
         .then(|| explorer.is_file().then(|| explorer.clone()))
         .flatten();
-    let router = peregrine_routes::router().context("building the catalog routes")?;
+    let router = declared
+        .build(peregrine_routes::builder())
+        .map_err(|errors| refused(&errors))?;
     if !demo.join("index.html").is_file() {
         tracing::warn!(
             dir = %demo.display(),

@@ -20,6 +20,8 @@
 //!   calls, per scope (shared or one user's).
 //! - [`upstream`]: backend services behind a circuit breaker, retries,
 //!   a timeout and a bulkhead each.
+//! - [`route_file`]: services and routes declared in TOML files,
+//!   served without Rust.
 //! - [`excerpt`]: what a client sent, cut short for an error message.
 //! - [`trace`]: what one request did (waves, route calls, loads,
 //!   batches, timings), when the client asks for it.
@@ -55,6 +57,7 @@ pub mod graphql;
 pub mod http;
 pub mod loader;
 pub mod path;
+pub mod route_file;
 pub mod router;
 pub mod trace;
 pub mod upstream;

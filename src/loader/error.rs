@@ -82,6 +82,21 @@ impl LoadError {
         self.kind == Kind::Rejected
     }
 
+    /// What clients are told of this failure of `service`'s: the service
+    /// and, in general terms, why (the log has the call and its error);
+    /// when the service refused the call as wrong, its own reason.
+    pub fn for_clients(&self, service: &str) -> String {
+        let why = match self.kind {
+            Kind::Rejected => {
+                return format!("{service} service refused the call: {}", self.message)
+            }
+            Kind::TimedOut => "it did not answer in time",
+            Kind::Unavailable => "it is failing, so calls to it are paused",
+            Kind::Backend | Kind::Refused => "it failed",
+        };
+        format!("{service} service unavailable: {why}")
+    }
+
     /// What went wrong, for logs and `$type: "error"` values.
     pub fn message(&self) -> &str {
         &self.message

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::loader::LoadError;
+
 /// Why a call to an upstream failed. The message names the upstream and
 /// what happened, never its URL (messages may reach clients).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,3 +59,27 @@ impl fmt::Display for UpstreamError {
 }
 
 impl std::error::Error for UpstreamError {}
+
+/// An upstream failure as the loaders report it: refused calls (breaker
+/// open, bulkhead full) apart from timeouts and failures.
+impl From<UpstreamError> for LoadError {
+    fn from(error: UpstreamError) -> LoadError {
+        match error.kind() {
+            UpstreamErrorKind::TimedOut => LoadError::timed_out(error.message()),
+            _ if error.is_refused() => LoadError::unavailable(error.message()),
+            _ => LoadError::backend(error.message()),
+        }
+    }
+}
+
+/// The reason in a service's error answer, `{"error": "..."}` as the
+/// contract's services write it, cut to 200 characters; none when the
+/// answer is not one.
+pub fn reason(body: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Answer {
+        error: String,
+    }
+    let Answer { error } = serde_json::from_slice(body).ok()?;
+    Some(crate::excerpt::excerpt(&error, 200).into_owned())
+}

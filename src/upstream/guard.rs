@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode, Uri};
-use http_body_util::{BodyExt, Full};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use metrics::SharedString;
 use tower::retry::budget::{Budget, TpsBudget};
 use tower::util::BoxCloneSyncService;
@@ -36,6 +36,18 @@ struct Inner {
     warnings: Warnings,
 }
 
+/// An answer longer than the upstream's `max_answer_bytes`.
+#[derive(Debug)]
+pub(super) struct TooLarge(usize);
+
+impl fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "answered more than {} bytes (max_answer_bytes)", self.0)
+    }
+}
+
+impl std::error::Error for TooLarge {}
+
 /// A 5xx answer, as an error of the stack (so that it is retried and
 /// counted against the breaker).
 #[derive(Debug)]
@@ -53,17 +65,18 @@ impl Upstream {
     /// The upstream `name` (used in messages, logs and metric labels),
     /// called over `pool`'s connections (share one pool between
     /// upstreams).
-    pub fn new(name: &'static str, settings: Settings, pool: Pool) -> Upstream {
-        let name = SharedString::const_str(name);
+    pub fn new(name: impl Into<SharedString>, settings: Settings, pool: Pool) -> Upstream {
+        let name = name.into();
         let budget = Arc::new(TpsBudget::new(
             Duration::from_secs(10),
             settings.retry_floor,
             settings.retry_ratio.clamp(0.0, 1000.0),
         ));
+        let max_answer_bytes = settings.max_answer_bytes;
         let attempt = ServiceBuilder::new()
             .timeout(settings.timeout)
             .concurrency_limit(settings.max_concurrent.max(1))
-            .service_fn(move |request| exchange(pool.clone(), request));
+            .service_fn(move |request| exchange(pool.clone(), request, max_answer_bytes));
         let retry = RetryReads {
             left: settings.retries,
             budget: budget.clone(),
@@ -176,6 +189,12 @@ impl Upstream {
                 format_args!("{what} answered {status}"),
             );
         }
+        if let Some(too_large) = error.downcast_ref::<TooLarge>() {
+            return new(
+                UpstreamErrorKind::Transport,
+                format_args!("{what} {too_large}"),
+            );
+        }
         let reason = match error.downcast_ref::<hyper_util::client::legacy::Error>() {
             Some(error) if error.is_connect() => "could not connect",
             _ => "failed",
@@ -187,17 +206,28 @@ impl Upstream {
     }
 }
 
-/// One attempt: the request sent over `pool`, its whole answer read. A
-/// 5xx is an error (retried, counted against the breaker), its body left
-/// unread.
-async fn exchange(pool: Pool, request: Request<Bytes>) -> Result<Response<Bytes>, BoxError> {
+/// One attempt: the request sent over `pool`, its whole answer read, up
+/// to `max_bytes`. A 5xx is an error (retried, counted against the
+/// breaker), its body left unread.
+async fn exchange(
+    pool: Pool,
+    request: Request<Bytes>,
+    max_bytes: usize,
+) -> Result<Response<Bytes>, BoxError> {
     let response = pool.client().request(request.map(Full::new)).await?;
     let status = response.status();
     if status.is_server_error() {
         return Err(BoxError::from(ServerError(status)));
     }
     let (parts, body) = response.into_parts();
-    let body = body.collect().await?.to_bytes();
+    let body = Limited::new(body, max_bytes)
+        .collect()
+        .await
+        .map_err(|error| match error.downcast::<LengthLimitError>() {
+            Ok(_) => BoxError::from(TooLarge(max_bytes)),
+            Err(error) => error,
+        })?
+        .to_bytes();
     Ok(Response::from_parts(parts, body))
 }
 

@@ -54,6 +54,7 @@
 //! ```
 
 mod breaker;
+mod endpoint;
 mod error;
 mod guard;
 mod pool;
@@ -62,7 +63,8 @@ mod settings;
 mod warnings;
 
 pub(crate) use breaker::Breaker;
-pub use error::{UpstreamError, UpstreamErrorKind};
+pub use endpoint::{endpoint, EndpointError, EndpointErrorKind};
+pub use error::{reason, UpstreamError, UpstreamErrorKind};
 pub use guard::Upstream;
 pub use pool::Pool;
 pub use settings::{BreakerSettings, Settings};

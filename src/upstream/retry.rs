@@ -35,8 +35,11 @@ impl tower::retry::Policy<Request<Bytes>, Response<Bytes>, BoxError> for RetryRe
             return None;
         };
         // A timeout while waiting for a bulkhead slot says the upstream is
-        // busy; the budget keeps such retries from adding much to it.
-        let _ = error;
+        // busy; the budget keeps such retries from adding much to it. An
+        // answer past the size limit would only be too large again.
+        if error.is::<super::guard::TooLarge>() {
+            return None;
+        }
         if self.left == 0 || !idempotent(request.method()) || !self.budget.withdraw() {
             return None;
         }

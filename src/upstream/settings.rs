@@ -33,6 +33,10 @@ pub struct Settings {
     pub retry_floor: u32,
     /// The circuit breaker.
     pub breaker: BreakerSettings,
+    /// The most bytes one answer may have (default 8 MiB): reading stops
+    /// past it and the call fails, so that one service cannot exhaust the
+    /// server's memory.
+    pub max_answer_bytes: usize,
 }
 
 /// When the circuit breaker opens and how long it stays open.
@@ -58,6 +62,7 @@ impl Default for Settings {
             retry_ratio: 0.2,
             retry_floor: 10,
             breaker: BreakerSettings::default(),
+            max_answer_bytes: 8 << 20,
         }
     }
 }

@@ -1,0 +1,364 @@
+//! Reading route files: every `*.toml` of the directories, parsed and
+//! checked whole (services first, then the routes that call them), with
+//! every refusal found, each at its file, line and column.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use toml::Spanned;
+
+use crate::path::{Key, KeySet, Matcher, Pattern};
+use crate::upstream::{endpoint, Pool, Settings, Upstream};
+
+use super::error::{Error, ErrorKind};
+use super::format::{self, File};
+use super::route::{Get, Spec};
+use super::service::Service;
+use super::template::{expand_environment, Template};
+
+/// One file's text, for placing errors in it.
+#[derive(Debug, Clone)]
+pub(super) struct Source {
+    pub(super) path: PathBuf,
+    pub(super) text: Arc<str>,
+}
+
+impl Source {
+    /// An error at byte `offset` of the file.
+    pub(super) fn error(
+        &self,
+        kind: ErrorKind,
+        offset: usize,
+        message: impl Into<String>,
+    ) -> Error {
+        Error::at(kind, &self.path, &self.text, offset, message)
+    }
+
+    /// An error at a character of a string value spanning `span` (quotes
+    /// included): `offset` bytes into its text.
+    fn error_in(
+        &self,
+        kind: ErrorKind,
+        span: &Range<usize>,
+        offset: usize,
+        message: impl Into<String>,
+    ) -> Error {
+        self.error(kind, span.start + 1 + offset, message)
+    }
+}
+
+/// A route read from a file, and where it stands there.
+#[derive(Debug)]
+pub(super) struct Loaded {
+    pub(super) route: Get,
+    pub(super) source: Source,
+    pub(super) offset: usize,
+}
+
+/// The `*.toml` files of `dirs`, each directory's sorted by name.
+pub(super) fn files(dirs: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<Error>> {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for dir in dirs {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(error) => {
+                errors.push(Error::whole(
+                    ErrorKind::Read,
+                    dir,
+                    format!("cannot read the directory: {error}"),
+                ));
+                continue;
+            }
+        };
+        let mut found: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "toml") && path.is_file())
+            .collect();
+        found.sort();
+        files.extend(found);
+    }
+    if errors.is_empty() {
+        Ok(files)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Reads, parses and checks `files`; the routes, or every refusal.
+pub(super) fn load(
+    files: &[PathBuf],
+    pool: &Pool,
+    caching: bool,
+) -> Result<Vec<Loaded>, Vec<Error>> {
+    let mut errors = Vec::new();
+    let mut parsed = Vec::new();
+    for path in files {
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                let source = Source {
+                    path: path.clone(),
+                    text: text.into(),
+                };
+                match toml::from_str::<File>(&source.text) {
+                    Ok(file) => parsed.push((source, file)),
+                    Err(error) => {
+                        let offset = error.span().map_or(0, |span| span.start);
+                        let message = error.message().to_string();
+                        errors.push(source.error(ErrorKind::Syntax, offset, message));
+                    }
+                }
+            }
+            Err(error) => errors.push(Error::whole(
+                ErrorKind::Read,
+                path,
+                format!("cannot read the file: {error}"),
+            )),
+        }
+    }
+    let mut services: BTreeMap<String, (Service, Source)> = BTreeMap::new();
+    // Declared but refused: their routes are not refused again for them.
+    let mut refused = std::collections::BTreeSet::new();
+    for (source, file) in &parsed {
+        for (name, declared) in &file.services {
+            if let Some((_, first)) = services.get(name) {
+                errors.push(source.error(
+                    ErrorKind::Service,
+                    declared.span().start,
+                    format!(
+                        "the service `{name}` is declared in {} too: a service is declared once",
+                        first.path.display()
+                    ),
+                ));
+                continue;
+            }
+            match service(source, name, declared, pool) {
+                Ok(service) => {
+                    services.insert(name.clone(), (service, source.clone()));
+                }
+                Err(error) => {
+                    refused.insert(name.clone());
+                    errors.push(error);
+                }
+            }
+        }
+    }
+    let mut routes = Vec::new();
+    for (source, file) in &parsed {
+        for declared in &file.routes {
+            match route(source, declared, &services, caching) {
+                Ok(route) => routes.push(Loaded {
+                    route,
+                    source: source.clone(),
+                    offset: declared.span().start,
+                }),
+                Err(error)
+                    if error.kind() == ErrorKind::Service
+                        && refused.contains(declared.get_ref().get.get_ref().service.get_ref()) => {
+                }
+                Err(error) => errors.push(error),
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(routes)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The service `name` as declared: its URL expanded and checked, its
+/// guards set.
+fn service(
+    source: &Source,
+    name: &str,
+    declared: &Spanned<format::Service>,
+    pool: &Pool,
+) -> Result<Service, Error> {
+    let declared = declared.get_ref();
+    let url_span = declared.url.span();
+    let url = expand_environment(declared.url.get_ref()).map_err(|unknown| {
+        source.error_in(
+            ErrorKind::Environment,
+            &url_span,
+            unknown.offset,
+            format!("the environment variable `{}` is not set", unknown.name),
+        )
+    })?;
+    let base = endpoint(name, &url)
+        .map_err(|error| source.error(ErrorKind::Url, url_span.start, error.to_string()))?;
+    let mut settings = Settings::default();
+    if let Some(ms) = declared.timeout_ms {
+        settings.timeout = Duration::from_millis(ms);
+    }
+    if let Some(max) = declared.max_concurrent {
+        settings.max_concurrent = max;
+    }
+    if let Some(retries) = declared.retries {
+        settings.retries = retries;
+    }
+    if let Some(calls) = declared.breaker_min_calls {
+        settings.breaker.min_calls = calls;
+    }
+    if let Some(ratio) = declared.breaker_failure_ratio {
+        settings.breaker.failure_ratio = ratio;
+    }
+    if let Some(secs) = declared.breaker_window_secs {
+        settings.breaker.window = Duration::from_secs(secs);
+    }
+    if let Some(ms) = declared.breaker_open_ms {
+        settings.breaker.open_for = Duration::from_millis(ms);
+    }
+    if let Some(bytes) = declared.max_answer_bytes {
+        settings.max_answer_bytes = bytes;
+    }
+    let upstream = Upstream::new(name.to_string(), settings, pool.clone());
+    Ok(Service::new(name, base, upstream))
+}
+
+/// The shape a declared read's pattern has: literal keys, the ids' named
+/// token, and the fields.
+const SHAPE: &str = "a route file's pattern is keys, then the ids as a named token, \
+                     then the fields: `people[{integers:ids}]['name','born']`";
+
+/// The route `declared` in `source`, checked against `services`.
+fn route(
+    source: &Source,
+    declared: &Spanned<format::Route>,
+    services: &BTreeMap<String, (Service, Source)>,
+    caching: bool,
+) -> Result<Get, Error> {
+    let declared = declared.get_ref();
+    let pattern_span = declared.pattern.span();
+    let text = declared.pattern.get_ref();
+    let pattern = Pattern::parse(text).map_err(|error| {
+        source.error_in(
+            ErrorKind::Pattern,
+            &pattern_span,
+            error.offset(),
+            error.to_string(),
+        )
+    })?;
+    let (prefix, ids) = shape(&pattern)
+        .ok_or_else(|| source.error(ErrorKind::Pattern, pattern_span.start, SHAPE))?;
+    let user = match declared
+        .scope
+        .as_ref()
+        .map(|scope| (scope.get_ref().as_str(), scope.span()))
+    {
+        None | Some(("shared", _)) => false,
+        Some(("user", _)) => true,
+        Some((other, span)) => {
+            return Err(source.error(
+                ErrorKind::Value,
+                span.start,
+                format!("`scope` is \"shared\" or \"user\", not {other:?}"),
+            ))
+        }
+    };
+    let get = declared.get.get_ref();
+    let name = get.service.get_ref();
+    let Some((service, _)) = services.get(name) else {
+        let known: Vec<&str> = services.keys().map(String::as_str).collect();
+        return Err(source.error(
+            ErrorKind::Service,
+            get.service.span().start,
+            format!(
+                "no file declares the service `{name}` (declared: {})",
+                list(&known)
+            ),
+        ));
+    };
+    let path_span = get.path.span();
+    let path = expand_environment(get.path.get_ref()).map_err(|unknown| {
+        source.error_in(
+            ErrorKind::Environment,
+            &path_span,
+            unknown.offset,
+            format!("the environment variable `{}` is not set", unknown.name),
+        )
+    })?;
+    let template = Template::parse(&path, &ids, user).map_err(|unknown| {
+        let can = if user {
+            format!("`{{{ids}}}` and `{{user}}`")
+        } else {
+            format!("`{{{ids}}}`")
+        };
+        source.error_in(
+            ErrorKind::Placeholder,
+            &path_span,
+            unknown.offset,
+            format!(
+                "`{{{}}}` is not a placeholder of this route: it has {can}",
+                unknown.name
+            ),
+        )
+    })?;
+    let items = declared
+        .items
+        .as_ref()
+        .map_or(String::new(), |items| items.get_ref().clone());
+    if !items.is_empty() && !items.starts_with('/') {
+        let offset = declared
+            .items
+            .as_ref()
+            .map_or(0, |items| items.span().start);
+        return Err(source.error(
+            ErrorKind::Value,
+            offset,
+            format!("`items` is a JSON Pointer, \"\" or starting with `/`, not {items:?}"),
+        ));
+    }
+    Ok(Get::new(Spec {
+        pattern: text.clone(),
+        prefix,
+        ids,
+        renamed: declared.fields.clone().into_iter().collect(),
+        user,
+        service: service.clone(),
+        path: template,
+        items,
+        key: declared.key.clone(),
+        ttl: Duration::from_secs(declared.ttl_secs),
+        max_entries: declared.max_entries.unwrap_or(10_000),
+        max_batch: declared.max_batch.unwrap_or(100).max(1),
+        caching,
+    }))
+}
+
+/// The literal keys before the ids and the ids' token name, if `pattern`
+/// has the shape a declared read needs.
+fn shape(pattern: &Pattern) -> Option<(Vec<Key>, String)> {
+    let (fields, rest) = pattern.split_last()?;
+    let (ids, prefix) = rest.split_last()?;
+    let Matcher::KeySet(_) = fields else {
+        return None;
+    };
+    let Matcher::Token(token) = ids else {
+        return None;
+    };
+    let prefix = prefix
+        .iter()
+        .map(|matcher| match matcher {
+            Matcher::KeySet(KeySet::Key(key)) => Some(key.clone()),
+            _ => None,
+        })
+        .collect::<Option<Vec<Key>>>()?;
+    Some((prefix, token.name.as_deref()?.to_string()))
+}
+
+/// `names` for a message: `a`, `b` or `none`.
+fn list(names: &[&str]) -> String {
+    if names.is_empty() {
+        return "none".to_string();
+    }
+    names
+        .iter()
+        .map(|name| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

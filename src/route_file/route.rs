@@ -1,0 +1,248 @@
+//! A declared read: the route handler and the loader behind it.
+//!
+//! `people[{integers:ids}]['name','born']` with `get = { service =
+//! "people", path = "/people?ids={ids}" }`: the ids a wave asks for are
+//! loaded through one loader per route (batched, shared in flight, cached
+//! by scope), the items found under `items` in each answer, and each
+//! asked field of each item answered at its path. An id or a field the
+//! service leaves out is not answered, so the router makes it an empty
+//! atom.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value as Json;
+
+use crate::graph::{PathValue, Value};
+use crate::loader::{LoadError, Loader, RedisTier, Scope, Settings, Writes};
+use crate::path::{Key, KeySet, PathSet};
+use crate::router::{Builder, Context, Get as Asked, HandlerError, Output};
+
+use super::service::Service;
+use super::template::Template;
+
+/// A declared read, ready to be added to a router.
+#[derive(Debug, Clone)]
+pub(super) struct Get {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    /// The pattern, as the file writes it.
+    pattern: String,
+    /// The keys before the ids (`people`).
+    prefix: Vec<Key>,
+    /// The name of the ids' token.
+    ids: String,
+    /// Fields whose member in an item has another name.
+    renamed: Vec<(String, String)>,
+    /// Whether the values are the signed-in user's.
+    user: bool,
+    service: String,
+    loader: Loader<Key, Arc<Json>>,
+}
+
+/// What a route reads, as [`Get::new`] takes it.
+#[derive(Debug)]
+pub(super) struct Spec {
+    pub(super) pattern: String,
+    pub(super) prefix: Vec<Key>,
+    pub(super) ids: String,
+    pub(super) renamed: Vec<(String, String)>,
+    pub(super) user: bool,
+    pub(super) service: Service,
+    pub(super) path: Template,
+    /// The JSON Pointer to the items.
+    pub(super) items: String,
+    /// With items in an array, the member holding each one's id.
+    pub(super) key: Option<String>,
+    pub(super) ttl: Duration,
+    pub(super) max_entries: u64,
+    pub(super) max_batch: usize,
+    /// The server's cache switch.
+    pub(super) caching: bool,
+}
+
+impl Get {
+    /// The route `spec` declares.
+    pub(super) fn new(spec: Spec) -> Get {
+        let mut settings = Settings::new(spec.pattern.clone())
+            .max_batch_size(spec.max_batch)
+            .caching(spec.caching);
+        if !spec.ttl.is_zero() {
+            settings = settings.cache(spec.ttl, spec.max_entries);
+        }
+        if spec.user {
+            settings = settings.user_scoped();
+        }
+        let (service, path, items, key) = (spec.service, spec.path, spec.items, spec.key);
+        let name = service.name().to_string();
+        let batch = Arc::new((service, path, items, key));
+        let loader = Loader::new(settings, move |scope: Scope, ids: Vec<Key>| {
+            let batch = Arc::clone(&batch);
+            async move {
+                let (service, path, items, key) = &*batch;
+                let answer = service.get(&path.render(&ids, scope.user_id())).await?;
+                found(answer, items, key.as_deref(), service.name())
+            }
+        });
+        Get {
+            inner: Arc::new(Inner {
+                pattern: spec.pattern,
+                prefix: spec.prefix,
+                ids: spec.ids,
+                renamed: spec.renamed,
+                user: spec.user,
+                service: name,
+                loader,
+            }),
+        }
+    }
+
+    /// The pattern, as the file writes it.
+    pub(super) fn pattern(&self) -> &str {
+        &self.inner.pattern
+    }
+
+    /// The service it calls.
+    pub(super) fn service(&self) -> &str {
+        &self.inner.service
+    }
+
+    /// Whether its values are the signed-in user's.
+    pub(super) fn is_user(&self) -> bool {
+        self.inner.user
+    }
+
+    /// The same route with its loader over the Redis tier.
+    pub(super) fn with_tier(&self, tier: &RedisTier) -> Get {
+        self.with_loader(self.inner.loader.clone().with_tier(tier))
+    }
+
+    /// The same route with its loader reporting writes to `writes`.
+    pub(super) fn with_writes(&self, writes: &Writes) -> Get {
+        self.with_loader(self.inner.loader.clone().with_writes(writes))
+    }
+
+    fn with_loader(&self, loader: Loader<Key, Arc<Json>>) -> Get {
+        let inner = &self.inner;
+        Get {
+            inner: Arc::new(Inner {
+                pattern: inner.pattern.clone(),
+                prefix: inner.prefix.clone(),
+                ids: inner.ids.clone(),
+                renamed: inner.renamed.clone(),
+                user: inner.user,
+                service: inner.service.clone(),
+                loader,
+            }),
+        }
+    }
+
+    /// Adds the route to `builder` (signed in for a user's values, so that
+    /// without a user its paths say to sign in).
+    pub(super) fn add_to(&self, builder: Builder) -> Builder {
+        let route = self.clone();
+        let pattern = self.inner.pattern.clone();
+        let add = move |builder: Builder| {
+            builder.get(&pattern, move |request: Asked, ctx: Context| {
+                let route = route.clone();
+                async move { route.answer(&request, &ctx).await }
+            })
+        };
+        if self.inner.user {
+            builder.signed_in(add)
+        } else {
+            add(builder)
+        }
+    }
+
+    async fn answer(&self, request: &Asked, ctx: &Context) -> Result<Output, HandlerError> {
+        let inner = &*self.inner;
+        let ids = request.keys(&inner.ids)?;
+        let scope = match (inner.user, ctx.user()) {
+            (false, _) => Scope::shared(),
+            (true, Some(user)) => Scope::user(user),
+            (true, None) => return Err(HandlerError::new("sign in to see these values")),
+        };
+        let fields = request.keys_at(inner.prefix.len() + 1);
+        let loaded = inner.loader.load_many(scope, ids).await;
+        let mut output = Output::with_capacity(loaded.len() * fields.len());
+        for (id, item) in loaded {
+            let item =
+                item.map_err(|error| HandlerError::new(error.for_clients(&inner.service)))?;
+            for field in &fields {
+                let Some(value) = self.member(&item, field) else {
+                    continue;
+                };
+                let path: PathSet = inner
+                    .prefix
+                    .iter()
+                    .chain([&id, field])
+                    .cloned()
+                    .map(KeySet::Key)
+                    .collect();
+                output.push(PathValue::new(path, value));
+            }
+        }
+        Ok(output)
+    }
+
+    /// The value of `field` in `item`: its member of the same name, or
+    /// where `fields` says (a member's name, a JSON Pointer from `/`, or
+    /// `""` for the item itself); none when there is nothing or null.
+    fn member(&self, item: &Json, field: &Key) -> Option<Value> {
+        let field = field.to_string();
+        let found = match self.inner.renamed.iter().find(|(graph, _)| *graph == field) {
+            None => item.get(&field),
+            Some((_, at)) if at.is_empty() || at.starts_with('/') => item.pointer(at),
+            Some((_, member)) => item.get(member),
+        };
+        Some(match found? {
+            Json::Null => return None,
+            Json::Bool(flag) => Value::Bool(*flag),
+            Json::Number(number) => Value::Number(number.clone()),
+            Json::String(text) => Value::String(text.clone()),
+            other => Value::atom(other.clone()),
+        })
+    }
+}
+
+/// The items of `answer` under the pointer `items`, by id: the members of
+/// an object, or with `key`, the elements of an array by that member.
+fn found(
+    answer: Json,
+    items: &str,
+    key: Option<&str>,
+    service: &str,
+) -> Result<Vec<(Key, Arc<Json>)>, LoadError> {
+    let unexpected = |what: &str| {
+        LoadError::backend(format!(
+            "{service} service: its answer {what} at `{items}`, where the route file expects its items"
+        ))
+    };
+    let mut answer = answer;
+    let Some(at) = answer.pointer_mut(items) else {
+        return Err(unexpected("has nothing"));
+    };
+    match (at.take(), key) {
+        (Json::Object(members), None) => Ok(members
+            .into_iter()
+            .map(|(id, item)| (Key::from(id), Arc::new(item)))
+            .collect()),
+        (Json::Array(elements), Some(key)) => Ok(elements
+            .into_iter()
+            .filter_map(|item| {
+                let id = match item.get(key)? {
+                    Json::String(id) => Key::from(id.as_str()),
+                    Json::Number(id) => Key::from(id.as_i64()?),
+                    _ => return None,
+                };
+                Some((id, Arc::new(item)))
+            })
+            .collect()),
+        (_, None) => Err(unexpected("has no object by id")),
+        (_, Some(_)) => Err(unexpected("has no array")),
+    }
+}

@@ -1,0 +1,154 @@
+//! Templates: a call's path with `{name}` placeholders, and `${NAME}`
+//! environment variables in any value.
+
+use crate::path::Key;
+
+/// A call's path and query, split at its placeholders.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Template {
+    parts: Vec<Part>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Part {
+    Text(String),
+    /// The ids of one batch, comma-separated.
+    Ids,
+    /// The signed-in user.
+    User,
+}
+
+/// A placeholder the route does not have: its name and its byte offset in
+/// the template's text.
+#[derive(Debug, PartialEq)]
+pub(super) struct Unknown {
+    pub(super) name: String,
+    pub(super) offset: usize,
+}
+
+impl Template {
+    /// Reads `text`, where `{ids}` (`ids` being the route's name for its
+    /// ids) stands for a batch's ids and, when `user` is allowed,
+    /// `{user}` for the signed-in user.
+    pub(super) fn parse(text: &str, ids: &str, user: bool) -> Result<Template, Unknown> {
+        let mut parts = Vec::new();
+        let mut rest = text;
+        let mut offset = 0;
+        while let Some(open) = rest.find('{') {
+            let Some(close) = rest[open..].find('}') else {
+                break;
+            };
+            let name = &rest[open + 1..open + close];
+            let part = match name {
+                _ if name == ids => Part::Ids,
+                "user" if user => Part::User,
+                _ => {
+                    return Err(Unknown {
+                        name: name.to_string(),
+                        offset: offset + open,
+                    })
+                }
+            };
+            parts.push(Part::Text(rest[..open].to_string()));
+            parts.push(part);
+            offset += open + close + 1;
+            rest = &rest[open + close + 1..];
+        }
+        parts.push(Part::Text(rest.to_string()));
+        parts.retain(|part| !matches!(part, Part::Text(text) if text.is_empty()));
+        Ok(Template { parts })
+    }
+
+    /// The path and query for `ids` and `user`: each value form-encoded,
+    /// the ids joined with commas.
+    pub(super) fn render(&self, ids: &[Key], user: Option<&str>) -> String {
+        let mut out = String::new();
+        for part in &self.parts {
+            match part {
+                Part::Text(text) => out.push_str(text),
+                Part::Ids => {
+                    for (index, id) in ids.iter().enumerate() {
+                        if index > 0 {
+                            out.push(',');
+                        }
+                        out.extend(form_urlencoded::byte_serialize(id.to_string().as_bytes()));
+                    }
+                }
+                Part::User => {
+                    let user = user.unwrap_or_default();
+                    out.extend(form_urlencoded::byte_serialize(user.as_bytes()));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// `text` with each `${NAME}` replaced by that environment variable; the
+/// name and byte offset of one that is not set.
+pub(super) fn expand_environment(text: &str) -> Result<String, Unknown> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut offset = 0;
+    while let Some(open) = rest.find("${") {
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        let name = &rest[open + 2..open + close];
+        let value = std::env::var(name).map_err(|_| Unknown {
+            name: name.to_string(),
+            offset: offset + open,
+        })?;
+        out.push_str(&rest[..open]);
+        out.push_str(&value);
+        offset += open + close + 1;
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_filled_and_encoded() {
+        let template = Template::parse("/people?ids={ids}&for={user}", "ids", true).expect("valid");
+        let ids = [Key::from(1), Key::from(22), Key::from("a b")];
+        assert_eq!(
+            template.render(&ids, Some("u:1")),
+            "/people?ids=1,22,a+b&for=u%3A1"
+        );
+    }
+
+    #[test]
+    fn an_unknown_placeholder_is_named_with_its_offset() {
+        assert_eq!(
+            Template::parse("/people?ids={id}", "ids", false),
+            Err(Unknown {
+                name: "id".into(),
+                offset: 12
+            })
+        );
+        // `{user}` only where the route is the user's.
+        assert_eq!(
+            Template::parse("/x/{user}", "ids", false).map_err(|unknown| unknown.offset),
+            Err(3)
+        );
+    }
+
+    #[test]
+    fn environment_variables_expand_and_a_missing_one_is_named() {
+        std::env::set_var("PEREGRINE_TEMPLATE_TEST", "127.0.0.1:9");
+        assert_eq!(
+            expand_environment("http://${PEREGRINE_TEMPLATE_TEST}/x"),
+            Ok("http://127.0.0.1:9/x".to_string())
+        );
+        let missing = expand_environment("a${PEREGRINE_NOT_SET_ANYWHERE}").expect_err("unset");
+        assert_eq!(
+            (missing.name.as_str(), missing.offset),
+            ("PEREGRINE_NOT_SET_ANYWHERE", 1)
+        );
+    }
+}
