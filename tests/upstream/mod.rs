@@ -23,7 +23,7 @@ struct Seen {
 
 /// A service on loopback: `/flaky` answers 503 to every other call
 /// (first 503), `/down` always 503, `/slow` waits 200 ms then 200,
-/// `/stalls` sends its headers and a first chunk, then nothing for 2 s.
+/// `/big` answers 64 KiB, `/stalls` sends its headers and a first chunk, then nothing for 2 s.
 async fn service() -> (String, Arc<Seen>) {
     let seen = Arc::new(Seen::default());
     let counted = seen.clone();
@@ -46,7 +46,9 @@ async fn service() -> (String, Arc<Seen>) {
                         _ => StatusCode::OK,
                     };
                     seen.in_flight.fetch_sub(1, Ordering::SeqCst);
-                    let body = if what == "stalls" {
+                    let body = if what == "big" {
+                        Body::from(vec![b' '; 64 * 1024])
+                    } else if what == "stalls" {
                         let first =
                             futures::stream::once(async { Ok(Bytes::from("{\"videos\":")) });
                         let rest = futures::stream::once(async {
@@ -257,4 +259,28 @@ async fn a_failing_service_writes_one_warning_then_counts_the_rest() {
         "one warning for 200 failed calls within 10 s:\n{text}"
     );
     assert!(text.contains("answered 503"), "{text}");
+}
+
+#[tokio::test]
+async fn an_answer_past_max_answer_bytes_fails_the_call_and_is_not_retried() {
+    let (base, seen) = service().await;
+    let settings = Settings {
+        max_answer_bytes: 16 * 1024,
+        ..Settings::default()
+    };
+    let upstream = Upstream::new("people", settings, Pool::default());
+    let error = upstream
+        .send(request(Method::GET, &format!("{base}/big")))
+        .await
+        .expect_err("64 KiB is past 16 KiB");
+    assert_eq!(
+        error.message(),
+        "people service: GET /big answered more than 16384 bytes (max_answer_bytes)"
+    );
+    assert_eq!(seen.calls.load(Ordering::SeqCst), 1, "not retried");
+    let answer = upstream
+        .send(request(Method::GET, &format!("{base}/ok")))
+        .await
+        .expect("a small answer");
+    assert_eq!(answer.body(), "{}");
 }

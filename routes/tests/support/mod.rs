@@ -106,6 +106,18 @@ impl Harness {
         adjust: impl FnOnce(&mut peregrine::http::Config),
     ) -> Harness {
         let router = peregrine_routes::router().expect("the routes build");
+        Harness::serving(backend, loaders, auth, router, adjust)
+    }
+
+    /// As [`Harness::configured`], serving `router` (the catalog's routes
+    /// and more).
+    pub(crate) fn serving(
+        backend: String,
+        loaders: Loaders,
+        auth: Auth,
+        router: peregrine::router::Router,
+        adjust: impl FnOnce(&mut peregrine::http::Config),
+    ) -> Harness {
         let graphql = peregrine::graphql::GraphQl::new(
             peregrine_routes::SCHEMA,
             router.clone(),

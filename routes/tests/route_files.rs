@@ -1,0 +1,233 @@
+//! Route files served: a team's service of its own, declared in TOML and
+//! answered beside the catalog, with the engine's batching, caching,
+//! scopes and failure isolation (the format is in docs/routes.md).
+
+mod support;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use peregrine::route_file::Declared;
+use peregrine::upstream::Pool;
+use peregrine_routes::client::{Clients, Endpoints, Guards};
+use peregrine_routes::{Auth, Loaders};
+use serde_json::{json, Value};
+use support::{instant, start_backend, Harness};
+
+/// The team's service: `/people?ids=` (some people), `/mine?user=&ids=`
+/// (values that name their user), `/broken` (500); with its call count.
+async fn start_people() -> (String, Arc<AtomicUsize>) {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let app = axum::Router::new()
+        .route(
+            "/people",
+            get(|State(calls): State<Arc<AtomicUsize>>, Query(query): Query<HashMap<String, String>>| async move {
+                calls.fetch_add(1, Ordering::SeqCst);
+                let known = json!({
+                    "1": {"name": "Ada", "born": 1815},
+                    "2": {"name": "Alan"},
+                });
+                let asked = query.get("ids").cloned().unwrap_or_default();
+                let people: serde_json::Map<String, Value> = asked
+                    .split(',')
+                    .filter_map(|id| Some((id.to_string(), known.get(id)?.clone())))
+                    .collect();
+                axum::Json(json!({ "people": people }))
+            }),
+        )
+        .route(
+            "/mine",
+            get(|Query(query): Query<HashMap<String, String>>| async move {
+                let user = query.get("user").cloned().unwrap_or_default();
+                let items: Vec<Value> = query
+                    .get("ids")
+                    .cloned()
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(|id| json!({"id": id.parse::<i64>().unwrap_or(-1), "note": format!("{user}'s {id}")}))
+                    .collect();
+                axum::Json(json!({ "items": items }))
+            }),
+        )
+        .route("/broken", get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "down") }))
+        .with_state(calls.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let base = format!("http://{}", listener.local_addr().expect("an address"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (base, calls)
+}
+
+/// A directory holding `files` (name, text), removed when dropped.
+struct Dir(PathBuf);
+
+impl Dir {
+    fn with(files: &[(&str, String)]) -> Dir {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "peregrine-route-files-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        ));
+        std::fs::create_dir_all(&dir).expect("a directory");
+        for (name, text) in files {
+            std::fs::write(dir.join(name), text).expect("written");
+        }
+        Dir(dir)
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The catalog and the routes of `dir`, over a demo backend.
+async fn serve(dir: &Dir) -> Harness {
+    let backend = start_backend(instant()).await;
+    let clients =
+        Clients::with_guards(&Endpoints::all(&backend), &Guards::default()).expect("a client");
+    let declared = Declared::load(std::slice::from_ref(&dir.0), &Pool::default(), true)
+        .unwrap_or_else(|errors| panic!("refused: {errors:?}"));
+    let router = declared
+        .build(peregrine_routes::builder())
+        .unwrap_or_else(|errors| panic!("refused: {errors:?}"));
+    Harness::serving(
+        backend,
+        Loaders::new(&clients, true),
+        Auth::Development,
+        router,
+        |_| {},
+    )
+}
+
+/// The smallest route file, exactly as the issue and docs/routes.md write
+/// it, over the service at `base`.
+fn smallest(base: &str) -> String {
+    format!(
+        r#"[services.people]
+url = "{base}"          # "${{NAME}}" in a value expands an environment variable
+
+[[routes]]
+pattern = "people[{{integers:ids}}]['name','born']"
+get = {{ service = "people", path = "/people?ids={{ids}}" }}  # {{ids}}: the ids of one batch, comma-separated
+items = "/people"                        # JSON Pointer to the answer's map of id -> object ("" is the whole answer)
+scope = "shared"                         # or "user": cached per user, {{user}} in the path is the signed-in user
+ttl_secs = 300
+"#
+    )
+}
+
+#[tokio::test]
+async fn the_smallest_route_answers_in_one_batched_call_then_from_the_cache() {
+    let (base, calls) = start_people().await;
+    let dir = Dir::with(&[("people.toml", smallest(&base))]);
+    let harness = serve(&dir).await;
+    let paths = json!([
+        ["people", [1, 2, 3], ["name", "born"]],
+        ["videos", 1, "title"]
+    ]);
+    let answer = harness.get(Some("u1"), paths.clone()).await;
+    assert_eq!(answer["people"]["1"], json!({"name": "Ada", "born": 1815}));
+    // A field or an id the service leaves out is an empty atom.
+    assert_eq!(answer["people"]["2"]["born"], json!({"$type": "atom"}));
+    assert_eq!(
+        answer["people"]["3"],
+        json!({"name": {"$type": "atom"}, "born": {"$type": "atom"}})
+    );
+    // The catalog answers beside it.
+    assert!(answer["videos"]["1"]["title"].is_string(), "{answer}");
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        1,
+        "one call for the three ids"
+    );
+    // Cached for ttl_secs, for any user: no call the second time (an id
+    // the service left out is not cached, so it is asked again).
+    let found = json!([["people", [1, 2], ["name", "born"]]]);
+    let again = harness.get(Some("u2"), found).await;
+    assert_eq!(again["people"]["1"], answer["people"]["1"]);
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_failing_service_is_an_error_at_its_routes_paths_only() {
+    let (base, _) = start_people().await;
+    let file = format!(
+        r#"[services.people]
+url = "{base}"
+retries = 0
+
+[[routes]]
+pattern = "broken[{{integers:ids}}]['name']"
+get = {{ service = "people", path = "/broken?ids={{ids}}" }}
+"#
+    );
+    let dir = Dir::with(&[("broken.toml", file)]);
+    let harness = serve(&dir).await;
+    let answer = harness
+        .get(
+            Some("u1"),
+            json!([["broken", 1, "name"], ["videos", 1, "title"]]),
+        )
+        .await;
+    let error = &answer["broken"]["1"]["name"];
+    assert_eq!(error["$type"], json!("error"), "{answer}");
+    assert_eq!(
+        error["value"]["message"],
+        json!("people service unavailable: it failed")
+    );
+    assert!(answer["videos"]["1"]["title"].is_string(), "{answer}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_route_answers_each_user_their_own_and_asks_others_to_sign_in() {
+    let (base, _) = start_people().await;
+    let file = format!(
+        r#"[services.people]
+url = "{base}"
+
+[[routes]]
+pattern = "notes[{{integers:ids}}]['text']"
+get = {{ service = "people", path = "/mine?user={{user}}&ids={{ids}}" }}
+items = "/items"
+key = "id"
+fields = {{ text = "note" }}
+scope = "user"
+ttl_secs = 60
+"#
+    );
+    let dir = Dir::with(&[("notes.toml", file)]);
+    let harness = serve(&dir).await;
+    let anonymous = harness.get(None, json!([["notes", 1, "text"]])).await;
+    let message = anonymous["notes"]["1"]["text"]["value"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(message.starts_with("sign in"), "{anonymous}");
+    // Many users at once, each asking twice (the second from the cache):
+    // each sees only their own.
+    let reads = (1..=40).map(|n| {
+        let harness = harness.clone();
+        tokio::spawn(async move {
+            let user = format!("u{n}");
+            for _ in 0..2 {
+                let answer = harness
+                    .get(Some(&user), json!([["notes", [1, 2], "text"]]))
+                    .await;
+                assert_eq!(answer["notes"]["1"]["text"], json!(format!("{user}'s 1")));
+                assert_eq!(answer["notes"]["2"]["text"], json!(format!("{user}'s 2")));
+            }
+        })
+    });
+    for read in futures::future::join_all(reads).await {
+        read.expect("answered");
+    }
+}
