@@ -18,10 +18,13 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use peregrine::graphql::{GraphQl, Limits};
 use peregrine::http::AnswerCache;
+use peregrine::http::Reload;
 use peregrine::http::Traces;
 use peregrine::loader::{RedisTier, TierSettings, Writes};
-use peregrine::route_file::Declared;
+use peregrine::route_file::{Declared, Live, Sources};
+use peregrine::router::Router;
 use peregrine::upstream::Pool;
 use peregrine::upstream::{BreakerSettings, Settings as Guard};
 use peregrine_routes::backend::{self, Settings};
@@ -167,6 +170,10 @@ struct Listen {
         value_delimiter = ':'
     )]
     routes: Vec<PathBuf>,
+    /// Serves `GET /routes` (each route file, loaded or refused with its
+    /// errors) in production too; development mode always does.
+    #[arg(long, env = "PEREGRINE_ADMIN")]
+    admin: bool,
     #[command(flatten)]
     guard: GuardArgs,
 }
@@ -585,18 +592,19 @@ async fn serve(
     let clients =
         Clients::with_guards(endpoints, &guards).context("cannot call the backend services")?;
     let mut loaders = Loaders::new(&clients, !listen.no_cache);
-    let mut declared = Declared::load(&listen.routes, &Pool::default(), !listen.no_cache)
-        .map_err(|errors| refused(&errors))?;
-    for file in declared.files() {
-        tracing::info!(file = %file.display(), "route file loaded");
-    }
+    let mut sources = Sources {
+        dirs: listen.routes.clone(),
+        pool: Pool::default(),
+        caching: !listen.no_cache,
+        ..Sources::default()
+    };
     let mut answers = None;
     if !listen.no_cache && listen.answer_cache_mb > 0 {
         let max_bytes = listen.answer_cache_mb.saturating_mul(1 << 20);
         let writes = Writes::new();
         answers = Some(AnswerCache::new(max_bytes, &writes));
         loaders = loaders.with_writes(&writes);
-        declared = declared.with_writes(&writes);
+        sources.writes = Some(writes);
     }
     if let Some(url) = &listen.redis_url {
         let settings = TierSettings {
@@ -614,7 +622,7 @@ async fn serve(
             );
         }
         loaders = loaders.with_tier(&tier);
-        declared = declared.with_tier(&tier);
+        sources.tier = Some(tier);
     }
     // Development mode (the demo, --dev-auth) has the explorer and
     // `?trace=1`; production has them only when asked.
@@ -628,23 +636,34 @@ async fn serve(
     let index_page = (listen.explorer || development)
         .then(|| explorer.is_file().then(|| explorer.clone()))
         .flatten();
-    let router = declared
-        .build(peregrine_routes::builder())
-        .map_err(|errors| refused(&errors))?;
+    // The route files' routes beside the catalog's, swapped whole on
+    // each good reload, GraphQL with them.
+    let reload = Reload::new(Router::builder().build()?, None);
+    let swap = reload.clone();
+    let (live, router) = Live::start(sources, peregrine_routes::builder, move |router| {
+        let graphql = GraphQl::new(peregrine_routes::SCHEMA, router.clone(), Limits::default())
+            .map_err(|error| error.to_string())?;
+        swap.replace(router, Some(graphql));
+        Ok(())
+    })
+    .map_err(|errors| refused(&errors))?;
+    if !listen.routes.is_empty() {
+        live.watch()
+            .context("cannot watch the --routes directories")?;
+        tracing::info!(dirs = ?listen.routes, "route files served: reloaded on change and on SIGHUP");
+    }
     if !demo.join("index.html").is_file() {
         tracing::warn!(
             dir = %demo.display(),
             "the demo page is not built, /demo/ answers 404: run `npm --prefix client-js ci && npm --prefix client-js run build`"
         );
     }
-    let graphql = peregrine::graphql::GraphQl::new(
-        peregrine_routes::SCHEMA,
-        router.clone(),
-        peregrine::graphql::Limits::default(),
-    )
-    .context("reading the GraphQL schema")?;
+    let graphql = GraphQl::new(peregrine_routes::SCHEMA, router.clone(), Limits::default())
+        .context("reading the GraphQL schema")?;
     let config = peregrine::http::Config {
         graphql: Some(graphql),
+        reload: Some(reload),
+        route_files: (development || listen.admin).then_some(live),
         // GraphiQL bundled with the demo page, when built (it needs
         // nothing from the network).
         graphiql: demo

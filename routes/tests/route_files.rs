@@ -231,3 +231,147 @@ ttl_secs = 60
         read.expect("answered");
     }
 }
+
+/// Reads `paths` as `u1` until `done` holds for the answer, for at most
+/// 5 s (a reload follows a change within a few hundred milliseconds).
+async fn eventually(harness: &Harness, paths: Value, done: impl Fn(&Value) -> bool) -> Value {
+    let started = std::time::Instant::now();
+    loop {
+        let answer = harness.get(Some("u1"), paths.clone()).await;
+        if done(&answer) {
+            return answer;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "not within 5 s: {answer}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn route_files_reload_while_serving_and_a_broken_one_is_refused_alone() {
+    let (base, calls) = start_people().await;
+    let dir = Dir::with(&[]);
+    let backend = start_backend(instant()).await;
+    let clients =
+        Clients::with_guards(&Endpoints::all(&backend), &Guards::default()).expect("a client");
+    let reload = peregrine::http::Reload::new(
+        peregrine::router::Router::builder().build().expect("empty"),
+        None,
+    );
+    let swap = reload.clone();
+    let sources = peregrine::route_file::Sources {
+        dirs: vec![dir.0.clone()],
+        caching: true,
+        ..Default::default()
+    };
+    let (live, router) =
+        peregrine::route_file::Live::start(sources, peregrine_routes::builder, move |router| {
+            swap.replace(router, None);
+            Ok(())
+        })
+        .expect("an empty directory loads");
+    live.watch().expect("watching");
+    let status = live.clone();
+    let harness = Harness::serving(
+        backend,
+        Loaders::new(&clients, true),
+        Auth::Development,
+        router,
+        |config| {
+            config.reload = Some(reload);
+            config.route_files = Some(status);
+        },
+    );
+    // Home requests all along: none may fail because of a reload.
+    let load = {
+        let harness = harness.clone();
+        tokio::spawn(async move {
+            let mut answered = 0;
+            let stop = std::time::Instant::now() + std::time::Duration::from_secs(4);
+            while std::time::Instant::now() < stop {
+                let home = harness.get(Some("u7"), support::home()).await;
+                assert_eq!(support::home_videos(&home).len(), 100);
+                answered += 1;
+            }
+            answered
+        })
+    };
+
+    // A new file: its key is served.
+    std::fs::write(dir.0.join("people.toml"), smallest(&base)).expect("written");
+    let people = json!([["people", 1, ["name", "born"]]]);
+    eventually(&harness, people.clone(), |answer| {
+        answer["people"]["1"]["name"] == json!("Ada")
+    })
+    .await;
+
+    // Edited: a new field.
+    let edited = smallest(&base)
+        .replace("['name','born']", "['name','born','year']")
+        .replace(
+            "ttl_secs = 300",
+            "ttl_secs = 300\nfields = { year = \"born\" }",
+        );
+    std::fs::write(dir.0.join("people.toml"), edited).expect("written");
+    let year = json!([["people", 1, "year"]]);
+    eventually(&harness, year, |answer| {
+        answer["people"]["1"]["year"] == json!(1815)
+    })
+    .await;
+
+    // Another team's file: the people route is unchanged, so its cached
+    // values stay (no call to the service).
+    let made = calls.load(Ordering::SeqCst);
+    let other = format!(
+        "[services.other]\nurl = \"{base}\"\n\n[[routes]]\npattern = \"others[{{integers:ids}}]['name']\"\nget = {{ service = \"other\", path = \"/people?ids={{ids}}\" }}\nitems = \"/people\"\n"
+    );
+    std::fs::write(dir.0.join("other.toml"), other).expect("written");
+    let others = json!([["others", 2, "name"]]);
+    eventually(&harness, others, |answer| {
+        answer["others"]["2"]["name"] == json!("Alan")
+    })
+    .await;
+    harness.get(Some("u1"), people.clone()).await;
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        made + 1,
+        "only the new route called"
+    );
+
+    // A broken file: refused with its place, and everything else answers.
+    std::fs::write(
+        dir.0.join("broken.toml"),
+        "[[routes]]\npattern = \"x[{integers:ids}]['a']\"\nget = { service = \"nope\", path = \"/x?ids={ids}\" }\n",
+    )
+    .expect("written");
+    let started = std::time::Instant::now();
+    let listed = loop {
+        let (_, status) = harness
+            .send(
+                axum::http::Request::get("/routes")
+                    .body(axum::body::Body::empty())
+                    .expect("a request"),
+            )
+            .await;
+        if status["files"].to_string().contains("refused") {
+            break status;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{status}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let text = listed.to_string();
+    assert!(
+        text.contains("broken.toml:3:19: no file declares the service `nope`"),
+        "{text}"
+    );
+    let answer = harness.get(Some("u1"), people).await;
+    assert_eq!(answer["people"]["1"]["name"], json!("Ada"));
+
+    let answered = load.await.expect("no failed home request");
+    assert!(answered > 10, "{answered} home requests");
+}

@@ -75,6 +75,15 @@ pub struct Config {
     pub static_files: Vec<StaticFiles>,
     /// GraphQL over the same router at `/graphql` (default none).
     pub graphql: Option<crate::graphql::GraphQl>,
+    /// A handle to replace the router and `graphql` while the server
+    /// serves (a route file reload, say); default none. The server starts
+    /// by putting the router it is given and `graphql` in it.
+    pub reload: Option<super::Reload>,
+    /// Route files whose state `GET /routes` shows (each file loaded or
+    /// refused with its errors, its routes, the last reload); default
+    /// none, and no `/routes`. Meant for development or an admin port:
+    /// it shows service names and patterns.
+    pub route_files: Option<crate::route_file::Live>,
     /// Where a browser's `GET /graphql` (without a query) is sent: a
     /// GraphiQL page served beside (such as `/demo/graphiql.html`).
     /// Default none: async-graphql's own page, which loads its scripts
@@ -142,6 +151,8 @@ impl Default for Config {
             drain_delay: Duration::ZERO,
             static_files: Vec::new(),
             graphql: None,
+            reload: None,
+            route_files: None,
             graphiql: None,
             context: Arc::new(|_headers| Ok(Context::new())),
             traces: Traces::default(),

@@ -33,7 +33,8 @@ pub(crate) async fn serve(State(state): State<Arc<AppState>>, request: Request) 
 
 async fn answer(state: &AppState, request: Request) -> Result<Response, Error> {
     let config = &state.config;
-    let Some(graphql) = &config.graphql else {
+    let served = state.served.current();
+    let Some(graphql) = &served.graphql else {
         return Err(Error::new(
             StatusCode::NOT_FOUND,
             "not_found",

@@ -34,6 +34,8 @@
 //!   `errors`. A GET without `query` is the GraphiQL page.
 //! - `GET /`, when [`Config::index_page`] is set: that page (the
 //!   explorer).
+//! - `GET /routes`, when [`Config::route_files`] is set: the route files
+//!   served, each loaded or refused with its errors.
 //!
 //! # Traces
 //!
@@ -72,6 +74,7 @@ mod graphql;
 mod log;
 mod metrics;
 mod model;
+mod reload;
 mod serve;
 mod wire;
 
@@ -98,6 +101,7 @@ pub use answers::AnswerCache;
 pub use config::{Config, ContextMaker, StaticFiles, Traces};
 pub use error::Error;
 pub use log::{init_logging, LogFormat};
+pub use reload::{Reload, Served};
 pub use serve::{serve, shutdown_signal};
 
 use crate::router::Router;
@@ -107,7 +111,8 @@ pub(crate) const JSON: &str = "application/json; charset=utf-8";
 
 /// What every handler shares.
 pub(crate) struct AppState {
-    pub(crate) router: Router,
+    /// What is served now (see [`Reload`]): each request takes it once.
+    pub(crate) served: Reload,
     pub(crate) config: Config,
     ready: Arc<AtomicBool>,
 }
@@ -119,6 +124,13 @@ pub fn app(router: Router, config: Config) -> axum::Router {
 }
 
 fn build(router: Router, config: Config, ready: Arc<AtomicBool>) -> axum::Router {
+    let served = match &config.reload {
+        Some(reload) => {
+            reload.replace(router, config.graphql.clone());
+            reload.clone()
+        }
+        None => Reload::new(router, config.graphql.clone()),
+    };
     metrics::install();
     let cors = cors(&config.cors_origins);
     let model_path = config.model_path.clone();
@@ -151,6 +163,16 @@ fn build(router: Router, config: Config, ready: Arc<AtomicBool>) -> axum::Router
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::render))
         .merge(limited.route_layer(shed));
+    if let Some(live) = &config.route_files {
+        let live = live.clone();
+        app = app.route(
+            "/routes",
+            get(move || {
+                let live = live.clone();
+                async move { axum::Json(live.status()) }
+            }),
+        );
+    }
     if let Some(page) = &config.index_page {
         app = app.route_service("/", ServeFile::new(page));
     }
@@ -169,7 +191,7 @@ fn build(router: Router, config: Config, ready: Arc<AtomicBool>) -> axum::Router
             .nest_service(&format!("{prefix}/"), dir);
     }
     let state = Arc::new(AppState {
-        router,
+        served,
         config,
         ready,
     });

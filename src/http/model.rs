@@ -109,7 +109,8 @@ async fn answer(
             return Ok(response);
         }
         let ticket = answers.ticket();
-        let (envelope, read) = horizon::watch(user, state.router.get(paths, &ctx)).await;
+        let served = state.served.current();
+        let (envelope, read) = horizon::watch(user, served.router.get(paths, &ctx)).await;
         let envelope = envelope?;
         metrics::router_done(ctx.stats());
         let json = to_json(&envelope)?;
@@ -323,7 +324,8 @@ async fn run(
     operation: Operation,
     ctx: &Context,
 ) -> Result<crate::graph::Envelope, Error> {
-    let router = &state.router;
+    let served = state.served.current();
+    let router = &served.router;
     let envelope = match operation {
         Operation::Get { paths } => router.get(&paths, ctx).await?,
         Operation::Set { envelope } => router.set(envelope, ctx).await?,

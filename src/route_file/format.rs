@@ -4,11 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 /// One route file: its services and its routes.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct File {
     /// The backend services its routes call, by name.
@@ -22,7 +22,7 @@ pub(super) struct File {
 /// A backend service: where it is and how it is guarded. The guard
 /// settings default to the built-in services' (see
 /// [`crate::upstream::Settings`]).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Service {
     /// Its base URL, `http://host[:port][/path]`; `${NAME}` expands an
@@ -49,7 +49,7 @@ pub(super) struct Service {
 }
 
 /// A route: the paths it serves and the call that answers them.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Route {
     /// The route pattern, in path syntax with `{integers:name}`,
@@ -82,7 +82,7 @@ pub(super) struct Route {
 }
 
 /// A read: a service and the path called on it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Get {
     /// The service's name, as in `[services.NAME]`.

@@ -56,6 +56,12 @@ pub(super) struct Loaded {
     pub(super) route: Get,
     pub(super) source: Source,
     pub(super) offset: usize,
+    /// The route and its service as declared, whatever their place: a
+    /// reload keeps the route (and its loader's cache) of an unchanged
+    /// one.
+    pub(super) identity: String,
+    /// Whether it is a route of the previous load, kept.
+    pub(super) kept: bool,
 }
 
 /// The `*.toml` files of `dirs`, each directory's sorted by name.
@@ -89,11 +95,13 @@ pub(super) fn files(dirs: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<Error>> {
     }
 }
 
-/// Reads, parses and checks `files`; the routes, or every refusal.
+/// Reads, parses and checks `files`; the routes, or every refusal. A
+/// route declared as one of `previous` is that route, kept.
 pub(super) fn load(
     files: &[PathBuf],
     pool: &Pool,
     caching: bool,
+    previous: &[Loaded],
 ) -> Result<Vec<Loaded>, Vec<Error>> {
     let mut errors = Vec::new();
     let mut parsed = Vec::new();
@@ -148,13 +156,43 @@ pub(super) fn load(
         }
     }
     let mut routes = Vec::new();
+    // Each service as declared, for the routes' identities.
+    let declarations: BTreeMap<&str, String> = parsed
+        .iter()
+        .flat_map(|(_, file)| &file.services)
+        .map(|(name, service)| {
+            let text = toml::to_string(service.get_ref()).unwrap_or_default();
+            (name.as_str(), text)
+        })
+        .collect();
     for (source, file) in &parsed {
         for declared in &file.routes {
+            let service = declared.get_ref().get.get_ref().service.get_ref();
+            let identity = format!(
+                "{}\n{}",
+                toml::to_string(declared.get_ref()).unwrap_or_default(),
+                declarations
+                    .get(service.as_str())
+                    .map_or("", String::as_str)
+            );
+            let place = (source.clone(), declared.span().start);
+            if let Some(kept) = previous.iter().find(|loaded| loaded.identity == identity) {
+                routes.push(Loaded {
+                    route: kept.route.clone(),
+                    source: place.0,
+                    offset: place.1,
+                    identity,
+                    kept: true,
+                });
+                continue;
+            }
             match route(source, declared, &services, caching) {
                 Ok(route) => routes.push(Loaded {
                     route,
-                    source: source.clone(),
-                    offset: declared.span().start,
+                    source: place.0,
+                    offset: place.1,
+                    identity,
+                    kept: false,
                 }),
                 Err(error)
                     if error.kind() == ErrorKind::Service

@@ -32,6 +32,7 @@
 
 mod error;
 mod format;
+mod live;
 mod load;
 mod route;
 mod service;
@@ -41,6 +42,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 pub use error::{Error, ErrorKind};
+pub use live::{Live, Sources};
 
 use crate::loader::{RedisTier, Writes};
 use crate::router::{Builder, Router};
@@ -77,7 +79,23 @@ impl Declared {
     /// refusal found, or routes that are all good.
     pub fn load(dirs: &[PathBuf], pool: &Pool, caching: bool) -> Result<Declared, Vec<Error>> {
         let files = load::files(dirs)?;
-        let routes = load::load(&files, pool, caching)?;
+        let routes = load::load(&files, pool, caching, &[])?;
+        Ok(Declared { files, routes })
+    }
+
+    /// Reads `dirs` again as [`Declared::load`] does, keeping the routes
+    /// declared as before (with their loaders, and so their caches). Give
+    /// the result [`with_tier`](Declared::with_tier) and
+    /// [`with_writes`](Declared::with_writes) as this was: they change
+    /// only the new routes.
+    pub fn reload(
+        &self,
+        dirs: &[PathBuf],
+        pool: &Pool,
+        caching: bool,
+    ) -> Result<Declared, Vec<Error>> {
+        let files = load::files(dirs)?;
+        let routes = load::load(&files, pool, caching, &self.routes)?;
         Ok(Declared { files, routes })
     }
 
@@ -120,13 +138,17 @@ impl Declared {
         self.map(|route| route.with_writes(writes))
     }
 
+    /// Changes each route that is new (not kept by a reload).
     fn map(self, change: impl Fn(&route::Get) -> route::Get) -> Declared {
         let routes = self
             .routes
             .into_iter()
-            .map(|loaded| Loaded {
-                route: change(&loaded.route),
-                ..loaded
+            .map(|loaded| match loaded.kept {
+                true => loaded,
+                false => Loaded {
+                    route: change(&loaded.route),
+                    ..loaded
+                },
             })
             .collect();
         Declared {

@@ -1,0 +1,275 @@
+//! `Live`: route files kept in step with their directories while the
+//! server serves them.
+//!
+//! A reload (a file changed, or SIGHUP) reads every file again and builds
+//! the whole new table before using it. A refused table changes nothing:
+//! the last good one goes on serving, and the refusals are reported (in
+//! the log, in [`Live::status`], in metrics). A good one is handed to the
+//! server whole, which swaps it in atomically. Routes declared as before
+//! keep their loaders, so their cached values survive the reload.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::{json, Value as Json};
+
+use crate::loader::{RedisTier, Scope, Writes};
+use crate::router::{Builder, Router};
+use crate::upstream::Pool;
+
+use super::{Declared, Error};
+
+/// How long a reload waits after a change for the changes that come
+/// with it (an editor writes a file in several steps).
+const SETTLE: Duration = Duration::from_millis(200);
+
+/// Where the route files are and how their routes are served.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    /// The directories of route files.
+    pub dirs: Vec<PathBuf>,
+    /// The connections their services are called over.
+    pub pool: Pool,
+    /// Whether their routes cache what they load (the server's
+    /// `--no-cache` turns it off).
+    pub caching: bool,
+    /// The Redis tier under their caches, if any.
+    pub tier: Option<RedisTier>,
+    /// Where their loaders report writes (the answer cache's), if any; a
+    /// reload reports a write in the shared scope, which drops every kept
+    /// answer.
+    pub writes: Option<Writes>,
+}
+
+/// Builds the routes beside the route files' (the Rust routes).
+type Base = Box<dyn Fn() -> Builder + Send + Sync>;
+/// Serves a new router.
+type Apply = Box<dyn Fn(Router) -> Result<(), String> + Send + Sync>;
+
+/// Route files that reload (see the module). Cloning is cheap.
+#[derive(Clone)]
+pub struct Live {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    sources: Sources,
+    base: Base,
+    apply: Apply,
+    state: Mutex<State>,
+}
+
+struct State {
+    /// The table served.
+    declared: Declared,
+    /// Why the last reload was refused; empty once one is good.
+    refused: Vec<Error>,
+    /// When the last reload was tried.
+    at: SystemTime,
+    reloads: u64,
+}
+
+impl Live {
+    /// Loads the route files of `sources` and builds the router of
+    /// `base`'s routes and theirs; `apply` serves each later table (and
+    /// may refuse it, with why). The first router is the caller's to
+    /// serve. Fails with every refusal found.
+    pub fn start(
+        sources: Sources,
+        base: impl Fn() -> Builder + Send + Sync + 'static,
+        apply: impl Fn(Router) -> Result<(), String> + Send + Sync + 'static,
+    ) -> Result<(Live, Router), Vec<Error>> {
+        let declared = prepared(
+            Declared::load(&sources.dirs, &sources.pool, sources.caching)?,
+            &sources,
+        );
+        let router = declared.build(base())?;
+        let live = Live {
+            inner: Arc::new(Inner {
+                sources,
+                base: Box::new(base),
+                apply: Box::new(apply),
+                state: Mutex::new(State {
+                    declared,
+                    refused: Vec::new(),
+                    at: SystemTime::now(),
+                    reloads: 0,
+                }),
+            }),
+        };
+        Ok((live, router))
+    }
+
+    /// Reads the files again and serves the new table if it is good;
+    /// answers whether it was.
+    pub fn reload(&self) -> bool {
+        let inner = &*self.inner;
+        let sources = &inner.sources;
+        let mut state = inner.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let built = state
+            .declared
+            .reload(&sources.dirs, &sources.pool, sources.caching)
+            .map(|declared| prepared(declared, sources))
+            .and_then(|declared| {
+                let router = declared.build((inner.base)())?;
+                Ok((declared, router))
+            })
+            .and_then(|(declared, router)| {
+                (inner.apply)(router).map_err(|why| {
+                    let file = sources.dirs.first().cloned().unwrap_or_default();
+                    vec![Error::whole(super::ErrorKind::Value, &file, why)]
+                })?;
+                Ok(declared)
+            });
+        state.at = SystemTime::now();
+        state.reloads += 1;
+        match built {
+            Ok(declared) => {
+                tracing::info!(
+                    files = declared.files().len(),
+                    routes = declared.routes.len(),
+                    "route files reloaded"
+                );
+                state.declared = declared;
+                state.refused.clear();
+                if let Some(writes) = &sources.writes {
+                    writes.wrote(&Scope::shared());
+                }
+                metrics::counter!("peregrine_route_reloads_total", "outcome" => "loaded")
+                    .increment(1);
+                true
+            }
+            Err(errors) => {
+                for error in &errors {
+                    tracing::warn!(%error, "route files refused: the last good table goes on serving");
+                }
+                state.refused = errors;
+                metrics::counter!("peregrine_route_reloads_total", "outcome" => "refused")
+                    .increment(1);
+                false
+            }
+        }
+    }
+
+    /// Reloads whenever a file of the directories changes, and on SIGHUP,
+    /// until the returned task is aborted.
+    pub fn watch(&self) -> Result<tokio::task::JoinHandle<()>, notify::Error> {
+        use notify::Watcher;
+        let (changed, mut changes) = tokio::sync::mpsc::unbounded_channel::<()>();
+        let on_change = changed.clone();
+        let mut watcher =
+            notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+                if event.is_ok_and(|event| !event.kind.is_access()) {
+                    let _ = on_change.send(());
+                }
+            })?;
+        for dir in &self.inner.sources.dirs {
+            watcher.watch(dir, notify::RecursiveMode::NonRecursive)?;
+        }
+        hangups(changed);
+        let live = self.clone();
+        Ok(tokio::spawn(async move {
+            // Watching as long as the task lives.
+            let _watcher = watcher;
+            while changes.recv().await.is_some() {
+                tokio::time::sleep(SETTLE).await;
+                while changes.try_recv().is_ok() {}
+                let live = live.clone();
+                let _ = tokio::task::spawn_blocking(move || live.reload()).await;
+            }
+        }))
+    }
+
+    /// What is served and why the last reload was refused, as JSON: each
+    /// file with its state (`loaded`, or `refused` with its errors) and
+    /// routes, the time of the last reload, and how many there were.
+    pub fn status(&self) -> Json {
+        let state = self
+            .inner
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let table = state.declared.table();
+        let mut files: Vec<Json> = state
+            .declared
+            .files()
+            .iter()
+            .map(|file| {
+                let shown = file.display().to_string();
+                let errors: Vec<String> = state
+                    .refused
+                    .iter()
+                    .filter(|error| error.file() == file)
+                    .map(ToString::to_string)
+                    .collect();
+                let routes: Vec<Json> = table
+                    .iter()
+                    .filter(|route| route.place.starts_with(&format!("{shown}:")))
+                    .map(|route| {
+                        json!({"pattern": route.pattern, "method": route.method,
+                               "service": route.service, "scope": route.scope, "place": route.place})
+                    })
+                    .collect();
+                let state = if errors.is_empty() { "loaded" } else { "refused" };
+                json!({"file": shown, "state": state, "errors": errors, "routes": routes})
+            })
+            .collect();
+        // Files refused that the good table does not have (new ones).
+        for error in &state.refused {
+            let shown = error.file().display().to_string();
+            if state
+                .declared
+                .files()
+                .iter()
+                .all(|file| file != error.file())
+            {
+                files.push(json!({"file": shown, "state": "refused", "errors": [error.to_string()], "routes": []}));
+            }
+        }
+        let at = state
+            .at
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |since| since.as_millis());
+        json!({"files": files, "reloadedAtMs": at as u64, "reloads": state.reloads})
+    }
+}
+
+/// `declared` over the tier and reporting to the writes of `sources`.
+fn prepared(declared: Declared, sources: &Sources) -> Declared {
+    let declared = match &sources.tier {
+        Some(tier) => declared.with_tier(tier),
+        None => declared,
+    };
+    match &sources.writes {
+        Some(writes) => declared.with_writes(writes),
+        None => declared,
+    }
+}
+
+/// Sends on `changed` at each SIGHUP (Unix only).
+fn hangups(changed: tokio::sync::mpsc::UnboundedSender<()>) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut hangup) = signal(SignalKind::hangup()) else {
+            return;
+        };
+        while hangup.recv().await.is_some() {
+            tracing::info!("SIGHUP: reloading the route files");
+            if changed.send(()).is_err() {
+                return;
+            }
+        }
+    });
+    #[cfg(not(unix))]
+    drop(changed);
+}
+
+impl std::fmt::Debug for Live {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Live")
+            .field("sources", &self.inner.sources)
+            .finish_non_exhaustive()
+    }
+}
