@@ -178,6 +178,28 @@ struct Listen {
     guard: GuardArgs,
 }
 
+impl Listen {
+    /// Where the route files are, and how their routes are served.
+    fn sources(&self) -> Sources {
+        Sources {
+            dirs: self.routes.clone(),
+            pool: Pool::default(),
+            caching: !self.no_cache,
+            guard: self.guard.settings(),
+            ..Sources::default()
+        }
+    }
+
+    /// Refuses route files that cannot be served, before the server
+    /// binds its port and says it listens.
+    fn check_routes(&self) -> anyhow::Result<()> {
+        Declared::load(&self.sources())
+            .and_then(|declared| declared.build(peregrine_routes::builder()))
+            .map(drop)
+            .map_err(|errors| refused(&errors))
+    }
+}
+
 /// The guards of every backend service (per service: --upstream).
 #[derive(Debug, clap::Args)]
 struct GuardArgs {
@@ -215,8 +237,10 @@ struct GuardArgs {
 }
 
 impl GuardArgs {
-    fn guards(&self) -> anyhow::Result<Guards> {
-        let mut guards = Guards::all(&Guard {
+    /// The guards of the flags: the catalog's services', and the route
+    /// files' where a file sets none of its own.
+    fn settings(&self) -> Guard {
+        Guard {
             timeout: Duration::from_millis(self.backend_timeout_ms),
             max_concurrent: self.backend_max_concurrent,
             retries: self.backend_retries,
@@ -227,7 +251,11 @@ impl GuardArgs {
                 open_for: Duration::from_millis(self.breaker_open_ms),
             },
             ..Guard::default()
-        });
+        }
+    }
+
+    fn guards(&self) -> anyhow::Result<Guards> {
+        let mut guards = Guards::all(&self.settings());
         for text in &self.upstream {
             override_guard(&mut guards, text).with_context(|| format!("--upstream {text:?}"))?;
         }
@@ -448,6 +476,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Demo(args) => demo(args).await,
         Command::Serve(args) => {
             let auth = args.auth()?;
+            args.listen.check_routes()?;
             let listener = bind(&args.listen).await?;
             let local = listener.local_addr().context("no local address")?;
             println!("peregrine listening on http://{local}/model.json");
@@ -472,6 +501,7 @@ async fn main() -> anyhow::Result<()> {
 /// The demo backend on a free loopback port, the graph over it, until
 /// Ctrl-C or SIGTERM.
 async fn demo(args: DemoArgs) -> anyhow::Result<()> {
+    args.listen.check_routes()?;
     let backend_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .context("cannot listen for the demo backend")?;
@@ -522,7 +552,12 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
 /// `peregrine routes check|list`.
 fn routes_command(command: RoutesCommand) -> anyhow::Result<()> {
     let (RoutesCommand::Check { dirs } | RoutesCommand::List { dirs }) = &command;
-    let loaded = Declared::load(dirs, &Pool::default(), true).and_then(|declared| {
+    let sources = Sources {
+        dirs: dirs.clone(),
+        caching: true,
+        ..Sources::default()
+    };
+    let loaded = Declared::load(&sources).and_then(|declared| {
         declared.build(peregrine_routes::builder())?;
         Ok(declared)
     });
@@ -538,7 +573,7 @@ fn routes_command(command: RoutesCommand) -> anyhow::Result<()> {
     };
     match command {
         RoutesCommand::Check { .. } => println!(
-            "{} route files, {} routes: all good",
+            "route files: {}, routes: {}; all good",
             declared.files().len(),
             declared.table().len()
         ),
@@ -592,12 +627,7 @@ async fn serve(
     let clients =
         Clients::with_guards(endpoints, &guards).context("cannot call the backend services")?;
     let mut loaders = Loaders::new(&clients, !listen.no_cache);
-    let mut sources = Sources {
-        dirs: listen.routes.clone(),
-        pool: Pool::default(),
-        caching: !listen.no_cache,
-        ..Sources::default()
-    };
+    let mut sources = listen.sources();
     let mut answers = None;
     if !listen.no_cache && listen.answer_cache_mb > 0 {
         let max_bytes = listen.answer_cache_mb.saturating_mul(1 << 20);

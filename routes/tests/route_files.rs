@@ -13,7 +13,6 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use peregrine::route_file::Declared;
-use peregrine::upstream::Pool;
 use peregrine_routes::client::{Clients, Endpoints, Guards};
 use peregrine_routes::{Auth, Loaders};
 use serde_json::{json, Value};
@@ -94,8 +93,12 @@ async fn serve(dir: &Dir) -> Harness {
     let backend = start_backend(instant()).await;
     let clients =
         Clients::with_guards(&Endpoints::all(&backend), &Guards::default()).expect("a client");
-    let declared = Declared::load(std::slice::from_ref(&dir.0), &Pool::default(), true)
-        .unwrap_or_else(|errors| panic!("refused: {errors:?}"));
+    let sources = peregrine::route_file::Sources {
+        dirs: vec![dir.0.clone()],
+        caching: true,
+        ..Default::default()
+    };
+    let declared = Declared::load(&sources).unwrap_or_else(|errors| panic!("refused: {errors:?}"));
     let router = declared
         .build(peregrine_routes::builder())
         .unwrap_or_else(|errors| panic!("refused: {errors:?}"));

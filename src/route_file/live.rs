@@ -16,7 +16,7 @@ use serde_json::{json, Value as Json};
 
 use crate::loader::{RedisTier, Scope, Writes};
 use crate::router::{Builder, Router};
-use crate::upstream::Pool;
+use crate::upstream::{Pool, Settings};
 
 use super::{Declared, Error};
 
@@ -34,6 +34,9 @@ pub struct Sources {
     /// Whether their routes cache what they load (the server's
     /// `--no-cache` turns it off).
     pub caching: bool,
+    /// The guards of their services, where a file does not set its own
+    /// (the server's `--backend-*` and `--breaker-*` flags).
+    pub guard: Settings,
     /// The Redis tier under their caches, if any.
     pub tier: Option<RedisTier>,
     /// Where their loaders report writes (the answer cache's), if any; a
@@ -80,10 +83,7 @@ impl Live {
         base: impl Fn() -> Builder + Send + Sync + 'static,
         apply: impl Fn(Router) -> Result<(), String> + Send + Sync + 'static,
     ) -> Result<(Live, Router), Vec<Error>> {
-        let declared = prepared(
-            Declared::load(&sources.dirs, &sources.pool, sources.caching)?,
-            &sources,
-        );
+        let declared = prepared(Declared::load(&sources)?, &sources);
         let router = declared.build(base())?;
         let live = Live {
             inner: Arc::new(Inner {
@@ -109,7 +109,7 @@ impl Live {
         let mut state = inner.state.lock().unwrap_or_else(PoisonError::into_inner);
         let built = state
             .declared
-            .reload(&sources.dirs, &sources.pool, sources.caching)
+            .reload(sources)
             .map(|declared| prepared(declared, sources))
             .and_then(|declared| {
                 let router = declared.build((inner.base)())?;

@@ -11,10 +11,11 @@ use std::time::Duration;
 use toml::Spanned;
 
 use crate::path::{Key, KeySet, Matcher, Pattern};
-use crate::upstream::{endpoint, Pool, Settings, Upstream};
+use crate::upstream::{endpoint, Upstream};
 
 use super::error::{Error, ErrorKind};
 use super::format::{self, File};
+use super::live::Sources;
 use super::route::{Get, Spec};
 use super::service::Service;
 use super::template::{expand_environment, Template};
@@ -99,8 +100,7 @@ pub(super) fn files(dirs: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<Error>> {
 /// route declared as one of `previous` is that route, kept.
 pub(super) fn load(
     files: &[PathBuf],
-    pool: &Pool,
-    caching: bool,
+    sources: &Sources,
     previous: &[Loaded],
 ) -> Result<Vec<Loaded>, Vec<Error>> {
     let mut errors = Vec::new();
@@ -144,7 +144,7 @@ pub(super) fn load(
                 ));
                 continue;
             }
-            match service(source, name, declared, pool) {
+            match service(source, name, declared, sources) {
                 Ok(service) => {
                     services.insert(name.clone(), (service, source.clone()));
                 }
@@ -186,7 +186,7 @@ pub(super) fn load(
                 });
                 continue;
             }
-            match route(source, declared, &services, caching) {
+            match route(source, declared, &services, sources.caching) {
                 Ok(route) => routes.push(Loaded {
                     route,
                     source: place.0,
@@ -215,7 +215,7 @@ fn service(
     source: &Source,
     name: &str,
     declared: &Spanned<format::Service>,
-    pool: &Pool,
+    sources: &Sources,
 ) -> Result<Service, Error> {
     let declared = declared.get_ref();
     let url_span = declared.url.span();
@@ -229,7 +229,7 @@ fn service(
     })?;
     let base = endpoint(name, &url)
         .map_err(|error| source.error(ErrorKind::Url, url_span.start, error.to_string()))?;
-    let mut settings = Settings::default();
+    let mut settings = sources.guard.clone();
     if let Some(ms) = declared.timeout_ms {
         settings.timeout = Duration::from_millis(ms);
     }
@@ -254,14 +254,14 @@ fn service(
     if let Some(bytes) = declared.max_answer_bytes {
         settings.max_answer_bytes = bytes;
     }
-    let upstream = Upstream::new(name.to_string(), settings, pool.clone());
+    let upstream = Upstream::new(name.to_string(), settings, sources.pool.clone());
     Ok(Service::new(name, base, upstream))
 }
 
 /// The shape a declared read's pattern has: literal keys, the ids' named
 /// token, and the fields.
 const SHAPE: &str = "a route file's pattern is keys, then the ids as a named token, \
-                     then the fields: `people[{integers:ids}]['name','born']`";
+                     then the fields, as `people[{integers:ids}]['name','born']`";
 
 /// The route `declared` in `source`, checked against `services`.
 fn route(
@@ -281,8 +281,8 @@ fn route(
             error.to_string(),
         )
     })?;
-    let (prefix, ids) = shape(&pattern)
-        .ok_or_else(|| source.error(ErrorKind::Pattern, pattern_span.start, SHAPE))?;
+    let (prefix, ids) =
+        shape(&pattern).map_err(|why| source.error(ErrorKind::Pattern, pattern_span.start, why))?;
     let user = match declared
         .scope
         .as_ref()
@@ -312,7 +312,8 @@ fn route(
         ));
     };
     let path_span = get.path.span();
-    let path = expand_environment(get.path.get_ref()).map_err(|unknown| {
+    let path = get.path.get_ref();
+    expand_environment(path).map_err(|unknown| {
         source.error_in(
             ErrorKind::Environment,
             &path_span,
@@ -320,7 +321,7 @@ fn route(
             format!("the environment variable `{}` is not set", unknown.name),
         )
     })?;
-    let template = Template::parse(&path, &ids, user).map_err(|unknown| {
+    let template = Template::parse(path, &ids, user).map_err(|unknown| {
         let can = if user {
             format!("`{{{ids}}}` and `{{user}}`")
         } else {
@@ -330,10 +331,20 @@ fn route(
             ErrorKind::Placeholder,
             &path_span,
             unknown.offset,
-            format!(
-                "`{{{}}}` is not a placeholder of this route: it has {can}",
-                unknown.name
-            ),
+            match unknown.name.as_str() {
+                "user" => {
+                    "`{user}` is the signed-in user's id, for a route with `scope = \"user\"`"
+                        .to_string()
+                }
+                name => format!("`{{{name}}}` is not a placeholder of this route: it has {can}"),
+            },
+        )
+    })?;
+    let template = template.expand_environment().map_err(|unknown| {
+        source.error(
+            ErrorKind::Environment,
+            path_span.start,
+            format!("the environment variable `{}` is not set", unknown.name),
         )
     })?;
     let items = declared
@@ -369,15 +380,23 @@ fn route(
 }
 
 /// The literal keys before the ids and the ids' token name, if `pattern`
-/// has the shape a declared read needs.
-fn shape(pattern: &Pattern) -> Option<(Vec<Key>, String)> {
-    let (fields, rest) = pattern.split_last()?;
-    let (ids, prefix) = rest.split_last()?;
-    let Matcher::KeySet(_) = fields else {
-        return None;
+/// has the shape a declared read needs; else what is wrong with it.
+fn shape(pattern: &Pattern) -> Result<(Vec<Key>, String), String> {
+    let wrong = |what: &str| Err(format!("{what}: {SHAPE}"));
+    let Some((fields, rest)) = pattern.split_last() else {
+        return wrong("it is empty");
     };
-    let Matcher::Token(token) = ids else {
-        return None;
+    let Matcher::KeySet(_) = fields else {
+        return wrong("its last position is a token, not the fields");
+    };
+    let Some((Matcher::Token(token), prefix)) = rest.split_last() else {
+        return wrong("the position before the fields is not the ids' token");
+    };
+    let Some(name) = token.name.as_deref() else {
+        let kind = token.kind.as_str();
+        return wrong(&format!(
+            "the ids' token `{{{kind}}}` has no name (write `{{{kind}:ids}}`)"
+        ));
     };
     let prefix = prefix
         .iter()
@@ -385,8 +404,11 @@ fn shape(pattern: &Pattern) -> Option<(Vec<Key>, String)> {
             Matcher::KeySet(KeySet::Key(key)) => Some(key.clone()),
             _ => None,
         })
-        .collect::<Option<Vec<Key>>>()?;
-    Some((prefix, token.name.as_deref()?.to_string()))
+        .collect::<Option<Vec<Key>>>();
+    match prefix {
+        Some(prefix) => Ok((prefix, name.to_string())),
+        None => wrong("a position before the ids is not one key"),
+    }
 }
 
 /// `names` for a message: `a`, `b` or `none`.

@@ -46,7 +46,6 @@ pub use live::{Live, Sources};
 
 use crate::loader::{RedisTier, Writes};
 use crate::router::{Builder, Router};
-use crate::upstream::Pool;
 
 use load::Loaded;
 
@@ -73,13 +72,13 @@ pub struct Listed {
 }
 
 impl Declared {
-    /// Reads every `*.toml` file in `dirs` (in each, by name), its
-    /// services called over `pool`, its routes caching what they load
-    /// unless `caching` is off (the server's `--no-cache`). Answers every
-    /// refusal found, or routes that are all good.
-    pub fn load(dirs: &[PathBuf], pool: &Pool, caching: bool) -> Result<Declared, Vec<Error>> {
-        let files = load::files(dirs)?;
-        let routes = load::load(&files, pool, caching, &[])?;
+    /// Reads every `*.toml` file in the directories of `sources` (in
+    /// each, by name), as [`Sources`] says. Answers every refusal found,
+    /// or routes that are all good. Their loaders are on neither the
+    /// tier nor the writes of `sources`: see [`Declared::with_tier`].
+    pub fn load(sources: &Sources) -> Result<Declared, Vec<Error>> {
+        let files = load::files(&sources.dirs)?;
+        let routes = load::load(&files, sources, &[])?;
         Ok(Declared { files, routes })
     }
 
@@ -88,14 +87,9 @@ impl Declared {
     /// the result [`with_tier`](Declared::with_tier) and
     /// [`with_writes`](Declared::with_writes) as this was: they change
     /// only the new routes.
-    pub fn reload(
-        &self,
-        dirs: &[PathBuf],
-        pool: &Pool,
-        caching: bool,
-    ) -> Result<Declared, Vec<Error>> {
-        let files = load::files(dirs)?;
-        let routes = load::load(&files, pool, caching, &self.routes)?;
+    pub fn reload(&self, sources: &Sources) -> Result<Declared, Vec<Error>> {
+        let files = load::files(&sources.dirs)?;
+        let routes = load::load(&files, sources, &self.routes)?;
         Ok(Declared { files, routes })
     }
 
@@ -170,18 +164,37 @@ impl Declared {
     pub fn build(&self, builder: Builder) -> Result<Router, Vec<Error>> {
         self.add_to(builder).build().map_err(|error| {
             let message = error.to_string();
-            let named = self
+            // The router names the routes as written or as it prints them.
+            let named: Vec<&Loaded> = self
                 .routes
                 .iter()
-                .find(|loaded| message.contains(&format!("`{}`", loaded.route.pattern())));
-            vec![match named {
-                Some(loaded) => loaded
-                    .source
-                    .error(ErrorKind::Collision, loaded.offset, message),
-                None => Error::whole(
+                .filter(|loaded| {
+                    let route = &loaded.route;
+                    [route.pattern(), route.canonical()]
+                        .iter()
+                        .any(|text| message.contains(&format!("`{text}`")))
+                })
+                .collect();
+            let place = |loaded: &Loaded| {
+                let at = loaded.source.error(ErrorKind::Collision, loaded.offset, "");
+                format!("{}:{}:{}", at.file().display(), at.line(), at.column())
+            };
+            vec![match named.as_slice() {
+                [] => Error::whole(
                     ErrorKind::Collision,
                     std::path::Path::new("(routes)"),
                     message,
+                ),
+                [only] => only.source.error(
+                    ErrorKind::Collision,
+                    only.offset,
+                    format!("{message}; the other is one of the server's own routes"),
+                ),
+                // At the later one: the route that came to collide.
+                [other, .., later] => later.source.error(
+                    ErrorKind::Collision,
+                    later.offset,
+                    format!("{message}; the other is at {}", place(other)),
                 ),
             }]
         })

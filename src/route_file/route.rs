@@ -31,6 +31,8 @@ pub(super) struct Get {
 struct Inner {
     /// The pattern, as the file writes it.
     pattern: String,
+    /// The pattern as the router prints it.
+    canonical: String,
     /// The keys before the ids (`people`).
     prefix: Vec<Key>,
     /// The name of the ids' token.
@@ -84,11 +86,17 @@ impl Get {
             async move {
                 let (service, path, items, key) = &*batch;
                 let answer = service.get(&path.render(&ids, scope.user_id())).await?;
-                found(answer, items, key.as_deref(), service.name())
+                found(answer, items, key.as_deref(), service.name()).inspect_err(|error| {
+                    // The route file and the service disagree: the
+                    // operator needs to hear it.
+                    service.warn(error);
+                })
             }
         });
         Get {
             inner: Arc::new(Inner {
+                canonical: crate::path::Pattern::parse(&spec.pattern)
+                    .map_or_else(|_| spec.pattern.clone(), |pattern| pattern.to_string()),
                 pattern: spec.pattern,
                 prefix: spec.prefix,
                 ids: spec.ids,
@@ -103,6 +111,11 @@ impl Get {
     /// The pattern, as the file writes it.
     pub(super) fn pattern(&self) -> &str {
         &self.inner.pattern
+    }
+
+    /// The pattern as the router prints it.
+    pub(super) fn canonical(&self) -> &str {
+        &self.inner.canonical
     }
 
     /// The service it calls.
@@ -130,6 +143,7 @@ impl Get {
         Get {
             inner: Arc::new(Inner {
                 pattern: inner.pattern.clone(),
+                canonical: inner.canonical.clone(),
                 prefix: inner.prefix.clone(),
                 ids: inner.ids.clone(),
                 renamed: inner.renamed.clone(),

@@ -33,6 +33,12 @@ impl Service {
         &self.name
     }
 
+    /// Logs a failure of this service's as a warning (rate-limited, see
+    /// [`Upstream::warn`]).
+    pub(super) fn warn(&self, error: &dyn std::fmt::Display) {
+        self.upstream.warn(error);
+    }
+
     /// `GET` of `path` (with its query), its answer read as JSON. A 4xx is
     /// a rejected load with the service's reason; a failure, a 5xx or an
     /// answer that is not JSON fails the load naming the service.

@@ -30,14 +30,23 @@ impl Template {
     /// Reads `text`, where `{ids}` (`ids` being the route's name for its
     /// ids) stands for a batch's ids and, when `user` is allowed,
     /// `{user}` for the signed-in user.
+    ///
+    /// `${NAME}` is text here, for [`Template::expand_environment`].
     pub(super) fn parse(text: &str, ids: &str, user: bool) -> Result<Template, Unknown> {
         let mut parts = Vec::new();
         let mut rest = text;
         let mut offset = 0;
-        while let Some(open) = rest.find('{') {
+        let mut text_from = 0;
+        while let Some(open) = rest[text_from..].find('{').map(|at| at + text_from) {
             let Some(close) = rest[open..].find('}') else {
                 break;
             };
+            if open > 0 && rest.as_bytes()[open - 1] == b'$' {
+                // An environment variable: text.
+                text_from = open + close + 1;
+                continue;
+            }
+            text_from = 0;
             let name = &rest[open + 1..open + close];
             let part = match name {
                 _ if name == ids => Part::Ids,
@@ -56,6 +65,20 @@ impl Template {
         }
         parts.push(Part::Text(rest.to_string()));
         parts.retain(|part| !matches!(part, Part::Text(text) if text.is_empty()));
+        Ok(Template { parts })
+    }
+
+    /// The same template with each `${NAME}` in its text replaced by that
+    /// environment variable (see [`expand_environment`]).
+    pub(super) fn expand_environment(self) -> Result<Template, Unknown> {
+        let parts = self
+            .parts
+            .into_iter()
+            .map(|part| match part {
+                Part::Text(text) => expand_environment(&text).map(Part::Text),
+                other => Ok(other),
+            })
+            .collect::<Result<_, _>>()?;
         Ok(Template { parts })
     }
 
@@ -136,6 +159,19 @@ mod tests {
             Template::parse("/x/{user}", "ids", false).map_err(|unknown| unknown.offset),
             Err(3)
         );
+    }
+
+    #[test]
+    fn placeholders_are_placed_in_the_text_as_written_before_variables_expand() {
+        std::env::set_var("PEREGRINE_TEMPLATE_VERSION", "v{1}");
+        let written = "/${PEREGRINE_TEMPLATE_VERSION}/people?ids={id}";
+        let unknown = Template::parse(written, "ids", false).expect_err("{id} is unknown");
+        assert_eq!(unknown.offset, written.find("{id}").unwrap_or_default());
+        let template = Template::parse("/${PEREGRINE_TEMPLATE_VERSION}/p?ids={ids}", "ids", false)
+            .and_then(Template::expand_environment)
+            .expect("valid");
+        // A variable's value is text, braces and all.
+        assert_eq!(template.render(&[Key::from(7)], None), "/v{1}/p?ids=7");
     }
 
     #[test]
