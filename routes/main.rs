@@ -677,6 +677,10 @@ async fn serve(
         Ok(())
     })
     .map_err(|errors| refused(&errors))?;
+    let graphql = GraphQl::new(peregrine_routes::SCHEMA, router.clone(), Limits::default())
+        .context("reading the GraphQL schema")?;
+    // Served from the first request on, before any reload can replace it.
+    reload.replace(router.clone(), Some(graphql.clone()));
     if !listen.routes.is_empty() {
         live.watch()
             .context("cannot watch the --routes directories")?;
@@ -688,8 +692,6 @@ async fn serve(
             "the demo page is not built, /demo/ answers 404: run `npm --prefix client-js ci && npm --prefix client-js run build`"
         );
     }
-    let graphql = GraphQl::new(peregrine_routes::SCHEMA, router.clone(), Limits::default())
-        .context("reading the GraphQL schema")?;
     let config = peregrine::http::Config {
         graphql: Some(graphql),
         reload: Some(reload),

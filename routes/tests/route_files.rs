@@ -269,12 +269,24 @@ async fn route_files_reload_while_serving_and_a_broken_one_is_refused_alone() {
         caching: true,
         ..Default::default()
     };
+    let graphql = |router: &peregrine::router::Router| {
+        peregrine::graphql::GraphQl::new(
+            peregrine_routes::SCHEMA,
+            router.clone(),
+            peregrine::graphql::Limits::default(),
+        )
+    };
     let (live, router) =
         peregrine::route_file::Live::start(sources, peregrine_routes::builder, move |router| {
-            swap.replace(router, None);
+            let graphql = graphql(&router).map_err(|error| error.to_string())?;
+            swap.replace(router, Some(graphql));
             Ok(())
         })
         .expect("an empty directory loads");
+    reload.replace(
+        router.clone(),
+        Some(graphql(&router).expect("the schema builds")),
+    );
     live.watch().expect("watching");
     let status = live.clone();
     let harness = Harness::serving(
@@ -285,17 +297,30 @@ async fn route_files_reload_while_serving_and_a_broken_one_is_refused_alone() {
         |config| {
             config.reload = Some(reload);
             config.route_files = Some(status);
+            // Every request routed, none answered whole from a kept answer.
+            config.answers = None;
         },
     );
-    // Home requests all along: none may fail because of a reload.
+    // Home requests of many users all along, with a route file's path:
+    // none may fail because of a reload.
     let load = {
         let harness = harness.clone();
         tokio::spawn(async move {
             let mut answered = 0;
             let stop = std::time::Instant::now() + std::time::Duration::from_secs(4);
             while std::time::Instant::now() < stop {
-                let home = harness.get(Some("u7"), support::home()).await;
+                let user = format!("u{}", 1 + answered % 50);
+                let mut paths = support::home();
+                if let Some(paths) = paths.as_array_mut() {
+                    paths.push(json!(["people", 1, "name"]));
+                }
+                let home = harness.get(Some(&user), paths).await;
                 assert_eq!(support::home_videos(&home).len(), 100);
+                let name = &home["people"]["1"]["name"];
+                assert!(
+                    *name == json!({"$type": "atom"}) || *name == json!("Ada"),
+                    "{name}"
+                );
                 answered += 1;
             }
             answered
@@ -374,6 +399,11 @@ async fn route_files_reload_while_serving_and_a_broken_one_is_refused_alone() {
     );
     let answer = harness.get(Some("u1"), people).await;
     assert_eq!(answer["people"]["1"]["name"], json!("Ada"));
+    // GraphQL is served over each new table.
+    let (status, answer) =
+        support::graphql(&harness, Some("u1"), "{ video(id: 1) { title } }").await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert!(answer["data"]["video"]["title"].is_string(), "{answer}");
 
     let answered = load.await.expect("no failed home request");
     assert!(answered > 10, "{answered} home requests");

@@ -504,3 +504,29 @@ get = { service = "people", path = "/people?ids={id}" }
     refused_at(&run, 2, &a, at(&first, r#""users""#), &["`scope`"]);
     refused_at(&run, 2, &b, at(second, "{id}"), &["`{id}`"]);
 }
+
+#[test]
+fn settings_that_cannot_work_are_refused_at_their_table() {
+    let text = r#"[services.people]
+url = "http://127.0.0.1:9100"
+breaker_failure_ratio = nan
+"#;
+    refused(
+        "ratio",
+        text,
+        "[services.people]",
+        &["the service `people`: `breaker_failure_ratio` is a share of failed calls"],
+    );
+    let text = r#"[services.people]
+url = "http://127.0.0.1:9100"
+timeout_ms = 0
+"#;
+    refused("timeout", text, "[services.people]", &["`timeout_ms` must be more than 0"]);
+    let text = file(
+        r#"pattern = "people[{integers:ids}].name"
+get = { service = "people", path = "/people?ids={ids}" }
+ttl_secs = 9223372036854775807
+"#,
+    );
+    refused("ttl", &text, "[[routes]]", &["`ttl_secs` is at most a year"]);
+}

@@ -76,8 +76,11 @@ pub struct Config {
     /// GraphQL over the same router at `/graphql` (default none).
     pub graphql: Option<crate::graphql::GraphQl>,
     /// A handle to replace the router and `graphql` while the server
-    /// serves (a route file reload, say); default none. The server starts
-    /// by putting the router it is given and `graphql` in it.
+    /// serves (a route file reload, say); default none. When set, the
+    /// server serves what it holds, from the first request on: put the
+    /// router and GraphQL in it (`Reload::new`) before serving; the
+    /// router given to `app` or `serve` is then not used, and `graphql`
+    /// only says whether `/graphql` is routed.
     pub reload: Option<super::Reload>,
     /// Route files whose state `GET /routes` shows (each file loaded or
     /// refused with its errors, its routes, the last reload); default

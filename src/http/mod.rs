@@ -124,11 +124,10 @@ pub fn app(router: Router, config: Config) -> axum::Router {
 }
 
 fn build(router: Router, config: Config, ready: Arc<AtomicBool>) -> axum::Router {
+    // A reload handle is served as it holds (it may have been replaced
+    // already); else the router and GraphQL given.
     let served = match &config.reload {
-        Some(reload) => {
-            reload.replace(router, config.graphql.clone());
-            reload.clone()
-        }
+        Some(reload) => reload.clone(),
         None => Reload::new(router, config.graphql.clone()),
     };
     metrics::install();

@@ -60,7 +60,15 @@ struct Inner {
     sources: Sources,
     base: Base,
     apply: Apply,
+    /// Held through a reload.
+    reloading: Mutex<()>,
     state: Mutex<State>,
+}
+
+impl Inner {
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 struct State {
@@ -90,6 +98,7 @@ impl Live {
                 sources,
                 base: Box::new(base),
                 apply: Box::new(apply),
+                reloading: Mutex::new(()),
                 state: Mutex::new(State {
                     declared,
                     refused: Vec::new(),
@@ -106,34 +115,42 @@ impl Live {
     pub fn reload(&self) -> bool {
         let inner = &*self.inner;
         let sources = &inner.sources;
-        let mut state = inner.state.lock().unwrap_or_else(PoisonError::into_inner);
-        let built = state
-            .declared
+        // One reload at a time; the state is locked only to read and
+        // write it, so `status` never waits for a reload.
+        let _reloading = inner
+            .reloading
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let current = inner.state().declared.clone();
+        let built = current
             .reload(sources)
             .map(|declared| prepared(declared, sources))
             .and_then(|declared| {
+                if declared.same_as(&current) {
+                    return Ok((declared, false));
+                }
                 let router = declared.build((inner.base)())?;
-                Ok((declared, router))
-            })
-            .and_then(|(declared, router)| {
                 (inner.apply)(router).map_err(|why| {
                     let file = sources.dirs.first().cloned().unwrap_or_default();
                     vec![Error::whole(super::ErrorKind::Value, &file, why)]
                 })?;
-                Ok(declared)
+                Ok((declared, true))
             });
+        let mut state = inner.state();
         state.at = SystemTime::now();
         state.reloads += 1;
         match built {
-            Ok(declared) => {
+            Ok((declared, changed)) => {
                 tracing::info!(
                     files = declared.files().len(),
                     routes = declared.routes.len(),
+                    changed,
                     "route files reloaded"
                 );
                 state.declared = declared;
                 state.refused.clear();
-                if let Some(writes) = &sources.writes {
+                // Kept answers may hold what a changed route answered.
+                if let (true, Some(writes)) = (changed, &sources.writes) {
                     writes.wrote(&Scope::shared());
                 }
                 metrics::counter!("peregrine_route_reloads_total", "outcome" => "loaded")
@@ -160,7 +177,7 @@ impl Live {
         let on_change = changed.clone();
         let mut watcher =
             notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-                if event.is_ok_and(|event| !event.kind.is_access()) {
+                if is_change(event) {
                     let _ = on_change.send(());
                 }
             })?;
@@ -185,23 +202,27 @@ impl Live {
     /// file with its state (`loaded`, or `refused` with its errors) and
     /// routes, the time of the last reload, and how many there were.
     pub fn status(&self) -> Json {
-        let state = self
-            .inner
-            .state
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        let table = state.declared.table();
-        let mut files: Vec<Json> = state
-            .declared
+        let state = self.inner.state();
+        let declared = &state.declared;
+        let table = declared.table();
+        let errors_of = |file: &std::path::Path| -> Vec<String> {
+            state
+                .refused
+                .iter()
+                .filter(|error| error.file() == file)
+                .map(ToString::to_string)
+                .collect()
+        };
+        let mut files: Vec<Json> = declared
             .files()
             .iter()
             .map(|file| {
                 let shown = file.display().to_string();
-                let errors: Vec<String> = state
-                    .refused
+                let services: Vec<&str> = declared
+                    .services
                     .iter()
-                    .filter(|error| error.file() == file)
-                    .map(ToString::to_string)
+                    .filter(|service| service.file == *file)
+                    .map(|service| service.name.as_str())
                     .collect();
                 let routes: Vec<Json> = table
                     .iter()
@@ -211,27 +232,57 @@ impl Live {
                                "service": route.service, "scope": route.scope, "place": route.place})
                     })
                     .collect();
+                let errors = errors_of(file);
                 let state = if errors.is_empty() { "loaded" } else { "refused" };
-                json!({"file": shown, "state": state, "errors": errors, "routes": routes})
+                json!({"file": shown, "state": state, "errors": errors,
+                       "services": services, "routes": routes})
             })
             .collect();
-        // Files refused that the good table does not have (new ones).
-        for error in &state.refused {
-            let shown = error.file().display().to_string();
-            if state
-                .declared
-                .files()
-                .iter()
-                .all(|file| file != error.file())
-            {
-                files.push(json!({"file": shown, "state": "refused", "errors": [error.to_string()], "routes": []}));
-            }
+        // Files refused that the good table does not have (new ones),
+        // each once.
+        let mut new: Vec<&std::path::Path> = state
+            .refused
+            .iter()
+            .map(Error::file)
+            .filter(|file| declared.files().iter().all(|known| known != file))
+            .collect();
+        new.sort();
+        new.dedup();
+        for file in new {
+            files.push(
+                json!({"file": file.display().to_string(), "state": "refused",
+                              "errors": errors_of(file), "services": [], "routes": []}),
+            );
         }
         let at = state
             .at
             .duration_since(UNIX_EPOCH)
             .map_or(0, |since| since.as_millis());
-        json!({"files": files, "reloadedAtMs": at as u64, "reloads": state.reloads})
+        json!({
+            "files": files,
+            "lastReloadRefused": !state.refused.is_empty(),
+            "reloadedAtMs": u64::try_from(at).unwrap_or(u64::MAX),
+            "reloads": state.reloads,
+        })
+    }
+}
+
+/// Whether a watcher's `event` calls for a reload: a change to a route
+/// file (not a read, not an editor's swap file), or an error, after
+/// which events may have been lost.
+fn is_change(event: notify::Result<notify::Event>) -> bool {
+    match event {
+        Ok(event) => {
+            !event.kind.is_access()
+                && event
+                    .paths
+                    .iter()
+                    .any(|path| path.extension().is_some_and(|ext| ext == "toml"))
+        }
+        Err(error) => {
+            tracing::warn!(%error, "watching the route files: reading them again");
+            true
+        }
     }
 }
 

@@ -38,6 +38,12 @@ impl Source {
         Error::at(kind, &self.path, &self.text, offset, message)
     }
 
+    /// Byte `offset` of the file as `file:line:column`.
+    pub(super) fn place(&self, offset: usize) -> String {
+        let at = self.error(ErrorKind::Value, offset, "");
+        format!("{}:{}:{}", at.file().display(), at.line(), at.column())
+    }
+
     /// An error at a character of a string value spanning `span` (quotes
     /// included): `offset` bytes into its text.
     fn error_in(
@@ -51,8 +57,20 @@ impl Source {
     }
 }
 
+/// A service read from a file: its declaration (printed back, for
+/// reloads) and the service, whose guards a reload keeps when its
+/// declaration is unchanged.
+#[derive(Debug, Clone)]
+pub(super) struct Declaration {
+    pub(super) name: String,
+    /// The file that declares it.
+    pub(super) file: PathBuf,
+    pub(super) text: String,
+    pub(super) service: Service,
+}
+
 /// A route read from a file, and where it stands there.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct Loaded {
     pub(super) route: Get,
     pub(super) source: Source,
@@ -101,8 +119,9 @@ pub(super) fn files(dirs: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<Error>> {
 pub(super) fn load(
     files: &[PathBuf],
     sources: &Sources,
-    previous: &[Loaded],
-) -> Result<Vec<Loaded>, Vec<Error>> {
+    previous: (&[Declaration], &[Loaded]),
+) -> Result<(Vec<Declaration>, Vec<Loaded>), Vec<Error>> {
+    let (previous_services, previous) = previous;
     let mut errors = Vec::new();
     let mut parsed = Vec::new();
     for path in files {
@@ -144,7 +163,12 @@ pub(super) fn load(
                 ));
                 continue;
             }
-            match service(source, name, declared, sources) {
+            let text = toml::to_string(declared.get_ref()).unwrap_or_default();
+            let kept = previous_services
+                .iter()
+                .find(|old| old.name == *name && old.text == text)
+                .map(|old| Ok(old.service.clone()));
+            match kept.unwrap_or_else(|| service(source, name, declared, sources)) {
                 Ok(service) => {
                     services.insert(name.clone(), (service, source.clone()));
                 }
@@ -186,7 +210,7 @@ pub(super) fn load(
                 });
                 continue;
             }
-            match route(source, declared, &services, sources.caching) {
+            match route(source, declared, &services, sources.caching, &identity) {
                 Ok(route) => routes.push(Loaded {
                     route,
                     source: place.0,
@@ -202,11 +226,28 @@ pub(super) fn load(
             }
         }
     }
-    if errors.is_empty() {
-        Ok(routes)
-    } else {
-        Err(errors)
+    if !errors.is_empty() {
+        return Err(errors);
     }
+    let declarations = services
+        .into_iter()
+        .map(|(name, (service, source))| Declaration {
+            text: declarations_text(&parsed, &name),
+            file: source.path,
+            name,
+            service,
+        })
+        .collect();
+    Ok((declarations, routes))
+}
+
+/// The declaration of the service `name` in `parsed`, printed back.
+fn declarations_text(parsed: &[(Source, File)], name: &str) -> String {
+    parsed
+        .iter()
+        .find_map(|(_, file)| file.services.get(name))
+        .and_then(|service| toml::to_string(service.get_ref()).ok())
+        .unwrap_or_default()
 }
 
 /// The service `name` as declared: its URL expanded and checked, its
@@ -217,7 +258,11 @@ fn service(
     declared: &Spanned<format::Service>,
     sources: &Sources,
 ) -> Result<Service, Error> {
+    let at = declared.span().start;
     let declared = declared.get_ref();
+    if let Some(why) = unusable(declared) {
+        return Err(source.error(ErrorKind::Value, at, format!("the service `{name}`: {why}")));
+    }
     let url_span = declared.url.span();
     let url = expand_environment(declared.url.get_ref()).map_err(|unknown| {
         source.error_in(
@@ -269,8 +314,22 @@ fn route(
     declared: &Spanned<format::Route>,
     services: &BTreeMap<String, (Service, Source)>,
     caching: bool,
+    identity: &str,
 ) -> Result<Get, Error> {
+    let at = declared.span().start;
     let declared = declared.get_ref();
+    // A year: longer would overflow the cache's expiry arithmetic, and no
+    // value is right for that long.
+    if declared.ttl_secs > 365 * 24 * 3600 {
+        return Err(source.error(
+            ErrorKind::Value,
+            at,
+            "`ttl_secs` is at most a year (31536000)",
+        ));
+    }
+    if declared.max_batch == Some(0) {
+        return Err(source.error(ErrorKind::Value, at, "`max_batch` must be more than 0"));
+    }
     let pattern_span = declared.pattern.span();
     let text = declared.pattern.get_ref();
     let pattern = Pattern::parse(text).map_err(|error| {
@@ -363,6 +422,7 @@ fn route(
         ));
     }
     Ok(Get::new(Spec {
+        name: loader_name(text, identity),
         pattern: text.clone(),
         prefix,
         ids,
@@ -409,6 +469,33 @@ fn shape(pattern: &Pattern) -> Result<(Vec<Key>, String), String> {
         Some(prefix) => Ok((prefix, name.to_string())),
         None => wrong("a position before the ids is not one key"),
     }
+}
+
+/// Why a service's guard settings cannot work, if they cannot.
+fn unusable(declared: &format::Service) -> Option<&'static str> {
+    let ratio = declared.breaker_failure_ratio;
+    if declared.timeout_ms == Some(0) {
+        Some("`timeout_ms` must be more than 0: every call would time out")
+    } else if declared.max_concurrent == Some(0) {
+        Some("`max_concurrent` must be more than 0: no call could be made")
+    } else if declared.max_answer_bytes == Some(0) {
+        Some("`max_answer_bytes` must be more than 0: no answer could be read")
+    } else if ratio.is_some_and(|ratio| !(ratio > 0.0 && ratio <= 1.0)) {
+        Some("`breaker_failure_ratio` is a share of failed calls, more than 0 and at most 1")
+    } else {
+        None
+    }
+}
+
+/// A route's loader's name (in metrics, logs and Redis keys): its
+/// pattern and a hash of its declaration, so that an edited route never
+/// reads the entries, or takes the write notices, of the route it
+/// replaces.
+fn loader_name(pattern: &str, identity: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    identity.hash(&mut hasher);
+    format!("{pattern}#{:08x}", hasher.finish() as u32)
 }
 
 /// `names` for a message: `a`, `b` or `none`.

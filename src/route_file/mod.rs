@@ -47,11 +47,13 @@ pub use live::{Live, Sources};
 use crate::loader::{RedisTier, Writes};
 use crate::router::{Builder, Router};
 
-use load::Loaded;
+use load::{Declaration, Loaded};
 
 /// What a set of route files declares, ready to be served.
+#[derive(Clone)]
 pub struct Declared {
     files: Vec<PathBuf>,
+    services: Vec<Declaration>,
     routes: Vec<Loaded>,
 }
 
@@ -78,8 +80,12 @@ impl Declared {
     /// tier nor the writes of `sources`: see [`Declared::with_tier`].
     pub fn load(sources: &Sources) -> Result<Declared, Vec<Error>> {
         let files = load::files(&sources.dirs)?;
-        let routes = load::load(&files, sources, &[])?;
-        Ok(Declared { files, routes })
+        let (services, routes) = load::load(&files, sources, (&[], &[]))?;
+        Ok(Declared {
+            files,
+            services,
+            routes,
+        })
     }
 
     /// Reads `dirs` again as [`Declared::load`] does, keeping the routes
@@ -89,8 +95,22 @@ impl Declared {
     /// only the new routes.
     pub fn reload(&self, sources: &Sources) -> Result<Declared, Vec<Error>> {
         let files = load::files(&sources.dirs)?;
-        let routes = load::load(&files, sources, &self.routes)?;
-        Ok(Declared { files, routes })
+        let (services, routes) = load::load(&files, sources, (&self.services, &self.routes))?;
+        Ok(Declared {
+            files,
+            services,
+            routes,
+        })
+    }
+
+    /// Whether `other` declares the same routes from the same files: a
+    /// reload that changed nothing (a file touched, a SIGHUP).
+    fn same_as(&self, other: &Declared) -> bool {
+        self.files == other.files
+            && self.routes.len() == other.routes.len()
+            && self.routes.iter().zip(&other.routes).all(|(new, old)| {
+                new.kept && new.identity == old.identity && new.offset == old.offset
+            })
     }
 
     /// The files read.
@@ -111,12 +131,7 @@ impl Declared {
                 } else {
                     "shared"
                 },
-                place: loaded
-                    .source
-                    .error(ErrorKind::Value, loaded.offset, "")
-                    .to_string()
-                    .trim_end_matches(": ")
-                    .to_string(),
+                place: loaded.source.place(loaded.offset),
             })
             .collect()
     }
@@ -147,6 +162,7 @@ impl Declared {
             .collect();
         Declared {
             files: self.files,
+            services: self.services,
             routes,
         }
     }
@@ -175,10 +191,7 @@ impl Declared {
                         .any(|text| message.contains(&format!("`{text}`")))
                 })
                 .collect();
-            let place = |loaded: &Loaded| {
-                let at = loaded.source.error(ErrorKind::Collision, loaded.offset, "");
-                format!("{}:{}:{}", at.file().display(), at.line(), at.column())
-            };
+            let place = |loaded: &Loaded| loaded.source.place(loaded.offset);
             vec![match named.as_slice() {
                 [] => Error::whole(
                     ErrorKind::Collision,

@@ -48,6 +48,8 @@ struct Inner {
 /// What a route reads, as [`Get::new`] takes it.
 #[derive(Debug)]
 pub(super) struct Spec {
+    /// The loader's name.
+    pub(super) name: String,
     pub(super) pattern: String,
     pub(super) prefix: Vec<Key>,
     pub(super) ids: String,
@@ -69,7 +71,7 @@ pub(super) struct Spec {
 impl Get {
     /// The route `spec` declares.
     pub(super) fn new(spec: Spec) -> Get {
-        let mut settings = Settings::new(spec.pattern.clone())
+        let mut settings = Settings::new(spec.name)
             .max_batch_size(spec.max_batch)
             .caching(spec.caching);
         if !spec.ttl.is_zero() {
