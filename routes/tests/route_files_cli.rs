@@ -521,12 +521,22 @@ breaker_failure_ratio = nan
 url = "http://127.0.0.1:9100"
 timeout_ms = 0
 "#;
-    refused("timeout", text, "[services.people]", &["`timeout_ms` must be more than 0"]);
+    refused(
+        "timeout",
+        text,
+        "[services.people]",
+        &["`timeout_ms` must be more than 0"],
+    );
     let text = file(
         r#"pattern = "people[{integers:ids}].name"
 get = { service = "people", path = "/people?ids={ids}" }
 ttl_secs = 9223372036854775807
 "#,
     );
-    refused("ttl", &text, "[[routes]]", &["`ttl_secs` is at most a year"]);
+    refused(
+        "ttl",
+        &text,
+        "[[routes]]",
+        &["`ttl_secs` is at most a year"],
+    );
 }
