@@ -408,3 +408,39 @@ async fn route_files_reload_while_serving_and_a_broken_one_is_refused_alone() {
     let answered = load.await.expect("no failed home request");
     assert!(answered > 10, "{answered} home requests");
 }
+
+#[tokio::test]
+async fn values_carry_the_expires_their_route_declares() {
+    let (base, _) = start_people().await;
+    let file = format!(
+        r#"[services.people]
+url = "{base}"
+
+[[routes]]
+pattern = "notes[{{integers:ids}}]['text']"
+get = {{ service = "people", path = "/mine?user={{user}}&ids={{ids}}" }}
+items = "/items"
+key = "id"
+fields = {{ text = "note" }}
+scope = "user"
+ttl_secs = 60
+expires_secs = 60
+
+[[routes]]
+pattern = "people[{{integers:ids}}]['name']"
+get = {{ service = "people", path = "/people?ids={{ids}}" }}
+items = "/people"
+"#
+    );
+    let dir = Dir::with(&[("notes.toml", file)]);
+    let harness = serve(&dir).await;
+    let answer = harness
+        .get_raw("u3", json!([["notes", 1, "text"], ["people", 1, "name"]]))
+        .await;
+    assert_eq!(
+        answer["notes"]["1"]["text"],
+        json!({"$type": "atom", "value": "u3's 1", "$expires": -60000})
+    );
+    // Without `expires_secs`, a plain value.
+    assert_eq!(answer["people"]["1"]["name"], json!("Ada"));
+}

@@ -75,6 +75,11 @@ pub(super) struct Route {
     /// cached).
     #[serde(default)]
     pub(super) ttl_secs: u64,
+    /// How long a client may keep the values answered, in seconds: they
+    /// carry `$expires` of minus that many milliseconds (relative to when
+    /// the client receives them). Default none: kept until the client's
+    /// own policy drops them.
+    pub(super) expires_secs: Option<u64>,
     /// How many items are cached at most (default 10,000).
     pub(super) max_entries: Option<u64>,
     /// How many ids one call asks for at most (default 100).

@@ -327,6 +327,16 @@ fn route(
             "`ttl_secs` is at most a year (31536000)",
         ));
     }
+    if declared
+        .expires_secs
+        .is_some_and(|secs| secs > 365 * 24 * 3600)
+    {
+        return Err(source.error(
+            ErrorKind::Value,
+            at,
+            "`expires_secs` is at most a year (31536000)",
+        ));
+    }
     if declared.max_batch == Some(0) {
         return Err(source.error(ErrorKind::Value, at, "`max_batch` must be more than 0"));
     }
@@ -433,6 +443,7 @@ fn route(
         items,
         key: declared.key.clone(),
         ttl: Duration::from_secs(declared.ttl_secs),
+        expires: declared.expires_secs.map(Duration::from_secs),
         max_entries: declared.max_entries.unwrap_or(10_000),
         max_batch: declared.max_batch.unwrap_or(100).max(1),
         caching,

@@ -41,6 +41,8 @@ struct Inner {
     renamed: Vec<(String, String)>,
     /// Whether the values are the signed-in user's.
     user: bool,
+    /// The `$expires` its values carry, if any.
+    expires: Option<Duration>,
     service: String,
     loader: Loader<Key, Arc<Json>>,
 }
@@ -62,6 +64,7 @@ pub(super) struct Spec {
     /// With items in an array, the member holding each one's id.
     pub(super) key: Option<String>,
     pub(super) ttl: Duration,
+    pub(super) expires: Option<Duration>,
     pub(super) max_entries: u64,
     pub(super) max_batch: usize,
     /// The server's cache switch.
@@ -104,6 +107,7 @@ impl Get {
                 ids: spec.ids,
                 renamed: spec.renamed,
                 user: spec.user,
+                expires: spec.expires,
                 service: name,
                 loader,
             }),
@@ -150,6 +154,7 @@ impl Get {
                 ids: inner.ids.clone(),
                 renamed: inner.renamed.clone(),
                 user: inner.user,
+                expires: inner.expires,
                 service: inner.service.clone(),
                 loader,
             }),
@@ -199,6 +204,10 @@ impl Get {
                     .cloned()
                     .map(KeySet::Key)
                     .collect();
+                let value = match inner.expires {
+                    Some(expires) => value.expires_in(expires),
+                    None => value,
+                };
                 output.push(PathValue::new(path, value));
             }
         }
