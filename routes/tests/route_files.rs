@@ -111,6 +111,25 @@ async fn serve(dir: &Dir) -> Harness {
     )
 }
 
+/// A user's notes over the service at `base` (items in an array by
+/// `id`, `text` renamed from `note`), and `more` after the route.
+fn notes(base: &str, more: &str) -> String {
+    format!(
+        r#"[services.people]
+url = "{base}"
+
+[[routes]]
+pattern = "notes[{{integers:ids}}]['text']"
+get = {{ service = "people", path = "/mine?user={{user}}&ids={{ids}}" }}
+items = "/items"
+key = "id"
+fields = {{ text = "note" }}
+scope = "user"
+ttl_secs = 60
+{more}"#
+    )
+}
+
 /// The smallest route file, exactly as the issue and docs/routes.md write
 /// it, over the service at `base`.
 fn smallest(base: &str) -> String {
@@ -193,21 +212,7 @@ get = {{ service = "people", path = "/broken?ids={{ids}}" }}
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_route_answers_each_user_their_own_and_asks_others_to_sign_in() {
     let (base, _) = start_people().await;
-    let file = format!(
-        r#"[services.people]
-url = "{base}"
-
-[[routes]]
-pattern = "notes[{{integers:ids}}]['text']"
-get = {{ service = "people", path = "/mine?user={{user}}&ids={{ids}}" }}
-items = "/items"
-key = "id"
-fields = {{ text = "note" }}
-scope = "user"
-ttl_secs = 60
-"#
-    );
-    let dir = Dir::with(&[("notes.toml", file)]);
+    let dir = Dir::with(&[("notes.toml", notes(&base, ""))]);
     let harness = serve(&dir).await;
     let anonymous = harness.get(None, json!([["notes", 1, "text"]])).await;
     let message = anonymous["notes"]["1"]["text"]["value"]["message"]
@@ -412,25 +417,15 @@ async fn route_files_reload_while_serving_and_a_broken_one_is_refused_alone() {
 #[tokio::test]
 async fn values_carry_the_expires_their_route_declares() {
     let (base, _) = start_people().await;
-    let file = format!(
-        r#"[services.people]
-url = "{base}"
+    let file = notes(
+        &base,
+        r#"expires_secs = 60
 
 [[routes]]
-pattern = "notes[{{integers:ids}}]['text']"
-get = {{ service = "people", path = "/mine?user={{user}}&ids={{ids}}" }}
-items = "/items"
-key = "id"
-fields = {{ text = "note" }}
-scope = "user"
-ttl_secs = 60
-expires_secs = 60
-
-[[routes]]
-pattern = "people[{{integers:ids}}]['name']"
-get = {{ service = "people", path = "/people?ids={{ids}}" }}
+pattern = "people[{integers:ids}]['name']"
+get = { service = "people", path = "/people?ids={ids}" }
 items = "/people"
-"#
+"#,
     );
     let dir = Dir::with(&[("notes.toml", file)]);
     let harness = serve(&dir).await;

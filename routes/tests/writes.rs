@@ -54,6 +54,15 @@ async fn stored(harness: &Harness, user: &str, ids: &[u64]) -> Value {
     panic!("{url} failed 50 times in a row");
 }
 
+/// For each of `ids`, a rating other than the one `before` holds.
+fn changed(before: &Value, ids: &[u64]) -> Vec<(u64, f64)> {
+    let other = |id: u64| match before[id.to_string()] == json!(5.0) {
+        true => 1.0,
+        false => 5.0,
+    };
+    ids.iter().map(|&id| (id, other(id))).collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_sets_of_one_rating_leave_every_cache_agreeing_with_the_service() {
     let harness = Harness::start(Settings {
@@ -118,19 +127,7 @@ async fn a_partly_failed_set_reports_each_paths_own_outcome() {
     let harness = Harness::over(ratings, &endpoints, &guards, true, Auth::Development);
     let ids: Vec<u64> = (1..=20).collect();
     let before = stored(&harness, "u17", &ids).await;
-    let sent: Vec<(u64, f64)> = ids
-        .iter()
-        .map(|&id| {
-            (
-                id,
-                if before[id.to_string()] == json!(5.0) {
-                    1.0
-                } else {
-                    5.0
-                },
-            )
-        })
-        .collect();
+    let sent = changed(&before, &ids);
     let (status, answer) = harness.post("u17", set_ratings(&sent)).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     let after = stored(&harness, "u17", &ids).await;
@@ -287,19 +284,7 @@ async fn a_set_cut_short_by_the_deadline_says_which_writes_it_knows_of() {
     });
     let ids: Vec<u64> = (1..=40).collect();
     let before = stored(&harness, "u17", &ids).await;
-    let sent: Vec<(u64, f64)> = ids
-        .iter()
-        .map(|&id| {
-            (
-                id,
-                if before[id.to_string()] == json!(5.0) {
-                    1.0
-                } else {
-                    5.0
-                },
-            )
-        })
-        .collect();
+    let sent = changed(&before, &ids);
     let (status, answer) = harness.post("u17", set_ratings(&sent)).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     // The writes started go on after the answer; let them finish.
