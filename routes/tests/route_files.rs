@@ -19,7 +19,8 @@ use serde_json::{json, Value};
 use support::{instant, start_backend, Harness};
 
 /// The team's service: `/people?ids=` (some people), `/mine?user=&ids=`
-/// (values that name their user), `/broken` (500); with its call count.
+/// (values that name their user), `/shelves` (lists of video ids),
+/// `/broken` (500); with its call count.
 async fn start_people() -> (String, Arc<AtomicUsize>) {
     let calls = Arc::new(AtomicUsize::new(0));
     let app = axum::Router::new()
@@ -52,6 +53,10 @@ async fn start_people() -> (String, Arc<AtomicUsize>) {
                     .collect();
                 axum::Json(json!({ "items": items }))
             }),
+        )
+        .route(
+            "/shelves",
+            get(|| async { axum::Json(json!({"a": {"videos": [3, 1, 2]}, "b": {"videos": []}})) }),
         )
         .route("/broken", get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "down") }))
         .with_state(calls.clone());
@@ -438,4 +443,56 @@ items = "/people"
     );
     // Without `expires_secs`, a plain value.
     assert_eq!(answer["people"]["1"]["name"], json!("Ada"));
+}
+
+#[tokio::test]
+async fn a_list_answers_refs_that_are_followed_into_other_routes_and_its_length() {
+    let (base, _) = start_people().await;
+    let file = format!(
+        r#"[services.shelves]
+url = "{base}"
+
+[[routes]]
+pattern = "shelves[{{keys:ids}}][{{integers:indices}}]"
+get = {{ service = "shelves", path = "/shelves?ids={{ids}}" }}
+list = "/videos"
+ref = ["videos", "{{value}}"]
+ttl_secs = 60
+
+[[routes]]
+pattern = "shelves[{{keys:ids}}].length"
+get = {{ service = "shelves", path = "/shelves?ids={{ids}}" }}
+length = "/videos"
+"#
+    );
+    let dir = Dir::with(&[("shelves.toml", file)]);
+    let harness = serve(&dir).await;
+    let answer = harness
+        .get(
+            Some("u1"),
+            json!([
+                ["shelves", ["a", "b"], "length"],
+                ["shelves", "a", {"from": 0, "to": 3}, "title"]
+            ]),
+        )
+        .await;
+    assert_eq!(answer["shelves"]["a"]["length"], json!(3));
+    assert_eq!(answer["shelves"]["b"]["length"], json!(0));
+    assert_eq!(
+        answer["shelves"]["a"]["0"],
+        json!({"$type": "ref", "value": ["videos", 3]})
+    );
+    // Followed into the catalog's videos route.
+    let title = &answer["videos"]["3"]["title"];
+    assert!(title.is_string(), "{answer}");
+    let direct = harness
+        .get(Some("u1"), json!([["videos", 3, "title"]]))
+        .await;
+    assert_eq!(direct["videos"]["3"]["title"], *title);
+    // Past the end: nothing there.
+    assert_eq!(
+        answer["shelves"]["a"]["3"],
+        json!({"title": {"$type": "atom"}}),
+        "{answer}"
+    );
 }

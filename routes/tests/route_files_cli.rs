@@ -523,3 +523,32 @@ ttl_secs = 9223372036854775807
         &["`ttl_secs` is at most a year"],
     );
 }
+
+#[test]
+fn a_list_or_length_that_cannot_work_says_why() {
+    let cases = [
+        (
+            "list-without-ref",
+            "pattern = \"people[{integers:ids}][{integers:indices}]\"\nget = { service = \"people\", path = \"/people?ids={ids}\" }\nlist = \"/videos\"\n",
+            "`list` and `ref` go together",
+        ),
+        (
+            "list-without-indices",
+            "pattern = \"people[{integers:ids}].friends\"\nget = { service = \"people\", path = \"/people?ids={ids}\" }\nlist = \"/friends\"\nref = [\"people\", \"{value}\"]\n",
+            "a route with a `list` ends in its indices",
+        ),
+        (
+            "ref-without-value",
+            "pattern = \"people[{integers:ids}][{integers:indices}]\"\nget = { service = \"people\", path = \"/people?ids={ids}\" }\nlist = \"/friends\"\nref = [\"people\", \"1\"]\n",
+            "\"{value}\" for the element",
+        ),
+        (
+            "length-of-token",
+            "pattern = \"people[{integers:ids}][{integers:indices}]\"\nget = { service = \"people\", path = \"/people?ids={ids}\" }\nlength = \"/friends\"\n",
+            "a route with a `length` ends in one key",
+        ),
+    ];
+    for (test, members, says) in cases {
+        refused(test, &file(members), "[[routes]]", &[says]);
+    }
+}

@@ -75,6 +75,17 @@ pub(super) struct Route {
     /// cached).
     #[serde(default)]
     pub(super) ttl_secs: u64,
+    /// With `ref`: a JSON Pointer, in each item, to an array whose
+    /// elements the route answers as refs, by index (the pattern ends in
+    /// `[{integers:indices}]`).
+    pub(super) list: Option<Spanned<String>>,
+    /// With `list`: where each element's ref points, as keys, `"{value}"`
+    /// standing for the element: `["videos", "{value}"]`.
+    #[serde(rename = "ref")]
+    pub(super) reference: Option<Spanned<Vec<String>>>,
+    /// A JSON Pointer, in each item, to an array whose length the route
+    /// answers (the pattern ends in one key, such as `length`).
+    pub(super) length: Option<Spanned<String>>,
     /// How long a client may keep the values answered, in seconds: they
     /// carry `$expires` of minus that many milliseconds (relative to when
     /// the client receives them). Default none: kept until the client's

@@ -16,7 +16,7 @@ use crate::upstream::{endpoint, Upstream};
 use super::error::{Error, ErrorKind};
 use super::format::{self, File};
 use super::live::Sources;
-use super::route::{Get, Spec};
+use super::route::{Get, Kind, Spec};
 use super::service::Service;
 use super::template::{expand_environment, Template};
 
@@ -306,7 +306,9 @@ fn service(
 /// The shape a declared read's pattern has: literal keys, the ids' named
 /// token, and the fields.
 const SHAPE: &str = "a route file's pattern is keys, then the ids as a named token, \
-                     then the fields, as `people[{integers:ids}]['name','born']`";
+                     then the fields (`people[{integers:ids}]['name','born']`), the \
+                     indices of a `list` (`shelves[{keys:ids}][{integers:indices}]`) or \
+                     the key of a `length` (`shelves[{keys:ids}].length`)";
 
 /// The route `declared` in `source`, checked against `services`.
 fn route(
@@ -350,8 +352,9 @@ fn route(
             error.to_string(),
         )
     })?;
-    let (prefix, ids) =
+    let (prefix, ids, last) =
         shape(&pattern).map_err(|why| source.error(ErrorKind::Pattern, pattern_span.start, why))?;
+    let kind = kind(declared, &last).map_err(|why| source.error(ErrorKind::Value, at, why))?;
     let user = match declared
         .scope
         .as_ref()
@@ -437,6 +440,7 @@ fn route(
         prefix,
         ids,
         renamed: declared.fields.clone().into_iter().collect(),
+        kind,
         user,
         service: service.clone(),
         path: template,
@@ -450,18 +454,16 @@ fn route(
     }))
 }
 
-/// The literal keys before the ids and the ids' token name, if `pattern`
-/// has the shape a declared read needs; else what is wrong with it.
-fn shape(pattern: &Pattern) -> Result<(Vec<Key>, String), String> {
+/// The literal keys before the ids, the ids' token name and the last
+/// position, if `pattern` has the shape a declared read needs; else what is
+/// wrong with it.
+fn shape(pattern: &Pattern) -> Result<(Vec<Key>, String, Matcher), String> {
     let wrong = |what: &str| Err(format!("{what}: {SHAPE}"));
-    let Some((fields, rest)) = pattern.split_last() else {
+    let Some((last, rest)) = pattern.split_last() else {
         return wrong("it is empty");
     };
-    let Matcher::KeySet(_) = fields else {
-        return wrong("its last position is a token, not the fields");
-    };
     let Some((Matcher::Token(token), prefix)) = rest.split_last() else {
-        return wrong("the position before the fields is not the ids' token");
+        return wrong("the position before the last is not the ids' token");
     };
     let Some(name) = token.name.as_deref() else {
         let kind = token.kind.as_str();
@@ -477,8 +479,67 @@ fn shape(pattern: &Pattern) -> Result<(Vec<Key>, String), String> {
         })
         .collect::<Option<Vec<Key>>>();
     match prefix {
-        Some(prefix) => Ok((prefix, name.to_string())),
+        Some(prefix) => Ok((prefix, name.to_string(), last.clone())),
         None => wrong("a position before the ids is not one key"),
+    }
+}
+
+/// What `declared` answers of each item, given its pattern's `last`
+/// position; else why it cannot.
+fn kind(declared: &format::Route, last: &Matcher) -> Result<Kind, String> {
+    let text =
+        |value: &Option<Spanned<String>>| value.as_ref().map(|value| value.get_ref().clone());
+    let (list, length) = (text(&declared.list), text(&declared.length));
+    let target = declared
+        .reference
+        .as_ref()
+        .map(|target| target.get_ref().clone());
+    for pointer in [&list, &length].into_iter().flatten() {
+        if !pointer.is_empty() && !pointer.starts_with('/') {
+            return Err(format!(
+                "{pointer:?} is not a JSON Pointer (\"\" or starting with `/`)"
+            ));
+        }
+    }
+    if !declared.fields.is_empty() && (list.is_some() || length.is_some()) {
+        return Err(
+            "`fields` is for a route that answers fields, not a `list` or a `length`".into(),
+        );
+    }
+    match (list, target, length, last) {
+        (None, None, None, Matcher::KeySet(_)) => Ok(Kind::Fields),
+        (None, None, None, Matcher::Token(_)) => Err(format!(
+            "its last position is a token, not the fields: {SHAPE}"
+        )),
+        (Some(pointer), Some(target), None, Matcher::Token(token)) => {
+            let Some(indices) = token.name.as_deref() else {
+                return Err("a list's indices are a named token: `[{integers:indices}]`".into());
+            };
+            if token.kind == crate::path::TokenKind::Keys {
+                return Err("a list's indices are integers: `[{integers:indices}]`".into());
+            }
+            if !target.iter().any(|key| key == "{value}") {
+                return Err("`ref` names where each element points, with \"{value}\" for the element: [\"videos\", \"{value}\"]".into());
+            }
+            Ok(Kind::List {
+                pointer,
+                indices: indices.to_string(),
+                target,
+            })
+        }
+        (Some(_), Some(_), None, Matcher::KeySet(_)) => {
+            Err("a route with a `list` ends in its indices: `[{integers:indices}]`".into())
+        }
+        (None, None, Some(pointer), Matcher::KeySet(KeySet::Key(_))) => {
+            Ok(Kind::Length { pointer })
+        }
+        (None, None, Some(_), _) => {
+            Err("a route with a `length` ends in one key, such as `.length`".into())
+        }
+        (Some(_), None, _, _) | (None, Some(_), _, _) => Err("`list` and `ref` go together".into()),
+        (Some(_), Some(_), Some(_), _) => {
+            Err("a route answers a `list` or a `length`, not both".into())
+        }
     }
 }
 

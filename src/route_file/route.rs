@@ -39,12 +39,30 @@ struct Inner {
     ids: String,
     /// Fields whose member in an item has another name.
     renamed: Vec<(String, String)>,
+    /// What it answers of each item.
+    kind: Kind,
     /// Whether the values are the signed-in user's.
     user: bool,
     /// The `$expires` its values carry, if any.
     expires: Option<Duration>,
     service: String,
     loader: Loader<Key, Arc<Json>>,
+}
+
+/// What a route answers of each item.
+#[derive(Debug, Clone)]
+pub(super) enum Kind {
+    /// The asked fields (the pattern's last position).
+    Fields,
+    /// The array at `pointer`, by index (the token `indices`), each
+    /// element a ref to `target` with the element for `{value}`.
+    List {
+        pointer: String,
+        indices: String,
+        target: Vec<String>,
+    },
+    /// The length of the array at `pointer`.
+    Length { pointer: String },
 }
 
 /// What a route reads, as [`Get::new`] takes it.
@@ -56,6 +74,7 @@ pub(super) struct Spec {
     pub(super) prefix: Vec<Key>,
     pub(super) ids: String,
     pub(super) renamed: Vec<(String, String)>,
+    pub(super) kind: Kind,
     pub(super) user: bool,
     pub(super) service: Service,
     pub(super) path: Template,
@@ -106,6 +125,7 @@ impl Get {
                 prefix: spec.prefix,
                 ids: spec.ids,
                 renamed: spec.renamed,
+                kind: spec.kind,
                 user: spec.user,
                 expires: spec.expires,
                 service: name,
@@ -153,6 +173,7 @@ impl Get {
                 prefix: inner.prefix.clone(),
                 ids: inner.ids.clone(),
                 renamed: inner.renamed.clone(),
+                kind: inner.kind.clone(),
                 user: inner.user,
                 expires: inner.expires,
                 service: inner.service.clone(),
@@ -187,31 +208,80 @@ impl Get {
             (true, Some(user)) => Scope::user(user),
             (true, None) => return Err(HandlerError::new("sign in to see these values")),
         };
-        let fields = request.keys_at(inner.prefix.len() + 1);
+        let last = request.keys_at(inner.prefix.len() + 1);
+        let indices = match &inner.kind {
+            Kind::List { indices, .. } => request.integers(indices)?,
+            _ => Vec::new(),
+        };
         let loaded = inner.loader.load_many(scope, ids).await;
-        let mut output = Output::with_capacity(loaded.len() * fields.len());
+        let mut output = Output::with_capacity(loaded.len() * last.len());
         for (id, item) in loaded {
             let item =
                 item.map_err(|error| HandlerError::new(error.for_clients(&inner.service)))?;
-            for field in &fields {
-                let Some(value) = self.member(&item, field) else {
-                    continue;
-                };
-                let path: PathSet = inner
+            let at = |key: Key| -> PathSet {
+                inner
                     .prefix
                     .iter()
-                    .chain([&id, field])
+                    .chain([&id])
                     .cloned()
+                    .chain([key])
                     .map(KeySet::Key)
-                    .collect();
+                    .collect()
+            };
+            for (key, value) in self.values(&item, &last, &indices) {
                 let value = match inner.expires {
                     Some(expires) => value.expires_in(expires),
                     None => value,
                 };
-                output.push(PathValue::new(path, value));
+                output.push(PathValue::new(at(key), value));
             }
         }
         Ok(output)
+    }
+
+    /// What the route answers of `item`, by the key under the item's id:
+    /// the asked fields (`last`), the refs at the asked `indices`, or the
+    /// length (at the one key of `last`).
+    fn values(&self, item: &Json, last: &[Key], indices: &[i64]) -> Vec<(Key, Value)> {
+        match &self.inner.kind {
+            Kind::Fields => last
+                .iter()
+                .filter_map(|field| Some((field.clone(), self.member(item, field)?)))
+                .collect(),
+            Kind::List {
+                pointer, target, ..
+            } => {
+                let Some(elements) = item.pointer(pointer).and_then(Json::as_array) else {
+                    return Vec::new();
+                };
+                indices
+                    .iter()
+                    .filter_map(|&index| {
+                        let element = elements.get(usize::try_from(index).ok()?)?;
+                        let path: crate::path::Path = target
+                            .iter()
+                            .map(|key| match key.as_str() {
+                                "{value}" => element_key(element),
+                                key => Some(Key::from(key)),
+                            })
+                            .collect::<Option<_>>()?;
+                        Some((Key::from(index), Value::reference(path)))
+                    })
+                    .collect()
+            }
+            Kind::Length { pointer } => {
+                let length = item.pointer(pointer).and_then(Json::as_array).map(Vec::len);
+                match (last.first(), length) {
+                    (Some(key), Some(length)) => {
+                        vec![(
+                            key.clone(),
+                            Value::from(u64::try_from(length).unwrap_or(u64::MAX)),
+                        )]
+                    }
+                    _ => Vec::new(),
+                }
+            }
+        }
     }
 
     /// The value of `field` in `item`: its member of the same name, or
@@ -231,6 +301,16 @@ impl Get {
             Json::String(text) => Value::String(text.clone()),
             other => Value::atom(other.clone()),
         })
+    }
+}
+
+/// An element of a list as the key a ref goes through: a string or an
+/// integer; none for anything else.
+fn element_key(element: &Json) -> Option<Key> {
+    match element {
+        Json::String(text) => Some(Key::from(text.as_str())),
+        Json::Number(number) => number.as_i64().map(Key::from),
+        _ => None,
     }
 }
 
