@@ -55,6 +55,16 @@ async fn start_people() -> (String, Arc<AtomicUsize>) {
             }),
         )
         .route(
+            "/rows",
+            get(|Query(query): Query<HashMap<String, String>>| async move {
+                let rows = match query.get("user").map(String::as_str) {
+                    Some("u1") => json!(["a", "b"]),
+                    _ => json!(["b"]),
+                };
+                axum::Json(json!({ "rows": rows }))
+            }),
+        )
+        .route(
             "/shelves",
             get(|| async { axum::Json(json!({"a": {"videos": [3, 1, 2]}, "b": {"videos": []}})) }),
         )
@@ -494,5 +504,51 @@ length = "/videos"
         answer["shelves"]["a"]["3"],
         json!({"title": {"$type": "atom"}}),
         "{answer}"
+    );
+}
+
+#[tokio::test]
+async fn a_route_without_ids_reads_one_item_per_user() {
+    let (base, _) = start_people().await;
+    let file = format!(
+        r#"[services.shelves]
+url = "{base}"
+
+[[routes]]
+pattern = "myShelves[{{integers:indices}}]"
+get = {{ service = "shelves", path = "/rows?user={{user}}" }}
+list = "/rows"
+ref = ["shelves", "{{value}}"]
+scope = "user"
+
+[[routes]]
+pattern = "myShelves.length"
+get = {{ service = "shelves", path = "/rows?user={{user}}" }}
+length = "/rows"
+scope = "user"
+
+[[routes]]
+pattern = "shelves[{{keys:ids}}].length"
+get = {{ service = "shelves", path = "/shelves?ids={{ids}}" }}
+length = "/videos"
+"#
+    );
+    let dir = Dir::with(&[("rows.toml", file)]);
+    let harness = serve(&dir).await;
+    let paths = json!([["myShelves", "length"], ["myShelves", {"from": 0, "to": 1}, "length"]]);
+    let mine = harness.get(Some("u1"), paths.clone()).await;
+    assert_eq!(mine["myShelves"]["length"], json!(2), "{mine}");
+    assert_eq!(
+        mine["myShelves"]["0"],
+        json!({"$type": "ref", "value": ["shelves", "a"]})
+    );
+    // Followed: the shelves' own lengths.
+    assert_eq!(mine["shelves"]["a"]["length"], json!(3), "{mine}");
+    assert_eq!(mine["shelves"]["b"]["length"], json!(0), "{mine}");
+    let theirs = harness.get(Some("u2"), paths).await;
+    assert_eq!(theirs["myShelves"]["length"], json!(1), "{theirs}");
+    assert_eq!(
+        theirs["myShelves"]["0"],
+        json!({"$type": "ref", "value": ["shelves", "b"]})
     );
 }

@@ -299,7 +299,7 @@ get = { service = "people", path = "/people?ids={ids}" }
         "shape",
         &text,
         r#""people[{integers}]"#,
-        &["keys, then the ids as a named token, then the fields"],
+        &["has no name (write `{integers:ids}`)", "then the fields"],
     );
 }
 

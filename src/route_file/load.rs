@@ -305,8 +305,8 @@ fn service(
 
 /// The shape a declared read's pattern has: literal keys, the ids' named
 /// token, and the fields.
-const SHAPE: &str = "a route file's pattern is keys, then the ids as a named token, \
-                     then the fields (`people[{integers:ids}]['name','born']`), the \
+const SHAPE: &str = "a route file's pattern is keys, then (for items by id) the ids as a \
+                     named token, then the fields (`people[{integers:ids}]['name','born']`), the \
                      indices of a `list` (`shelves[{keys:ids}][{integers:indices}]`) or \
                      the key of a `length` (`shelves[{keys:ids}].length`)";
 
@@ -393,11 +393,12 @@ fn route(
             format!("the environment variable `{}` is not set", unknown.name),
         )
     })?;
-    let template = Template::parse(path, &ids, user).map_err(|unknown| {
-        let can = if user {
-            format!("`{{{ids}}}` and `{{user}}`")
-        } else {
-            format!("`{{{ids}}}`")
+    let template = Template::parse(path, ids.as_deref(), user).map_err(|unknown| {
+        let can = match (&ids, user) {
+            (Some(ids), true) => format!("`{{{ids}}}` and `{{user}}`"),
+            (Some(ids), false) => format!("`{{{ids}}}`"),
+            (None, true) => "`{user}`".to_string(),
+            (None, false) => "none (its pattern has no ids)".to_string(),
         };
         source.error_in(
             ErrorKind::Placeholder,
@@ -457,19 +458,24 @@ fn route(
 /// The literal keys before the ids, the ids' token name and the last
 /// position, if `pattern` has the shape a declared read needs; else what is
 /// wrong with it.
-fn shape(pattern: &Pattern) -> Result<(Vec<Key>, String, Matcher), String> {
+fn shape(pattern: &Pattern) -> Result<(Vec<Key>, Option<String>, Matcher), String> {
     let wrong = |what: &str| Err(format!("{what}: {SHAPE}"));
     let Some((last, rest)) = pattern.split_last() else {
         return wrong("it is empty");
     };
-    let Some((Matcher::Token(token), prefix)) = rest.split_last() else {
-        return wrong("the position before the last is not the ids' token");
-    };
-    let Some(name) = token.name.as_deref() else {
-        let kind = token.kind.as_str();
-        return wrong(&format!(
-            "the ids' token `{{{kind}}}` has no name (write `{{{kind}:ids}}`)"
-        ));
+    // The ids' token before the last position, or none: one item per
+    // scope.
+    let (ids, prefix) = match rest.split_last() {
+        Some((Matcher::Token(token), prefix)) => {
+            let Some(name) = token.name.as_deref() else {
+                let kind = token.kind.as_str();
+                return wrong(&format!(
+                    "the ids' token `{{{kind}}}` has no name (write `{{{kind}:ids}}`)"
+                ));
+            };
+            (Some(name.to_string()), prefix)
+        }
+        _ => (None, rest),
     };
     let prefix = prefix
         .iter()
@@ -479,7 +485,7 @@ fn shape(pattern: &Pattern) -> Result<(Vec<Key>, String, Matcher), String> {
         })
         .collect::<Option<Vec<Key>>>();
     match prefix {
-        Some(prefix) => Ok((prefix, name.to_string(), last.clone())),
+        Some(prefix) => Ok((prefix, ids, last.clone())),
         None => wrong("a position before the ids is not one key"),
     }
 }

@@ -35,8 +35,9 @@ struct Inner {
     canonical: String,
     /// The keys before the ids (`people`).
     prefix: Vec<Key>,
-    /// The name of the ids' token.
-    ids: String,
+    /// The name of the ids' token; none for a route of one item per
+    /// scope (a user's rows, say).
+    ids: Option<String>,
     /// Fields whose member in an item has another name.
     renamed: Vec<(String, String)>,
     /// What it answers of each item.
@@ -72,7 +73,7 @@ pub(super) struct Spec {
     pub(super) name: String,
     pub(super) pattern: String,
     pub(super) prefix: Vec<Key>,
-    pub(super) ids: String,
+    pub(super) ids: Option<String>,
     pub(super) renamed: Vec<(String, String)>,
     pub(super) kind: Kind,
     pub(super) user: bool,
@@ -104,12 +105,18 @@ impl Get {
         }
         let (service, path, items, key) = (spec.service, spec.path, spec.items, spec.key);
         let name = service.name().to_string();
+        let whole = spec.ids.is_none();
         let batch = Arc::new((service, path, items, key));
         let loader = Loader::new(settings, move |scope: Scope, ids: Vec<Key>| {
             let batch = Arc::clone(&batch);
             async move {
                 let (service, path, items, key) = &*batch;
                 let answer = service.get(&path.render(&ids, scope.user_id())).await?;
+                if whole {
+                    // One item per scope: the answer (at `items`) itself.
+                    let item = answer.pointer(items).cloned().unwrap_or(Json::Null);
+                    return Ok(vec![(only(), Arc::new(item))]);
+                }
                 found(answer, items, key.as_deref(), service.name()).inspect_err(|error| {
                     // The route file and the service disagree: the
                     // operator needs to hear it.
@@ -202,13 +209,16 @@ impl Get {
 
     async fn answer(&self, request: &Asked, ctx: &Context) -> Result<Output, HandlerError> {
         let inner = &*self.inner;
-        let ids = request.keys(&inner.ids)?;
+        let ids = match &inner.ids {
+            Some(name) => request.keys(name)?,
+            None => vec![only()],
+        };
         let scope = match (inner.user, ctx.user()) {
             (false, _) => Scope::shared(),
             (true, Some(user)) => Scope::user(user),
             (true, None) => return Err(HandlerError::new("sign in to see these values")),
         };
-        let last = request.keys_at(inner.prefix.len() + 1);
+        let last = request.keys_at(inner.prefix.len() + usize::from(inner.ids.is_some()));
         let indices = match &inner.kind {
             Kind::List { indices, .. } => request.integers(indices)?,
             _ => Vec::new(),
@@ -218,11 +228,12 @@ impl Get {
         for (id, item) in loaded {
             let item =
                 item.map_err(|error| HandlerError::new(error.for_clients(&inner.service)))?;
+            let id = inner.ids.as_ref().map(|_| &id);
             let at = |key: Key| -> PathSet {
                 inner
                     .prefix
                     .iter()
-                    .chain([&id])
+                    .chain(id)
                     .cloned()
                     .chain([key])
                     .map(KeySet::Key)
@@ -302,6 +313,11 @@ impl Get {
             other => Value::atom(other.clone()),
         })
     }
+}
+
+/// The key of the one item of a route without ids.
+fn only() -> Key {
+    Key::from("")
 }
 
 /// An element of a list as the key a ref goes through: a string or an

@@ -32,7 +32,7 @@ impl Template {
     /// `{user}` for the signed-in user.
     ///
     /// `${NAME}` is text here, for [`Template::expand_environment`].
-    pub(super) fn parse(text: &str, ids: &str, user: bool) -> Result<Template, Unknown> {
+    pub(super) fn parse(text: &str, ids: Option<&str>, user: bool) -> Result<Template, Unknown> {
         let mut parts = Vec::new();
         let mut rest = text;
         let mut offset = 0;
@@ -49,7 +49,7 @@ impl Template {
             text_from = 0;
             let name = &rest[open + 1..open + close];
             let part = match name {
-                _ if name == ids => Part::Ids,
+                _ if Some(name) == ids => Part::Ids,
                 "user" if user => Part::User,
                 _ => {
                     return Err(Unknown {
@@ -137,7 +137,8 @@ mod tests {
 
     #[test]
     fn placeholders_are_filled_and_encoded() {
-        let template = Template::parse("/people?ids={ids}&for={user}", "ids", true).expect("valid");
+        let template =
+            Template::parse("/people?ids={ids}&for={user}", Some("ids"), true).expect("valid");
         let ids = [Key::from(1), Key::from(22), Key::from("a b")];
         assert_eq!(
             template.render(&ids, Some("u:1")),
@@ -148,7 +149,7 @@ mod tests {
     #[test]
     fn an_unknown_placeholder_is_named_with_its_offset() {
         assert_eq!(
-            Template::parse("/people?ids={id}", "ids", false),
+            Template::parse("/people?ids={id}", Some("ids"), false),
             Err(Unknown {
                 name: "id".into(),
                 offset: 12
@@ -156,7 +157,7 @@ mod tests {
         );
         // `{user}` only where the route is the user's.
         assert_eq!(
-            Template::parse("/x/{user}", "ids", false).map_err(|unknown| unknown.offset),
+            Template::parse("/x/{user}", Some("ids"), false).map_err(|unknown| unknown.offset),
             Err(3)
         );
     }
@@ -165,11 +166,15 @@ mod tests {
     fn placeholders_are_placed_in_the_text_as_written_before_variables_expand() {
         std::env::set_var("PEREGRINE_TEMPLATE_VERSION", "v{1}");
         let written = "/${PEREGRINE_TEMPLATE_VERSION}/people?ids={id}";
-        let unknown = Template::parse(written, "ids", false).expect_err("{id} is unknown");
+        let unknown = Template::parse(written, Some("ids"), false).expect_err("{id} is unknown");
         assert_eq!(unknown.offset, written.find("{id}").unwrap_or_default());
-        let template = Template::parse("/${PEREGRINE_TEMPLATE_VERSION}/p?ids={ids}", "ids", false)
-            .and_then(Template::expand_environment)
-            .expect("valid");
+        let template = Template::parse(
+            "/${PEREGRINE_TEMPLATE_VERSION}/p?ids={ids}",
+            Some("ids"),
+            false,
+        )
+        .and_then(Template::expand_environment)
+        .expect("valid");
         // A variable's value is text, braces and all.
         assert_eq!(template.render(&[Key::from(7)], None), "/v{1}/p?ids=7");
     }
