@@ -2,7 +2,9 @@
 //! line and the column.
 
 use std::fmt;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Why a route file was refused: what is wrong, and where (`file:line:column`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,6 +119,43 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// One file's text, for placing errors in it.
+#[derive(Debug, Clone)]
+pub(super) struct Source {
+    pub(super) path: PathBuf,
+    pub(super) text: Arc<str>,
+}
+
+impl Source {
+    /// An error at byte `offset` of the file.
+    pub(super) fn error(
+        &self,
+        kind: ErrorKind,
+        offset: usize,
+        message: impl Into<String>,
+    ) -> Error {
+        Error::at(kind, &self.path, &self.text, offset, message)
+    }
+
+    /// Byte `offset` of the file as `file:line:column`.
+    pub(super) fn place(&self, offset: usize) -> String {
+        let at = self.error(ErrorKind::Value, offset, "");
+        format!("{}:{}:{}", at.file().display(), at.line(), at.column())
+    }
+
+    /// An error at a character of a string value spanning `span` (quotes
+    /// included): `offset` bytes into its text.
+    pub(super) fn error_in(
+        &self,
+        kind: ErrorKind,
+        span: &Range<usize>,
+        offset: usize,
+        message: impl Into<String>,
+    ) -> Error {
+        self.error(kind, span.start + 1 + offset, message)
+    }
+}
 
 #[cfg(test)]
 mod tests {

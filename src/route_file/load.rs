@@ -3,59 +3,20 @@
 //! every refusal found, each at its file, line and column.
 
 use std::collections::BTreeMap;
-use std::ops::Range;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use toml::Spanned;
 
-use crate::path::{Key, KeySet, Matcher, Pattern};
-use crate::upstream::{endpoint, Upstream};
+use crate::path::Pattern;
 
-use super::error::{Error, ErrorKind};
+use super::check::{kind, shape};
+use super::error::{Error, ErrorKind, Source};
 use super::format::{self, File};
 use super::live::Sources;
-use super::route::{Get, Kind, Spec};
-use super::service::Service;
+use super::route::{Get, Spec};
+use super::service::{self, Service};
 use super::template::{expand_environment, Template};
-
-/// One file's text, for placing errors in it.
-#[derive(Debug, Clone)]
-pub(super) struct Source {
-    pub(super) path: PathBuf,
-    pub(super) text: Arc<str>,
-}
-
-impl Source {
-    /// An error at byte `offset` of the file.
-    pub(super) fn error(
-        &self,
-        kind: ErrorKind,
-        offset: usize,
-        message: impl Into<String>,
-    ) -> Error {
-        Error::at(kind, &self.path, &self.text, offset, message)
-    }
-
-    /// Byte `offset` of the file as `file:line:column`.
-    pub(super) fn place(&self, offset: usize) -> String {
-        let at = self.error(ErrorKind::Value, offset, "");
-        format!("{}:{}:{}", at.file().display(), at.line(), at.column())
-    }
-
-    /// An error at a character of a string value spanning `span` (quotes
-    /// included): `offset` bytes into its text.
-    fn error_in(
-        &self,
-        kind: ErrorKind,
-        span: &Range<usize>,
-        offset: usize,
-        message: impl Into<String>,
-    ) -> Error {
-        self.error(kind, span.start + 1 + offset, message)
-    }
-}
 
 /// A service read from a file: its declaration (printed back, for
 /// reloads) and the service, whose guards a reload keeps when its
@@ -168,7 +129,7 @@ pub(super) fn load(
                 .iter()
                 .find(|old| old.name == *name && old.text == text)
                 .map(|old| Ok(old.service.clone()));
-            match kept.unwrap_or_else(|| service(source, name, declared, sources)) {
+            match kept.unwrap_or_else(|| service::declared(source, name, declared, sources)) {
                 Ok(service) => {
                     services.insert(name.clone(), (service, source.clone()));
                 }
@@ -249,66 +210,6 @@ fn declarations_text(parsed: &[(Source, File)], name: &str) -> String {
         .and_then(|service| toml::to_string(service.get_ref()).ok())
         .unwrap_or_default()
 }
-
-/// The service `name` as declared: its URL expanded and checked, its
-/// guards set.
-fn service(
-    source: &Source,
-    name: &str,
-    declared: &Spanned<format::Service>,
-    sources: &Sources,
-) -> Result<Service, Error> {
-    let at = declared.span().start;
-    let declared = declared.get_ref();
-    if let Some(why) = unusable(declared) {
-        return Err(source.error(ErrorKind::Value, at, format!("the service `{name}`: {why}")));
-    }
-    let url_span = declared.url.span();
-    let url = expand_environment(declared.url.get_ref()).map_err(|unknown| {
-        source.error_in(
-            ErrorKind::Environment,
-            &url_span,
-            unknown.offset,
-            format!("the environment variable `{}` is not set", unknown.name),
-        )
-    })?;
-    let base = endpoint(name, &url)
-        .map_err(|error| source.error(ErrorKind::Url, url_span.start, error.to_string()))?;
-    let mut settings = sources.guard.clone();
-    if let Some(ms) = declared.timeout_ms {
-        settings.timeout = Duration::from_millis(ms);
-    }
-    if let Some(max) = declared.max_concurrent {
-        settings.max_concurrent = max;
-    }
-    if let Some(retries) = declared.retries {
-        settings.retries = retries;
-    }
-    if let Some(calls) = declared.breaker_min_calls {
-        settings.breaker.min_calls = calls;
-    }
-    if let Some(ratio) = declared.breaker_failure_ratio {
-        settings.breaker.failure_ratio = ratio;
-    }
-    if let Some(secs) = declared.breaker_window_secs {
-        settings.breaker.window = Duration::from_secs(secs);
-    }
-    if let Some(ms) = declared.breaker_open_ms {
-        settings.breaker.open_for = Duration::from_millis(ms);
-    }
-    if let Some(bytes) = declared.max_answer_bytes {
-        settings.max_answer_bytes = bytes;
-    }
-    let upstream = Upstream::new(name.to_string(), settings, sources.pool.clone());
-    Ok(Service::new(name, base, upstream))
-}
-
-/// The shape a declared read's pattern has: literal keys, the ids' named
-/// token, and the fields.
-const SHAPE: &str = "a route file's pattern is keys, then (for items by id) the ids as a \
-                     named token, then the fields (`people[{integers:ids}]['name','born']`), the \
-                     indices of a `list` (`shelves[{keys:ids}][{integers:indices}]`) or \
-                     the key of a `length` (`shelves[{keys:ids}].length`)";
 
 /// The route `declared` in `source`, checked against `services`.
 fn route(
@@ -453,116 +354,6 @@ fn route(
         max_batch: declared.max_batch.unwrap_or(100).max(1),
         caching,
     }))
-}
-
-/// The literal keys before the ids, the ids' token name and the last
-/// position, if `pattern` has the shape a declared read needs; else what is
-/// wrong with it.
-fn shape(pattern: &Pattern) -> Result<(Vec<Key>, Option<String>, Matcher), String> {
-    let wrong = |what: &str| Err(format!("{what}: {SHAPE}"));
-    let Some((last, rest)) = pattern.split_last() else {
-        return wrong("it is empty");
-    };
-    // The ids' token before the last position, or none: one item per
-    // scope.
-    let (ids, prefix) = match rest.split_last() {
-        Some((Matcher::Token(token), prefix)) => {
-            let Some(name) = token.name.as_deref() else {
-                let kind = token.kind.as_str();
-                return wrong(&format!(
-                    "the ids' token `{{{kind}}}` has no name (write `{{{kind}:ids}}`)"
-                ));
-            };
-            (Some(name.to_string()), prefix)
-        }
-        _ => (None, rest),
-    };
-    let prefix = prefix
-        .iter()
-        .map(|matcher| match matcher {
-            Matcher::KeySet(KeySet::Key(key)) => Some(key.clone()),
-            _ => None,
-        })
-        .collect::<Option<Vec<Key>>>();
-    match prefix {
-        Some(prefix) => Ok((prefix, ids, last.clone())),
-        None => wrong("a position before the ids is not one key"),
-    }
-}
-
-/// What `declared` answers of each item, given its pattern's `last`
-/// position; else why it cannot.
-fn kind(declared: &format::Route, last: &Matcher) -> Result<Kind, String> {
-    let text =
-        |value: &Option<Spanned<String>>| value.as_ref().map(|value| value.get_ref().clone());
-    let (list, length) = (text(&declared.list), text(&declared.length));
-    let target = declared
-        .reference
-        .as_ref()
-        .map(|target| target.get_ref().clone());
-    for pointer in [&list, &length].into_iter().flatten() {
-        if !pointer.is_empty() && !pointer.starts_with('/') {
-            return Err(format!(
-                "{pointer:?} is not a JSON Pointer (\"\" or starting with `/`)"
-            ));
-        }
-    }
-    if !declared.fields.is_empty() && (list.is_some() || length.is_some()) {
-        return Err(
-            "`fields` is for a route that answers fields, not a `list` or a `length`".into(),
-        );
-    }
-    match (list, target, length, last) {
-        (None, None, None, Matcher::KeySet(_)) => Ok(Kind::Fields),
-        (None, None, None, Matcher::Token(_)) => Err(format!(
-            "its last position is a token, not the fields: {SHAPE}"
-        )),
-        (Some(pointer), Some(target), None, Matcher::Token(token)) => {
-            let Some(indices) = token.name.as_deref() else {
-                return Err("a list's indices are a named token: `[{integers:indices}]`".into());
-            };
-            if token.kind == crate::path::TokenKind::Keys {
-                return Err("a list's indices are integers: `[{integers:indices}]`".into());
-            }
-            if !target.iter().any(|key| key == "{value}") {
-                return Err("`ref` names where each element points, with \"{value}\" for the element: [\"videos\", \"{value}\"]".into());
-            }
-            Ok(Kind::List {
-                pointer,
-                indices: indices.to_string(),
-                target,
-            })
-        }
-        (Some(_), Some(_), None, Matcher::KeySet(_)) => {
-            Err("a route with a `list` ends in its indices: `[{integers:indices}]`".into())
-        }
-        (None, None, Some(pointer), Matcher::KeySet(KeySet::Key(_))) => {
-            Ok(Kind::Length { pointer })
-        }
-        (None, None, Some(_), _) => {
-            Err("a route with a `length` ends in one key, such as `.length`".into())
-        }
-        (Some(_), None, _, _) | (None, Some(_), _, _) => Err("`list` and `ref` go together".into()),
-        (Some(_), Some(_), Some(_), _) => {
-            Err("a route answers a `list` or a `length`, not both".into())
-        }
-    }
-}
-
-/// Why a service's guard settings cannot work, if they cannot.
-fn unusable(declared: &format::Service) -> Option<&'static str> {
-    let ratio = declared.breaker_failure_ratio;
-    if declared.timeout_ms == Some(0) {
-        Some("`timeout_ms` must be more than 0: every call would time out")
-    } else if declared.max_concurrent == Some(0) {
-        Some("`max_concurrent` must be more than 0: no call could be made")
-    } else if declared.max_answer_bytes == Some(0) {
-        Some("`max_answer_bytes` must be more than 0: no answer could be read")
-    } else if ratio.is_some_and(|ratio| !(ratio > 0.0 && ratio <= 1.0)) {
-        Some("`breaker_failure_ratio` is a share of failed calls, more than 0 and at most 1")
-    } else {
-        None
-    }
 }
 
 /// A route's loader's name (in metrics, logs and Redis keys): its

@@ -30,6 +30,7 @@
 //! are all good. It knows the router and the loaders; nothing of HTTP or
 //! of any one domain.
 
+mod check;
 mod error;
 mod format;
 mod live;

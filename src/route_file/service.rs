@@ -8,7 +8,17 @@ use http::Request;
 use serde_json::Value as Json;
 
 use crate::loader::LoadError;
-use crate::upstream::{reason, Upstream};
+use std::time::Duration;
+
+use toml::Spanned;
+
+use crate::upstream::{endpoint, reason, Upstream};
+
+use super::check::unusable;
+use super::error::{Error, ErrorKind, Source};
+use super::format;
+use super::live::Sources;
+use super::template::expand_environment;
 
 /// A service of a route file: its name, base URL and guards.
 #[derive(Debug, Clone)]
@@ -70,4 +80,57 @@ impl Service {
 /// and users stay out of them).
 fn route_of(path: &str) -> &str {
     path.split_once('?').map_or(path, |(route, _)| route)
+}
+
+/// The service `name` as declared: its URL expanded and checked, its
+/// guards set.
+pub(super) fn declared(
+    source: &Source,
+    name: &str,
+    declared: &Spanned<format::Service>,
+    sources: &Sources,
+) -> Result<Service, Error> {
+    let at = declared.span().start;
+    let declared = declared.get_ref();
+    if let Some(why) = unusable(declared) {
+        return Err(source.error(ErrorKind::Value, at, format!("the service `{name}`: {why}")));
+    }
+    let url_span = declared.url.span();
+    let url = expand_environment(declared.url.get_ref()).map_err(|unknown| {
+        source.error_in(
+            ErrorKind::Environment,
+            &url_span,
+            unknown.offset,
+            format!("the environment variable `{}` is not set", unknown.name),
+        )
+    })?;
+    let base = endpoint(name, &url)
+        .map_err(|error| source.error(ErrorKind::Url, url_span.start, error.to_string()))?;
+    let mut settings = sources.guard.clone();
+    if let Some(ms) = declared.timeout_ms {
+        settings.timeout = Duration::from_millis(ms);
+    }
+    if let Some(max) = declared.max_concurrent {
+        settings.max_concurrent = max;
+    }
+    if let Some(retries) = declared.retries {
+        settings.retries = retries;
+    }
+    if let Some(calls) = declared.breaker_min_calls {
+        settings.breaker.min_calls = calls;
+    }
+    if let Some(ratio) = declared.breaker_failure_ratio {
+        settings.breaker.failure_ratio = ratio;
+    }
+    if let Some(secs) = declared.breaker_window_secs {
+        settings.breaker.window = Duration::from_secs(secs);
+    }
+    if let Some(ms) = declared.breaker_open_ms {
+        settings.breaker.open_for = Duration::from_millis(ms);
+    }
+    if let Some(bytes) = declared.max_answer_bytes {
+        settings.max_answer_bytes = bytes;
+    }
+    let upstream = Upstream::new(name.to_string(), settings, sources.pool.clone());
+    Ok(Service::new(name, base, upstream))
 }
