@@ -32,7 +32,6 @@ mod lists;
 mod loaders;
 mod my_list;
 mod videos;
-mod writes;
 
 pub use auth::{Auth, Jwt};
 pub use loaders::Loaders;

@@ -23,7 +23,7 @@ use serde_json::Value as Json;
 
 use crate::client::MyList as MyListClient;
 use crate::loaders::{at, loaders, number, unavailable, user_scope, video_ref, Loaders, USER_TTL};
-use crate::writes;
+use peregrine::router::writes;
 
 /// What a user must do to see or change the list.
 const SIGN_IN: &str = "your list";

@@ -20,7 +20,7 @@ use peregrine::router::{Builder, HandlerError, Output};
 
 use crate::client::Video;
 use crate::loaders::{at, loaders, number, unavailable, user_scope, Loaders, USER_TTL};
-use crate::writes::{self, Outcome};
+use peregrine::router::writes::{self, Outcome};
 
 /// The catalog fields a video has in the graph.
 const FIELDS: &str = "'title','year','synopsis','boxshot','runtime','maturity'";

@@ -28,6 +28,9 @@ pub enum ErrorKind {
     /// A route names a service no file declares, or two files declare
     /// one service.
     Service,
+    /// A route names a load no file declares, or two files declare one
+    /// load.
+    Load,
     /// A service's URL cannot be called.
     Url,
     /// A `${NAME}` names an environment variable that is not set.

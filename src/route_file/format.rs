@@ -14,6 +14,9 @@ pub(super) struct File {
     /// The backend services its routes call, by name.
     #[serde(default)]
     pub(super) services: BTreeMap<String, Spanned<Service>>,
+    /// Batched reads that several routes answer from, by name.
+    #[serde(default)]
+    pub(super) loads: BTreeMap<String, Spanned<Load>>,
     /// Its routes, in order.
     #[serde(default)]
     pub(super) routes: Vec<Spanned<Route>>,
@@ -48,33 +51,63 @@ pub(super) struct Service {
     pub(super) max_answer_bytes: Option<usize>,
 }
 
-/// A route: the paths it serves and the call that answers them.
+/// A batched read that several routes answer from (`load = "NAME"`):
+/// one call per batch answers all of them.
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct Route {
-    /// The route pattern, in path syntax with `{integers:name}`,
-    /// `{ranges:name}` or `{keys:name}` at the position of the ids, and
-    /// the fields at the last position.
-    pub(super) pattern: Spanned<String>,
-    /// The batched read that answers it.
+pub(super) struct Load {
+    /// The call, with `{ids}` for the ids of a batch (comma-separated);
+    /// without `{ids}`, one item per scope (a user's rows, say).
     pub(super) get: Spanned<Get>,
     /// A JSON Pointer to the items in the answer (default `""`: the whole
     /// answer): an object by id, or, with `key`, an array.
     pub(super) items: Option<Spanned<String>>,
     /// With items in an array: the member of each item that holds its id.
     pub(super) key: Option<String>,
-    /// Where a field's value is in an item, when not in the member of its
-    /// name: `{ field = "member" }`, a JSON Pointer (`"/a/b"`), or `""`
-    /// for the item itself (an answer of id -> value).
-    #[serde(default)]
-    pub(super) fields: BTreeMap<String, String>,
     /// `shared` (the default): the same for everyone; `user`: the
     /// signed-in user's, cached per user.
     pub(super) scope: Option<Spanned<String>>,
     /// How long answered items are cached, in seconds (default 0: not
     /// cached).
+    pub(super) ttl_secs: Option<u64>,
+    /// How many items are cached at most (default 10,000).
+    pub(super) max_entries: Option<u64>,
+    /// How many ids one call asks for at most (default 100).
+    pub(super) max_batch: Option<usize>,
+}
+
+/// A route: the paths it serves and the call that answers them.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Route {
+    /// The route pattern, in path syntax with `{integers:name}`,
+    /// `{ranges:name}` or `{keys:name}` at the position of the ids, and
+    /// the fields at the last position; for a call, the function's path.
+    pub(super) pattern: Spanned<String>,
+    /// The batched read that answers it, its own.
+    pub(super) get: Option<Spanned<Get>>,
+    /// The batched read that answers it, a `[loads.NAME]` it shares.
+    pub(super) load: Option<Spanned<String>>,
+    /// With `get`, a JSON Pointer to the items in the answer (default `""`: the whole
+    /// answer): an object by id, or, with `key`, an array.
+    pub(super) items: Option<Spanned<String>>,
+    /// With items in an array: the member of each item that holds its id.
+    pub(super) key: Option<String>,
+    /// `shared` (the default): the same for everyone; `user`: the
+    /// signed-in user's, cached per user.
+    pub(super) scope: Option<Spanned<String>>,
+    /// How long answered items are cached, in seconds (default 0: not
+    /// cached).
+    pub(super) ttl_secs: Option<u64>,
+    /// How many items are cached at most (default 10,000).
+    pub(super) max_entries: Option<u64>,
+    /// How many ids one call asks for at most (default 100).
+    pub(super) max_batch: Option<usize>,
+    /// Where a field's value is in an item, when not in the member of its
+    /// name: `{ field = "member" }`, a JSON Pointer (`"/a/b"`), or `""`
+    /// for the item itself (an answer of id -> value).
     #[serde(default)]
-    pub(super) ttl_secs: u64,
+    pub(super) fields: BTreeMap<String, String>,
     /// With `ref`: a JSON Pointer, in each item, to an array whose
     /// elements the route answers as refs, by index (the pattern ends in
     /// `[{integers:indices}]`).
@@ -91,10 +124,106 @@ pub(super) struct Route {
     /// the client receives them). Default none: kept until the client's
     /// own policy drops them.
     pub(super) expires_secs: Option<u64>,
-    /// How many items are cached at most (default 10,000).
-    pub(super) max_entries: Option<u64>,
-    /// How many ids one call asks for at most (default 100).
-    pub(super) max_batch: Option<usize>,
+    /// The write that sets the route's values (a Falcor `set`).
+    pub(super) set: Option<Spanned<Set>>,
+    /// The write a call makes: the route is the call (`myList.push`).
+    pub(super) call: Option<Spanned<Call>>,
+}
+
+/// A set: each value written by one call, then the value's cached item
+/// dropped.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Set {
+    /// The service's name, as in `[services.NAME]`.
+    pub(super) service: Spanned<String>,
+    /// `PUT`, `POST`, `PATCH` or `DELETE` (default: `PUT` for a set,
+    /// `POST` for a call).
+    pub(super) method: Option<Spanned<String>>,
+    /// The path and query called, with placeholders.
+    pub(super) path: Spanned<String>,
+    /// The JSON body sent, its strings templates; none: no body.
+    pub(super) body: Option<toml::Value>,
+    /// A JSON Pointer to the stored value in the service's answer;
+    /// default: the value sent. Where the answer has nothing, the path
+    /// has no value (the service did not store it).
+    pub(super) stored: Option<Spanned<String>>,
+    /// The type a value must have: `number`, `integer`, `string`,
+    /// `boolean` (default: any).
+    #[serde(rename = "type")]
+    pub(super) kind: Option<Spanned<String>>,
+    /// The least number accepted.
+    pub(super) min: Option<f64>,
+    /// The greatest number accepted.
+    pub(super) max: Option<f64>,
+}
+
+/// A call: its arguments checked, one write, the loads it changed
+/// dropped, and what it returns.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Call {
+    /// The service's name, as in `[services.NAME]`.
+    pub(super) service: Spanned<String>,
+    /// `PUT`, `POST`, `PATCH` or `DELETE` (default: `PUT` for a set,
+    /// `POST` for a call).
+    pub(super) method: Option<Spanned<String>>,
+    /// The path and query called, with placeholders.
+    pub(super) path: Spanned<String>,
+    /// The JSON body sent, its strings templates; none: no body.
+    pub(super) body: Option<toml::Value>,
+    /// The arguments it takes, each `ref`, `integer`, `number`, `string`,
+    /// `boolean` or `any`.
+    #[serde(default)]
+    pub(super) arguments: Vec<String>,
+    /// Before writing: an item that must exist, read through a load.
+    pub(super) requires: Option<Spanned<Requires>>,
+    /// The loads whose cached items (in the call's scope) it drops: each
+    /// a load's name (its one item) or `{ load, id }`.
+    #[serde(default)]
+    pub(super) drops: Vec<Spanned<Drop>>,
+    /// The path values it answers: `{ path = [keys], value = template }`.
+    #[serde(default)]
+    pub(super) returns: Vec<Spanned<Return>>,
+    /// Paths the client must forget, as key templates; `{ from, to }` is
+    /// a range.
+    #[serde(default)]
+    pub(super) invalidates: Vec<Spanned<Vec<toml::Value>>>,
+}
+
+/// An item a call needs before it writes.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Requires {
+    /// The load that reads it.
+    pub(super) load: String,
+    /// Its id, a template.
+    pub(super) id: String,
+}
+
+/// A load's cached item a call drops.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(untagged)]
+pub(super) enum Drop {
+    /// The one item of a load without ids.
+    Whole(String),
+    /// The item of `id` (a template) of a load by id.
+    Item {
+        /// The load.
+        load: String,
+        /// The id, a template.
+        id: String,
+    },
+}
+
+/// A path value a call answers.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Return {
+    /// The path, as key templates.
+    pub(super) path: Vec<toml::Value>,
+    /// The value, a template (`"{answer/length}"`, `"{args/0}"`).
+    pub(super) value: String,
 }
 
 /// A read: a service and the path called on it.

@@ -91,7 +91,7 @@ impl Live {
         base: impl Fn() -> Builder + Send + Sync + 'static,
         apply: impl Fn(Router) -> Result<(), String> + Send + Sync + 'static,
     ) -> Result<(Live, Router), Vec<Error>> {
-        let declared = prepared(Declared::load(&sources)?, &sources);
+        let declared = Declared::load(&sources)?;
         let router = declared.build(base())?;
         let live = Live {
             inner: Arc::new(Inner {
@@ -122,20 +122,17 @@ impl Live {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         let current = inner.state().declared.clone();
-        let built = current
-            .reload(sources)
-            .map(|declared| prepared(declared, sources))
-            .and_then(|declared| {
-                if declared.same_as(&current) {
-                    return Ok((declared, false));
-                }
-                let router = declared.build((inner.base)())?;
-                (inner.apply)(router).map_err(|why| {
-                    let file = sources.dirs.first().cloned().unwrap_or_default();
-                    vec![Error::whole(super::ErrorKind::Value, &file, why)]
-                })?;
-                Ok((declared, true))
-            });
+        let built = current.reload(sources).and_then(|declared| {
+            if declared.same_as(&current) {
+                return Ok((declared, false));
+            }
+            let router = declared.build((inner.base)())?;
+            (inner.apply)(router).map_err(|why| {
+                let file = sources.dirs.first().cloned().unwrap_or_default();
+                vec![Error::whole(super::ErrorKind::Value, &file, why)]
+            })?;
+            Ok((declared, true))
+        });
         let mut state = inner.state();
         state.at = SystemTime::now();
         state.reloads += 1;
@@ -143,7 +140,7 @@ impl Live {
             Ok((declared, changed)) => {
                 tracing::info!(
                     files = declared.files().len(),
-                    routes = declared.routes.len(),
+                    routes = declared.len(),
                     changed,
                     "route files reloaded"
                 );
@@ -219,10 +216,9 @@ impl Live {
             .map(|file| {
                 let shown = file.display().to_string();
                 let services: Vec<&str> = declared
-                    .services
-                    .iter()
-                    .filter(|service| service.file == *file)
-                    .map(|service| service.name.as_str())
+                    .services()
+                    .filter(|(_, declaring)| *declaring == file.as_path())
+                    .map(|(name, _)| name)
                     .collect();
                 let routes: Vec<Json> = table
                     .iter()
@@ -283,18 +279,6 @@ fn is_change(event: notify::Result<notify::Event>) -> bool {
             tracing::warn!(%error, "watching the route files: reading them again");
             true
         }
-    }
-}
-
-/// `declared` over the tier and reporting to the writes of `sources`.
-fn prepared(declared: Declared, sources: &Sources) -> Declared {
-    let declared = match &sources.tier {
-        Some(tier) => declared.with_tier(tier),
-        None => declared,
-    };
-    match &sources.writes {
-        Some(writes) => declared.with_writes(writes),
-        None => declared,
     }
 }
 

@@ -1,22 +1,20 @@
 //! Reading route files: every `*.toml` of the directories, parsed and
-//! checked whole (services first, then the routes that call them), with
-//! every refusal found, each at its file, line and column.
+//! checked whole (services first, then the loads and routes that call
+//! them), with every refusal found, each at its file, line and column.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::time::Duration;
 
 use toml::Spanned;
 
-use crate::path::Pattern;
-
-use super::check::{kind, shape};
+use super::declare::{self, read, Known, ReadParts};
+use super::declare_call;
 use super::error::{Error, ErrorKind, Source};
 use super::format::{self, File};
 use super::live::Sources;
-use super::route::{Get, Spec};
+use super::read::Read;
 use super::service::{self, Service};
-use super::template::{expand_environment, Template};
+use super::Routed;
 
 /// A service read from a file: its declaration (printed back, for
 /// reloads) and the service, whose guards a reload keeps when its
@@ -33,7 +31,7 @@ pub(super) struct Declaration {
 /// A route read from a file, and where it stands there.
 #[derive(Debug, Clone)]
 pub(super) struct Loaded {
-    pub(super) route: Get,
+    pub(super) route: Routed,
     pub(super) source: Source,
     pub(super) offset: usize,
     /// The route and its service as declared, whatever their place: a
@@ -75,43 +73,138 @@ pub(super) fn files(dirs: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<Error>> {
     }
 }
 
-/// Reads, parses and checks `files`; the routes, or every refusal. A
-/// route declared as one of `previous` is that route, kept.
+/// What a load gives the server: the services, loads and routes
+/// declared.
+pub(super) struct Table {
+    pub(super) services: Vec<Declaration>,
+    pub(super) loads: Vec<LoadDeclaration>,
+    pub(super) routes: Vec<Loaded>,
+}
+
+/// A load read from a file, kept by a reload when its declaration and
+/// its service's are unchanged (and with it, its cache).
+#[derive(Debug, Clone)]
+pub(super) struct LoadDeclaration {
+    pub(super) name: String,
+    pub(super) text: String,
+    pub(super) read: Read,
+}
+
+/// Reads, parses and checks `files`; the table, or every refusal. What
+/// is declared as in `previous` is kept from it.
 pub(super) fn load(
     files: &[PathBuf],
     sources: &Sources,
-    previous: (&[Declaration], &[Loaded]),
-) -> Result<(Vec<Declaration>, Vec<Loaded>), Vec<Error>> {
-    let (previous_services, previous) = previous;
+    previous: Option<&Table>,
+) -> Result<Table, Vec<Error>> {
     let mut errors = Vec::new();
+    let parsed = parse(files, &mut errors);
+    let mut refused = BTreeSet::new();
+    let services = services(&parsed, sources, previous, &mut refused, &mut errors);
+    // Each service and load as declared, for identities.
+    let texts: BTreeMap<String, String> = parsed
+        .iter()
+        .flat_map(|(_, file)| {
+            let services = file
+                .services
+                .iter()
+                .map(|(name, service)| (format!("service {name}"), printed(service.get_ref())));
+            let loads = file
+                .loads
+                .iter()
+                .map(|(name, load)| (format!("load {name}"), printed(load.get_ref())));
+            services.chain(loads)
+        })
+        .collect();
+    let loads = loads(
+        &parsed,
+        &services,
+        &texts,
+        sources,
+        previous,
+        &mut refused,
+        &mut errors,
+    );
+    let read_of: BTreeMap<String, Read> = loads
+        .iter()
+        .map(|load| (load.name.clone(), load.read.clone()))
+        .collect();
+    let known = Known {
+        services: &services,
+        loads: &read_of,
+        refused: &refused,
+        sources,
+    };
+    let routes = routes(&parsed, &known, &texts, previous, &mut errors);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let services = services
+        .into_iter()
+        .map(|(name, (service, source))| Declaration {
+            text: texts
+                .get(&format!("service {name}"))
+                .cloned()
+                .unwrap_or_default(),
+            file: source.path,
+            name,
+            service,
+        })
+        .collect();
+    Ok(Table {
+        services,
+        loads,
+        routes,
+    })
+}
+
+/// `value` printed back as TOML, for identities.
+fn printed(value: &impl serde::Serialize) -> String {
+    toml::to_string(value).unwrap_or_default()
+}
+
+/// Each file read and parsed; refusals go to `errors`.
+fn parse(files: &[PathBuf], errors: &mut Vec<Error>) -> Vec<(Source, File)> {
     let mut parsed = Vec::new();
     for path in files {
-        match std::fs::read_to_string(path) {
-            Ok(text) => {
-                let source = Source {
-                    path: path.clone(),
-                    text: text.into(),
-                };
-                match toml::from_str::<File>(&source.text) {
-                    Ok(file) => parsed.push((source, file)),
-                    Err(error) => {
-                        let offset = error.span().map_or(0, |span| span.start);
-                        let message = error.message().to_string();
-                        errors.push(source.error(ErrorKind::Syntax, offset, message));
-                    }
-                }
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(error) => {
+                errors.push(Error::whole(
+                    ErrorKind::Read,
+                    path,
+                    format!("cannot read the file: {error}"),
+                ));
+                continue;
             }
-            Err(error) => errors.push(Error::whole(
-                ErrorKind::Read,
-                path,
-                format!("cannot read the file: {error}"),
-            )),
+        };
+        let source = Source {
+            path: path.clone(),
+            text: text.into(),
+        };
+        match toml::from_str::<File>(&source.text) {
+            Ok(file) => parsed.push((source, file)),
+            Err(error) => {
+                let offset = error.span().map_or(0, |span| span.start);
+                let message = error.message().to_string();
+                errors.push(source.error(ErrorKind::Syntax, offset, message));
+            }
         }
     }
+    parsed
+}
+
+/// The services declared, each once; a service declared as before keeps
+/// its guards. Refused names go to `refused`, refusals to `errors`.
+fn services(
+    parsed: &[(Source, File)],
+    sources: &Sources,
+    previous: Option<&Table>,
+    refused: &mut BTreeSet<String>,
+    errors: &mut Vec<Error>,
+) -> BTreeMap<String, (Service, Source)> {
     let mut services: BTreeMap<String, (Service, Source)> = BTreeMap::new();
-    // Declared but refused: their routes are not refused again for them.
-    let mut refused = std::collections::BTreeSet::new();
-    for (source, file) in &parsed {
+    for (source, file) in parsed {
         for (name, declared) in &file.services {
             if let Some((_, first)) = services.get(name) {
                 errors.push(source.error(
@@ -124,9 +217,10 @@ pub(super) fn load(
                 ));
                 continue;
             }
-            let text = toml::to_string(declared.get_ref()).unwrap_or_default();
-            let kept = previous_services
-                .iter()
+            let text = printed(declared.get_ref());
+            let kept = previous
+                .into_iter()
+                .flat_map(|table| &table.services)
                 .find(|old| old.name == *name && old.text == text)
                 .map(|old| Ok(old.service.clone()));
             match kept.unwrap_or_else(|| service::declared(source, name, declared, sources)) {
@@ -134,247 +228,206 @@ pub(super) fn load(
                     services.insert(name.clone(), (service, source.clone()));
                 }
                 Err(error) => {
-                    refused.insert(name.clone());
+                    refused.insert(format!("service {name}"));
                     errors.push(error);
                 }
             }
         }
     }
-    let mut routes = Vec::new();
-    // Each service as declared, for the routes' identities.
-    let declarations: BTreeMap<&str, String> = parsed
-        .iter()
-        .flat_map(|(_, file)| &file.services)
-        .map(|(name, service)| {
-            let text = toml::to_string(service.get_ref()).unwrap_or_default();
-            (name.as_str(), text)
-        })
-        .collect();
-    for (source, file) in &parsed {
-        for declared in &file.routes {
-            let service = declared.get_ref().get.get_ref().service.get_ref();
-            let identity = format!(
-                "{}\n{}",
-                toml::to_string(declared.get_ref()).unwrap_or_default(),
-                declarations
-                    .get(service.as_str())
-                    .map_or("", String::as_str)
-            );
-            let place = (source.clone(), declared.span().start);
-            if let Some(kept) = previous.iter().find(|loaded| loaded.identity == identity) {
-                routes.push(Loaded {
-                    route: kept.route.clone(),
-                    source: place.0,
-                    offset: place.1,
-                    identity,
-                    kept: true,
-                });
+    services
+}
+
+/// The loads declared, each once; a load declared as before (its
+/// service too) keeps its loader.
+fn loads(
+    parsed: &[(Source, File)],
+    services: &BTreeMap<String, (Service, Source)>,
+    texts: &BTreeMap<String, String>,
+    sources: &Sources,
+    previous: Option<&Table>,
+    refused: &mut BTreeSet<String>,
+    errors: &mut Vec<Error>,
+) -> Vec<LoadDeclaration> {
+    let mut loads: Vec<LoadDeclaration> = Vec::new();
+    let no_loads = BTreeMap::new();
+    let mut first: BTreeMap<&str, &Source> = BTreeMap::new();
+    for (source, file) in parsed {
+        for (name, declared) in &file.loads {
+            if let Some(first) = first.insert(name, source) {
+                errors.push(source.error(
+                    ErrorKind::Load,
+                    declared.span().start,
+                    format!(
+                        "the load `{name}` is declared in {} too: a load is declared once",
+                        first.path.display()
+                    ),
+                ));
                 continue;
             }
-            match route(source, declared, &services, sources.caching, &identity) {
-                Ok(route) => routes.push(Loaded {
-                    route,
-                    source: place.0,
-                    offset: place.1,
-                    identity,
-                    kept: false,
+            let service = declared.get_ref().get.get_ref().service.get_ref();
+            let text = format!(
+                "{}\n{}",
+                printed(declared.get_ref()),
+                texts
+                    .get(&format!("service {service}"))
+                    .map_or("", String::as_str)
+            );
+            let kept = previous
+                .into_iter()
+                .flat_map(|table| &table.loads)
+                .find(|old| old.name == *name && old.text == text)
+                .map(|old| Ok(old.read.clone()));
+            let known = Known {
+                services,
+                loads: &no_loads,
+                refused,
+                sources,
+            };
+            let parts = ReadParts::of_load(declared.get_ref());
+            let at = declared.span().start;
+            let built = kept.unwrap_or_else(|| {
+                read(
+                    source,
+                    at,
+                    &parts,
+                    &known,
+                    loader_name(&format!("load {name}"), &text),
+                    Some("ids"),
+                )
+            });
+            match built {
+                Ok(read) => loads.push(LoadDeclaration {
+                    name: name.clone(),
+                    text,
+                    read,
                 }),
-                Err(error)
-                    if error.kind() == ErrorKind::Service
-                        && refused.contains(declared.get_ref().get.get_ref().service.get_ref()) => {
+                Err(error) => {
+                    let quiet = error.kind() == ErrorKind::Service
+                        && refused.contains(&format!("service {service}"));
+                    refused.insert(format!("load {name}"));
+                    if !quiet {
+                        errors.push(error);
+                    }
                 }
+            }
+        }
+    }
+    loads
+}
+
+/// The routes declared; one declared as before (its service and load
+/// too) is kept, with its loader.
+fn routes(
+    parsed: &[(Source, File)],
+    known: &Known<'_>,
+    texts: &BTreeMap<String, String>,
+    previous: Option<&Table>,
+    errors: &mut Vec<Error>,
+) -> Vec<Loaded> {
+    let mut routes = Vec::new();
+    for (source, file) in parsed {
+        for declared in &file.routes {
+            let names = names(declared.get_ref());
+            let identity = std::iter::once(printed(declared.get_ref()))
+                .chain(names.iter().filter_map(|name| texts.get(name).cloned()))
+                .collect::<Vec<_>>()
+                .join("\n");
+            let offset = declared.span().start;
+            let kept = previous
+                .into_iter()
+                .flat_map(|table| &table.routes)
+                .find(|loaded| loaded.identity == identity);
+            let built = match kept {
+                Some(kept) => Ok((kept.route.clone(), true)),
+                None => route(source, declared, known, &identity).map(|route| (route, false)),
+            };
+            match built {
+                Ok((route, kept)) => routes.push(Loaded {
+                    route,
+                    source: source.clone(),
+                    offset,
+                    identity,
+                    kept,
+                }),
+                // Already refused for what it names.
+                Err(error)
+                    if matches!(error.kind(), ErrorKind::Service | ErrorKind::Load)
+                        && names.iter().any(|name| known.refused.contains(name)) => {}
                 Err(error) => errors.push(error),
             }
         }
     }
-    if !errors.is_empty() {
-        return Err(errors);
+    routes
+}
+
+/// The services and loads a route names, as `service NAME` and `load
+/// NAME`.
+fn names(route: &format::Route) -> Vec<String> {
+    let mut names = Vec::new();
+    let services = [
+        route
+            .get
+            .as_ref()
+            .map(|get| get.get_ref().service.get_ref()),
+        route
+            .set
+            .as_ref()
+            .map(|set| set.get_ref().service.get_ref()),
+        route
+            .call
+            .as_ref()
+            .map(|call| call.get_ref().service.get_ref()),
+    ];
+    names.extend(
+        services
+            .into_iter()
+            .flatten()
+            .map(|name| format!("service {name}")),
+    );
+    names.extend(
+        route
+            .load
+            .as_ref()
+            .map(|load| format!("load {}", load.get_ref())),
+    );
+    if let Some(call) = &route.call {
+        let call = call.get_ref();
+        names.extend(
+            call.requires
+                .as_ref()
+                .map(|requires| format!("load {}", requires.get_ref().load)),
+        );
+        names.extend(call.drops.iter().map(|dropped| match dropped.get_ref() {
+            format::Drop::Whole(load) | format::Drop::Item { load, .. } => format!("load {load}"),
+        }));
     }
-    let declarations = services
-        .into_iter()
-        .map(|(name, (service, source))| Declaration {
-            text: declarations_text(&parsed, &name),
-            file: source.path,
-            name,
-            service,
-        })
-        .collect();
-    Ok((declarations, routes))
+    names
 }
 
-/// The declaration of the service `name` in `parsed`, printed back.
-fn declarations_text(parsed: &[(Source, File)], name: &str) -> String {
-    parsed
-        .iter()
-        .find_map(|(_, file)| file.services.get(name))
-        .and_then(|service| toml::to_string(service.get_ref()).ok())
-        .unwrap_or_default()
-}
-
-/// The route `declared` in `source`, checked against `services`.
+/// The route `declared` in `source`: a call, or a read with its set.
 fn route(
     source: &Source,
     declared: &Spanned<format::Route>,
-    services: &BTreeMap<String, (Service, Source)>,
-    caching: bool,
+    known: &Known<'_>,
     identity: &str,
-) -> Result<Get, Error> {
-    let at = declared.span().start;
-    let declared = declared.get_ref();
-    // A year: longer would overflow the cache's expiry arithmetic, and no
-    // value is right for that long.
-    if declared.ttl_secs > 365 * 24 * 3600 {
-        return Err(source.error(
-            ErrorKind::Value,
-            at,
-            "`ttl_secs` is at most a year (31536000)",
-        ));
-    }
-    if declared
-        .expires_secs
-        .is_some_and(|secs| secs > 365 * 24 * 3600)
-    {
-        return Err(source.error(
-            ErrorKind::Value,
-            at,
-            "`expires_secs` is at most a year (31536000)",
-        ));
-    }
-    if declared.max_batch == Some(0) {
-        return Err(source.error(ErrorKind::Value, at, "`max_batch` must be more than 0"));
-    }
-    let pattern_span = declared.pattern.span();
-    let text = declared.pattern.get_ref();
-    let pattern = Pattern::parse(text).map_err(|error| {
-        source.error_in(
-            ErrorKind::Pattern,
-            &pattern_span,
-            error.offset(),
-            error.to_string(),
-        )
-    })?;
-    let (prefix, ids, last) =
-        shape(&pattern).map_err(|why| source.error(ErrorKind::Pattern, pattern_span.start, why))?;
-    let kind = kind(declared, &last).map_err(|why| source.error(ErrorKind::Value, at, why))?;
-    let user = match declared
-        .scope
-        .as_ref()
-        .map(|scope| (scope.get_ref().as_str(), scope.span()))
-    {
-        None | Some(("shared", _)) => false,
-        Some(("user", _)) => true,
-        Some((other, span)) => {
-            return Err(source.error(
-                ErrorKind::Value,
-                span.start,
-                format!("`scope` is \"shared\" or \"user\", not {other:?}"),
-            ))
+) -> Result<Routed, Error> {
+    match &declared.get_ref().call {
+        Some(call) => declare_call::call(source, declared, call, known).map(Routed::Call),
+        None => {
+            let pattern = declared.get_ref().pattern.get_ref();
+            let name = loader_name(pattern, identity);
+            declare::get(source, declared, known, name).map(Routed::Get)
         }
-    };
-    let get = declared.get.get_ref();
-    let name = get.service.get_ref();
-    let Some((service, _)) = services.get(name) else {
-        let known: Vec<&str> = services.keys().map(String::as_str).collect();
-        return Err(source.error(
-            ErrorKind::Service,
-            get.service.span().start,
-            format!(
-                "no file declares the service `{name}` (declared: {})",
-                list(&known)
-            ),
-        ));
-    };
-    let path_span = get.path.span();
-    let path = get.path.get_ref();
-    expand_environment(path).map_err(|unknown| {
-        source.error_in(
-            ErrorKind::Environment,
-            &path_span,
-            unknown.offset,
-            format!("the environment variable `{}` is not set", unknown.name),
-        )
-    })?;
-    let template = Template::parse(path, ids.as_deref(), user).map_err(|unknown| {
-        let can = match (&ids, user) {
-            (Some(ids), true) => format!("`{{{ids}}}` and `{{user}}`"),
-            (Some(ids), false) => format!("`{{{ids}}}`"),
-            (None, true) => "`{user}`".to_string(),
-            (None, false) => "none (its pattern has no ids)".to_string(),
-        };
-        source.error_in(
-            ErrorKind::Placeholder,
-            &path_span,
-            unknown.offset,
-            match unknown.name.as_str() {
-                "user" => {
-                    "`{user}` is the signed-in user's id, for a route with `scope = \"user\"`"
-                        .to_string()
-                }
-                name => format!("`{{{name}}}` is not a placeholder of this route: it has {can}"),
-            },
-        )
-    })?;
-    let template = template.expand_environment().map_err(|unknown| {
-        source.error(
-            ErrorKind::Environment,
-            path_span.start,
-            format!("the environment variable `{}` is not set", unknown.name),
-        )
-    })?;
-    let items = declared
-        .items
-        .as_ref()
-        .map_or(String::new(), |items| items.get_ref().clone());
-    if !items.is_empty() && !items.starts_with('/') {
-        let offset = declared
-            .items
-            .as_ref()
-            .map_or(0, |items| items.span().start);
-        return Err(source.error(
-            ErrorKind::Value,
-            offset,
-            format!("`items` is a JSON Pointer, \"\" or starting with `/`, not {items:?}"),
-        ));
     }
-    Ok(Get::new(Spec {
-        name: loader_name(text, identity),
-        pattern: text.clone(),
-        prefix,
-        ids,
-        renamed: declared.fields.clone().into_iter().collect(),
-        kind,
-        user,
-        service: service.clone(),
-        path: template,
-        items,
-        key: declared.key.clone(),
-        ttl: Duration::from_secs(declared.ttl_secs),
-        expires: declared.expires_secs.map(Duration::from_secs),
-        max_entries: declared.max_entries.unwrap_or(10_000),
-        max_batch: declared.max_batch.unwrap_or(100).max(1),
-        caching,
-    }))
 }
 
-/// A route's loader's name (in metrics, logs and Redis keys): its
-/// pattern and a hash of its declaration, so that an edited route never
-/// reads the entries, or takes the write notices, of the route it
+/// A loader's name (in metrics, logs and Redis keys): what it serves and
+/// a hash of its declaration, so that an edited route or load never
+/// reads the entries, or takes the write notices, of the one it
 /// replaces.
-fn loader_name(pattern: &str, identity: &str) -> String {
+fn loader_name(what: &str, identity: &str) -> String {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     identity.hash(&mut hasher);
-    format!("{pattern}#{:08x}", hasher.finish() as u32)
-}
-
-/// `names` for a message: `a`, `b` or `none`.
-fn list(names: &[&str]) -> String {
-    if names.is_empty() {
-        return "none".to_string();
-    }
-    names
-        .iter()
-        .map(|name| format!("`{name}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    format!("{what}#{:08x}", hasher.finish() as u32)
 }

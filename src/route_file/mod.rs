@@ -30,14 +30,20 @@
 //! are all good. It knows the router and the loaders; nothing of HTTP or
 //! of any one domain.
 
+mod call;
 mod check;
+mod declare;
+mod declare_call;
 mod error;
+mod fill;
 mod format;
 mod live;
 mod load;
+mod read;
 mod route;
 mod service;
 mod template;
+mod write;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -45,17 +51,47 @@ use std::path::PathBuf;
 pub use error::{Error, ErrorKind};
 pub use live::{Live, Sources};
 
-use crate::loader::{RedisTier, Writes};
+use std::sync::Arc;
+
 use crate::router::{Builder, Router};
 
-use load::{Declaration, Loaded};
+use load::{Loaded, Table};
 
 /// What a set of route files declares, ready to be served.
 #[derive(Clone)]
 pub struct Declared {
     files: Vec<PathBuf>,
-    services: Vec<Declaration>,
-    routes: Vec<Loaded>,
+    table: Arc<Table>,
+}
+
+/// A declared route: a read (with its set, if any) or a call.
+#[derive(Debug, Clone)]
+enum Routed {
+    Get(route::Get),
+    Call(call::Caller),
+}
+
+impl Routed {
+    fn pattern(&self) -> &str {
+        match self {
+            Routed::Get(get) => get.pattern(),
+            Routed::Call(call) => call.pattern(),
+        }
+    }
+
+    fn canonical(&self) -> &str {
+        match self {
+            Routed::Get(get) => get.canonical(),
+            Routed::Call(call) => call.pattern(),
+        }
+    }
+
+    fn add_to(&self, builder: Builder) -> Builder {
+        match self {
+            Routed::Get(get) => get.add_to(builder),
+            Routed::Call(call) => call.add_to(builder),
+        }
+    }
 }
 
 /// One route as [`Declared::table`] lists it.
@@ -64,7 +100,7 @@ pub struct Declared {
 pub struct Listed {
     /// The route's pattern.
     pub pattern: String,
-    /// `get`.
+    /// `get`, `get set` (a route whose values can be set too) or `call`.
     pub method: &'static str,
     /// The service it calls.
     pub service: String,
@@ -78,38 +114,35 @@ impl Declared {
     /// Reads every `*.toml` file in the directories of `sources` (in
     /// each, by name), as [`Sources`] says. Answers every refusal found,
     /// or routes that are all good. Their loaders are on neither the
-    /// tier nor the writes of `sources`: see [`Declared::with_tier`].
+    /// tier and report to the writes of `sources`, if it has them.
     pub fn load(sources: &Sources) -> Result<Declared, Vec<Error>> {
         let files = load::files(&sources.dirs)?;
-        let (services, routes) = load::load(&files, sources, (&[], &[]))?;
+        let table = load::load(&files, sources, None)?;
         Ok(Declared {
             files,
-            services,
-            routes,
+            table: Arc::new(table),
         })
     }
 
     /// Reads `dirs` again as [`Declared::load`] does, keeping the routes
-    /// declared as before (with their loaders, and so their caches). Give
-    /// the result [`with_tier`](Declared::with_tier) and
-    /// [`with_writes`](Declared::with_writes) as this was: they change
-    /// only the new routes.
+    /// declared as before (with their loaders, and so their caches), and
+    /// the services and loads declared as before.
     pub fn reload(&self, sources: &Sources) -> Result<Declared, Vec<Error>> {
         let files = load::files(&sources.dirs)?;
-        let (services, routes) = load::load(&files, sources, (&self.services, &self.routes))?;
+        let table = load::load(&files, sources, Some(&self.table))?;
         Ok(Declared {
             files,
-            services,
-            routes,
+            table: Arc::new(table),
         })
     }
 
     /// Whether `other` declares the same routes from the same files: a
     /// reload that changed nothing (a file touched, a SIGHUP).
     fn same_as(&self, other: &Declared) -> bool {
+        let (routes, others) = (&self.table.routes, &other.table.routes);
         self.files == other.files
-            && self.routes.len() == other.routes.len()
-            && self.routes.iter().zip(&other.routes).all(|(new, old)| {
+            && routes.len() == others.len()
+            && routes.iter().zip(others).all(|(new, old)| {
                 new.kept && new.identity == old.identity && new.offset == old.offset
             })
     }
@@ -121,56 +154,51 @@ impl Declared {
 
     /// Each route: its pattern, method, service, scope and place.
     pub fn table(&self) -> Vec<Listed> {
-        self.routes
+        self.table
+            .routes
             .iter()
-            .map(|loaded| Listed {
-                pattern: loaded.route.pattern().to_string(),
-                method: "get",
-                service: loaded.route.service().to_string(),
-                scope: if loaded.route.is_user() {
-                    "user"
-                } else {
-                    "shared"
-                },
-                place: loaded.source.place(loaded.offset),
+            .map(|loaded| {
+                let (method, service, user) = match &loaded.route {
+                    Routed::Get(get) => {
+                        let method = if get.is_set() { "get set" } else { "get" };
+                        (method, get.service(), get.is_user())
+                    }
+                    Routed::Call(call) => ("call", call.service(), call.is_user()),
+                };
+                Listed {
+                    pattern: loaded.route.pattern().to_string(),
+                    method,
+                    service: service.to_string(),
+                    scope: if user { "user" } else { "shared" },
+                    place: loaded.source.place(loaded.offset),
+                }
             })
             .collect()
     }
 
-    /// The same routes with their loaders over the Redis tier.
-    pub fn with_tier(self, tier: &RedisTier) -> Declared {
-        self.map(|route| route.with_tier(tier))
+    /// The names of the services declared, each with the file declaring
+    /// it.
+    pub(crate) fn services(&self) -> impl Iterator<Item = (&str, &std::path::Path)> {
+        self.table
+            .services
+            .iter()
+            .map(|service| (service.name.as_str(), service.file.as_path()))
     }
 
-    /// The same routes with their loaders reporting writes to `writes`
-    /// (the answer cache's).
-    pub fn with_writes(self, writes: &Writes) -> Declared {
-        self.map(|route| route.with_writes(writes))
+    /// How many routes there are.
+    pub fn len(&self) -> usize {
+        self.table.routes.len()
     }
 
-    /// Changes each route that is new (not kept by a reload).
-    fn map(self, change: impl Fn(&route::Get) -> route::Get) -> Declared {
-        let routes = self
-            .routes
-            .into_iter()
-            .map(|loaded| match loaded.kept {
-                true => loaded,
-                false => Loaded {
-                    route: change(&loaded.route),
-                    ..loaded
-                },
-            })
-            .collect();
-        Declared {
-            files: self.files,
-            services: self.services,
-            routes,
-        }
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.table.routes.is_empty()
     }
 
     /// Adds the routes to `builder`.
     pub fn add_to(&self, builder: Builder) -> Builder {
-        self.routes
+        self.table
+            .routes
             .iter()
             .fold(builder, |builder, loaded| loaded.route.add_to(builder))
     }
@@ -183,6 +211,7 @@ impl Declared {
             let message = error.to_string();
             // The router names the routes as written or as it prints them.
             let named: Vec<&Loaded> = self
+                .table
                 .routes
                 .iter()
                 .filter(|loaded| {
@@ -219,7 +248,7 @@ impl fmt::Debug for Declared {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Declared")
             .field("files", &self.files)
-            .field("routes", &self.routes.len())
+            .field("routes", &self.table.routes.len())
             .finish()
     }
 }

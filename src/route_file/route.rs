@@ -14,12 +14,12 @@ use std::time::Duration;
 use serde_json::Value as Json;
 
 use crate::graph::{PathValue, Value};
-use crate::loader::{LoadError, Loader, RedisTier, Scope, Settings, Writes};
+use crate::loader::Scope;
 use crate::path::{Key, KeySet, PathSet};
 use crate::router::{Builder, Context, Get as Asked, HandlerError, Output};
 
-use super::service::Service;
-use super::template::Template;
+use super::read::Read;
+use super::write::Setter;
 
 /// A declared read, ready to be added to a router.
 #[derive(Debug, Clone)]
@@ -42,12 +42,11 @@ struct Inner {
     renamed: Vec<(String, String)>,
     /// What it answers of each item.
     kind: Kind,
-    /// Whether the values are the signed-in user's.
-    user: bool,
     /// The `$expires` its values carry, if any.
     expires: Option<Duration>,
-    service: String,
-    loader: Loader<Key, Arc<Json>>,
+    read: Read,
+    /// How its values are set, if they can be.
+    set: Option<Setter>,
 }
 
 /// What a route answers of each item.
@@ -66,64 +65,22 @@ pub(super) enum Kind {
     Length { pointer: String },
 }
 
-/// What a route reads, as [`Get::new`] takes it.
+/// What a route answers, as [`Get::new`] takes it.
 #[derive(Debug)]
 pub(super) struct Spec {
-    /// The loader's name.
-    pub(super) name: String,
     pub(super) pattern: String,
     pub(super) prefix: Vec<Key>,
     pub(super) ids: Option<String>,
     pub(super) renamed: Vec<(String, String)>,
     pub(super) kind: Kind,
-    pub(super) user: bool,
-    pub(super) service: Service,
-    pub(super) path: Template,
-    /// The JSON Pointer to the items.
-    pub(super) items: String,
-    /// With items in an array, the member holding each one's id.
-    pub(super) key: Option<String>,
-    pub(super) ttl: Duration,
     pub(super) expires: Option<Duration>,
-    pub(super) max_entries: u64,
-    pub(super) max_batch: usize,
-    /// The server's cache switch.
-    pub(super) caching: bool,
+    pub(super) read: Read,
+    pub(super) set: Option<Setter>,
 }
 
 impl Get {
     /// The route `spec` declares.
     pub(super) fn new(spec: Spec) -> Get {
-        let mut settings = Settings::new(spec.name)
-            .max_batch_size(spec.max_batch)
-            .caching(spec.caching);
-        if !spec.ttl.is_zero() {
-            settings = settings.cache(spec.ttl, spec.max_entries);
-        }
-        if spec.user {
-            settings = settings.user_scoped();
-        }
-        let (service, path, items, key) = (spec.service, spec.path, spec.items, spec.key);
-        let name = service.name().to_string();
-        let whole = spec.ids.is_none();
-        let batch = Arc::new((service, path, items, key));
-        let loader = Loader::new(settings, move |scope: Scope, ids: Vec<Key>| {
-            let batch = Arc::clone(&batch);
-            async move {
-                let (service, path, items, key) = &*batch;
-                let answer = service.get(&path.render(&ids, scope.user_id())).await?;
-                if whole {
-                    // One item per scope: the answer (at `items`) itself.
-                    let item = answer.pointer(items).cloned().unwrap_or(Json::Null);
-                    return Ok(vec![(only(), Arc::new(item))]);
-                }
-                found(answer, items, key.as_deref(), service.name()).inspect_err(|error| {
-                    // The route file and the service disagree: the
-                    // operator needs to hear it.
-                    service.warn(error);
-                })
-            }
-        });
         Get {
             inner: Arc::new(Inner {
                 canonical: crate::path::Pattern::parse(&spec.pattern)
@@ -133,10 +90,9 @@ impl Get {
                 ids: spec.ids,
                 renamed: spec.renamed,
                 kind: spec.kind,
-                user: spec.user,
                 expires: spec.expires,
-                service: name,
-                loader,
+                read: spec.read,
+                set: spec.set,
             }),
         }
     }
@@ -153,40 +109,17 @@ impl Get {
 
     /// The service it calls.
     pub(super) fn service(&self) -> &str {
-        &self.inner.service
+        self.inner.read.service().name()
     }
 
     /// Whether its values are the signed-in user's.
     pub(super) fn is_user(&self) -> bool {
-        self.inner.user
+        self.inner.read.is_user()
     }
 
-    /// The same route with its loader over the Redis tier.
-    pub(super) fn with_tier(&self, tier: &RedisTier) -> Get {
-        self.with_loader(self.inner.loader.clone().with_tier(tier))
-    }
-
-    /// The same route with its loader reporting writes to `writes`.
-    pub(super) fn with_writes(&self, writes: &Writes) -> Get {
-        self.with_loader(self.inner.loader.clone().with_writes(writes))
-    }
-
-    fn with_loader(&self, loader: Loader<Key, Arc<Json>>) -> Get {
-        let inner = &self.inner;
-        Get {
-            inner: Arc::new(Inner {
-                pattern: inner.pattern.clone(),
-                canonical: inner.canonical.clone(),
-                prefix: inner.prefix.clone(),
-                ids: inner.ids.clone(),
-                renamed: inner.renamed.clone(),
-                kind: inner.kind.clone(),
-                user: inner.user,
-                expires: inner.expires,
-                service: inner.service.clone(),
-                loader,
-            }),
-        }
+    /// Whether its values can be set.
+    pub(super) fn is_set(&self) -> bool {
+        self.inner.set.is_some()
     }
 
     /// Adds the route to `builder` (signed in for a user's values, so that
@@ -194,13 +127,18 @@ impl Get {
     pub(super) fn add_to(&self, builder: Builder) -> Builder {
         let route = self.clone();
         let pattern = self.inner.pattern.clone();
+        let set = self.inner.set.clone();
         let add = move |builder: Builder| {
-            builder.get(&pattern, move |request: Asked, ctx: Context| {
+            let builder = builder.get(&pattern, move |request: Asked, ctx: Context| {
                 let route = route.clone();
                 async move { route.answer(&request, &ctx).await }
-            })
+            });
+            match &set {
+                Some(set) => set.add_to(builder, &pattern),
+                None => builder,
+            }
         };
-        if self.inner.user {
+        if self.inner.read.is_user() {
             builder.signed_in(add)
         } else {
             add(builder)
@@ -210,10 +148,10 @@ impl Get {
     async fn answer(&self, request: &Asked, ctx: &Context) -> Result<Output, HandlerError> {
         let inner = &*self.inner;
         let ids = match &inner.ids {
-            Some(name) => request.keys(name)?,
-            None => vec![only()],
+            Some(name) => Some(request.keys(name)?),
+            None => None,
         };
-        let scope = match (inner.user, ctx.user()) {
+        let scope = match (inner.read.is_user(), ctx.user()) {
             (false, _) => Scope::shared(),
             (true, Some(user)) => Scope::user(user),
             (true, None) => return Err(HandlerError::new("sign in to see these values")),
@@ -223,11 +161,11 @@ impl Get {
             Kind::List { indices, .. } => request.integers(indices)?,
             _ => Vec::new(),
         };
-        let loaded = inner.loader.load_many(scope, ids).await;
+        let loaded = inner.read.load(scope, ids).await;
         let mut output = Output::with_capacity(loaded.len() * last.len());
         for (id, item) in loaded {
             let item =
-                item.map_err(|error| HandlerError::new(error.for_clients(&inner.service)))?;
+                item.map_err(|error| HandlerError::new(error.for_clients(self.service())))?;
             let id = inner.ids.as_ref().map(|_| &id);
             let at = |key: Key| -> PathSet {
                 inner
@@ -305,19 +243,20 @@ impl Get {
             Some((_, at)) if at.is_empty() || at.starts_with('/') => item.pointer(at),
             Some((_, member)) => item.get(member),
         };
-        Some(match found? {
-            Json::Null => return None,
-            Json::Bool(flag) => Value::Bool(*flag),
-            Json::Number(number) => Value::Number(number.clone()),
-            Json::String(text) => Value::String(text.clone()),
-            other => Value::atom(other.clone()),
-        })
+        value_of(found?)
     }
 }
 
-/// The key of the one item of a route without ids.
-fn only() -> Key {
-    Key::from("")
+/// A member of an answer as the value answered: none for null, an atom
+/// boxing an array or an object.
+pub(super) fn value_of(json: &Json) -> Option<Value> {
+    Some(match json {
+        Json::Null => return None,
+        Json::Bool(flag) => Value::Bool(*flag),
+        Json::Number(number) => Value::Number(number.clone()),
+        Json::String(text) => Value::String(text.clone()),
+        other => Value::atom(other.clone()),
+    })
 }
 
 /// An element of a list as the key a ref goes through: a string or an
@@ -327,43 +266,5 @@ fn element_key(element: &Json) -> Option<Key> {
         Json::String(text) => Some(Key::from(text.as_str())),
         Json::Number(number) => number.as_i64().map(Key::from),
         _ => None,
-    }
-}
-
-/// The items of `answer` under the pointer `items`, by id: the members of
-/// an object, or with `key`, the elements of an array by that member.
-fn found(
-    answer: Json,
-    items: &str,
-    key: Option<&str>,
-    service: &str,
-) -> Result<Vec<(Key, Arc<Json>)>, LoadError> {
-    let unexpected = |what: &str| {
-        LoadError::backend(format!(
-            "{service} service: its answer {what} at `{items}`, where the route file expects its items"
-        ))
-    };
-    let mut answer = answer;
-    let Some(at) = answer.pointer_mut(items) else {
-        return Err(unexpected("has nothing"));
-    };
-    match (at.take(), key) {
-        (Json::Object(members), None) => Ok(members
-            .into_iter()
-            .map(|(id, item)| (Key::from(id), Arc::new(item)))
-            .collect()),
-        (Json::Array(elements), Some(key)) => Ok(elements
-            .into_iter()
-            .filter_map(|item| {
-                let id = match item.get(key)? {
-                    Json::String(id) => Key::from(id.as_str()),
-                    Json::Number(id) => Key::from(id.as_i64()?),
-                    _ => return None,
-                };
-                Some((id, Arc::new(item)))
-            })
-            .collect()),
-        (_, None) => Err(unexpected("has no object by id")),
-        (_, Some(_)) => Err(unexpected("has no array")),
     }
 }

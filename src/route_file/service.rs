@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::Request;
+use http::{Method, Request};
 use serde_json::Value as Json;
 
 use crate::loader::LoadError;
@@ -49,17 +49,40 @@ impl Service {
         self.upstream.warn(error);
     }
 
-    /// `GET` of `path` (with its query), its answer read as JSON. A 4xx is
-    /// a rejected load with the service's reason; a failure, a 5xx or an
-    /// answer that is not JSON fails the load naming the service.
+    /// `GET` of `path` (with its query), its answer read as JSON (see
+    /// [`Service::call`]).
     pub(super) async fn get(&self, path: &str) -> Result<Json, LoadError> {
+        self.call(&Method::GET, path, None).await
+    }
+
+    /// `method` on `path` (with its query), with `body` as JSON, its
+    /// answer read as JSON (an empty answer is `null`). A 4xx is a
+    /// rejected load with the service's reason; a failure, a 5xx or an
+    /// answer that is not JSON fails the load naming the service and the
+    /// call (never its host or query: messages may reach clients).
+    pub(super) async fn call(
+        &self,
+        method: &Method,
+        path: &str,
+        body: Option<&Json>,
+    ) -> Result<Json, LoadError> {
         let failed = |what: &dyn std::fmt::Display| {
-            let message = format!("{} service: GET {} {what}", self.name, route_of(path));
+            let message = format!("{} service: {method} {} {what}", self.name, route_of(path));
             self.upstream.warn(&message);
             LoadError::backend(message)
         };
-        let request = Request::get(format!("{}{path}", self.base))
-            .body(Bytes::new())
+        let mut request = Request::builder()
+            .method(method.clone())
+            .uri(format!("{}{path}", self.base));
+        let body = match body {
+            Some(body) => {
+                request = request.header(http::header::CONTENT_TYPE, "application/json");
+                Bytes::from(body.to_string())
+            }
+            None => Bytes::new(),
+        };
+        let request = request
+            .body(body)
             .map_err(|error| failed(&format_args!("not sent ({error})")))?;
         let response = self.upstream.send(request).await?;
         let status = response.status();
@@ -70,6 +93,9 @@ impl Service {
         }
         if !status.is_success() {
             return Err(failed(&format_args!("answered {status}")));
+        }
+        if response.body().is_empty() {
+            return Ok(Json::Null);
         }
         serde_json::from_slice(response.body())
             .map_err(|error| failed(&format_args!("answered unreadable JSON ({error})")))

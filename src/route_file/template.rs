@@ -82,6 +82,11 @@ impl Template {
         Ok(Template { parts })
     }
 
+    /// Whether it has the ids of a batch.
+    pub(super) fn has_ids(&self) -> bool {
+        self.parts.iter().any(|part| matches!(part, Part::Ids))
+    }
+
     /// The path and query for `ids` and `user`: each value form-encoded,
     /// the ids joined with commas.
     pub(super) fn render(&self, ids: &[Key], user: Option<&str>) -> String {

@@ -94,6 +94,7 @@ mod request;
 mod set;
 mod table;
 mod wave;
+pub mod writes;
 
 pub use context::{Context, Stats};
 pub use error::Error;

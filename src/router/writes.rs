@@ -1,4 +1,5 @@
-//! Writes that outlive their request.
+//! Writes that outlive their request: what a set or call handler uses to
+//! write to a backend.
 //!
 //! A route handler is dropped at the request's deadline, and a request is
 //! dropped when its client goes away. A backend write already sent may
@@ -15,14 +16,14 @@
 use std::future::Future;
 use std::time::Duration;
 
+use crate::router::{Context, HandlerError};
 use futures::stream::{self, StreamExt};
-use peregrine::router::{Context, HandlerError};
 use tokio::time::Instant;
 
 /// How many writes of one set run at once: enough to finish a screenful
 /// quickly, few enough to leave the service's other callers their share
 /// of its connections.
-pub(crate) const AT_ONCE: usize = 8;
+pub const AT_ONCE: usize = 8;
 
 /// How long before the request's deadline a set stops waiting (and
 /// starting writes), so that it answers each path itself instead of the
@@ -31,7 +32,7 @@ const MARGIN: Duration = Duration::from_millis(100);
 
 /// What became of one write of [`each`].
 #[derive(Debug)]
-pub(crate) enum Outcome<T> {
+pub enum Outcome<T> {
     /// The write answered this.
     Done(T),
     /// It had not answered by the cutoff: it may be stored or not.
@@ -39,7 +40,7 @@ pub(crate) enum Outcome<T> {
 }
 
 /// Runs `write` in a task of its own and waits for it (see the module).
-pub(crate) async fn detached<T: Send + 'static>(
+pub async fn detached<T: Send + 'static>(
     write: impl Future<Output = T> + Send + 'static,
 ) -> Result<T, HandlerError> {
     tokio::spawn(write)
@@ -51,7 +52,7 @@ pub(crate) async fn detached<T: Send + 'static>(
 /// that outlives the request, and answers each item's outcome in order.
 /// With a deadline in `ctx`, no write starts past the cutoff and the
 /// answer comes by it.
-pub(crate) async fn each<I, T, F, Fut>(ctx: &Context, items: Vec<I>, write: F) -> Vec<Outcome<T>>
+pub async fn each<I, T, F, Fut>(ctx: &Context, items: Vec<I>, write: F) -> Vec<Outcome<T>>
 where
     I: Send + 'static,
     T: Send + 'static,

@@ -1,0 +1,179 @@
+//! A declared read: one batched call per wave, through one loader
+//! (batched, shared in flight, cached by scope), that one route's `get`
+//! makes for it or that several routes share as a `[loads.NAME]`.
+//!
+//! `lists[{keys:ids}].name`, `lists[{keys:ids}].length` and
+//! `lists[{keys:ids}][{integers:indices}]` over one `[loads.lists]` make
+//! one `GET /lists?ids=…` for a wave that asks all three.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value as Json;
+
+use crate::loader::{LoadError, Loaded, Loader, Scope, Settings};
+use crate::path::Key;
+
+use super::live::Sources;
+use super::service::Service;
+use super::template::Template;
+
+/// A declared read, ready for the routes that answer from it. Cloning
+/// is cheap and shares the loader.
+#[derive(Debug, Clone)]
+pub(super) struct Read {
+    /// The service it calls.
+    service: Service,
+    /// Whether its items are the signed-in user's.
+    user: bool,
+    /// Whether it reads items by id (its path has the ids); else one
+    /// item per scope.
+    by_id: bool,
+    loader: Loader<Key, Arc<Json>>,
+}
+
+/// What a read calls and how it finds and caches items, as
+/// [`Read::new`] takes it.
+#[derive(Debug)]
+pub(super) struct Spec {
+    /// The loader's name (metrics, logs, Redis keys).
+    pub(super) name: String,
+    pub(super) service: Service,
+    pub(super) path: Template,
+    pub(super) user: bool,
+    /// The JSON Pointer to the items.
+    pub(super) items: String,
+    /// With items in an array, the member holding each one's id.
+    pub(super) key: Option<String>,
+    pub(super) ttl: Duration,
+    pub(super) max_entries: u64,
+    pub(super) max_batch: usize,
+}
+
+impl Read {
+    /// The read `spec` declares, cached as `sources` says (the server's
+    /// cache switch, its Redis tier, its answer cache's writes).
+    pub(super) fn new(spec: Spec, sources: &Sources) -> Read {
+        let mut settings = Settings::new(spec.name)
+            .max_batch_size(spec.max_batch)
+            .caching(sources.caching);
+        if !spec.ttl.is_zero() {
+            settings = settings.cache(spec.ttl, spec.max_entries);
+        }
+        if spec.user {
+            settings = settings.user_scoped();
+        }
+        let by_id = spec.path.has_ids();
+        let service = spec.service.clone();
+        let batch = Arc::new((spec.service, spec.path, spec.items, spec.key));
+        let mut loader = Loader::new(settings, move |scope: Scope, ids: Vec<Key>| {
+            let batch = Arc::clone(&batch);
+            async move {
+                let (service, path, items, key) = &*batch;
+                let answer = service.get(&path.render(&ids, scope.user_id())).await?;
+                if !by_id {
+                    // One item per scope: the answer (at `items`) itself.
+                    let item = answer.pointer(items).cloned().unwrap_or(Json::Null);
+                    return Ok(vec![(only(), Arc::new(item))]);
+                }
+                found(answer, items, key.as_deref(), service.name()).inspect_err(|error| {
+                    // The route file and the service disagree: the
+                    // operator needs to hear it.
+                    service.warn(error);
+                })
+            }
+        });
+        if let Some(tier) = &sources.tier {
+            loader = loader.with_tier(tier);
+        }
+        if let Some(writes) = &sources.writes {
+            loader = loader.with_writes(writes);
+        }
+        Read {
+            service,
+            user: spec.user,
+            by_id,
+            loader,
+        }
+    }
+
+    /// The service it calls.
+    pub(super) fn service(&self) -> &Service {
+        &self.service
+    }
+
+    /// Whether its items are the signed-in user's.
+    pub(super) fn is_user(&self) -> bool {
+        self.user
+    }
+
+    /// Whether it reads items by id; else one item per scope.
+    pub(super) fn is_by_id(&self) -> bool {
+        self.by_id
+    }
+
+    /// Loads the items of `ids` in `scope` (for a read of one item per
+    /// scope, give `None`: its one item).
+    pub(super) async fn load(&self, scope: Scope, ids: Option<Vec<Key>>) -> Loaded<Key, Arc<Json>> {
+        let ids = ids.unwrap_or_else(|| vec![only()]);
+        self.loader.load_many(scope, ids).await
+    }
+
+    /// Loads the item of `id` in `scope` (`None`: the one item).
+    pub(super) async fn load_one(
+        &self,
+        scope: Scope,
+        id: Option<Key>,
+    ) -> Result<Option<Arc<Json>>, LoadError> {
+        self.loader.load_one(scope, id.unwrap_or_else(only)).await
+    }
+
+    /// Drops the cached item of `id` (`None`: the one item) in `scope`,
+    /// here, in the Redis tier and at the other instances.
+    pub(super) async fn invalidate(&self, scope: Scope, id: Option<Key>) {
+        self.loader.invalidate(scope, id.unwrap_or_else(only)).await;
+    }
+}
+
+/// The key of the one item of a read without ids.
+fn only() -> Key {
+    Key::from("")
+}
+
+/// The items of `answer` under the pointer `items`, by id: the members of
+/// an object, or with `key`, the elements of an array by that member.
+fn found(
+    answer: Json,
+    items: &str,
+    key: Option<&str>,
+    service: &str,
+) -> Result<Vec<(Key, Arc<Json>)>, LoadError> {
+    let unexpected = |what: &str| {
+        LoadError::backend(format!(
+            "{service} service: its answer {what} at `{items}`, where the route file expects its items"
+        ))
+    };
+    let mut answer = answer;
+    let Some(at) = answer.pointer_mut(items) else {
+        return Err(unexpected("has nothing"));
+    };
+    match (at.take(), key) {
+        (Json::Object(members), None) => Ok(members
+            .into_iter()
+            .map(|(id, item)| (Key::from(id), Arc::new(item)))
+            .collect()),
+        (Json::Array(elements), Some(key)) => Ok(elements
+            .into_iter()
+            .filter_map(|item| {
+                let id = match item.get(key)? {
+                    Json::String(id) => Key::from(id.as_str()),
+                    Json::Number(id) => Key::from(id.as_i64()?),
+                    _ => return None,
+                };
+                Some((id, Arc::new(item)))
+            })
+            .collect()),
+        (_, None) => Err(unexpected("has no object by id")),
+        (_, Some(_)) => Err(unexpected("has no array")),
+    }
+}
