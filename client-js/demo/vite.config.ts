@@ -32,6 +32,6 @@ export default defineConfig({
   },
   server: {
     // `npm run dev:demo` next to `cargo run --release` (port 8080).
-    proxy: { "/model.json": "http://127.0.0.1:8080", "/graphql": "http://127.0.0.1:8080" },
+    proxy: { "/model.json": "http://127.0.0.1:8080", "/graphql": "http://127.0.0.1:8080", "/routes": "http://127.0.0.1:8080" },
   },
 });

@@ -3,14 +3,44 @@
 // as a user shows the JSON Graph with its refs and a waterfall with waves,
 // route calls, loads and batches; a request the server refuses shows its
 // error; a pasted bearer token is sent as it is, and a 401 says what to do.
-// A full-page screenshot is saved in test-results/explorer.png.
-import { expect, it } from "vitest";
-import { mkdirSync } from "node:fs";
+// The Routes view lists the server's route files (served with --routes from
+// a temporary directory), sees a file refused with its file:line:column
+// error and then loaded as it is written, by itself every 2 s while shown
+// and at once on Refresh; a production server that does not list its routes
+// gets a note on how to have them listed.
+// Full-page screenshots are saved in test-results/explorer.png and
+// test-results/explorer-routes.png.
+import { afterAll, expect, it } from "vitest";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { clientDir, demoInBrowser } from "./servers.js";
+import { clientDir, demoInBrowser, startServe } from "./servers.js";
 
 const results = join(clientDir, "test-results");
-const { demo, browser } = demoInBrowser("explorer.html");
+
+/** The route files' directory: a good file at start; the test adds a broken one, then fixes it. */
+const routesDir = mkdtempSync(join(tmpdir(), "peregrine-explorer-routes-"));
+// The smallest route of docs/routes.md; its service need not answer for the file to load.
+const PEOPLE = `[services.people]
+url = "http://127.0.0.1:9"
+
+[[routes]]
+pattern = "people[{integers:ids}]['name','born']"
+get = { service = "people", path = "/people?ids={ids}" }
+items = "/people"
+scope = "shared"
+ttl_secs = 300
+`;
+/** Refused at 3:19: no file declares the service, whose name is markup that must show as text. */
+const BROKEN = `[[routes]]
+pattern = "notes[{integers:ids}]['text']"
+get = { service = "<img src=x onerror=alert(1)>", path = "/notes?ids={ids}" }
+items = "/notes"
+`;
+writeFileSync(join(routesDir, "people.toml"), PEOPLE);
+afterAll(() => rmSync(routesDir, { recursive: true, force: true }));
+
+const { demo, browser } = demoInBrowser("explorer.html", ["--routes", routesDir]);
 
 it("shows syntax errors in place, then a traced get as u3: the tree with its refs and the waterfall; then a pasted token", async () => {
   mkdirSync(results, { recursive: true });
@@ -124,3 +154,117 @@ it("serves the explorer at /demo/explorer.html too", async () => {
   expect(answer?.status()).toBe(200);
   await expect.poll(() => page.getByTestId("run").isEnabled()).toBe(true);
 });
+
+it("shows the route files: the loaded one with its routes, a broken one refused at its line:column, then fixed; by itself while shown and on Refresh", async () => {
+  const origin = new URL(demo().url).origin;
+  const page = await browser().newPage({ viewport: { width: 1280, height: 900 } });
+  const problems: string[] = [];
+  const dialogs: string[] = [];
+  let asked = 0;
+  page.on("pageerror", (e) => problems.push(e.message));
+  page.on("dialog", (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+  page.on("request", (request) => {
+    if (request.url() == `${origin}/routes`) asked++;
+  });
+  // The page's timers under the test's control once paused; until then time flows as usual.
+  await page.clock.install();
+  await page.goto(`${origin}/`);
+  expect(await page.getByTestId("routes").isVisible()).toBe(false);
+  expect(asked).toBe(0);
+  await page.getByTestId("view-routes").click();
+  expect(page.url()).toBe(`${origin}/#routes`);
+  expect(await page.getByTestId("paths").isVisible()).toBe(false);
+
+  // At start: the good file, loaded, with its service and route.
+  const files = page.getByTestId("route-file");
+  const people = files.and(page.locator(`[data-file="${join(routesDir, "people.toml")}"]`));
+  await expect.poll(() => files.count(), { timeout: 15000 }).toBe(1);
+  expect(await people.getAttribute("data-state")).toBe("loaded");
+  expect(await people.locator(".badge").textContent()).toBe("loaded");
+  expect(await people.locator(".services").textContent()).toBe("services: people");
+  const rows = people.getByTestId("route-row");
+  expect(await rows.count()).toBe(1);
+  expect(await rows.locator("td").allTextContents()).toEqual([
+    "people[{integers:ids}]['name','born']",
+    "get",
+    "people",
+    "shared",
+    `${join(routesDir, "people.toml")}:4:1`,
+  ]);
+  expect(await page.getByTestId("routes-reloads").textContent()).toMatch(/^loaded at start, .+ \((just now|\d+ s ago)\) · no reloads since$/);
+  expect(await page.getByTestId("routes-refused").count()).toBe(0);
+
+  // A broken file: the view finds it refused by itself (no click), with its error at file:line:column, as text.
+  const brokenFile = join(routesDir, "broken.toml");
+  writeFileSync(brokenFile, BROKEN);
+  const broken = files.and(page.locator(`[data-file="${brokenFile}"]`));
+  await expect.poll(() => broken.getAttribute("data-state"), { timeout: 15000 }).toBe("refused");
+  const error = broken.getByTestId("route-error");
+  expect(await error.allTextContents()).toEqual([
+    `${brokenFile}:3:19: no file declares the service \`<img src=x onerror=alert(1)>\` (declared: \`people\`)`,
+  ]);
+  expect(await error.locator(".place").textContent()).toBe(`${brokenFile}:3:19`);
+  expect(await page.locator("#root img").count()).toBe(0);
+  expect(await broken.locator(".badge").textContent()).toBe("refused");
+  expect(await broken.textContent()).toContain("Nothing is served from this file until it is fixed.");
+  expect(await broken.getByTestId("route-row").count()).toBe(0);
+  expect(await people.getAttribute("data-state")).toBe("loaded");
+  expect(await page.getByTestId("routes-refused").textContent()).toContain("The last reload was refused.");
+  expect(await page.getByTestId("routes-reloads").textContent()).toMatch(/^last reload .+ \(.+\), refused · \d+ reloads?$/);
+  await page.screenshot({ path: join(results, "explorer-routes.png"), fullPage: true });
+
+  // Time stopped: no request by itself. The file fixed; Refresh asks at once.
+  await page.clock.pauseAt(Date.now() + 1000);
+  await new Promise((done) => setTimeout(done, 300));
+  const before = asked;
+  writeFileSync(brokenFile, BROKEN.replace("<img src=x onerror=alert(1)>", "people"));
+  await expect.poll(() => serverSays(origin), { timeout: 15000 }).toContain('"lastReloadRefused":false');
+  expect(asked).toBe(before);
+  expect(await broken.getAttribute("data-state")).toBe("refused");
+  await page.getByTestId("routes-refresh").click();
+  await expect.poll(() => broken.getAttribute("data-state"), { timeout: 5000 }).toBe("loaded");
+  expect(asked).toBe(before + 1);
+  expect(await broken.getByTestId("route-row").locator("td").first().textContent()).toBe("notes[{integers:ids}]['text']");
+  expect(await broken.getByTestId("route-error").count()).toBe(0);
+  expect(await page.getByTestId("routes-refused").count()).toBe(0);
+  expect(await page.getByTestId("routes-reloads").textContent()).toMatch(/^last reload .+ · \d+ reloads?$/);
+  expect(await page.getByTestId("routes-reloads").textContent()).not.toContain("refused");
+
+  // Every 2 s while shown; nothing while the query view is.
+  await page.clock.runFor(2100);
+  await expect.poll(() => asked).toBe(before + 2);
+  await page.getByTestId("view-query").click();
+  expect(page.url()).toBe(`${origin}/`);
+  await page.clock.runFor(10000);
+  await new Promise((done) => setTimeout(done, 200));
+  expect(asked).toBe(before + 2);
+  expect(await page.getByTestId("paths").isVisible()).toBe(true);
+
+  expect(dialogs).toEqual([]);
+  expect(problems).toEqual([]);
+}, 60000);
+
+it("says how to have the routes listed when the server does not list them (production without --admin)", async () => {
+  const server = await startServe(["--backend", "http://127.0.0.1:9", "--jwt-secret", "explorer-test", "--explorer"]);
+  try {
+    const origin = new URL(server.url).origin;
+    expect((await fetch(`${origin}/routes`)).status).toBe(404);
+    const page = await browser().newPage();
+    await page.goto(`${origin}/#routes`);
+    const unlisted = page.getByTestId("routes-unlisted");
+    await expect.poll(() => unlisted.count(), { timeout: 15000 }).toBe(1);
+    expect(await unlisted.textContent()).toContain("This server does not list its routes: GET /routes answers 404.");
+    expect(await unlisted.textContent()).toContain("--admin");
+    expect(await page.getByTestId("route-file").count()).toBe(0);
+  } finally {
+    await server.stop();
+  }
+});
+
+/** What GET /routes answers now, as text. */
+async function serverSays(origin: string): Promise<string> {
+  return (await fetch(`${origin}/routes`)).text();
+}

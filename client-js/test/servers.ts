@@ -61,9 +61,14 @@ export function start(command: string, args: string[], pattern: RegExp, options:
   });
 }
 
-/** `peregrine demo` on a free port: answers the URL of /model.json. */
-export function startDemo(demoDir = join(clientDir, "demo", "dist")): Promise<Running> {
-  return start(peregrineBin, ["demo", "--port", "0", "--demo-dir", demoDir], /peregrine demo listening on (http:\/\/127\.0\.0\.1:\d+\/model\.json)/);
+/** `peregrine demo` on a free port, with `args` after its own (`--routes DIR`): answers the URL of /model.json. */
+export function startDemo(demoDir = join(clientDir, "demo", "dist"), args: string[] = []): Promise<Running> {
+  return start(peregrineBin, ["demo", "--port", "0", "--demo-dir", demoDir, ...args], /peregrine demo listening on (http:\/\/127\.0\.0\.1:\d+\/model\.json)/);
+}
+
+/** `peregrine serve` on a free port, with `args` after its own (it needs `--backend`, and `--jwt-secret` or `--dev-auth`): answers the URL of /model.json. */
+export function startServe(args: string[], demoDir = join(clientDir, "demo", "dist")): Promise<Running> {
+  return start(peregrineBin, ["serve", "--port", "0", "--demo-dir", demoDir, ...args], /peregrine listening on (http:\/\/127\.0\.0\.1:\d+\/model\.json)/);
 }
 
 /** `peregrine backend` on a free port, with no latency. */
@@ -114,13 +119,13 @@ export function countingFetch() {
   return { log, fetch: counted };
 }
 
-/** The browser tests' setup: before the file's tests, `peregrine demo` and a headless Chromium (`CHROMIUM_BIN`, default /usr/bin/chromium), once `page` (a file of demo/dist) is built; after them, both stopped. */
-export function demoInBrowser(page: string): { demo: () => Running; browser: () => Browser } {
+/** The browser tests' setup: before the file's tests, `peregrine demo` (with `args`) and a headless Chromium (`CHROMIUM_BIN`, default /usr/bin/chromium), once `page` (a file of demo/dist) is built; after them, both stopped. */
+export function demoInBrowser(page: string, args: string[] = []): { demo: () => Running; browser: () => Browser } {
   let demo: Running | undefined;
   let browser: Browser | undefined;
   beforeAll(async () => {
     if (!existsSync(join(clientDir, "demo", "dist", page))) throw new Error(`demo/dist/${page} is not built: npm run build:demo`);
-    demo = await startDemo();
+    demo = await startDemo(undefined, args);
     browser = await chromium.launch({ executablePath: process.env.CHROMIUM_BIN || "/usr/bin/chromium", args: ["--no-sandbox"] });
   }, 60000);
   afterAll(async () => {

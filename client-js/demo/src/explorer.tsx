@@ -2,15 +2,18 @@
 // per line, sent as one traced get as a chosen user, and the answer shown
 // as a JSON Graph tree beside a waterfall of what the server did (waves,
 // route calls, loads, batches). For a developer asking why a screen is slow.
+// A second view, Routes (/#routes), shows the route files the server serves
+// (GET /routes), kept up to date while shown: for a team editing one.
 // The user is one of the development server's (`Bearer u3`), or "token…":
 // a pasted bearer token (a JWT in production), kept in this component's
 // state only, never in storage or the URL.
-import { StrictMode, useMemo, useState } from "react";
+import { StrictMode, useEffect, useMemo, useState } from "react";
 import { createRoot } from "react-dom/client";
 import { isTransportError } from "@peregrine/client";
 import { PathEditor } from "./explorer/editor.js";
 import { TOKEN, USERS, describeAuthorization, parseLines, run, runnable } from "./explorer/query.js";
 import type { Answer } from "./explorer/query.js";
+import { RouteFiles } from "./explorer/route-files.js";
 import { formatMs } from "./explorer/trace.js";
 import { Tree } from "./explorer/tree.js";
 import { Waterfall } from "./explorer/waterfall.js";
@@ -18,10 +21,17 @@ import { Waterfall } from "./explorer/waterfall.js";
 const START = "genreLists[0..1][0..4]['title','rating']";
 const NO_ANSWER = "No answer: the request failed.";
 
+/** The two views: the query (path sets, answer, trace), and the route files. */
+type View = "query" | "routes";
+
+/** The view a URL's hash asks for: `#routes`, else the query. */
+const viewOf = (hash: string): View => (hash == "#routes" ? "routes" : "query");
+
 /** The outcome of the last run: an answer, or why there is none. */
 type Outcome = { id: number; answer: Answer } | { id: number; error: Error };
 
 function Explorer() {
+  const [view, setView] = useState(() => viewOf(location.hash));
   const [text, setText] = useState(START);
   const [user, setUser] = useState("anonymous");
   const [token, setToken] = useState("");
@@ -46,17 +56,39 @@ function Explorer() {
     );
   };
 
+  // A link to #routes, or one typed in the address bar.
+  useEffect(() => {
+    const follow = () => setView(viewOf(location.hash));
+    window.addEventListener("hashchange", follow);
+    return () => window.removeEventListener("hashchange", follow);
+  }, []);
+  const show = (next: View) => {
+    setView(next);
+    // The query view is the page itself: no hash, so that its URL stays the page's.
+    history.replaceState(null, "", next == "routes" ? "#routes" : location.pathname + location.search);
+  };
+
   const answer = outcome && "answer" in outcome ? outcome.answer : undefined;
   return (
     <>
       <header>
         <h1>Peregrine explorer</h1>
+        <div className="views" role="tablist">
+          {(["query", "routes"] as const).map((v) => (
+            <button key={v} role="tab" data-testid={`view-${v}`} aria-selected={view == v} onClick={() => show(v)}>
+              {v == "query" ? "Query" : "Routes"}
+            </button>
+          ))}
+        </div>
         <nav>
           <a href="/demo/">demo</a>
           <a href="/graphql">GraphiQL</a>
         </nav>
       </header>
-      <main>
+      <main className="routes-view" hidden={view != "routes"}>
+        <RouteFiles active={view == "routes"} />
+      </main>
+      <main className="query-view" hidden={view != "query"}>
         <section className="query">
           <h2>Path sets, one per line</h2>
           <PathEditor text={text} lines={lines} onChange={setText} onRun={send} />
