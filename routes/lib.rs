@@ -18,10 +18,12 @@
 //! - `main.rs`: the `peregrine` binary (`peregrine demo`, `serve`,
 //!   `backend`).
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use peregrine::http::{AnswerCache, ContextMaker};
 use peregrine::loader::Writes;
+use peregrine::route_file::{ServiceSettings, Sources};
 use peregrine::router::{Builder, Context, Router};
 
 pub mod auth;
@@ -34,7 +36,55 @@ mod my_list;
 mod videos;
 
 pub use auth::{Auth, Jwt};
+pub use client::{Endpoints, Guards};
 pub use loaders::Loaders;
+
+/// The catalog graph as route files (`routes/catalog/`), built into the
+/// binary: each file's name, as errors and `GET /routes` show it, and its
+/// text.
+pub const CATALOG_FILES: [(&str, &str); 5] = [
+    ("<catalog>/services.toml", include_str!("catalog/services.toml")),
+    ("<catalog>/genre_lists.toml", include_str!("catalog/genre_lists.toml")),
+    ("<catalog>/lists.toml", include_str!("catalog/lists.toml")),
+    ("<catalog>/videos.toml", include_str!("catalog/videos.toml")),
+    ("<catalog>/my_list.toml", include_str!("catalog/my_list.toml")),
+];
+
+/// `sources` with the catalog's route files ([`CATALOG_FILES`]) first,
+/// their services at `endpoints` behind `guards`.
+pub fn catalog_sources(mut sources: Sources, endpoints: &Endpoints, guards: &Guards) -> Sources {
+    let embedded = CATALOG_FILES
+        .iter()
+        .map(|(name, text)| (PathBuf::from(name), Arc::<str>::from(*text)));
+    sources.embedded = embedded.chain(sources.embedded).collect();
+    let services = [
+        ("catalog", &endpoints.catalog, &guards.catalog),
+        ("lists", &endpoints.lists, &guards.lists),
+        ("ratings", &endpoints.ratings, &guards.ratings),
+        ("mylist", &endpoints.my_list, &guards.my_list),
+    ];
+    for (name, url, guard) in services {
+        sources.services.insert(
+            name.to_owned(),
+            ServiceSettings {
+                url: Some(url.clone()),
+                guard: Some(guard.clone()),
+            },
+        );
+    }
+    sources
+}
+
+/// Makes each request's context from its token alone (see [`Auth`]):
+/// what the catalog's route files need.
+pub fn user_context(auth: Auth) -> ContextMaker {
+    Arc::new(move |headers| {
+        Ok(match auth.user(headers)? {
+            Some(user) => Context::new().with_user(user),
+            None => Context::new(),
+        })
+    })
+}
 
 /// The catalog graph's GraphQL types (`schema/catalog.graphql`), each
 /// field mapped to its graph path: served at `/graphql` over [`router`].

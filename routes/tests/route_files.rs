@@ -12,11 +12,8 @@ use std::sync::Arc;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
-use peregrine::route_file::Declared;
-use peregrine_routes::client::{Clients, Endpoints, Guards};
-use peregrine_routes::{Auth, Loaders};
 use serde_json::{json, Value};
-use support::{instant, start_backend, Harness};
+use support::{instant, start_backend, Build, Harness};
 
 /// The team's service: `/people?ids=` (some people), `/mine?user=&ids=`
 /// (values that name their user), `/shelves` (lists of video ids),
@@ -106,24 +103,11 @@ impl Drop for Dir {
 /// The catalog and the routes of `dir`, over a demo backend.
 async fn serve(dir: &Dir) -> Harness {
     let backend = start_backend(instant()).await;
-    let clients =
-        Clients::with_guards(&Endpoints::all(&backend), &Guards::default()).expect("a client");
-    let sources = peregrine::route_file::Sources {
+    let build = Build {
         dirs: vec![dir.0.clone()],
-        caching: true,
-        ..Default::default()
+        ..Build::over(&backend)
     };
-    let declared = Declared::load(&sources).unwrap_or_else(|errors| panic!("refused: {errors:?}"));
-    let router = declared
-        .build(peregrine_routes::builder())
-        .unwrap_or_else(|errors| panic!("refused: {errors:?}"));
-    Harness::serving(
-        backend,
-        Loaders::new(&clients, true),
-        Auth::Development,
-        router,
-        |_| {},
-    )
+    Harness::build(build, |_| {})
 }
 
 /// A user's notes over the service at `base` (items in an array by
@@ -277,18 +261,16 @@ async fn route_files_reload_while_serving_and_a_broken_one_is_refused_alone() {
     let (base, calls) = start_people().await;
     let dir = Dir::with(&[]);
     let backend = start_backend(instant()).await;
-    let clients =
-        Clients::with_guards(&Endpoints::all(&backend), &Guards::default()).expect("a client");
     let reload = peregrine::http::Reload::new(
         peregrine::router::Router::builder().build().expect("empty"),
         None,
     );
     let swap = reload.clone();
-    let sources = peregrine::route_file::Sources {
+    let parts = Build {
         dirs: vec![dir.0.clone()],
-        caching: true,
-        ..Default::default()
-    };
+        ..Build::over(&backend)
+    }
+    .parts();
     let graphql = |router: &peregrine::router::Router| {
         peregrine::graphql::GraphQl::new(
             peregrine_routes::SCHEMA,
@@ -297,7 +279,7 @@ async fn route_files_reload_while_serving_and_a_broken_one_is_refused_alone() {
         )
     };
     let (live, router) =
-        peregrine::route_file::Live::start(sources, peregrine_routes::builder, move |router| {
+        peregrine::route_file::Live::start(parts.sources.clone(), parts.base, move |router| {
             let graphql = graphql(&router).map_err(|error| error.to_string())?;
             swap.replace(router, Some(graphql));
             Ok(())
@@ -311,8 +293,7 @@ async fn route_files_reload_while_serving_and_a_broken_one_is_refused_alone() {
     let status = live.clone();
     let harness = Harness::serving(
         backend,
-        Loaders::new(&clients, true),
-        Auth::Development,
+        parts,
         router,
         |config| {
             config.reload = Some(reload);

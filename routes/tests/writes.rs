@@ -13,7 +13,7 @@ use peregrine_routes::backend::Settings;
 use peregrine_routes::client::{Endpoints, Guards};
 use peregrine_routes::Auth;
 use serde_json::{json, Value};
-use support::{instant, start_backend, Harness};
+use support::{instant, start_backend, Build, Harness};
 
 /// A set of `videos[id].rating` to each rating of `ratings`.
 fn set_ratings(ratings: &[(u64, f64)]) -> Value {
@@ -273,13 +273,7 @@ async fn a_set_cut_short_by_the_deadline_says_which_writes_it_knows_of() {
         ..Settings::default()
     })
     .await;
-    let clients = peregrine_routes::client::Clients::with_guards(
-        &Endpoints::all(&backend),
-        &Guards::default(),
-    )
-    .expect("a client");
-    let loaders = peregrine_routes::Loaders::new(&clients, true);
-    let harness = Harness::configured(backend, loaders, Auth::Development, |config| {
+    let harness = Harness::build(Build::over(&backend), |config| {
         config.request_timeout = std::time::Duration::from_millis(500);
     });
     let ids: Vec<u64> = (1..=40).collect();

@@ -150,7 +150,7 @@ where
         K: Serialize + DeserializeOwned,
         V: Serialize + DeserializeOwned,
     {
-        let name = &self.inner.settings.name;
+        let name = self.inner.settings.tier_name();
         if self.inner.cache.is_none() || self.inner.remote.get().is_some() {
             return self;
         }

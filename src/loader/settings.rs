@@ -17,6 +17,7 @@ use metrics::SharedString;
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub(super) name: SharedString,
+    pub(super) tier_key: Option<SharedString>,
     pub(super) max_batch_size: usize,
     pub(super) window: Duration,
     pub(super) yields: usize,
@@ -41,6 +42,7 @@ impl Settings {
     pub fn new(name: impl Into<SharedString>) -> Settings {
         Settings {
             name: name.into(),
+            tier_key: None,
             max_batch_size: 100,
             window: Duration::ZERO,
             yields: 2,
@@ -49,6 +51,20 @@ impl Settings {
             cache: None,
             caching: true,
         }
+    }
+
+    /// The name its values are kept and its writes announced under in
+    /// the Redis tier (default: its name). Give two versions of one
+    /// loader that read different values different keys: during a
+    /// rollout, neither then reads the other's entries.
+    pub fn tier_key(mut self, key: impl Into<SharedString>) -> Settings {
+        self.tier_key = Some(key.into());
+        self
+    }
+
+    /// The name of its entries in the Redis tier.
+    pub(super) fn tier_name(&self) -> &SharedString {
+        self.tier_key.as_ref().unwrap_or(&self.name)
     }
 
     /// The most keys one backend call is asked for; more are split into

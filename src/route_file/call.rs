@@ -42,8 +42,8 @@ pub(super) struct Spec {
     pub(super) pattern: String,
     pub(super) user: bool,
     pub(super) writer: Writer,
-    /// The kinds of its arguments.
-    pub(super) arguments: Vec<String>,
+    /// The types of its arguments, each with its words if given.
+    pub(super) arguments: Vec<(String, Option<String>)>,
     pub(super) requires: Option<Item>,
     pub(super) drops: Vec<Item>,
     pub(super) returns: Vec<(Vec<KeyFill>, Fill)>,
@@ -145,7 +145,7 @@ impl Caller {
                 kinds
                     .iter()
                     .zip(sent)
-                    .map(|(kind, argument)| argument_of(kind, argument))
+                    .map(|((kind, _), argument)| argument_of(kind, argument))
                     .collect()
             })
             .flatten();
@@ -156,14 +156,16 @@ impl Caller {
                 many => format!(
                     "{} arguments: {}",
                     many.len(),
-                    many.iter()
-                        .map(|kind| described(kind))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    many.iter().map(described).collect::<Vec<_>>().join(", ")
                 ),
             };
-            let sent = Json::from(sent.to_vec()).to_string();
-            let was = crate::excerpt::excerpt(&sent, 80);
+            let was = match sent {
+                [] => "none".to_string(),
+                [one] if kinds.len() == 1 => {
+                    crate::excerpt::excerpt(&one.to_string(), 80).to_string()
+                }
+                many => many.len().to_string(),
+            };
             HandlerError::bad_request(format!(
                 "{} takes {takes}; it was sent {was}",
                 self.inner.pattern
@@ -227,9 +229,12 @@ fn scope_for(read: &Read, scope: &Scope) -> Scope {
     }
 }
 
-/// `kind` in words, for a refusal.
-fn described(kind: &str) -> String {
-    match kind {
+/// An argument in words, for a refusal.
+fn described((kind, about): &(String, Option<String>)) -> String {
+    if let Some(about) = about {
+        return about.clone();
+    }
+    match kind.as_str() {
         "ref" => "a ref, {\"$type\": \"ref\", \"value\": [keys]}".to_string(),
         "integer" => "an integer".to_string(),
         other => format!("a {other}"),

@@ -36,6 +36,14 @@ pub(super) struct Known<'a> {
     pub(super) sources: &'a Sources,
 }
 
+/// A read's loader's names: in metrics, logs and traces, and in the
+/// Redis tier (with a hash of its declaration: see
+/// [`read::Spec::tier_key`]).
+pub(super) struct Names {
+    pub(super) name: String,
+    pub(super) tier_key: String,
+}
+
 /// A read as a load or a route declares it.
 pub(super) struct ReadParts<'a> {
     pub(super) get: &'a Spanned<format::Get>,
@@ -45,6 +53,7 @@ pub(super) struct ReadParts<'a> {
     pub(super) ttl_secs: Option<u64>,
     pub(super) max_entries: Option<u64>,
     pub(super) max_batch: Option<usize>,
+    pub(super) max_id_bytes: Option<usize>,
 }
 
 impl<'a> ReadParts<'a> {
@@ -58,6 +67,7 @@ impl<'a> ReadParts<'a> {
             ttl_secs: load.ttl_secs,
             max_entries: load.max_entries,
             max_batch: load.max_batch,
+            max_id_bytes: load.max_id_bytes,
         }
     }
 }
@@ -103,14 +113,14 @@ pub(super) fn is_user(source: &Source, scope: &Option<Spanned<String>>) -> Resul
     }
 }
 
-/// The read `parts` declare, named `name`; `ids` is the name its path
+/// The read `parts` declare, named `names`; `ids` is the name its path
 /// calls the ids of a batch by.
 pub(super) fn read(
     source: &Source,
     at: usize,
     parts: &ReadParts<'_>,
     known: &Known<'_>,
-    name: String,
+    names: Names,
     ids: Option<&str>,
 ) -> Result<Read, Error> {
     if parts.ttl_secs.is_some_and(|secs| secs > YEAR) {
@@ -130,7 +140,8 @@ pub(super) fn read(
     let items = pointer(source, parts.items, "items")?;
     Ok(Read::new(
         read::Spec {
-            name,
+            name: names.name,
+            tier_key: names.tier_key,
             service: service.clone(),
             path,
             user,
@@ -139,6 +150,7 @@ pub(super) fn read(
             ttl: Duration::from_secs(parts.ttl_secs.unwrap_or(0)),
             max_entries: parts.max_entries.unwrap_or(10_000),
             max_batch: parts.max_batch.unwrap_or(100).max(1),
+            max_id_bytes: parts.max_id_bytes.unwrap_or(128),
         },
         known.sources,
     ))
@@ -212,7 +224,7 @@ pub(super) fn get(
     source: &Source,
     declared: &Spanned<format::Route>,
     known: &Known<'_>,
-    name: String,
+    names: Names,
 ) -> Result<Get, Error> {
     let at = declared.span().start;
     let route = declared.get_ref();
@@ -236,7 +248,7 @@ pub(super) fn get(
     let (prefix, ids, last) =
         shape(&pattern).map_err(|why| source.error(ErrorKind::Pattern, pattern_span.start, why))?;
     let kind = kind(route, &last).map_err(|why| source.error(ErrorKind::Value, at, why))?;
-    let read = route_read(source, declared, known, name, ids.as_deref())?;
+    let read = route_read(source, declared, known, names, ids.as_deref())?;
     if read.is_by_id() != ids.is_some() {
         let why = match ids {
             Some(_) => "its pattern has ids, but its read's path has no `{ids}`: give the path the ids, or the pattern none",
@@ -284,7 +296,7 @@ fn route_read(
     source: &Source,
     declared: &Spanned<format::Route>,
     known: &Known<'_>,
-    name: String,
+    names: Names,
     ids: Option<&str>,
 ) -> Result<Read, Error> {
     let at = declared.span().start;
@@ -299,8 +311,9 @@ fn route_read(
                 ttl_secs: route.ttl_secs,
                 max_entries: route.max_entries,
                 max_batch: route.max_batch,
+                max_id_bytes: route.max_id_bytes,
             };
-            read(source, at, &parts, known, name, ids)
+            read(source, at, &parts, known, names, ids)
         }
         (None, Some(load)) => {
             let own = [
@@ -310,6 +323,7 @@ fn route_read(
                 (route.ttl_secs.is_some(), "ttl_secs"),
                 (route.max_entries.is_some(), "max_entries"),
                 (route.max_batch.is_some(), "max_batch"),
+                (route.max_id_bytes.is_some(), "max_id_bytes"),
             ];
             if let Some((_, member)) = own.iter().find(|(set, _)| *set) {
                 return Err(source.error(

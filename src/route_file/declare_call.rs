@@ -79,10 +79,17 @@ pub(super) fn call(
         default: Method::POST,
     };
     let writer = writer(source, call.span().start, &parts, known, &roots, None)?;
-    if let Some(kind) = spec
+    let arguments: Vec<(String, Option<String>)> = spec
         .arguments
         .iter()
-        .find(|kind| !ARGUMENTS.contains(&kind.as_str()))
+        .map(|argument| {
+            let (kind, about) = argument.parts();
+            (kind.to_string(), about.map(str::to_string))
+        })
+        .collect();
+    if let Some((kind, _)) = arguments
+        .iter()
+        .find(|(kind, _)| !ARGUMENTS.contains(&kind.as_str()))
     {
         return Err(source.error(
             ErrorKind::Value,
@@ -142,7 +149,7 @@ pub(super) fn call(
         pattern: text.clone(),
         user,
         writer,
-        arguments: spec.arguments.clone(),
+        arguments,
         requires,
         drops,
         returns,

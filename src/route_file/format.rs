@@ -74,6 +74,9 @@ pub(super) struct Load {
     pub(super) max_entries: Option<u64>,
     /// How many ids one call asks for at most (default 100).
     pub(super) max_batch: Option<usize>,
+    /// The longest id asked of the service, in bytes (default 128): a
+    /// longer one is not asked, and has no value.
+    pub(super) max_id_bytes: Option<usize>,
 }
 
 /// A route: the paths it serves and the call that answers them.
@@ -103,6 +106,9 @@ pub(super) struct Route {
     pub(super) max_entries: Option<u64>,
     /// How many ids one call asks for at most (default 100).
     pub(super) max_batch: Option<usize>,
+    /// The longest id asked of the service, in bytes (default 128): a
+    /// longer one is not asked, and has no value.
+    pub(super) max_id_bytes: Option<usize>,
     /// Where a field's value is in an item, when not in the member of its
     /// name: `{ field = "member" }`, a JSON Pointer (`"/a/b"`), or `""`
     /// for the item itself (an answer of id -> value).
@@ -173,9 +179,9 @@ pub(super) struct Call {
     /// The JSON body sent, its strings templates; none: no body.
     pub(super) body: Option<toml::Value>,
     /// The arguments it takes, each `ref`, `integer`, `number`, `string`,
-    /// `boolean` or `any`.
+    /// `boolean` or `any`, or `{ type, about }` with words for refusals.
     #[serde(default)]
-    pub(super) arguments: Vec<String>,
+    pub(super) arguments: Vec<Argument>,
     /// Before writing: an item that must exist, read through a load.
     pub(super) requires: Option<Spanned<Requires>>,
     /// The loads whose cached items (in the call's scope) it drops: each
@@ -189,6 +195,32 @@ pub(super) struct Call {
     /// a range.
     #[serde(default)]
     pub(super) invalidates: Vec<Spanned<Vec<toml::Value>>>,
+}
+
+/// An argument a call takes.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(untagged)]
+pub(super) enum Argument {
+    /// Its type alone.
+    Type(String),
+    /// Its type, and what it is in words (`"an index"`).
+    About {
+        /// Its type.
+        #[serde(rename = "type")]
+        kind: String,
+        /// What it is, for refusals.
+        about: String,
+    },
+}
+
+impl Argument {
+    /// Its type and, if given, its words.
+    pub(super) fn parts(&self) -> (&str, Option<&str>) {
+        match self {
+            Argument::Type(kind) => (kind, None),
+            Argument::About { kind, about } => (kind, Some(about)),
+        }
+    }
 }
 
 /// An item a call needs before it writes.

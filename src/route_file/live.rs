@@ -8,6 +8,7 @@
 //! server whole, which swaps it in atomically. Routes declared as before
 //! keep their loaders, so their cached values survive the reload.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -27,8 +28,15 @@ const SETTLE: Duration = Duration::from_millis(200);
 /// Where the route files are and how their routes are served.
 #[derive(Debug, Clone, Default)]
 pub struct Sources {
+    /// Route files built into the server (its default graph), read
+    /// before the directories' and never reloaded: each a name (shown as
+    /// its file) and its text.
+    pub embedded: Vec<(PathBuf, Arc<str>)>,
     /// The directories of route files.
     pub dirs: Vec<PathBuf>,
+    /// The operator's settings of services by name, over what the files
+    /// declare: a base URL, guards.
+    pub services: BTreeMap<String, ServiceSettings>,
     /// The connections their services are called over.
     pub pool: Pool,
     /// Whether their routes cache what they load (the server's
@@ -43,6 +51,16 @@ pub struct Sources {
     /// reload reports a write in the shared scope, which drops every kept
     /// answer.
     pub writes: Option<Writes>,
+}
+
+/// The operator's settings of one declared service (from the server's
+/// flags), over the file's.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ServiceSettings {
+    /// Its base URL, instead of the file's `url`.
+    pub url: Option<String>,
+    /// Its guards, instead of the file's settings and the defaults.
+    pub guard: Option<Settings>,
 }
 
 /// Builds the routes beside the route files' (the Rust routes).

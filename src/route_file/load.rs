@@ -4,10 +4,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use toml::Spanned;
 
-use super::declare::{self, read, Known, ReadParts};
+use super::declare::{self, read, Known, Names, ReadParts};
 use super::declare_call;
 use super::error::{Error, ErrorKind, Source};
 use super::format::{self, File};
@@ -42,11 +43,12 @@ pub(super) struct Loaded {
     pub(super) kept: bool,
 }
 
-/// The `*.toml` files of `dirs`, each directory's sorted by name.
-pub(super) fn files(dirs: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<Error>> {
-    let mut files = Vec::new();
+/// The embedded files of `sources`, then the `*.toml` files of its
+/// directories, each directory's sorted by name.
+pub(super) fn files(sources: &Sources) -> Result<Vec<PathBuf>, Vec<Error>> {
+    let mut files: Vec<PathBuf> = sources.embedded.iter().map(|(name, _)| name.clone()).collect();
     let mut errors = Vec::new();
-    for dir in dirs {
+    for dir in &sources.dirs {
         let entries = match std::fs::read_dir(dir) {
             Ok(entries) => entries,
             Err(error) => {
@@ -98,7 +100,7 @@ pub(super) fn load(
     previous: Option<&Table>,
 ) -> Result<Table, Vec<Error>> {
     let mut errors = Vec::new();
-    let parsed = parse(files, &mut errors);
+    let parsed = parse(files, sources, &mut errors);
     let mut refused = BTreeSet::new();
     let services = services(&parsed, sources, previous, &mut refused, &mut errors);
     // Each service and load as declared, for identities.
@@ -163,11 +165,17 @@ fn printed(value: &impl serde::Serialize) -> String {
     toml::to_string(value).unwrap_or_default()
 }
 
-/// Each file read and parsed; refusals go to `errors`.
-fn parse(files: &[PathBuf], errors: &mut Vec<Error>) -> Vec<(Source, File)> {
+/// Each file read (or found embedded) and parsed; refusals go to
+/// `errors`.
+fn parse(files: &[PathBuf], sources: &Sources, errors: &mut Vec<Error>) -> Vec<(Source, File)> {
     let mut parsed = Vec::new();
     for path in files {
-        let text = match std::fs::read_to_string(path) {
+        let embedded = sources.embedded.iter().find(|(name, _)| name == path);
+        let read = match embedded {
+            Some((_, text)) => Ok(Arc::clone(text)),
+            None => std::fs::read_to_string(path).map(Arc::from),
+        };
+        let text = match read {
             Ok(text) => text,
             Err(error) => {
                 errors.push(Error::whole(
@@ -180,7 +188,7 @@ fn parse(files: &[PathBuf], errors: &mut Vec<Error>) -> Vec<(Source, File)> {
         };
         let source = Source {
             path: path.clone(),
-            text: text.into(),
+            text,
         };
         match toml::from_str::<File>(&source.text) {
             Ok(file) => parsed.push((source, file)),
@@ -291,7 +299,10 @@ fn loads(
                     at,
                     &parts,
                     &known,
-                    loader_name(&format!("load {name}"), &text),
+                    Names {
+                        name: name.clone(),
+                        tier_key: loader_name(name, &text),
+                    },
                     Some("ids"),
                 )
             });
@@ -415,16 +426,18 @@ fn route(
         Some(call) => declare_call::call(source, declared, call, known).map(Routed::Call),
         None => {
             let pattern = declared.get_ref().pattern.get_ref();
-            let name = loader_name(pattern, identity);
-            declare::get(source, declared, known, name).map(Routed::Get)
+            let names = Names {
+                name: pattern.clone(),
+                tier_key: loader_name(pattern, identity),
+            };
+            declare::get(source, declared, known, names).map(Routed::Get)
         }
     }
 }
 
-/// A loader's name (in metrics, logs and Redis keys): what it serves and
-/// a hash of its declaration, so that an edited route or load never
-/// reads the entries, or takes the write notices, of the one it
-/// replaces.
+/// A loader's name in the Redis tier: what it serves and a hash of its
+/// declaration, so that an edited route or load never reads the entries,
+/// or takes the write notices, of the one it replaces.
 fn loader_name(what: &str, identity: &str) -> String {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();

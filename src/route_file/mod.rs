@@ -49,7 +49,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 pub use error::{Error, ErrorKind};
-pub use live::{Live, Sources};
+pub use live::{Live, ServiceSettings, Sources};
 
 use std::sync::Arc;
 
@@ -116,7 +116,7 @@ impl Declared {
     /// or routes that are all good. Their loaders are on neither the
     /// tier and report to the writes of `sources`, if it has them.
     pub fn load(sources: &Sources) -> Result<Declared, Vec<Error>> {
-        let files = load::files(&sources.dirs)?;
+        let files = load::files(sources)?;
         let table = load::load(&files, sources, None)?;
         Ok(Declared {
             files,
@@ -128,7 +128,7 @@ impl Declared {
     /// declared as before (with their loaders, and so their caches), and
     /// the services and loads declared as before.
     pub fn reload(&self, sources: &Sources) -> Result<Declared, Vec<Error>> {
-        let files = load::files(&sources.dirs)?;
+        let files = load::files(sources)?;
         let table = load::load(&files, sources, Some(&self.table))?;
         Ok(Declared {
             files,

@@ -29,6 +29,8 @@ pub(super) struct Read {
     /// Whether it reads items by id (its path has the ids); else one
     /// item per scope.
     by_id: bool,
+    /// The longest id asked, in bytes.
+    max_id_bytes: usize,
     loader: Loader<Key, Arc<Json>>,
 }
 
@@ -36,8 +38,12 @@ pub(super) struct Read {
 /// [`Read::new`] takes it.
 #[derive(Debug)]
 pub(super) struct Spec {
-    /// The loader's name (metrics, logs, Redis keys).
+    /// The loader's name (metrics, logs, traces).
     pub(super) name: String,
+    /// Its name in the Redis tier: its name and a hash of its
+    /// declaration, so that an edited read never reads the entries, or
+    /// takes the write notices, of the one it replaces.
+    pub(super) tier_key: String,
     pub(super) service: Service,
     pub(super) path: Template,
     pub(super) user: bool,
@@ -48,6 +54,8 @@ pub(super) struct Spec {
     pub(super) ttl: Duration,
     pub(super) max_entries: u64,
     pub(super) max_batch: usize,
+    /// The longest id asked, in bytes.
+    pub(super) max_id_bytes: usize,
 }
 
 impl Read {
@@ -55,6 +63,7 @@ impl Read {
     /// cache switch, its Redis tier, its answer cache's writes).
     pub(super) fn new(spec: Spec, sources: &Sources) -> Read {
         let mut settings = Settings::new(spec.name)
+            .tier_key(spec.tier_key)
             .max_batch_size(spec.max_batch)
             .caching(sources.caching);
         if !spec.ttl.is_zero() {
@@ -93,6 +102,7 @@ impl Read {
             service,
             user: spec.user,
             by_id,
+            max_id_bytes: spec.max_id_bytes,
             loader,
         }
     }
@@ -113,9 +123,16 @@ impl Read {
     }
 
     /// Loads the items of `ids` in `scope` (for a read of one item per
-    /// scope, give `None`: its one item).
+    /// scope, give `None`: its one item). An id longer than the read's
+    /// longest is not asked: it has no item.
     pub(super) async fn load(&self, scope: Scope, ids: Option<Vec<Key>>) -> Loaded<Key, Arc<Json>> {
-        let ids = ids.unwrap_or_else(|| vec![only()]);
+        let ids = match ids {
+            Some(ids) => ids
+                .into_iter()
+                .filter(|id| id.as_str().is_none_or(|id| id.len() <= self.max_id_bytes))
+                .collect(),
+            None => vec![only()],
+        };
         self.loader.load_many(scope, ids).await
     }
 

@@ -121,8 +121,13 @@ pub(super) fn declared(
     if let Some(why) = unusable(declared) {
         return Err(source.error(ErrorKind::Value, at, format!("the service `{name}`: {why}")));
     }
+    let set = sources.services.get(name);
     let url_span = declared.url.span();
-    let url = expand_environment(declared.url.get_ref()).map_err(|unknown| {
+    let written = match set.and_then(|set| set.url.as_ref()) {
+        Some(url) => url,
+        None => declared.url.get_ref(),
+    };
+    let url = expand_environment(written).map_err(|unknown| {
         source.error_in(
             ErrorKind::Environment,
             &url_span,
@@ -156,6 +161,9 @@ pub(super) fn declared(
     }
     if let Some(bytes) = declared.max_answer_bytes {
         settings.max_answer_bytes = bytes;
+    }
+    if let Some(guard) = set.and_then(|set| set.guard.as_ref()) {
+        settings = guard.clone();
     }
     let upstream = Upstream::new(name.to_string(), settings, sources.pool.clone());
     Ok(Service::new(name, base, upstream))

@@ -172,7 +172,7 @@ impl Setter {
             match inner.accepts.check(&json) {
                 Ok(()) => sent.push((path, json)),
                 Err(accepted) => {
-                    let message = format!("{} is {accepted}", field_of(&path));
+                    let message = format!("a {} is {accepted}", field_of(&path));
                     output.push(PathValue::new(PathSet::from(path), Value::error(message)));
                 }
             }

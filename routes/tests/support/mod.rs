@@ -10,7 +10,7 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use http_body_util::BodyExt;
 use peregrine_routes::backend::{self, Settings};
-use peregrine_routes::client::{Clients, Endpoints, Guards};
+pub(crate) use peregrine_routes::client::{Clients, Endpoints, Guards};
 use peregrine_routes::{Auth, Loaders};
 use serde_json::{json, Value};
 use tower::ServiceExt;
@@ -61,6 +61,85 @@ pub(crate) fn instant() -> Settings {
     }
 }
 
+/// What a harness serves: the catalog over the services at `endpoints`
+/// behind `guards`, and the route files of `dirs`.
+pub(crate) struct Build {
+    /// The backend `/_stats` and `backend()` ask.
+    pub(crate) backend: String,
+    pub(crate) endpoints: Endpoints,
+    pub(crate) guards: Guards,
+    pub(crate) cache: bool,
+    pub(crate) auth: Auth,
+    pub(crate) tier: Option<peregrine::loader::RedisTier>,
+    pub(crate) dirs: Vec<std::path::PathBuf>,
+}
+
+impl Build {
+    /// The catalog over `backend` for every service, cached, in
+    /// development mode.
+    pub(crate) fn over(backend: &str) -> Build {
+        Build {
+            backend: backend.to_string(),
+            endpoints: Endpoints::all(backend),
+            guards: Guards::default(),
+            cache: true,
+            auth: Auth::Development,
+            tier: None,
+            dirs: Vec::new(),
+        }
+    }
+
+    /// Whether the catalog is served from its route files
+    /// (`PEREGRINE_TEST_CATALOG=files`) rather than its Rust routes.
+    pub(crate) fn from_files() -> bool {
+        std::env::var("PEREGRINE_TEST_CATALOG").is_ok_and(|value| value == "files")
+    }
+
+    /// The parts a server is made of: the route file sources (the
+    /// catalog's own when served from files, and `dirs`), the routes
+    /// beside them, the context of each request and the answer cache.
+    pub(crate) fn parts(&self) -> Parts {
+        let writes = peregrine::loader::Writes::new();
+        let answers = peregrine::http::AnswerCache::new(8 << 20, &writes);
+        let sources = peregrine::route_file::Sources {
+            dirs: self.dirs.clone(),
+            caching: self.cache,
+            tier: self.tier.clone(),
+            writes: Some(writes.clone()),
+            ..Default::default()
+        };
+        if Build::from_files() {
+            let sources =
+                peregrine_routes::catalog_sources(sources, &self.endpoints, &self.guards);
+            return Parts {
+                sources,
+                base: peregrine::router::Router::builder,
+                context: peregrine_routes::user_context(self.auth.clone()),
+                answers,
+            };
+        }
+        let clients = Clients::with_guards(&self.endpoints, &self.guards).expect("a client");
+        let mut loaders = Loaders::new(&clients, self.cache).with_writes(&writes);
+        if let Some(tier) = &self.tier {
+            loaders = loaders.with_tier(tier);
+        }
+        Parts {
+            sources,
+            base: peregrine_routes::builder,
+            context: peregrine_routes::context_maker(loaders, self.auth.clone()),
+            answers,
+        }
+    }
+}
+
+/// What [`Build::parts`] answers.
+pub(crate) struct Parts {
+    pub(crate) sources: peregrine::route_file::Sources,
+    pub(crate) base: fn() -> peregrine::router::Builder,
+    pub(crate) context: peregrine::http::ContextMaker,
+    pub(crate) answers: peregrine::http::AnswerCache,
+}
+
 impl Harness {
     pub(crate) async fn start(settings: Settings) -> Harness {
         Harness::start_with(settings, true).await
@@ -68,13 +147,12 @@ impl Harness {
 
     pub(crate) async fn start_with(settings: Settings, cache: bool) -> Harness {
         let backend = start_backend(settings).await;
-        let endpoints = Endpoints::all(&backend);
-        Harness::over(
-            backend,
-            &endpoints,
-            &Guards::default(),
-            cache,
-            Auth::Development,
+        Harness::build(
+            Build {
+                cache,
+                ..Build::over(&backend)
+            },
+            |_| {},
         )
     }
 
@@ -87,34 +165,34 @@ impl Harness {
         cache: bool,
         auth: Auth,
     ) -> Harness {
-        let clients = Clients::with_guards(endpoints, guards).expect("a client");
-        Harness::with_loaders(backend, Loaders::new(&clients, cache), auth)
+        Harness::build(
+            Build {
+                endpoints: endpoints.clone(),
+                guards: guards.clone(),
+                cache,
+                auth,
+                ..Build::over(&backend)
+            },
+            |_| {},
+        )
     }
 
-    /// The graph app over `loaders`; `backend` is the one `/_stats` and
-    /// `backend()` ask.
-    pub(crate) fn with_loaders(backend: String, loaders: Loaders, auth: Auth) -> Harness {
-        Harness::configured(backend, loaders, auth, |_| {})
-    }
-
-    /// As [`Harness::with_loaders`], with the server's configuration
+    /// The graph app `build` says, with the server's configuration
     /// changed by `adjust`.
-    pub(crate) fn configured(
-        backend: String,
-        loaders: Loaders,
-        auth: Auth,
-        adjust: impl FnOnce(&mut peregrine::http::Config),
-    ) -> Harness {
-        let router = peregrine_routes::router().expect("the routes build");
-        Harness::serving(backend, loaders, auth, router, adjust)
+    pub(crate) fn build(build: Build, adjust: impl FnOnce(&mut peregrine::http::Config)) -> Harness {
+        let parts = build.parts();
+        let declared = peregrine::route_file::Declared::load(&parts.sources)
+            .unwrap_or_else(|errors| panic!("the route files are refused: {errors:?}"));
+        let router = declared
+            .build((parts.base)())
+            .unwrap_or_else(|errors| panic!("the routes are refused: {errors:?}"));
+        Harness::serving(build.backend, parts, router, adjust)
     }
 
-    /// As [`Harness::configured`], serving `router` (the catalog's routes
-    /// and more).
+    /// The app serving `router` with `parts`' context and answer cache.
     pub(crate) fn serving(
         backend: String,
-        loaders: Loaders,
-        auth: Auth,
+        parts: Parts,
         router: peregrine::router::Router,
         adjust: impl FnOnce(&mut peregrine::http::Config),
     ) -> Harness {
@@ -124,13 +202,10 @@ impl Harness {
             peregrine::graphql::Limits::default(),
         )
         .expect("the schema builds");
-        // As the server has it: whole answers kept while their values are
-        // (none when the loaders' caches are off).
-        let (loaders, answers) = peregrine_routes::answer_cache(loaders, 8 << 20);
         let mut config = peregrine::http::Config {
             graphql: Some(graphql),
-            answers: Some(answers.clone()),
-            context: peregrine_routes::context_maker(loaders, auth),
+            answers: Some(parts.answers.clone()),
+            context: parts.context,
             traces: peregrine::http::Traces::Header,
             ..peregrine::http::Config::default()
         };
@@ -139,7 +214,7 @@ impl Harness {
             app: peregrine::http::app(router, config),
             backend,
             http: reqwest::Client::new(),
-            answers,
+            answers: parts.answers,
         }
     }
 
