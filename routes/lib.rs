@@ -43,11 +43,20 @@ pub use loaders::Loaders;
 /// binary: each file's name, as errors and `GET /routes` show it, and its
 /// text.
 pub const CATALOG_FILES: [(&str, &str); 5] = [
-    ("<catalog>/services.toml", include_str!("catalog/services.toml")),
-    ("<catalog>/genre_lists.toml", include_str!("catalog/genre_lists.toml")),
+    (
+        "<catalog>/services.toml",
+        include_str!("catalog/services.toml"),
+    ),
+    (
+        "<catalog>/genre_lists.toml",
+        include_str!("catalog/genre_lists.toml"),
+    ),
     ("<catalog>/lists.toml", include_str!("catalog/lists.toml")),
     ("<catalog>/videos.toml", include_str!("catalog/videos.toml")),
-    ("<catalog>/my_list.toml", include_str!("catalog/my_list.toml")),
+    (
+        "<catalog>/my_list.toml",
+        include_str!("catalog/my_list.toml"),
+    ),
 ];
 
 /// `sources` with the catalog's route files ([`CATALOG_FILES`]) first,

@@ -24,7 +24,7 @@ use peregrine::http::Reload;
 use peregrine::http::Traces;
 use peregrine::loader::{RedisTier, TierSettings, Writes};
 use peregrine::route_file::{Declared, Live, Sources};
-use peregrine::router::Router;
+use peregrine::router::{Builder, Router};
 use peregrine::upstream::Pool;
 use peregrine::upstream::{BreakerSettings, Settings as Guard};
 use peregrine_routes::backend::{self, Settings};
@@ -85,6 +85,9 @@ enum RoutesCommand {
         /// The directories of route files.
         #[arg(required = true, value_name = "DIR")]
         dirs: Vec<PathBuf>,
+        /// Checks the directories alone, not with the catalog's files.
+        #[arg(long)]
+        no_catalog: bool,
     },
     /// Prints the routes the files declare: pattern, method, service,
     /// scope and where each is declared.
@@ -92,6 +95,9 @@ enum RoutesCommand {
         /// The directories of route files.
         #[arg(required = true, value_name = "DIR")]
         dirs: Vec<PathBuf>,
+        /// Lists the directories' routes alone, not the catalog's too.
+        #[arg(long)]
+        no_catalog: bool,
     },
 }
 
@@ -172,29 +178,52 @@ struct Listen {
     routes: Vec<PathBuf>,
     /// Serves `GET /routes` (each route file, loaded or refused with its
     /// errors) in production too; development mode always does.
-    #[arg(long, env = "PEREGRINE_ADMIN")]
+    #[arg(long, env = "PEREGRINE_ADMIN", value_parser = clap::builder::BoolishValueParser::new())]
     admin: bool,
+    /// Serves the --routes directories alone, without the catalog's
+    /// route files built into the server.
+    #[arg(long, env = "PEREGRINE_NO_CATALOG")]
+    no_catalog: bool,
+    /// Serves the catalog's Rust routes instead of its route files (for
+    /// measuring the two side by side).
+    #[arg(long, hide = true, conflicts_with = "no_catalog")]
+    compiled_catalog: bool,
     #[command(flatten)]
     guard: GuardArgs,
 }
 
 impl Listen {
-    /// Where the route files are, and how their routes are served.
-    fn sources(&self) -> Sources {
-        Sources {
+    /// Where the route files are (the catalog's, over the services at
+    /// `endpoints`, unless --no-catalog or --compiled-catalog), and how
+    /// their routes are served.
+    fn sources(&self, endpoints: &Endpoints) -> anyhow::Result<Sources> {
+        let sources = Sources {
             dirs: self.routes.clone(),
             pool: Pool::default(),
             caching: !self.no_cache,
             guard: self.guard.settings(),
             ..Sources::default()
+        };
+        Ok(match self.no_catalog || self.compiled_catalog {
+            true => sources,
+            false => peregrine_routes::catalog_sources(sources, endpoints, &self.guard.guards()?),
+        })
+    }
+
+    /// The routes served beside the route files': the catalog's Rust
+    /// routes with --compiled-catalog, else none.
+    fn base(&self) -> fn() -> Builder {
+        match self.compiled_catalog {
+            true => peregrine_routes::builder,
+            false => Router::builder,
         }
     }
 
     /// Refuses route files that cannot be served, before the server
     /// binds its port and says it listens.
-    fn check_routes(&self) -> anyhow::Result<()> {
-        Declared::load(&self.sources())
-            .and_then(|declared| declared.build(peregrine_routes::builder()))
+    fn check_routes(&self, endpoints: &Endpoints) -> anyhow::Result<()> {
+        Declared::load(&self.sources(endpoints)?)
+            .and_then(|declared| declared.build(self.base()()))
             .map(drop)
             .map_err(|errors| refused(&errors))
     }
@@ -476,7 +505,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Demo(args) => demo(args).await,
         Command::Serve(args) => {
             let auth = args.auth()?;
-            args.listen.check_routes()?;
+            args.listen.check_routes(&args.endpoints())?;
             let listener = bind(&args.listen).await?;
             let local = listener.local_addr().context("no local address")?;
             println!("peregrine listening on http://{local}/model.json");
@@ -501,7 +530,9 @@ async fn main() -> anyhow::Result<()> {
 /// The demo backend on a free loopback port, the graph over it, until
 /// Ctrl-C or SIGTERM.
 async fn demo(args: DemoArgs) -> anyhow::Result<()> {
-    args.listen.check_routes()?;
+    // The backend's URL is not known yet: any will do for the check.
+    args.listen
+        .check_routes(&Endpoints::all("http://127.0.0.1:9000"))?;
     let backend_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .context("cannot listen for the demo backend")?;
@@ -551,14 +582,19 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
 
 /// `peregrine routes check|list`.
 fn routes_command(command: RoutesCommand) -> anyhow::Result<()> {
-    let (RoutesCommand::Check { dirs } | RoutesCommand::List { dirs }) = &command;
-    let sources = Sources {
+    let (RoutesCommand::Check { dirs, no_catalog } | RoutesCommand::List { dirs, no_catalog }) =
+        &command;
+    let mut sources = Sources {
         dirs: dirs.clone(),
         caching: true,
         ..Sources::default()
     };
+    if !no_catalog {
+        let endpoints = Endpoints::all("http://127.0.0.1:9000");
+        sources = peregrine_routes::catalog_sources(sources, &endpoints, &Guards::default());
+    }
     let loaded = Declared::load(&sources).and_then(|declared| {
-        declared.build(peregrine_routes::builder())?;
+        declared.build(Router::builder())?;
         Ok(declared)
     });
     let declared = match loaded {
@@ -572,13 +608,18 @@ fn routes_command(command: RoutesCommand) -> anyhow::Result<()> {
         }
     };
     match command {
+        // The directories' files and routes (checked with the catalog's).
         RoutesCommand::Check { .. } => println!(
             "route files: {}, routes: {}; all good",
-            declared.files().len(),
-            declared.table().len()
+            declared.files().len() - sources.embedded.len(),
+            declared
+                .table()
+                .iter()
+                .filter(|route| !route.embedded)
+                .count()
         ),
         RoutesCommand::List { .. } => {
-            for route in declared.table() {
+            for route in declared.table().into_iter().filter(|route| !route.embedded) {
                 println!(
                     "{}\t{}\t{}\t{}\t{}",
                     route.pattern, route.method, route.service, route.scope, route.place
@@ -627,7 +668,7 @@ async fn serve(
     let clients =
         Clients::with_guards(endpoints, &guards).context("cannot call the backend services")?;
     let mut loaders = Loaders::new(&clients, !listen.no_cache);
-    let mut sources = listen.sources();
+    let mut sources = listen.sources(endpoints)?;
     let mut answers = None;
     if !listen.no_cache && listen.answer_cache_mb > 0 {
         let max_bytes = listen.answer_cache_mb.saturating_mul(1 << 20);
@@ -670,7 +711,7 @@ async fn serve(
     // each good reload, GraphQL with them.
     let reload = Reload::new(Router::builder().build()?, None);
     let swap = reload.clone();
-    let (live, router) = Live::start(sources, peregrine_routes::builder, move |router| {
+    let (live, router) = Live::start(sources, listen.base(), move |router| {
         let graphql = GraphQl::new(peregrine_routes::SCHEMA, router.clone(), Limits::default())
             .map_err(|error| error.to_string())?;
         swap.replace(router, Some(graphql));
@@ -702,7 +743,10 @@ async fn serve(
             .join("graphiql.html")
             .is_file()
             .then(|| "/demo/graphiql.html".to_owned()),
-        context: peregrine_routes::context_maker(loaders, auth),
+        context: match listen.compiled_catalog {
+            true => peregrine_routes::context_maker(loaders, auth),
+            false => peregrine_routes::user_context(auth),
+        },
         answers,
         traces,
         index_page,

@@ -151,9 +151,15 @@ async fn a_value_fetched_through_one_instance_is_a_redis_hit_on_the_other() {
     let kept = |loader: &str, rest: &[String]| {
         keys.iter().any(|key| {
             key.strip_prefix(&format!("peregrine:{loader}"))
-                .map(|after| after.split_once(':').map_or(after, |(hash, tail)| {
-                    if hash.is_empty() || hash.starts_with('#') { tail } else { after }
-                }))
+                .map(|after| {
+                    after.split_once(':').map_or(after, |(hash, tail)| {
+                        if hash.is_empty() || hash.starts_with('#') {
+                            tail
+                        } else {
+                            after
+                        }
+                    })
+                })
                 .is_some_and(|tail| rest.iter().any(|rest| tail == rest))
         })
     };

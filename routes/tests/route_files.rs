@@ -5,7 +5,6 @@
 mod support;
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -13,7 +12,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use serde_json::{json, Value};
-use support::{instant, start_backend, Build, Harness};
+use support::{instant, start_backend, Build, Dir, Harness};
 
 /// The team's service: `/people?ids=` (some people), `/mine?user=&ids=`
 /// (values that name their user), `/shelves` (lists of video ids),
@@ -73,31 +72,6 @@ async fn start_people() -> (String, Arc<AtomicUsize>) {
     let base = format!("http://{}", listener.local_addr().expect("an address"));
     tokio::spawn(async move { axum::serve(listener, app).await });
     (base, calls)
-}
-
-/// A directory holding `files` (name, text), removed when dropped.
-struct Dir(PathBuf);
-
-impl Dir {
-    fn with(files: &[(&str, String)]) -> Dir {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "peregrine-route-files-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::SeqCst)
-        ));
-        std::fs::create_dir_all(&dir).expect("a directory");
-        for (name, text) in files {
-            std::fs::write(dir.join(name), text).expect("written");
-        }
-        Dir(dir)
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// The catalog and the routes of `dir`, over a demo backend.
@@ -291,17 +265,12 @@ async fn route_files_reload_while_serving_and_a_broken_one_is_refused_alone() {
     );
     live.watch().expect("watching");
     let status = live.clone();
-    let harness = Harness::serving(
-        backend,
-        parts,
-        router,
-        |config| {
-            config.reload = Some(reload);
-            config.route_files = Some(status);
-            // Every request routed, none answered whole from a kept answer.
-            config.answers = None;
-        },
-    );
+    let harness = Harness::serving(backend, parts, router, |config| {
+        config.reload = Some(reload);
+        config.route_files = Some(status);
+        // Every request routed, none answered whole from a kept answer.
+        config.answers = None;
+    });
     // Home requests of many users all along, with a route file's path:
     // none may fail because of a reload.
     let load = {

@@ -46,7 +46,11 @@ pub(super) struct Loaded {
 /// The embedded files of `sources`, then the `*.toml` files of its
 /// directories, each directory's sorted by name.
 pub(super) fn files(sources: &Sources) -> Result<Vec<PathBuf>, Vec<Error>> {
-    let mut files: Vec<PathBuf> = sources.embedded.iter().map(|(name, _)| name.clone()).collect();
+    let mut files: Vec<PathBuf> = sources
+        .embedded
+        .iter()
+        .map(|(name, _)| name.clone())
+        .collect();
     let mut errors = Vec::new();
     for dir in &sources.dirs {
         let entries = match std::fs::read_dir(dir) {
@@ -78,6 +82,8 @@ pub(super) fn files(sources: &Sources) -> Result<Vec<PathBuf>, Vec<Error>> {
 /// What a load gives the server: the services, loads and routes
 /// declared.
 pub(super) struct Table {
+    /// The names of the embedded files.
+    pub(super) embedded: Vec<PathBuf>,
     pub(super) services: Vec<Declaration>,
     pub(super) loads: Vec<LoadDeclaration>,
     pub(super) routes: Vec<Loaded>,
@@ -154,6 +160,11 @@ pub(super) fn load(
         })
         .collect();
     Ok(Table {
+        embedded: sources
+            .embedded
+            .iter()
+            .map(|(name, _)| name.clone())
+            .collect(),
         services,
         loads,
         routes,

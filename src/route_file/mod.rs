@@ -108,6 +108,9 @@ pub struct Listed {
     pub scope: &'static str,
     /// Where it is declared, `file:line:column`.
     pub place: String,
+    /// Whether its file is built into the server (see
+    /// [`Sources::embedded`]).
+    pub embedded: bool,
 }
 
 impl Declared {
@@ -171,6 +174,7 @@ impl Declared {
                     service: service.to_string(),
                     scope: if user { "user" } else { "shared" },
                     place: loaded.source.place(loaded.offset),
+                    embedded: self.table.embedded.contains(&loaded.source.path),
                 }
             })
             .collect()

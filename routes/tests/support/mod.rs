@@ -109,8 +109,7 @@ impl Build {
             ..Default::default()
         };
         if Build::from_files() {
-            let sources =
-                peregrine_routes::catalog_sources(sources, &self.endpoints, &self.guards);
+            let sources = peregrine_routes::catalog_sources(sources, &self.endpoints, &self.guards);
             return Parts {
                 sources,
                 base: peregrine::router::Router::builder,
@@ -179,7 +178,10 @@ impl Harness {
 
     /// The graph app `build` says, with the server's configuration
     /// changed by `adjust`.
-    pub(crate) fn build(build: Build, adjust: impl FnOnce(&mut peregrine::http::Config)) -> Harness {
+    pub(crate) fn build(
+        build: Build,
+        adjust: impl FnOnce(&mut peregrine::http::Config),
+    ) -> Harness {
         let parts = build.parts();
         let declared = peregrine::route_file::Declared::load(&parts.sources)
             .unwrap_or_else(|errors| panic!("the route files are refused: {errors:?}"));
@@ -434,5 +436,30 @@ impl std::io::Write for Captured {
 
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
+    }
+}
+
+/// A directory holding `files` (name, text), removed when dropped.
+pub(crate) struct Dir(pub(crate) std::path::PathBuf);
+
+impl Dir {
+    pub(crate) fn with(files: &[(&str, String)]) -> Dir {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "peregrine-route-files-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        ));
+        std::fs::create_dir_all(&dir).expect("a directory");
+        for (name, text) in files {
+            std::fs::write(dir.join(name), text).expect("written");
+        }
+        Dir(dir)
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
