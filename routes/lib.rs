@@ -99,6 +99,13 @@ pub fn user_context(auth: Auth) -> ContextMaker {
 /// field mapped to its graph path: served at `/graphql` over [`router`].
 pub const SCHEMA: &str = include_str!("../schema/catalog.graphql");
 
+/// [`SCHEMA`] as the first source of the served schema, placed as
+/// `schema/catalog.graphql`: the `*.graphql` files beside route files
+/// extend it (see [`peregrine::route_file::Sources::schema`]).
+pub fn schema() -> peregrine::graphql::Sdl {
+    peregrine::graphql::Sdl::new("schema/catalog.graphql", SCHEMA)
+}
+
 /// The catalog graph: every route of CONTRACT §3. Handlers read their
 /// [`Loaders`] from the request context ([`context_maker`]).
 pub fn router() -> Result<Router, peregrine::router::Error> {

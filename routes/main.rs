@@ -18,12 +18,12 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use peregrine::graphql::{GraphQl, Limits};
+use peregrine::graphql::Limits;
 use peregrine::http::AnswerCache;
 use peregrine::http::Reload;
 use peregrine::http::Traces;
 use peregrine::loader::{RedisTier, TierSettings, Writes};
-use peregrine::route_file::{Declared, Live, Sources};
+use peregrine::route_file::{Live, Served, Sources};
 use peregrine::router::{Builder, Router};
 use peregrine::upstream::Pool;
 use peregrine::upstream::{BreakerSettings, Settings as Guard};
@@ -78,9 +78,10 @@ enum Command {
 /// What `peregrine routes` does.
 #[derive(Debug, Subcommand)]
 enum RoutesCommand {
-    /// Checks the route files of each directory (with the catalog's
-    /// routes and each other's): prints every refusal with its file, line
-    /// and column, and exits non-zero if there is one.
+    /// Checks the route files and GraphQL files of each directory (with
+    /// the catalog's routes and schema, and each other's): prints every
+    /// refusal with its file, line and column, and exits non-zero if
+    /// there is one; a GraphQL field no route serves is a warning.
     Check {
         /// The directories of route files.
         #[arg(required = true, value_name = "DIR")]
@@ -167,8 +168,9 @@ struct Listen {
     #[arg(long, env = "PEREGRINE_EXPLORER")]
     explorer: bool,
     /// A directory of route files (`*.toml`, see docs/routes.md) whose
-    /// routes are served beside the catalog's. Repeat for more; in the
-    /// environment, directories separated by `:`.
+    /// routes are served beside the catalog's, and of GraphQL files
+    /// (`*.graphql`) that add to the catalog's schema. Repeat for more;
+    /// in the environment, directories separated by `:`.
     #[arg(
         long = "routes",
         value_name = "DIR",
@@ -202,6 +204,8 @@ impl Listen {
             pool: Pool::default(),
             caching: !self.no_cache,
             guard: self.guard.settings(),
+            schema: Some(peregrine_routes::schema()),
+            graphql_limits: Limits::default(),
             ..Sources::default()
         };
         Ok(match self.no_catalog || self.compiled_catalog {
@@ -219,11 +223,10 @@ impl Listen {
         }
     }
 
-    /// Refuses route files that cannot be served, before the server
-    /// binds its port and says it listens.
+    /// Refuses route files (and GraphQL files) that cannot be served,
+    /// before the server binds its port and says it listens.
     fn check_routes(&self, endpoints: &Endpoints) -> anyhow::Result<()> {
-        Declared::load(&self.sources(endpoints)?)
-            .and_then(|declared| declared.build(self.base()()))
+        Served::load(&self.sources(endpoints)?, self.base()())
             .map(drop)
             .map_err(|errors| refused(&errors))
     }
@@ -587,18 +590,15 @@ fn routes_command(command: RoutesCommand) -> anyhow::Result<()> {
     let mut sources = Sources {
         dirs: dirs.clone(),
         caching: true,
+        schema: Some(peregrine_routes::schema()),
         ..Sources::default()
     };
     if !no_catalog {
         let endpoints = Endpoints::all("http://127.0.0.1:9000");
         sources = peregrine_routes::catalog_sources(sources, &endpoints, &Guards::default());
     }
-    let loaded = Declared::load(&sources).and_then(|declared| {
-        declared.build(Router::builder())?;
-        Ok(declared)
-    });
-    let declared = match loaded {
-        Ok(declared) => declared,
+    let served = match Served::load(&sources, Router::builder()) {
+        Ok(served) => served,
         Err(errors) => {
             for error in &errors {
                 eprintln!("{error}");
@@ -607,17 +607,37 @@ fn routes_command(command: RoutesCommand) -> anyhow::Result<()> {
             std::process::exit(1);
         }
     };
+    let declared = &served.declared;
     match command {
         // The directories' files and routes (checked with the catalog's).
-        RoutesCommand::Check { .. } => println!(
-            "route files: {}, routes: {}; all good",
-            declared.files().len() - sources.embedded.len(),
-            declared
+        RoutesCommand::Check { .. } => {
+            let (graphql_files, unserved) = match &served.schema {
+                Some(schema) => (schema.files().len(), schema.unserved()),
+                None => (0, &[][..]),
+            };
+            // Warnings: a field no route serves is null, not refused.
+            for field in unserved {
+                eprintln!("{}: warning: {field}", field.place());
+            }
+            let graphql = match graphql_files {
+                0 => String::new(),
+                files => format!(", GraphQL files: {files}"),
+            };
+            let verdict = match unserved.len() {
+                0 => "all good".to_owned(),
+                1 => "1 warning".to_owned(),
+                warnings => format!("{warnings} warnings"),
+            };
+            let routes = declared
                 .table()
                 .iter()
                 .filter(|route| !route.embedded)
-                .count()
-        ),
+                .count();
+            println!(
+                "route files: {}, routes: {routes}{graphql}; {verdict}",
+                declared.files().len() - sources.embedded.len(),
+            );
+        }
         RoutesCommand::List { .. } => {
             for route in declared.table().into_iter().filter(|route| !route.embedded) {
                 println!(
@@ -711,17 +731,13 @@ async fn serve(
     // each good reload, GraphQL with them.
     let reload = Reload::new(Router::builder().build()?, None);
     let swap = reload.clone();
-    let (live, router) = Live::start(sources, listen.base(), move |router| {
-        let graphql = GraphQl::new(peregrine_routes::SCHEMA, router.clone(), Limits::default())
-            .map_err(|error| error.to_string())?;
-        swap.replace(router, Some(graphql));
-        Ok(())
+    let (live, router) = Live::start(sources, listen.base(), move |router, graphql| {
+        swap.replace(router, graphql);
     })
     .map_err(|errors| refused(&errors))?;
-    let graphql = GraphQl::new(peregrine_routes::SCHEMA, router.clone(), Limits::default())
-        .context("reading the GraphQL schema")?;
+    let graphql = live.graphql();
     // Served from the first request on, before any reload can replace it.
-    reload.replace(router.clone(), Some(graphql.clone()));
+    reload.replace(router.clone(), graphql.clone());
     if !listen.routes.is_empty() {
         live.watch()
             .context("cannot watch the --routes directories")?;
@@ -734,7 +750,7 @@ async fn serve(
         );
     }
     let config = peregrine::http::Config {
-        graphql: Some(graphql),
+        graphql,
         reload: Some(reload),
         route_files: (development || listen.admin).then_some(live),
         // GraphiQL bundled with the demo page, when built (it needs

@@ -245,24 +245,16 @@ async fn route_files_reload_while_serving_and_a_broken_one_is_refused_alone() {
         ..Build::over(&backend)
     }
     .parts();
-    let graphql = |router: &peregrine::router::Router| {
-        peregrine::graphql::GraphQl::new(
-            peregrine_routes::SCHEMA,
-            router.clone(),
-            peregrine::graphql::Limits::default(),
-        )
+    let sources = peregrine::route_file::Sources {
+        schema: Some(peregrine_routes::schema()),
+        ..parts.sources.clone()
     };
     let (live, router) =
-        peregrine::route_file::Live::start(parts.sources.clone(), parts.base, move |router| {
-            let graphql = graphql(&router).map_err(|error| error.to_string())?;
-            swap.replace(router, Some(graphql));
-            Ok(())
+        peregrine::route_file::Live::start(sources, parts.base, move |router, graphql| {
+            swap.replace(router, graphql)
         })
         .expect("an empty directory loads");
-    reload.replace(
-        router.clone(),
-        Some(graphql(&router).expect("the schema builds")),
-    );
+    reload.replace(router.clone(), live.graphql());
     live.watch().expect("watching");
     let status = live.clone();
     let harness = Harness::serving(backend, parts, router, |config| {

@@ -149,3 +149,27 @@ async fn the_schema_and_the_routes_agree() {
         }
     }
 }
+
+#[test]
+fn no_field_of_the_catalog_schema_is_left_without_a_route() {
+    // The catalog's Rust routes, and its route files.
+    let files = peregrine_routes::catalog_sources(
+        peregrine::route_file::Sources::default(),
+        &support::Endpoints::all("http://127.0.0.1:9"),
+        &support::Guards::default(),
+    );
+    let from_files = peregrine::route_file::Declared::load(&files)
+        .and_then(|declared| declared.build(peregrine::router::Router::builder()))
+        .expect("the catalog's route files build");
+    let rust = peregrine_routes::router().expect("the routes build");
+    for router in [rust, from_files] {
+        let graphql = peregrine::graphql::GraphQl::build(
+            &[peregrine_routes::schema()],
+            router,
+            peregrine::graphql::Limits::default(),
+        )
+        .expect("the schema builds");
+        let unserved: Vec<String> = graphql.unserved().iter().map(ToString::to_string).collect();
+        assert_eq!(unserved, Vec::<String>::new());
+    }
+}

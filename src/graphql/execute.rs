@@ -22,6 +22,8 @@ use super::known::Known;
 use super::model::Model;
 use super::reply::Reply;
 use super::resolve::dynamic_field;
+use super::sdl::Sdl;
+use super::unserved::Unserved;
 
 /// A GraphQL schema served over a router. Cheap to clone.
 #[derive(Clone)]
@@ -62,7 +64,9 @@ async fn parse(request: &mut async_graphql::Request) -> Result<(), ServerError> 
 }
 
 impl GraphQl {
-    /// The schema of `sdl` (see the [module](super)) over `router`.
+    /// The schema of `sdl` (see the [module](super)) over `router`; an
+    /// error is placed as `schema:line:column` ([`GraphQl::build`] names
+    /// its sources).
     ///
     /// ```
     /// use peregrine::graphql::{GraphQl, Limits};
@@ -78,7 +82,38 @@ impl GraphQl {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn new(sdl: &str, router: Router, limits: Limits) -> Result<GraphQl, Error> {
-        let model = Arc::new(Model::parse(sdl)?);
+        GraphQl::build(&[Sdl::new("schema", sdl)], router, limits)
+    }
+
+    /// The schema of several SDL `sources`, read in order, over `router`:
+    /// each adds its types, and fields to the types before it with
+    /// `extend type Query { ... }` (see [`Sdl`]). An error is placed in
+    /// the source it is in.
+    ///
+    /// ```
+    /// use peregrine::graphql::{GraphQl, Limits, Sdl};
+    /// use peregrine::router::Router;
+    ///
+    /// let catalog = Sdl::new("catalog.graphql", r#"
+    ///   directive @graph(path: String!) on FIELD_DEFINITION
+    ///   type Query { video(id: Int!): Video @graph(path: "videos[{id}]") }
+    ///   type Video { title: String @graph(path: "title") }
+    /// "#);
+    /// let people = Sdl::new("people.graphql", r#"
+    ///   extend type Query { person(id: Int!): Person @graph(path: "people[{id}]") }
+    ///   type Person { name: String @graph(path: "name") }
+    /// "#);
+    /// let router = Router::builder().build()?;
+    /// let graphql = GraphQl::build(&[catalog.clone(), people], router.clone(), Limits::default())?;
+    /// assert!(graphql.sdl().contains("person(id: Int!): Person"));
+    ///
+    /// let twice = Sdl::new("twice.graphql", "extend type Query { video: Video @graph(path: \"v\") }");
+    /// let error = GraphQl::build(&[catalog, twice], router, Limits::default()).unwrap_err();
+    /// assert!(error.to_string().starts_with("twice.graphql:1:21: "), "{error}");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn build(sources: &[Sdl], router: Router, limits: Limits) -> Result<GraphQl, Error> {
+        let model = Arc::new(Model::parse(sources)?);
         let mutation = model.objects.contains_key("Mutation").then_some("Mutation");
         let known = Arc::new(Known::new());
         let mut builder = Schema::build("Query", mutation, None)
@@ -199,6 +234,14 @@ impl GraphQl {
         ctx: Context,
     ) -> Reply {
         Reply::resolved(self.schema.execute(request.data(ctx)).await)
+    }
+
+    /// The fields no route of the router serves, each once: the schema's
+    /// agreement with its routes, from the patterns alone. What is
+    /// checked, and how refs are judged, is in `docs/routes.md`
+    /// ("GraphQL") and [`Router::reach`].
+    pub fn unserved(&self) -> Vec<Unserved> {
+        super::unserved::unserved(&self.model, &self.router)
     }
 
     /// The schema in SDL, as introspection sees it.

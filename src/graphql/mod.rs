@@ -1,10 +1,14 @@
 //! GraphQL over the same graph: a second front door to the router.
 //!
-//! The types come from an SDL file (the catalog's is
-//! `schema/catalog.graphql`) whose fields say where they stand in the
-//! JSON Graph with `@graph(path: "...")`, in path syntax relative to the
-//! parent object, `{arg}` standing for an argument. Nothing of a domain is
-//! written here.
+//! The types come from SDL (the catalog's is `schema/catalog.graphql`)
+//! whose fields say where they stand in the JSON Graph with
+//! `@graph(path: "...")`, in path syntax relative to the parent object,
+//! `{arg}` standing for an argument. Nothing of a domain is written here.
+//! The SDL may come in several parts ([`Sdl`], `sdl.rs`): a team's file
+//! adds its types, and root fields with `extend type Query { ... }`; an
+//! error names the part, line and column. [`GraphQl::unserved`]
+//! (`unserved.rs`) checks the schema against the router's patterns and
+//! lists the fields no route serves.
 //!
 //! A query runs in three steps:
 //!
@@ -56,12 +60,16 @@ mod model;
 mod plan;
 mod reply;
 mod resolve;
+mod sdl;
 mod selection;
 #[cfg(test)]
 mod tests;
+mod unserved;
 mod write;
 
 pub use check::Limits;
 pub use error::{Error, ErrorKind};
 pub use execute::GraphQl;
 pub use reply::Reply;
+pub use sdl::{Place, Sdl};
+pub use unserved::Unserved;

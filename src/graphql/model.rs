@@ -3,10 +3,11 @@
 
 use std::collections::HashMap;
 
-use async_graphql_parser::types::{BaseType, ConstDirective, Type, TypeKind, TypeSystemDefinition};
+use async_graphql_parser::types::{BaseType, ConstDirective, FieldDefinition, Type};
 use async_graphql_value::ConstValue;
 
 use super::error::{Error, ErrorKind};
+use super::sdl::{definitions, Place, Sdl};
 
 /// The object types of a schema, by name (looked up for each object the
 /// executor writes: hashed with foldhash, not std's slower SipHash; the
@@ -14,7 +15,7 @@ use super::error::{Error, ErrorKind};
 #[derive(Debug, Clone)]
 pub(super) struct Model {
     pub(super) objects: HashMap<String, Object, foldhash::fast::RandomState>,
-    /// The names of the types, in the order of the file.
+    /// The names of the types, in the order of the sources.
     pub(super) order: Vec<String>,
 }
 
@@ -47,6 +48,8 @@ pub(super) struct Field {
     /// For a mutation: the write made before the object at `path` is
     /// read back.
     pub(super) write: Option<Write>,
+    /// Where it is defined.
+    pub(super) place: Place,
 }
 
 /// A mutation's write.
@@ -69,68 +72,22 @@ pub(super) struct Argument {
 }
 
 impl Model {
-    /// Reads `sdl`. Only object types are served; every field needs a
-    /// `@graph(path:)`.
-    pub(super) fn parse(sdl: &str) -> Result<Model, Error> {
-        let document = async_graphql_parser::parse_schema(sdl)
-            .map_err(|error| Error::new(ErrorKind::Syntax(error.to_string())))?;
+    /// Reads `sources` (see `sdl.rs`). Only object types are served;
+    /// every field needs a `@graph(path:)`.
+    pub(super) fn parse(sources: &[Sdl]) -> Result<Model, Error> {
         let mut objects = HashMap::default();
         let mut order = Vec::new();
-        for definition in document.definitions {
-            let TypeSystemDefinition::Type(definition) = definition else {
-                continue;
-            };
-            let definition = definition.node;
-            let name = definition.name.node.to_string();
-            let TypeKind::Object(object) = definition.kind else {
-                return Err(Error::new(ErrorKind::Schema(format!(
-                    "`{name}`: only object types are served"
-                ))));
-            };
+        for definition in definitions(sources)? {
+            let name = definition.name;
             let mut fields = Vec::new();
-            for field in object.fields {
-                let field = field.node;
-                let field_name = format!("{name}.{}", field.name.node);
-                let write = graph_write(&field.directives).map_err(|message| {
-                    Error::new(ErrorKind::Mapping {
-                        field: field_name.clone(),
-                        message,
-                    })
-                })?;
-                let path = graph_argument(&field.directives, "path").ok_or_else(|| {
-                    Error::new(ErrorKind::Mapping {
-                        field: field_name.clone(),
-                        message: "needs @graph(path: \"...\"): where it stands in the JSON Graph"
-                            .to_owned(),
-                    })
-                })?;
-                fields.push(Field {
-                    name: field.name.node.to_string(),
-                    description: field.description.map(|d| d.node),
-                    ty: field.ty.node,
-                    arguments: field
-                        .arguments
-                        .into_iter()
-                        .map(|argument| {
-                            let argument = argument.node;
-                            Argument {
-                                name: argument.name.node.to_string(),
-                                ty: argument.ty.node,
-                                default: argument.default_value.map(|value| value.node),
-                            }
-                        })
-                        .collect(),
-                    fixed: None,
-                    keys: None,
-                    path,
-                    write,
-                });
+            for (field, place) in definition.fields {
+                fields.push(read_field(&name, field, place)?);
             }
             order.push(name.clone());
             objects.insert(
                 name,
                 Object {
-                    description: definition.description.map(|d| d.node),
+                    description: definition.description,
                     fields,
                     witness: None,
                 },
@@ -143,10 +100,8 @@ impl Model {
                 if placeholders(&field.path).is_empty() {
                     let parsed =
                         super::plan::fill_path(&field.path, &|_| None).map_err(|message| {
-                            Error::new(ErrorKind::Mapping {
-                                field: format!("{type_name}.{}", field.name),
-                                message,
-                            })
+                            let field_name = format!("{type_name}.{}", field.name);
+                            field.mapping_error(field_name, message)
                         })?;
                     field.keys = parsed
                         .iter()
@@ -198,14 +153,21 @@ impl Model {
                 "there is no `Query` type".to_owned(),
             )));
         }
-        for (type_name, object) in &self.objects {
+        let objects = self
+            .order
+            .iter()
+            .filter_map(|name| Some((name, self.objects.get(name)?)));
+        for (type_name, object) in objects {
             for field in &object.fields {
                 let named = named_type(&field.ty);
                 if !is_scalar(named) && !self.objects.contains_key(named) {
-                    return Err(Error::new(ErrorKind::Schema(format!(
-                        "`{type_name}.{}` is of type `{named}`, which is not defined",
-                        field.name
-                    ))));
+                    return Err(Error::at(
+                        ErrorKind::Schema(format!(
+                            "`{type_name}.{}` is of type `{named}`, which is not defined",
+                            field.name
+                        )),
+                        field.place.clone(),
+                    ));
                 }
                 let written = match &field.write {
                     Some(Write::Set { path, value }) => vec![path.clone(), format!("{{{value}}}")],
@@ -218,12 +180,10 @@ impl Model {
                 let templates = std::iter::once(&field.path).chain(&written);
                 for placeholder in templates.flat_map(|template| placeholders(template)) {
                     if !field.arguments.iter().any(|a| a.name == placeholder) {
-                        return Err(Error::new(ErrorKind::Mapping {
-                            field: format!("{type_name}.{}", field.name),
-                            message: format!(
-                                "the path names `{{{placeholder}}}`, which is not an argument"
-                            ),
-                        }));
+                        return Err(field.mapping_error(
+                            format!("{type_name}.{}", field.name),
+                            format!("the path names `{{{placeholder}}}`, which is not an argument"),
+                        ));
                     }
                 }
             }
@@ -240,7 +200,51 @@ impl Model {
     }
 }
 
+/// The field `field` of the type `type_name`, defined at `place`, with
+/// its `@graph` mapping read.
+fn read_field(type_name: &str, field: FieldDefinition, place: Place) -> Result<Field, Error> {
+    let field_name = format!("{type_name}.{}", field.name.node);
+    let mapping = |message: String| {
+        let kind = ErrorKind::Mapping {
+            field: field_name.clone(),
+            message,
+        };
+        Error::at(kind, place.clone())
+    };
+    let write = graph_write(&field.directives).map_err(mapping)?;
+    let path = graph_argument(&field.directives, "path").ok_or_else(|| {
+        mapping("needs @graph(path: \"...\"): where it stands in the JSON Graph".to_owned())
+    })?;
+    Ok(Field {
+        name: field.name.node.to_string(),
+        description: field.description.map(|d| d.node),
+        ty: field.ty.node,
+        arguments: field
+            .arguments
+            .into_iter()
+            .map(|argument| {
+                let argument = argument.node;
+                Argument {
+                    name: argument.name.node.to_string(),
+                    ty: argument.ty.node,
+                    default: argument.default_value.map(|value| value.node),
+                }
+            })
+            .collect(),
+        fixed: None,
+        keys: None,
+        path,
+        write,
+        place,
+    })
+}
+
 impl Field {
+    /// A mapping error at this field, `Type.field` named `field`.
+    fn mapping_error(&self, field: String, message: String) -> Error {
+        Error::at(ErrorKind::Mapping { field, message }, self.place.clone())
+    }
+
     /// The default value of the argument `name`, if it has one.
     pub(super) fn default_of(&self, name: &str) -> Option<ConstValue> {
         self.arguments

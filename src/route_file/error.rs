@@ -44,6 +44,10 @@ pub enum ErrorKind {
     Value,
     /// Two routes, in these files or beside them, serve the same paths.
     Collision,
+    /// A `*.graphql` file does not parse, or its types do not make a
+    /// schema with the server's and the other files' (a type or a field
+    /// defined twice, a type not defined, a field without `@graph`).
+    GraphQl,
 }
 
 impl Error {
@@ -59,6 +63,22 @@ impl Error {
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |at| at + 1);
         let column = before[line_start..].chars().count() + 1;
+        Error {
+            kind,
+            file: file.to_path_buf(),
+            line,
+            column,
+            message: message.into(),
+        }
+    }
+
+    /// An error at `line` and `column` (from 1) of `file`.
+    pub(super) fn placed(
+        kind: ErrorKind,
+        file: &Path,
+        (line, column): (usize, usize),
+        message: impl Into<String>,
+    ) -> Error {
         Error {
             kind,
             file: file.to_path_buf(),

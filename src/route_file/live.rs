@@ -6,19 +6,24 @@
 //! the last good one goes on serving, and the refusals are reported (in
 //! the log, in [`Live::status`], in metrics). A good one is handed to the
 //! server whole, which swaps it in atomically. Routes declared as before
-//! keep their loaders, so their cached values survive the reload.
+//! keep their loaders, so their cached values survive the reload. The
+//! table includes the GraphQL over its router: the server's schema and
+//! the `*.graphql` files, read again and checked with the `*.toml` ones.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
-use serde_json::{json, Value as Json};
+use serde_json::Value as Json;
 
+use crate::graphql::{GraphQl, Limits, Sdl};
 use crate::loader::{RedisTier, Scope, Writes};
 use crate::router::{Builder, Router};
 use crate::upstream::{Pool, Settings};
 
+use super::schema::{self, Schema};
+use super::served::Served;
 use super::{Declared, Error};
 
 /// How long a reload waits after a change for the changes that come
@@ -51,6 +56,12 @@ pub struct Sources {
     /// reload reports a write in the shared scope, which drops every kept
     /// answer.
     pub writes: Option<Writes>,
+    /// The server's GraphQL schema, which the `*.graphql` files of the
+    /// directories add to; None: no GraphQL is served, and those files
+    /// are not read.
+    pub schema: Option<Sdl>,
+    /// The GraphQL query limits.
+    pub graphql_limits: Limits,
 }
 
 /// The operator's settings of one declared service (from the server's
@@ -65,8 +76,8 @@ pub struct ServiceSettings {
 
 /// Builds the routes beside the route files' (the Rust routes).
 type Base = Box<dyn Fn() -> Builder + Send + Sync>;
-/// Serves a new router.
-type Apply = Box<dyn Fn(Router) -> Result<(), String> + Send + Sync>;
+/// Serves a new router and the GraphQL over it.
+type Apply = Box<dyn Fn(Router, Option<GraphQl>) + Send + Sync>;
 
 /// Route files that reload (see the module). Cloning is cheap.
 #[derive(Clone)]
@@ -89,28 +100,34 @@ impl Inner {
     }
 }
 
-struct State {
+pub(super) struct State {
     /// The table served.
-    declared: Declared,
+    pub(super) declared: Declared,
+    /// The GraphQL served over it, with the `*.graphql` files read.
+    pub(super) schema: Option<Schema>,
     /// Why the last reload was refused; empty once one is good.
-    refused: Vec<Error>,
+    pub(super) refused: Vec<Error>,
     /// When the last reload was tried.
-    at: SystemTime,
-    reloads: u64,
+    pub(super) at: SystemTime,
+    pub(super) reloads: u64,
 }
 
 impl Live {
-    /// Loads the route files of `sources` and builds the router of
-    /// `base`'s routes and theirs; `apply` serves each later table (and
-    /// may refuse it, with why). The first router is the caller's to
-    /// serve. Fails with every refusal found.
+    /// Loads the route files and the `*.graphql` files of `sources`, and
+    /// builds the router of `base`'s routes and theirs, with the GraphQL
+    /// over it ([`Live::graphql`]); `apply` serves each later table. The
+    /// first router is the caller's to serve. Fails with every refusal
+    /// found.
     pub fn start(
         sources: Sources,
         base: impl Fn() -> Builder + Send + Sync + 'static,
-        apply: impl Fn(Router) -> Result<(), String> + Send + Sync + 'static,
+        apply: impl Fn(Router, Option<GraphQl>) + Send + Sync + 'static,
     ) -> Result<(Live, Router), Vec<Error>> {
-        let declared = Declared::load(&sources)?;
-        let router = declared.build(base())?;
+        let declared = Declared::load(&sources);
+        let table = Served::assemble(&sources, declared, schema::read(&sources), base())?;
+        if let Some(schema) = &table.schema {
+            schema.warn_unserved();
+        }
         let live = Live {
             inner: Arc::new(Inner {
                 sources,
@@ -118,54 +135,59 @@ impl Live {
                 apply: Box::new(apply),
                 reloading: Mutex::new(()),
                 state: Mutex::new(State {
-                    declared,
+                    declared: table.declared,
+                    schema: table.schema,
                     refused: Vec::new(),
                     at: SystemTime::now(),
                     reloads: 0,
                 }),
             }),
         };
-        Ok((live, router))
+        Ok((live, table.router))
+    }
+
+    /// The GraphQL served now, if any.
+    pub fn graphql(&self) -> Option<GraphQl> {
+        let state = self.inner.state();
+        state.schema.as_ref().map(|schema| schema.graphql().clone())
     }
 
     /// Reads the files again and serves the new table if it is good;
     /// answers whether it was.
     pub fn reload(&self) -> bool {
         let inner = &*self.inner;
-        let sources = &inner.sources;
         // One reload at a time; the state is locked only to read and
         // write it, so `status` never waits for a reload.
         let _reloading = inner
             .reloading
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        let current = inner.state().declared.clone();
-        let built = current.reload(sources).and_then(|declared| {
-            if declared.same_as(&current) {
-                return Ok((declared, false));
-            }
-            let router = declared.build((inner.base)())?;
-            (inner.apply)(router).map_err(|why| {
-                let file = sources.dirs.first().cloned().unwrap_or_default();
-                vec![Error::whole(super::ErrorKind::Value, &file, why)]
-            })?;
-            Ok((declared, true))
-        });
+        let built = self.rebuild();
         let mut state = inner.state();
         state.at = SystemTime::now();
         state.reloads += 1;
         match built {
-            Ok((declared, changed)) => {
+            Ok(None) => {
+                tracing::info!("route files reloaded: nothing changed");
+                state.refused.clear();
+                metrics::counter!("peregrine_route_reloads_total", "outcome" => "loaded")
+                    .increment(1);
+                true
+            }
+            Ok(Some(table)) => {
                 tracing::info!(
-                    files = declared.files().len(),
-                    routes = declared.len(),
-                    changed,
+                    files = table.declared.files().len(),
+                    routes = table.declared.len(),
                     "route files reloaded"
                 );
-                state.declared = declared;
+                if let Some(schema) = &table.schema {
+                    schema.warn_unserved();
+                }
+                state.declared = table.declared;
+                state.schema = table.schema;
                 state.refused.clear();
                 // Kept answers may hold what a changed route answered.
-                if let (true, Some(writes)) = (changed, &sources.writes) {
+                if let Some(writes) = &inner.sources.writes {
                     writes.wrote(&Scope::shared());
                 }
                 metrics::counter!("peregrine_route_reloads_total", "outcome" => "loaded")
@@ -182,6 +204,31 @@ impl Live {
                 false
             }
         }
+    }
+
+    /// The new table, served already; None when the files declare what
+    /// is served (a file touched, a SIGHUP).
+    fn rebuild(&self) -> Result<Option<Served>, Vec<Error>> {
+        let inner = &*self.inner;
+        let sources = &inner.sources;
+        let (current, files_now) = {
+            let state = inner.state();
+            let files = state
+                .schema
+                .as_ref()
+                .map(|schema| schema.sources().to_vec());
+            (state.declared.clone(), files.unwrap_or_default())
+        };
+        let declared = current.reload(sources);
+        let files = schema::read(sources);
+        if let (Ok(declared), Ok(files)) = (&declared, &files) {
+            if declared.same_as(&current) && *files == files_now {
+                return Ok(None);
+            }
+        }
+        let table = Served::assemble(sources, declared, files, (inner.base)())?;
+        (inner.apply)(table.router.clone(), table.graphql());
+        Ok(Some(table))
     }
 
     /// Reloads whenever a file of the directories changes, and on SIGHUP,
@@ -215,83 +262,25 @@ impl Live {
 
     /// What is served and why the last reload was refused, as JSON: each
     /// file with its state (`loaded`, or `refused` with its errors) and
-    /// routes, the time of the last reload, and how many there were.
+    /// routes, the GraphQL files and the schema's fields no route serves,
+    /// the time of the last reload, and how many there were (the shape
+    /// is in docs/routes.md).
     pub fn status(&self) -> Json {
-        let state = self.inner.state();
-        let declared = &state.declared;
-        let table = declared.table();
-        let errors_of = |file: &std::path::Path| -> Vec<String> {
-            state
-                .refused
-                .iter()
-                .filter(|error| error.file() == file)
-                .map(ToString::to_string)
-                .collect()
-        };
-        let mut files: Vec<Json> = declared
-            .files()
-            .iter()
-            .map(|file| {
-                let shown = file.display().to_string();
-                let services: Vec<&str> = declared
-                    .services()
-                    .filter(|(_, declaring)| *declaring == file.as_path())
-                    .map(|(name, _)| name)
-                    .collect();
-                let routes: Vec<Json> = table
-                    .iter()
-                    .filter(|route| route.place.starts_with(&format!("{shown}:")))
-                    .map(|route| {
-                        json!({"pattern": route.pattern, "method": route.method,
-                               "service": route.service, "scope": route.scope, "place": route.place})
-                    })
-                    .collect();
-                let errors = errors_of(file);
-                let state = if errors.is_empty() { "loaded" } else { "refused" };
-                json!({"file": shown, "state": state, "errors": errors,
-                       "services": services, "routes": routes})
-            })
-            .collect();
-        // Files refused that the good table does not have (new ones),
-        // each once.
-        let mut new: Vec<&std::path::Path> = state
-            .refused
-            .iter()
-            .map(Error::file)
-            .filter(|file| declared.files().iter().all(|known| known != file))
-            .collect();
-        new.sort();
-        new.dedup();
-        for file in new {
-            files.push(
-                json!({"file": file.display().to_string(), "state": "refused",
-                              "errors": errors_of(file), "services": [], "routes": []}),
-            );
-        }
-        let at = state
-            .at
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |since| since.as_millis());
-        json!({
-            "files": files,
-            "lastReloadRefused": !state.refused.is_empty(),
-            "reloadedAtMs": u64::try_from(at).unwrap_or(u64::MAX),
-            "reloads": state.reloads,
-        })
+        super::status::status(&self.inner.state())
     }
 }
 
 /// Whether a watcher's `event` calls for a reload: a change to a route
-/// file (not a read, not an editor's swap file), or an error, after
-/// which events may have been lost.
+/// file or a GraphQL file (not a read, not an editor's swap file), or an
+/// error, after which events may have been lost.
 fn is_change(event: notify::Result<notify::Event>) -> bool {
     match event {
         Ok(event) => {
             !event.kind.is_access()
-                && event
-                    .paths
-                    .iter()
-                    .any(|path| path.extension().is_some_and(|ext| ext == "toml"))
+                && event.paths.iter().any(|path| {
+                    path.extension()
+                        .is_some_and(|ext| ext == "toml" || ext == "graphql")
+                })
         }
         Err(error) => {
             tracing::warn!(%error, "watching the route files: reading them again");

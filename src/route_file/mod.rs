@@ -29,6 +29,10 @@
 //! refusal it finds, each with its file, line and column, or routes that
 //! are all good. It knows the router and the loaders; nothing of HTTP or
 //! of any one domain.
+//!
+//! `*.graphql` files beside the TOML ones add types and root fields to
+//! the server's GraphQL schema ([`Schema`]); [`Served`] is all a set of
+//! files makes the server serve, built whole or refused.
 
 mod call;
 mod check;
@@ -41,7 +45,10 @@ mod live;
 mod load;
 mod read;
 mod route;
+mod schema;
+mod served;
 mod service;
+mod status;
 mod template;
 mod write;
 
@@ -50,6 +57,8 @@ use std::path::PathBuf;
 
 pub use error::{Error, ErrorKind};
 pub use live::{Live, ServiceSettings, Sources};
+pub use schema::Schema;
+pub use served::Served;
 
 use std::sync::Arc;
 
