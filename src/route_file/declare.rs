@@ -9,15 +9,16 @@ use std::time::Duration;
 use http::Method;
 use toml::Spanned;
 
-use crate::path::Pattern;
+use crate::path::{KeyOrRange, KeySet, Matcher, Pattern};
 
 use super::check::{kind, shape};
 use super::error::{Error, ErrorKind, Source};
 use super::fill::{Fill, Root};
 use super::format;
+use super::item::Needs;
 use super::live::Sources;
 use super::read::{self, Read};
-use super::route::{Get, Kind, Spec};
+use super::route::{pointers, Get, Kind, Spec};
 use super::service::Service;
 use super::template::{expand_environment, Template};
 use super::write::{Accepts, Body, SetInner, Setter, Writer};
@@ -122,6 +123,7 @@ pub(super) fn read(
     known: &Known<'_>,
     names: Names,
     ids: Option<&str>,
+    needs: Needs,
 ) -> Result<Read, Error> {
     if parts.ttl_secs.is_some_and(|secs| secs > YEAR) {
         return Err(source.error(
@@ -147,6 +149,7 @@ pub(super) fn read(
             user,
             items,
             key: parts.key.clone(),
+            needs,
             ttl: Duration::from_secs(parts.ttl_secs.unwrap_or(0)),
             max_entries: parts.max_entries.unwrap_or(10_000),
             max_batch: parts.max_batch.unwrap_or(100).max(1),
@@ -248,7 +251,11 @@ pub(super) fn get(
     let (prefix, ids, last) =
         shape(&pattern).map_err(|why| source.error(ErrorKind::Pattern, pattern_span.start, why))?;
     let kind = kind(route, &last).map_err(|why| source.error(ErrorKind::Value, at, why))?;
-    let read = route_read(source, declared, known, names, ids.as_deref())?;
+    let fields = field_names(&last);
+    let renamed: Vec<(String, String)> = route.fields.clone().into_iter().collect();
+    let own = pointers(&kind, &fields, &renamed);
+    let needs = Needs::of(own.iter().map(|(_, pointer)| pointer.as_str()));
+    let read = route_read(source, declared, known, names, ids.as_deref(), needs)?;
     if read.is_by_id() != ids.is_some() {
         let why = match ids {
             Some(_) => "its pattern has ids, but its read's path has no `{ids}`: give the path the ids, or the pattern none",
@@ -283,12 +290,48 @@ pub(super) fn get(
         pattern: text.clone(),
         prefix,
         ids,
-        renamed: route.fields.clone().into_iter().collect(),
+        fields,
+        renamed,
         kind,
         expires,
         read,
         set,
     }))
+}
+
+/// The fields a route's last position names, as text.
+fn field_names(last: &Matcher) -> Vec<String> {
+    match last {
+        Matcher::KeySet(KeySet::Key(key)) => vec![key.to_string()],
+        Matcher::KeySet(KeySet::List(keys)) => keys
+            .iter()
+            .filter_map(|key| match key {
+                KeyOrRange::Key(key) => Some(key.to_string()),
+                KeyOrRange::Range(_) => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// What `route` reads of each item (JSON Pointers from the item), for
+/// the needs of the load it names; none if it cannot be served (its
+/// refusal comes when it is declared).
+pub(super) fn route_pointers(route: &format::Route) -> Vec<String> {
+    let Ok(pattern) = Pattern::parse(route.pattern.get_ref()) else {
+        return Vec::new();
+    };
+    let Ok((_, _, last)) = shape(&pattern) else {
+        return Vec::new();
+    };
+    let Ok(kind) = kind(route, &last) else {
+        return Vec::new();
+    };
+    let renamed: Vec<(String, String)> = route.fields.clone().into_iter().collect();
+    pointers(&kind, &field_names(&last), &renamed)
+        .into_iter()
+        .map(|(_, pointer)| pointer)
+        .collect()
 }
 
 /// A route's read: its own `get`, or the load it names.
@@ -298,6 +341,7 @@ fn route_read(
     known: &Known<'_>,
     names: Names,
     ids: Option<&str>,
+    needs: Needs,
 ) -> Result<Read, Error> {
     let at = declared.span().start;
     let route = declared.get_ref();
@@ -313,7 +357,7 @@ fn route_read(
                 max_batch: route.max_batch,
                 max_id_bytes: route.max_id_bytes,
             };
-            read(source, at, &parts, known, names, ids)
+            read(source, at, &parts, known, names, ids, needs)
         }
         (None, Some(load)) => {
             let own = [

@@ -12,6 +12,7 @@ use super::declare::{self, read, Known, Names, ReadParts};
 use super::declare_call;
 use super::error::{Error, ErrorKind, Source};
 use super::format::{self, File};
+use super::item::Needs;
 use super::live::Sources;
 use super::read::Read;
 use super::service::{self, Service};
@@ -284,12 +285,16 @@ fn loads(
                 continue;
             }
             let service = declared.get_ref().get.get_ref().service.get_ref();
+            let needs = needs_of(parsed, name);
+            // What its routes read is part of what it is: items kept
+            // for other routes are not these.
             let text = format!(
-                "{}\n{}",
+                "{}\n{}\nkeeps {}",
                 printed(declared.get_ref()),
                 texts
                     .get(&format!("service {service}"))
-                    .map_or("", String::as_str)
+                    .map_or("", String::as_str),
+                needs.describe()
             );
             let kept = previous
                 .into_iter()
@@ -315,6 +320,7 @@ fn loads(
                         tier_key: loader_name(name, &text),
                     },
                     Some("ids"),
+                    needs,
                 )
             });
             match built {
@@ -335,6 +341,23 @@ fn loads(
         }
     }
     loads
+}
+
+/// What the routes naming the load `name` read of its items.
+fn needs_of(parsed: &[(Source, File)], name: &str) -> Needs {
+    let pointers: Vec<String> = parsed
+        .iter()
+        .flat_map(|(_, file)| &file.routes)
+        .map(|route| route.get_ref())
+        .filter(|route| {
+            route
+                .load
+                .as_ref()
+                .is_some_and(|load| load.get_ref() == name)
+        })
+        .flat_map(declare::route_pointers)
+        .collect();
+    Needs::of(pointers.iter().map(String::as_str))
 }
 
 /// The routes declared; one declared as before (its service and load

@@ -34,6 +34,7 @@
 //! the server's GraphQL schema ([`Schema`]); [`Served`] is all a set of
 //! files makes the server serve, built whole or refused.
 
+mod answer;
 mod call;
 mod check;
 mod declare;
@@ -41,6 +42,7 @@ mod declare_call;
 mod error;
 mod fill;
 mod format;
+mod item;
 mod live;
 mod load;
 mod read;

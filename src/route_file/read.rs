@@ -9,11 +9,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::Value as Json;
+use http::Method;
 
 use crate::loader::{LoadError, Loaded, Loader, Scope, Settings};
 use crate::path::Key;
 
+use super::answer::{Reading, Unreadable};
+use super::item::{Accessor, Item, Needs};
 use super::live::Sources;
 use super::service::Service;
 use super::template::Template;
@@ -31,7 +33,9 @@ pub(super) struct Read {
     by_id: bool,
     /// The longest id asked, in bytes.
     max_id_bytes: usize,
-    loader: Loader<Key, Arc<Json>>,
+    /// What it keeps of each item.
+    needs: Arc<Needs>,
+    loader: Loader<Key, Item>,
 }
 
 /// What a read calls and how it finds and caches items, as
@@ -51,6 +55,8 @@ pub(super) struct Spec {
     pub(super) items: String,
     /// With items in an array, the member holding each one's id.
     pub(super) key: Option<String>,
+    /// What its routes read of each item.
+    pub(super) needs: Needs,
     pub(super) ttl: Duration,
     pub(super) max_entries: u64,
     pub(super) max_batch: usize,
@@ -74,21 +80,32 @@ impl Read {
         }
         let by_id = spec.path.has_ids();
         let service = spec.service.clone();
-        let batch = Arc::new((spec.service, spec.path, spec.items, spec.key));
+        let needs = Arc::new(spec.needs.clone());
+        let reading = Reading {
+            path: pointer_members(&spec.items),
+            key: spec.key,
+            needs: spec.needs,
+            by_id,
+        };
+        let batch = Arc::new((spec.service, spec.path, spec.items, reading));
         let mut loader = Loader::new(settings, move |scope: Scope, ids: Vec<Key>| {
             let batch = Arc::clone(&batch);
             async move {
-                let (service, path, items, key) = &*batch;
-                let answer = service.get(&path.render(&ids, scope.user_id())).await?;
-                if !by_id {
-                    // One item per scope: the answer (at `items`) itself.
-                    let item = answer.pointer(items).cloned().unwrap_or(Json::Null);
-                    return Ok(vec![(only(), Arc::new(item))]);
-                }
-                found(answer, items, key.as_deref(), service.name()).inspect_err(|error| {
-                    // The route file and the service disagree: the
-                    // operator needs to hear it.
-                    service.warn(error);
+                let (service, path, items, reading) = &*batch;
+                let path = path.render(&ids, scope.user_id());
+                let answer = service.get(&path).await?;
+                reading.items(&answer).map_err(|unreadable| match unreadable {
+                    Unreadable::Syntax(error) => service.unreadable(&Method::GET, &path, &error),
+                    Unreadable::Shape(what) => {
+                        let error = LoadError::backend(format!(
+                            "{} service: its answer {what} at `{items}`, where the route file expects its items",
+                            service.name()
+                        ));
+                        // The route file and the service disagree: the
+                        // operator needs to hear it.
+                        service.warn(&error);
+                        error
+                    }
                 })
             }
         });
@@ -103,6 +120,7 @@ impl Read {
             user: spec.user,
             by_id,
             max_id_bytes: spec.max_id_bytes,
+            needs,
             loader,
         }
     }
@@ -117,6 +135,11 @@ impl Read {
         self.user
     }
 
+    /// Where `pointer` (from an item) reads in the items it keeps.
+    pub(super) fn accessor(&self, pointer: &str) -> Accessor {
+        self.needs.accessor(pointer)
+    }
+
     /// Whether it reads items by id; else one item per scope.
     pub(super) fn is_by_id(&self) -> bool {
         self.by_id
@@ -125,7 +148,7 @@ impl Read {
     /// Loads the items of `ids` in `scope` (for a read of one item per
     /// scope, give `None`: its one item). An id longer than the read's
     /// longest is not asked: it has no item.
-    pub(super) async fn load(&self, scope: Scope, ids: Option<Vec<Key>>) -> Loaded<Key, Arc<Json>> {
+    pub(super) async fn load(&self, scope: Scope, ids: Option<Vec<Key>>) -> Loaded<Key, Item> {
         let ids = match ids {
             Some(ids) => ids
                 .into_iter()
@@ -141,7 +164,7 @@ impl Read {
         &self,
         scope: Scope,
         id: Option<Key>,
-    ) -> Result<Option<Arc<Json>>, LoadError> {
+    ) -> Result<Option<Item>, LoadError> {
         self.loader.load_one(scope, id.unwrap_or_else(only)).await
     }
 
@@ -157,40 +180,11 @@ fn only() -> Key {
     Key::from("")
 }
 
-/// The items of `answer` under the pointer `items`, by id: the members of
-/// an object, or with `key`, the elements of an array by that member.
-fn found(
-    answer: Json,
-    items: &str,
-    key: Option<&str>,
-    service: &str,
-) -> Result<Vec<(Key, Arc<Json>)>, LoadError> {
-    let unexpected = |what: &str| {
-        LoadError::backend(format!(
-            "{service} service: its answer {what} at `{items}`, where the route file expects its items"
-        ))
-    };
-    let mut answer = answer;
-    let Some(at) = answer.pointer_mut(items) else {
-        return Err(unexpected("has nothing"));
-    };
-    match (at.take(), key) {
-        (Json::Object(members), None) => Ok(members
-            .into_iter()
-            .map(|(id, item)| (Key::from(id), Arc::new(item)))
-            .collect()),
-        (Json::Array(elements), Some(key)) => Ok(elements
-            .into_iter()
-            .filter_map(|item| {
-                let id = match item.get(key)? {
-                    Json::String(id) => Key::from(id.as_str()),
-                    Json::Number(id) => Key::from(id.as_i64()?),
-                    _ => return None,
-                };
-                Some((id, Arc::new(item)))
-            })
-            .collect()),
-        (_, None) => Err(unexpected("has no object by id")),
-        (_, Some(_)) => Err(unexpected("has no array")),
-    }
+/// The members a JSON Pointer goes through, unescaped.
+fn pointer_members(pointer: &str) -> Vec<String> {
+    pointer
+        .split('/')
+        .skip(1)
+        .map(|member| member.replace("~1", "/").replace("~0", "~"))
+        .collect()
 }

@@ -18,6 +18,7 @@ use crate::loader::Scope;
 use crate::path::{Key, KeySet, PathSet};
 use crate::router::{Builder, Context, Get as Asked, HandlerError, Output};
 
+use super::item::{member_pointer, Accessor, Item};
 use super::read::Read;
 use super::write::Setter;
 
@@ -38,10 +39,8 @@ struct Inner {
     /// The name of the ids' token; none for a route of one item per
     /// scope (a user's rows, say).
     ids: Option<String>,
-    /// Fields whose member in an item has another name.
-    renamed: Vec<(String, String)>,
-    /// What it answers of each item.
-    kind: Kind,
+    /// What it answers of each item, and where it reads it.
+    reads: Reads,
     /// The `$expires` its values carry, if any.
     expires: Option<Duration>,
     read: Read,
@@ -65,12 +64,51 @@ pub(super) enum Kind {
     Length { pointer: String },
 }
 
+/// What a route answers of each item, with where it reads it.
+#[derive(Debug)]
+enum Reads {
+    /// Each field the pattern names, and where it is.
+    Fields(Vec<(String, Accessor)>),
+    List {
+        at: Accessor,
+        indices: String,
+        target: Vec<String>,
+    },
+    Length(Accessor),
+}
+
+/// What a route reads of each item: a JSON Pointer from the item for
+/// each field of `fields` (with `renamed`'s places), or the one of a
+/// list or a length (without a field).
+pub(super) fn pointers(
+    kind: &Kind,
+    fields: &[String],
+    renamed: &[(String, String)],
+) -> Vec<(Option<String>, String)> {
+    match kind {
+        Kind::Fields => fields
+            .iter()
+            .map(|field| {
+                let at = match renamed.iter().find(|(graph, _)| graph == field) {
+                    Some((_, at)) if at.is_empty() || at.starts_with('/') => at.clone(),
+                    Some((_, member)) => member_pointer(member),
+                    None => member_pointer(field),
+                };
+                (Some(field.clone()), at)
+            })
+            .collect(),
+        Kind::List { pointer, .. } | Kind::Length { pointer } => vec![(None, pointer.clone())],
+    }
+}
+
 /// What a route answers, as [`Get::new`] takes it.
 #[derive(Debug)]
 pub(super) struct Spec {
     pub(super) pattern: String,
     pub(super) prefix: Vec<Key>,
     pub(super) ids: Option<String>,
+    /// The fields its pattern names (for a route of fields).
+    pub(super) fields: Vec<String>,
     pub(super) renamed: Vec<(String, String)>,
     pub(super) kind: Kind,
     pub(super) expires: Option<Duration>,
@@ -81,6 +119,30 @@ pub(super) struct Spec {
 impl Get {
     /// The route `spec` declares.
     pub(super) fn new(spec: Spec) -> Get {
+        let mut read = pointers(&spec.kind, &spec.fields, &spec.renamed)
+            .into_iter()
+            .map(|(field, pointer)| (field, spec.read.accessor(&pointer)));
+        let reads = match spec.kind {
+            Kind::Fields => Reads::Fields(
+                read.filter_map(|(field, accessor)| Some((field?, accessor)))
+                    .collect(),
+            ),
+            Kind::List {
+                indices, target, ..
+            } => Reads::List {
+                at: read
+                    .next()
+                    .map(|(_, at)| at)
+                    .unwrap_or_else(|| spec.read.accessor("")),
+                indices,
+                target,
+            },
+            Kind::Length { .. } => Reads::Length(
+                read.next()
+                    .map(|(_, at)| at)
+                    .unwrap_or_else(|| spec.read.accessor("")),
+            ),
+        };
         Get {
             inner: Arc::new(Inner {
                 canonical: crate::path::Pattern::parse(&spec.pattern)
@@ -88,8 +150,7 @@ impl Get {
                 pattern: spec.pattern,
                 prefix: spec.prefix,
                 ids: spec.ids,
-                renamed: spec.renamed,
-                kind: spec.kind,
+                reads,
                 expires: spec.expires,
                 read: spec.read,
                 set: spec.set,
@@ -157,8 +218,8 @@ impl Get {
             (true, None) => return Err(HandlerError::new("sign in to see these values")),
         };
         let last = request.keys_at(inner.prefix.len() + usize::from(inner.ids.is_some()));
-        let indices = match &inner.kind {
-            Kind::List { indices, .. } => request.integers(indices)?,
+        let indices = match &inner.reads {
+            Reads::List { indices, .. } => request.integers(indices)?,
             _ => Vec::new(),
         };
         let loaded = inner.read.load(scope, ids).await;
@@ -191,16 +252,17 @@ impl Get {
     /// What the route answers of `item`, by the key under the item's id:
     /// the asked fields (`last`), the refs at the asked `indices`, or the
     /// length (at the one key of `last`).
-    fn values(&self, item: &Json, last: &[Key], indices: &[i64]) -> Vec<(Key, Value)> {
-        match &self.inner.kind {
-            Kind::Fields => last
+    fn values(&self, item: &Item, last: &[Key], indices: &[i64]) -> Vec<(Key, Value)> {
+        match &self.inner.reads {
+            Reads::Fields(fields) => last
                 .iter()
-                .filter_map(|field| Some((field.clone(), self.member(item, field)?)))
+                .filter_map(|asked| {
+                    let (_, at) = fields.iter().find(|(field, _)| is_key(asked, field))?;
+                    Some((asked.clone(), value_of(item.get(at)?)?))
+                })
                 .collect(),
-            Kind::List {
-                pointer, target, ..
-            } => {
-                let Some(elements) = item.pointer(pointer).and_then(Json::as_array) else {
+            Reads::List { at, target, .. } => {
+                let Some(elements) = item.get(at).and_then(Json::as_array) else {
                     return Vec::new();
                 };
                 indices
@@ -218,8 +280,8 @@ impl Get {
                     })
                     .collect()
             }
-            Kind::Length { pointer } => {
-                let length = item.pointer(pointer).and_then(Json::as_array).map(Vec::len);
+            Reads::Length(at) => {
+                let length = item.get(at).and_then(Json::as_array).map(Vec::len);
                 match (last.first(), length) {
                     (Some(key), Some(length)) => {
                         vec![(
@@ -232,18 +294,13 @@ impl Get {
             }
         }
     }
+}
 
-    /// The value of `field` in `item`: its member of the same name, or
-    /// where `fields` says (a member's name, a JSON Pointer from `/`, or
-    /// `""` for the item itself); none when there is nothing or null.
-    fn member(&self, item: &Json, field: &Key) -> Option<Value> {
-        let field = field.to_string();
-        let found = match self.inner.renamed.iter().find(|(graph, _)| *graph == field) {
-            None => item.get(&field),
-            Some((_, at)) if at.is_empty() || at.starts_with('/') => item.pointer(at),
-            Some((_, member)) => item.get(member),
-        };
-        value_of(found?)
+/// Whether the asked key `asked` is the field named `field`.
+fn is_key(asked: &Key, field: &str) -> bool {
+    match asked.as_str() {
+        Some(text) => text == field,
+        None => asked.to_string() == field,
     }
 }
 

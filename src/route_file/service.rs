@@ -49,28 +49,61 @@ impl Service {
         self.upstream.warn(error);
     }
 
-    /// `GET` of `path` (with its query), its answer read as JSON (see
-    /// [`Service::call`]).
-    pub(super) async fn get(&self, path: &str) -> Result<Json, LoadError> {
-        self.call(&Method::GET, path, None).await
+    /// `GET` of `path` (with its query): the answer's bytes (see
+    /// [`Service::send`]).
+    pub(super) async fn get(&self, path: &str) -> Result<Bytes, LoadError> {
+        self.send(&Method::GET, path, None).await
     }
 
     /// `method` on `path` (with its query), with `body` as JSON, its
-    /// answer read as JSON (an empty answer is `null`). A 4xx is a
-    /// rejected load with the service's reason; a failure, a 5xx or an
-    /// answer that is not JSON fails the load naming the service and the
-    /// call (never its host or query: messages may reach clients).
+    /// answer read as JSON (an empty answer is `null`); see
+    /// [`Service::send`].
     pub(super) async fn call(
         &self,
         method: &Method,
         path: &str,
         body: Option<&Json>,
     ) -> Result<Json, LoadError> {
-        let failed = |what: &dyn std::fmt::Display| {
-            let message = format!("{} service: {method} {} {what}", self.name, route_of(path));
-            self.upstream.warn(&message);
-            LoadError::backend(message)
-        };
+        let answer = self.send(method, path, body).await?;
+        if answer.is_empty() {
+            return Ok(Json::Null);
+        }
+        serde_json::from_slice(&answer).map_err(|error| self.unreadable(method, path, &error))
+    }
+
+    /// The failure of a call whose answer is not JSON.
+    pub(super) fn unreadable(
+        &self,
+        method: &Method,
+        path: &str,
+        error: &dyn std::fmt::Display,
+    ) -> LoadError {
+        self.failed(
+            method,
+            path,
+            &format_args!("answered unreadable JSON ({error})"),
+        )
+    }
+
+    /// A failed call, named by the service and the call (never its host
+    /// or query: messages may reach clients), and warned of.
+    fn failed(&self, method: &Method, path: &str, what: &dyn std::fmt::Display) -> LoadError {
+        let message = format!("{} service: {method} {} {what}", self.name, route_of(path));
+        self.upstream.warn(&message);
+        LoadError::backend(message)
+    }
+
+    /// `method` on `path` (with its query), with `body` as JSON: the
+    /// answer's bytes. A 4xx is a rejected load with the service's
+    /// reason; a failure or a 5xx fails the load naming the service and
+    /// the call.
+    pub(super) async fn send(
+        &self,
+        method: &Method,
+        path: &str,
+        body: Option<&Json>,
+    ) -> Result<Bytes, LoadError> {
+        let failed = |what: &dyn std::fmt::Display| self.failed(method, path, what);
         let mut request = Request::builder()
             .method(method.clone())
             .uri(format!("{}{path}", self.base));
@@ -94,11 +127,7 @@ impl Service {
         if !status.is_success() {
             return Err(failed(&format_args!("answered {status}")));
         }
-        if response.body().is_empty() {
-            return Ok(Json::Null);
-        }
-        serde_json::from_slice(response.body())
-            .map_err(|error| failed(&format_args!("answered unreadable JSON ({error})")))
+        Ok(response.into_body())
     }
 }
 
