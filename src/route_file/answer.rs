@@ -2,7 +2,6 @@
 //! each item's members that a load keeps ([`Needs`]), straight from the
 //! bytes. What no route reads is skipped without being built.
 
-use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -93,8 +92,8 @@ impl<'de> Visitor<'de> for Down<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let (first, rest) = self.path.split_first().expect("a path to go down");
         let mut found = None;
-        while let Some(name) = map.next_key::<Cow<'de, str>>()? {
-            if found.is_none() && name == first.as_str() {
+        while let Some(name) = map.next_key::<Name<'de>>()? {
+            if found.is_none() && name.as_str() == first.as_str() {
                 found = map.next_value_seed(Down {
                     path: rest,
                     reading: self.reading,
@@ -172,9 +171,9 @@ impl<'de> Visitor<'de> for Items<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut items = Vec::with_capacity(map.size_hint().unwrap_or(16));
-        while let Some(id) = map.next_key::<Cow<'de, str>>()? {
+        while let Some(id) = map.next_key::<Name<'de>>()? {
             let (item, _) = map.next_value_seed(ItemSeed { reading: self.0 })?;
-            items.push((Key::from(id.as_ref()), item));
+            items.push((Key::from(id.as_str()), item));
         }
         Ok(items)
     }
@@ -226,9 +225,9 @@ impl<'de> Visitor<'de> for ItemSeed<'_> {
         let mut slots: Vec<Option<Json>> = vec![None; needs.len()];
         let mut id = None;
         let key = self.reading.key.as_deref();
-        while let Some(name) = map.next_key::<Cow<'de, str>>()? {
-            let slot = needs.slot(&name);
-            let is_key = key == Some(name.as_ref());
+        while let Some(name) = map.next_key::<Name<'de>>()? {
+            let slot = needs.slot(name.as_str());
+            let is_key = key == Some(name.as_str());
             if slot.is_none() && !is_key {
                 map.next_value::<IgnoredAny>()?;
                 continue;
@@ -270,6 +269,44 @@ impl<'de> Visitor<'de> for ItemSeed<'_> {
     }
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
         Ok((Item::whole(Json::Null), None))
+    }
+}
+
+/// A member's name, borrowed from the answer when it has no escapes (as
+/// nearly all do): no allocation per member read or skipped.
+enum Name<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+}
+
+impl Name<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            Name::Borrowed(name) => name,
+            Name::Owned(name) => name,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Name<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Names;
+        impl<'de> Visitor<'de> for Names {
+            type Value = Name<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a member's name")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, name: &'de str) -> Result<Name<'de>, E> {
+                Ok(Name::Borrowed(name))
+            }
+            fn visit_str<E: de::Error>(self, name: &str) -> Result<Name<'de>, E> {
+                Ok(Name::Owned(name.to_string()))
+            }
+            fn visit_string<E: de::Error>(self, name: String) -> Result<Name<'de>, E> {
+                Ok(Name::Owned(name))
+            }
+        }
+        deserializer.deserialize_str(Names)
     }
 }
 
