@@ -230,6 +230,30 @@ async fn eventually(harness: &Harness, paths: Value, done: impl Fn(&Value) -> bo
     }
 }
 
+/// The people route's GraphQL: `person(id:)` with `name`, `born` and
+/// `more` fields.
+fn person_graphql(more: &str) -> String {
+    format!(
+        "extend type Query {{\n  person(id: Int!): Person @graph(path: \"people[{{id}}]\")\n}}\n\ntype Person {{\n  name: String @graph(path: \"name\")\n  born: Int @graph(path: \"born\")\n{more}}}\n"
+    )
+}
+
+/// Asks `query` of `/graphql` until its data is `done`, for at most 5 s.
+async fn eventually_graphql(harness: &Harness, query: &str, done: impl Fn(&Value) -> bool) {
+    let started = std::time::Instant::now();
+    loop {
+        let (status, answer) = support::graphql(harness, Some("u1"), query).await;
+        if status == StatusCode::OK && done(&answer["data"]) {
+            return;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "not within 5 s: {answer}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn route_files_reload_while_serving_and_a_broken_one_is_refused_alone() {
     let (base, calls) = start_people().await;
@@ -289,11 +313,16 @@ async fn route_files_reload_while_serving_and_a_broken_one_is_refused_alone() {
         })
     };
 
-    // A new file: its key is served.
+    // A new file: its key is served, over /model.json and /graphql.
+    std::fs::write(dir.0.join("people.graphql"), person_graphql("")).expect("written");
     std::fs::write(dir.0.join("people.toml"), smallest(&base)).expect("written");
     let people = json!([["people", 1, ["name", "born"]]]);
     eventually(&harness, people.clone(), |answer| {
         answer["people"]["1"]["name"] == json!("Ada")
+    })
+    .await;
+    eventually_graphql(&harness, "{ person(id: 1) { name born } }", |data| {
+        data["person"] == json!({"name": "Ada", "born": 1815})
     })
     .await;
 
@@ -305,9 +334,18 @@ async fn route_files_reload_while_serving_and_a_broken_one_is_refused_alone() {
             "ttl_secs = 300\nfields = { year = \"born\" }",
         );
     std::fs::write(dir.0.join("people.toml"), edited).expect("written");
+    std::fs::write(
+        dir.0.join("people.graphql"),
+        person_graphql("  year: Int @graph(path: \"year\")\n"),
+    )
+    .expect("written");
     let year = json!([["people", 1, "year"]]);
     eventually(&harness, year, |answer| {
         answer["people"]["1"]["year"] == json!(1815)
+    })
+    .await;
+    eventually_graphql(&harness, "{ person(id: 1) { year } }", |data| {
+        data["person"]["year"] == json!(1815)
     })
     .await;
 

@@ -258,11 +258,12 @@ impl Get {
                 .iter()
                 .filter_map(|asked| {
                     let (_, at) = fields.iter().find(|(field, _)| is_key(asked, field))?;
-                    Some((asked.clone(), value_of(item.get(at)?)?))
+                    Some((asked.clone(), value_of(item.get(at)?.as_ref())?))
                 })
                 .collect(),
             Reads::List { at, target, .. } => {
-                let Some(elements) = item.get(at).and_then(Json::as_array) else {
+                let found = item.get(at);
+                let Some(elements) = found.as_deref().and_then(Json::as_array) else {
                     return Vec::new();
                 };
                 indices
@@ -281,7 +282,8 @@ impl Get {
                     .collect()
             }
             Reads::Length(at) => {
-                let length = item.get(at).and_then(Json::as_array).map(Vec::len);
+                let found = item.get(at);
+                let length = found.as_deref().and_then(Json::as_array).map(Vec::len);
                 match (last.first(), length) {
                     (Some(key), Some(length)) => {
                         vec![(
