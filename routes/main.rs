@@ -24,12 +24,11 @@ use peregrine::http::Reload;
 use peregrine::http::Traces;
 use peregrine::loader::{RedisTier, TierSettings, Writes};
 use peregrine::route_file::{Live, Served, Sources};
-use peregrine::router::{Builder, Router};
+use peregrine::router::Router;
 use peregrine::upstream::Pool;
 use peregrine::upstream::{BreakerSettings, Settings as Guard};
 use peregrine_routes::backend::{self, Settings};
-use peregrine_routes::client::{Clients, Endpoints, Guards};
-use peregrine_routes::{Auth, Jwt, Loaders};
+use peregrine_routes::{catalog, Auth, Endpoints, Guards, Jwt};
 
 // jemalloc rather than the system allocator: a request builds and drops
 // thousands of small keys and nodes, and under load glibc's malloc spent a
@@ -186,18 +185,14 @@ struct Listen {
     /// route files built into the server.
     #[arg(long, env = "PEREGRINE_NO_CATALOG")]
     no_catalog: bool,
-    /// Serves the catalog's Rust routes instead of its route files (for
-    /// measuring the two side by side).
-    #[arg(long, hide = true, conflicts_with = "no_catalog")]
-    compiled_catalog: bool,
     #[command(flatten)]
     guard: GuardArgs,
 }
 
 impl Listen {
     /// Where the route files are (the catalog's, over the services at
-    /// `endpoints`, unless --no-catalog or --compiled-catalog), and how
-    /// their routes are served.
+    /// `endpoints`, unless --no-catalog), and how their routes are
+    /// served.
     fn sources(&self, endpoints: &Endpoints) -> anyhow::Result<Sources> {
         let sources = Sources {
             dirs: self.routes.clone(),
@@ -208,25 +203,16 @@ impl Listen {
             graphql_limits: Limits::default(),
             ..Sources::default()
         };
-        Ok(match self.no_catalog || self.compiled_catalog {
+        Ok(match self.no_catalog {
             true => sources,
-            false => peregrine_routes::catalog_sources(sources, endpoints, &self.guard.guards()?),
+            false => catalog::sources(sources, endpoints, &self.guard.guards()?),
         })
-    }
-
-    /// The routes served beside the route files': the catalog's Rust
-    /// routes with --compiled-catalog, else none.
-    fn base(&self) -> fn() -> Builder {
-        match self.compiled_catalog {
-            true => peregrine_routes::builder,
-            false => Router::builder,
-        }
     }
 
     /// Refuses route files (and GraphQL files) that cannot be served,
     /// before the server binds its port and says it listens.
     fn check_routes(&self, endpoints: &Endpoints) -> anyhow::Result<()> {
-        Served::load(&self.sources(endpoints)?, self.base()())
+        Served::load(&self.sources(endpoints)?, Router::builder())
             .map(drop)
             .map_err(|errors| refused(&errors))
     }
@@ -595,7 +581,7 @@ fn routes_command(command: RoutesCommand) -> anyhow::Result<()> {
     };
     if !no_catalog {
         let endpoints = Endpoints::all("http://127.0.0.1:9000");
-        sources = peregrine_routes::catalog_sources(sources, &endpoints, &Guards::default());
+        sources = catalog::sources(sources, &endpoints, &Guards::default());
     }
     let served = match Served::load(&sources, Router::builder()) {
         Ok(served) => served,
@@ -684,17 +670,12 @@ async fn serve(
     auth: Auth,
 ) -> anyhow::Result<()> {
     let demo = &listen.demo_dir;
-    let guards = listen.guard.guards()?;
-    let clients =
-        Clients::with_guards(endpoints, &guards).context("cannot call the backend services")?;
-    let mut loaders = Loaders::new(&clients, !listen.no_cache);
     let mut sources = listen.sources(endpoints)?;
     let mut answers = None;
     if !listen.no_cache && listen.answer_cache_mb > 0 {
         let max_bytes = listen.answer_cache_mb.saturating_mul(1 << 20);
         let writes = Writes::new();
         answers = Some(AnswerCache::new(max_bytes, &writes));
-        loaders = loaders.with_writes(&writes);
         sources.writes = Some(writes);
     }
     if let Some(url) = &listen.redis_url {
@@ -712,7 +693,6 @@ async fn serve(
                 "Redis tier: values are shared with the other instances"
             );
         }
-        loaders = loaders.with_tier(&tier);
         sources.tier = Some(tier);
     }
     // Development mode (the demo, --dev-auth) has the explorer and
@@ -731,7 +711,7 @@ async fn serve(
     // each good reload, GraphQL with them.
     let reload = Reload::new(Router::builder().build()?, None);
     let swap = reload.clone();
-    let (live, router) = Live::start(sources, listen.base(), move |router, graphql| {
+    let (live, router) = Live::start(sources, Router::builder, move |router, graphql| {
         swap.replace(router, graphql);
     })
     .map_err(|errors| refused(&errors))?;
@@ -759,10 +739,7 @@ async fn serve(
             .join("graphiql.html")
             .is_file()
             .then(|| "/demo/graphiql.html".to_owned()),
-        context: match listen.compiled_catalog {
-            true => peregrine_routes::context_maker(loaders, auth),
-            false => peregrine_routes::user_context(auth),
-        },
+        context: peregrine_routes::context_maker(auth),
         answers,
         traces,
         index_page,

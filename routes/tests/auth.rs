@@ -9,8 +9,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use jsonwebtoken::{EncodingKey, Header};
-use peregrine_routes::client::{Endpoints, Guards};
 use peregrine_routes::{Auth, Jwt};
+use peregrine_routes::{Endpoints, Guards};
 use serde_json::{json, Value};
 
 use support::{capture_logs, instant, start_backend, Harness};

@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use peregrine::upstream::{BreakerSettings, Settings as Guard};
 use peregrine_routes::backend::Settings;
-use peregrine_routes::client::{Endpoints, Guards};
 use peregrine_routes::Auth;
+use peregrine_routes::{Endpoints, Guards};
 use serde_json::{json, Value};
 
 use support::{home, home_videos, instant, start_backend, Harness};

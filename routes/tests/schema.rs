@@ -111,7 +111,7 @@ async fn the_schema_and_the_routes_agree() {
     // Every key a route serves at its last position is a field's path
     // in the schema (keys before it may be reached through refs, which
     // the schema does not spell: `lists` is reached from `genreLists`).
-    let router = peregrine_routes::router().expect("the routes build");
+    let router = peregrine_routes::catalog::router(&harness.backend).expect("the routes build");
     for (pattern, _) in router.routes() {
         let matchers = peregrine::path::Pattern::parse(&pattern)
             .expect("a route pattern")
@@ -152,24 +152,14 @@ async fn the_schema_and_the_routes_agree() {
 
 #[test]
 fn no_field_of_the_catalog_schema_is_left_without_a_route() {
-    // The catalog's Rust routes, and its route files.
-    let files = peregrine_routes::catalog_sources(
-        peregrine::route_file::Sources::default(),
-        &support::Endpoints::all("http://127.0.0.1:9"),
-        &support::Guards::default(),
-    );
-    let from_files = peregrine::route_file::Declared::load(&files)
-        .and_then(|declared| declared.build(peregrine::router::Router::builder()))
+    let router = peregrine_routes::catalog::router("http://127.0.0.1:9")
         .expect("the catalog's route files build");
-    let rust = peregrine_routes::router().expect("the routes build");
-    for router in [rust, from_files] {
-        let graphql = peregrine::graphql::GraphQl::build(
-            &[peregrine_routes::schema()],
-            router,
-            peregrine::graphql::Limits::default(),
-        )
-        .expect("the schema builds");
-        let unserved: Vec<String> = graphql.unserved().iter().map(ToString::to_string).collect();
-        assert_eq!(unserved, Vec::<String>::new());
-    }
+    let graphql = peregrine::graphql::GraphQl::build(
+        &[peregrine_routes::schema()],
+        router,
+        peregrine::graphql::Limits::default(),
+    )
+    .expect("the schema builds");
+    let unserved: Vec<String> = graphql.unserved().iter().map(ToString::to_string).collect();
+    assert_eq!(unserved, Vec::<String>::new());
 }

@@ -10,8 +10,8 @@ use axum::http::StatusCode;
 use futures::future::join_all;
 use peregrine::upstream::{BreakerSettings, Settings as Guard};
 use peregrine_routes::backend::Settings;
-use peregrine_routes::client::{Endpoints, Guards};
 use peregrine_routes::Auth;
+use peregrine_routes::{Endpoints, Guards};
 use serde_json::{json, Value};
 use support::{instant, start_backend, Build, Harness};
 

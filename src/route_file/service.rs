@@ -164,8 +164,16 @@ pub(super) fn declared(
             format!("the environment variable `{}` is not set", unknown.name),
         )
     })?;
-    let base = endpoint(name, &url)
-        .map_err(|error| source.error(ErrorKind::Url, url_span.start, error.to_string()))?;
+    let base =
+        endpoint(name, &url).map_err(|error| match set.and_then(|set| set.url.as_ref()) {
+            // The server's flags gave it: the file is not where to look.
+            Some(_) => Error::whole(
+                ErrorKind::Url,
+                &source.path,
+                format!("{error} (set by the server's flags)"),
+            ),
+            None => source.error(ErrorKind::Url, url_span.start, error.to_string()),
+        })?;
     let mut settings = sources.guard.clone();
     if let Some(ms) = declared.timeout_ms {
         settings.timeout = Duration::from_millis(ms);

@@ -27,7 +27,7 @@ const HOME: &str =
 
 /// The first error of `query` on the catalog schema with `limits`.
 async fn refusal(limits: Limits, query: &str) -> String {
-    let router = peregrine_routes::router().expect("the routes build");
+    let router = peregrine_routes::catalog::router("http://127.0.0.1:9").expect("the routes build");
     let schema = GraphQl::new(peregrine_routes::SCHEMA, router, limits).expect("the schema builds");
     let answer = schema
         .execute(

@@ -10,8 +10,8 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use http_body_util::BodyExt;
 use peregrine_routes::backend::{self, Settings};
-pub(crate) use peregrine_routes::client::{Clients, Endpoints, Guards};
-use peregrine_routes::{Auth, Loaders};
+use peregrine_routes::Auth;
+pub(crate) use peregrine_routes::{Endpoints, Guards};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -89,15 +89,9 @@ impl Build {
         }
     }
 
-    /// Whether the catalog is served from its route files
-    /// (`PEREGRINE_TEST_CATALOG=files`) rather than its Rust routes.
-    pub(crate) fn from_files() -> bool {
-        std::env::var("PEREGRINE_TEST_CATALOG").is_ok_and(|value| value == "files")
-    }
-
     /// The parts a server is made of: the route file sources (the
-    /// catalog's own when served from files, and `dirs`), the routes
-    /// beside them, the context of each request and the answer cache.
+    /// catalog's and `dirs`), the context of each request and the answer
+    /// cache.
     pub(crate) fn parts(&self) -> Parts {
         let writes = peregrine::loader::Writes::new();
         let answers = peregrine::http::AnswerCache::new(8 << 20, &writes);
@@ -108,24 +102,10 @@ impl Build {
             writes: Some(writes.clone()),
             ..Default::default()
         };
-        if Build::from_files() {
-            let sources = peregrine_routes::catalog_sources(sources, &self.endpoints, &self.guards);
-            return Parts {
-                sources,
-                base: peregrine::router::Router::builder,
-                context: peregrine_routes::user_context(self.auth.clone()),
-                answers,
-            };
-        }
-        let clients = Clients::with_guards(&self.endpoints, &self.guards).expect("a client");
-        let mut loaders = Loaders::new(&clients, self.cache).with_writes(&writes);
-        if let Some(tier) = &self.tier {
-            loaders = loaders.with_tier(tier);
-        }
         Parts {
-            sources,
-            base: peregrine_routes::builder,
-            context: peregrine_routes::context_maker(loaders, self.auth.clone()),
+            sources: peregrine_routes::catalog::sources(sources, &self.endpoints, &self.guards),
+            base: peregrine::router::Router::builder,
+            context: peregrine_routes::context_maker(self.auth.clone()),
             answers,
         }
     }
