@@ -199,7 +199,7 @@ impl Listen {
             pool: Pool::default(),
             caching: !self.no_cache,
             guard: self.guard.settings(),
-            schema: Some(peregrine_routes::schema()),
+            schema: Some(schema(self.no_catalog)),
             graphql_limits: Limits::default(),
             ..Sources::default()
         };
@@ -576,7 +576,7 @@ fn routes_command(command: RoutesCommand) -> anyhow::Result<()> {
     let mut sources = Sources {
         dirs: dirs.clone(),
         caching: true,
-        schema: Some(peregrine_routes::schema()),
+        schema: Some(schema(*no_catalog)),
         ..Sources::default()
     };
     if !no_catalog {
@@ -634,6 +634,16 @@ fn routes_command(command: RoutesCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The GraphQL schema the route files' `*.graphql` files extend: the
+/// catalog's, or without it none (their `extend type Query` defines
+/// `Query`).
+fn schema(no_catalog: bool) -> peregrine::graphql::Sdl {
+    match no_catalog {
+        true => peregrine::graphql::Sdl::new("<no catalog>", ""),
+        false => peregrine_routes::schema(),
+    }
 }
 
 /// Route files refused: each refusal on a line of its own.

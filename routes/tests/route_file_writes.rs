@@ -54,6 +54,11 @@ async fn start_notes() -> (String, Shared) {
             get(
                 |State(state): State<Shared>, Query(query): Params| async move {
                     let notes = lock(&state, "GET /notes");
+                    let asked = query.get("ids").map(String::as_str).unwrap_or_default();
+                    if asked.split(',').any(|id| id == "13") {
+                        let cursed = json!({"error": "note 13 is cursed"});
+                        return (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(cursed));
+                    }
                     let found: serde_json::Map<String, Value> = query
                         .get("ids")
                         .map(String::as_str)
@@ -68,7 +73,7 @@ async fn start_notes() -> (String, Shared) {
                             ))
                         })
                         .collect();
-                    axum::Json(Value::Object(found))
+                    (StatusCode::OK, axum::Json(Value::Object(found)))
                 },
             )
             .put(
@@ -158,6 +163,11 @@ type = "string"
 pattern = "notes[{{integers:ids}}].words"
 load = "notes"
 fields = {{ words = "/meta/words" }}
+
+[[routes]]
+pattern = "fragile[{{integers:ids}}].text"
+get = {{ service = "notes", path = "/notes?ids={{ids}}" }}
+max_batch = 1
 
 [loads.pins]
 get = {{ service = "notes", path = "/pins?user={{user}}" }}
@@ -255,6 +265,17 @@ async fn routes_naming_one_load_make_one_call_per_wave() {
         .get(None, json!([["notes", 1, ["text", "words"]]]))
         .await;
     assert_eq!(calls(&state, "GET /notes"), 1);
+}
+
+#[tokio::test]
+async fn a_failed_batch_fails_its_own_ids_paths_only() {
+    let (harness, _state, _dir) = serve().await;
+    let graph = harness
+        .get(None, json!([["fragile", [1, 13, 2], "text"]]))
+        .await;
+    assert_eq!(graph["fragile"]["1"]["text"], "note 1", "{graph}");
+    assert_eq!(graph["fragile"]["2"]["text"], "note 2", "{graph}");
+    assert_eq!(graph["fragile"]["13"]["text"]["$type"], "error", "{graph}");
 }
 
 #[tokio::test]

@@ -364,3 +364,32 @@ fn routes_check_warns_of_a_field_no_route_serves_and_passes() {
         "route files: 1, routes: 1, GraphQL files: 1; all good\n"
     );
 }
+
+#[test]
+fn without_the_catalog_the_graphql_files_alone_are_the_schema() {
+    let dir = Dir::new();
+    dir.write(
+        "people.toml",
+        &people_toml("http://127.0.0.1:9100", "['name','born']"),
+    );
+    dir.write("people.graphql", &people_graphql(&format!("{NAME}{BORN}")));
+    // Their `extend type Query` defines `Query`; no catalog field is
+    // there to be reported unserved.
+    let (code, stdout, stderr) = peregrine(&["routes", "check", "--no-catalog"], &dir.0);
+    assert_eq!((code, stderr.as_str()), (Some(0), ""), "{stdout}");
+    assert_eq!(
+        stdout,
+        "route files: 1, routes: 1, GraphQL files: 1; all good\n"
+    );
+    // A field of the catalog's schema is not there to be extended.
+    dir.write(
+        "more.graphql",
+        "extend type Video {\n  cast: [Person] @graph(path: \"cast[0..9]\")\n}\n",
+    );
+    let (code, _, stderr) = peregrine(&["routes", "check", "--no-catalog"], &dir.0);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("no type `Video` is defined to extend"),
+        "{stderr}"
+    );
+}

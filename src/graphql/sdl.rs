@@ -138,6 +138,18 @@ pub(super) fn definitions(sources: &[Sdl]) -> Result<Vec<Definition>, Error> {
         types.push(definition);
     }
     for read in extensions {
+        // A root type nothing defines yet is defined by its first
+        // extension: files served alone extend `Query` as they would the
+        // catalog's.
+        let is_root = read.name == "Query" || read.name == "Mutation";
+        if is_root && types.iter().all(|known| known.name != read.name) {
+            types.push(Definition {
+                name: read.name.clone(),
+                place: read.place.clone(),
+                description: None,
+                fields: Vec::new(),
+            });
+        }
         let Some(definition) = types.iter_mut().find(|known| known.name == read.name) else {
             return Err(Error::at(
                 ErrorKind::Schema(format!(

@@ -225,8 +225,6 @@ impl Get {
         let loaded = inner.read.load(scope, ids).await;
         let mut output = Output::with_capacity(loaded.len() * last.len());
         for (id, item) in loaded {
-            let item =
-                item.map_err(|error| HandlerError::new(error.for_clients(self.service())))?;
             let id = inner.ids.as_ref().map(|_| &id);
             let at = |key: Key| -> PathSet {
                 inner
@@ -237,6 +235,28 @@ impl Get {
                     .chain([key])
                     .map(KeySet::Key)
                     .collect()
+            };
+            let item = match item {
+                Ok(item) => item,
+                // One item per scope: the route's paths are all its.
+                Err(error) if id.is_none() => {
+                    return Err(HandlerError::new(error.for_clients(self.service())))
+                }
+                // A failed batch fails its own ids' paths, not the other
+                // batches'.
+                Err(error) => {
+                    let failed = Value::error(error.for_clients(self.service()));
+                    let keys: Vec<Key> = match &inner.reads {
+                        Reads::List { .. } => {
+                            indices.iter().map(|&index| Key::from(index)).collect()
+                        }
+                        _ => last.clone(),
+                    };
+                    for key in keys {
+                        output.push(PathValue::new(at(key), failed.clone()));
+                    }
+                    continue;
+                }
             };
             for (key, value) in self.values(&item, &last, &indices) {
                 let value = match inner.expires {

@@ -46,6 +46,11 @@ impl Schema {
         let Some(base) = &sources.schema else {
             return Ok(None);
         };
+        // An empty base (a server without the catalog) and no files: no
+        // GraphQL to serve.
+        if files.is_empty() && base.text().trim().is_empty() {
+            return Ok(None);
+        }
         let all: Vec<Sdl> = std::iter::once(base.clone())
             .chain(files.iter().cloned())
             .collect();
