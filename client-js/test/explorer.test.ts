@@ -178,10 +178,13 @@ it("shows the route files: the loaded one with its routes, a broken one refused 
   expect(page.url()).toBe(`${origin}/#routes`);
   expect(await page.getByTestId("paths").isVisible()).toBe(false);
 
-  // At start: the good file, loaded, with its service and route.
+  // At start: the catalog's own files, built into the server, and the good file, loaded, with its service and route.
   const files = page.getByTestId("route-file");
+  const teams = files.and(page.locator(`[data-file^="${routesDir}"]`));
   const people = files.and(page.locator(`[data-file="${join(routesDir, "people.toml")}"]`));
-  await expect.poll(() => files.count(), { timeout: 15000 }).toBe(1);
+  await expect.poll(() => teams.count(), { timeout: 15000 }).toBe(1);
+  const catalog = files.and(page.locator(`[data-file="<catalog>/videos.toml"]`));
+  expect(await catalog.getAttribute("data-state")).toBe("loaded");
   expect(await people.getAttribute("data-state")).toBe("loaded");
   expect(await people.locator(".badge").textContent()).toBe("loaded");
   expect(await people.locator(".services").textContent()).toBe("services: people");
@@ -204,7 +207,7 @@ it("shows the route files: the loaded one with its routes, a broken one refused 
   await expect.poll(() => broken.getAttribute("data-state"), { timeout: 15000 }).toBe("refused");
   const error = broken.getByTestId("route-error");
   expect(await error.allTextContents()).toEqual([
-    `${brokenFile}:3:19: no file declares the service \`<img src=x onerror=alert(1)>\` (declared: \`people\`)`,
+    `${brokenFile}:3:19: no file declares the service \`<img src=x onerror=alert(1)>\` (declared: \`catalog\`, \`lists\`, \`mylist\`, \`people\`, \`ratings\`)`,
   ]);
   expect(await error.locator(".place").textContent()).toBe(`${brokenFile}:3:19`);
   expect(await page.locator("#root img").count()).toBe(0);
