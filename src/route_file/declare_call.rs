@@ -7,10 +7,11 @@ use std::time::Duration;
 use http::Method;
 use toml::Spanned;
 
-use crate::path::{Key, KeySet, Matcher, Pattern};
+use crate::path::{Key, KeySet, Matcher};
 
 use super::call::{Caller, Item, KeyFill, Spec};
-use super::declare::{is_user, named_load, placeholder, writer, Known, WriteParts};
+use super::declare::{is_user, named_load, parsed, Known};
+use super::declare_write::{placeholder, writer, WriteParts};
 use super::error::{Error, ErrorKind, Source};
 use super::fill::{Fill, Root};
 use super::format;
@@ -49,14 +50,7 @@ pub(super) fn call(
     }
     let pattern_span = route.pattern.span();
     let text = route.pattern.get_ref();
-    let pattern = Pattern::parse(text).map_err(|error| {
-        source.error_in(
-            ErrorKind::Pattern,
-            &pattern_span,
-            error.offset(),
-            error.to_string(),
-        )
-    })?;
+    let pattern = parsed(source, &route.pattern)?;
     if !pattern
         .iter()
         .all(|matcher| matches!(matcher, Matcher::KeySet(KeySet::Key(_))))

@@ -8,14 +8,15 @@ use std::sync::Arc;
 
 use toml::Spanned;
 
-use super::declare::{self, read, Known, Names, ReadParts};
+use super::declaration;
+use super::declare::{Known, Names};
 use super::declare_call;
+use super::declare_get;
 use super::error::{Error, ErrorKind, Source};
 use super::format::{self, File};
-use super::item::Needs;
 use super::live::Sources;
 use super::read::Read;
-use super::service::{self, Service};
+use super::service::Service;
 use super::Routed;
 
 /// A service read from a file: its declaration (printed back, for
@@ -109,7 +110,7 @@ pub(super) fn load(
     let mut errors = Vec::new();
     let parsed = parse(files, sources, &mut errors);
     let mut refused = BTreeSet::new();
-    let services = services(&parsed, sources, previous, &mut refused, &mut errors);
+    let services = declaration::services(&parsed, sources, previous, &mut refused, &mut errors);
     // Each service and load as declared, for identities.
     let texts: BTreeMap<String, String> = parsed
         .iter()
@@ -125,7 +126,7 @@ pub(super) fn load(
             services.chain(loads)
         })
         .collect();
-    let loads = loads(
+    let loads = declaration::loads(
         &parsed,
         &services,
         &texts,
@@ -173,7 +174,7 @@ pub(super) fn load(
 }
 
 /// `value` printed back as TOML, for identities.
-fn printed(value: &impl serde::Serialize) -> String {
+pub(super) fn printed(value: &impl serde::Serialize) -> String {
     toml::to_string(value).unwrap_or_default()
 }
 
@@ -212,152 +213,6 @@ fn parse(files: &[PathBuf], sources: &Sources, errors: &mut Vec<Error>) -> Vec<(
         }
     }
     parsed
-}
-
-/// The services declared, each once; a service declared as before keeps
-/// its guards. Refused names go to `refused`, refusals to `errors`.
-fn services(
-    parsed: &[(Source, File)],
-    sources: &Sources,
-    previous: Option<&Table>,
-    refused: &mut BTreeSet<String>,
-    errors: &mut Vec<Error>,
-) -> BTreeMap<String, (Service, Source)> {
-    let mut services: BTreeMap<String, (Service, Source)> = BTreeMap::new();
-    for (source, file) in parsed {
-        for (name, declared) in &file.services {
-            if let Some((_, first)) = services.get(name) {
-                errors.push(source.error(
-                    ErrorKind::Service,
-                    declared.span().start,
-                    format!(
-                        "the service `{name}` is declared in {} too: a service is declared once",
-                        first.path.display()
-                    ),
-                ));
-                continue;
-            }
-            let text = printed(declared.get_ref());
-            let kept = previous
-                .into_iter()
-                .flat_map(|table| &table.services)
-                .find(|old| old.name == *name && old.text == text)
-                .map(|old| Ok(old.service.clone()));
-            match kept.unwrap_or_else(|| service::declared(source, name, declared, sources)) {
-                Ok(service) => {
-                    services.insert(name.clone(), (service, source.clone()));
-                }
-                Err(error) => {
-                    refused.insert(format!("service {name}"));
-                    errors.push(error);
-                }
-            }
-        }
-    }
-    services
-}
-
-/// The loads declared, each once; a load declared as before (its
-/// service too) keeps its loader.
-fn loads(
-    parsed: &[(Source, File)],
-    services: &BTreeMap<String, (Service, Source)>,
-    texts: &BTreeMap<String, String>,
-    sources: &Sources,
-    previous: Option<&Table>,
-    refused: &mut BTreeSet<String>,
-    errors: &mut Vec<Error>,
-) -> Vec<LoadDeclaration> {
-    let mut loads: Vec<LoadDeclaration> = Vec::new();
-    let no_loads = BTreeMap::new();
-    let mut first: BTreeMap<&str, &Source> = BTreeMap::new();
-    for (source, file) in parsed {
-        for (name, declared) in &file.loads {
-            if let Some(first) = first.insert(name, source) {
-                errors.push(source.error(
-                    ErrorKind::Load,
-                    declared.span().start,
-                    format!(
-                        "the load `{name}` is declared in {} too: a load is declared once",
-                        first.path.display()
-                    ),
-                ));
-                continue;
-            }
-            let service = declared.get_ref().get.get_ref().service.get_ref();
-            let needs = needs_of(parsed, name);
-            // What its routes read is part of what it is: items kept
-            // for other routes are not these.
-            let text = format!(
-                "{}\n{}\nkeeps {}",
-                printed(declared.get_ref()),
-                texts
-                    .get(&format!("service {service}"))
-                    .map_or("", String::as_str),
-                needs.describe()
-            );
-            let kept = previous
-                .into_iter()
-                .flat_map(|table| &table.loads)
-                .find(|old| old.name == *name && old.text == text)
-                .map(|old| Ok(old.read.clone()));
-            let known = Known {
-                services,
-                loads: &no_loads,
-                refused,
-                sources,
-            };
-            let parts = ReadParts::of_load(declared.get_ref());
-            let at = declared.span().start;
-            let built = kept.unwrap_or_else(|| {
-                read(
-                    source,
-                    at,
-                    &parts,
-                    &known,
-                    Names {
-                        name: name.clone(),
-                        tier_key: loader_name(name, &text),
-                    },
-                    Some("ids"),
-                    needs,
-                )
-            });
-            match built {
-                Ok(read) => loads.push(LoadDeclaration {
-                    name: name.clone(),
-                    text,
-                    read,
-                }),
-                Err(error) => {
-                    let quiet = error.kind() == ErrorKind::Service
-                        && refused.contains(&format!("service {service}"));
-                    refused.insert(format!("load {name}"));
-                    if !quiet {
-                        errors.push(error);
-                    }
-                }
-            }
-        }
-    }
-    loads
-}
-
-/// What the routes naming the load `name` read of its items.
-fn needs_of(parsed: &[(Source, File)], name: &str) -> Needs {
-    let pointers: Vec<String> = parsed
-        .iter()
-        .flat_map(|(_, file)| &file.routes)
-        .map(|route| route.get_ref())
-        .filter(|route| {
-            route
-                .load
-                .as_ref()
-                .is_some_and(|load| load.get_ref() == name)
-        })
-        .flat_map(declare::route_pointers)
-        .collect();
-    Needs::of(pointers.iter().map(String::as_str))
 }
 
 /// The routes declared; one declared as before (its service and load
@@ -464,7 +319,7 @@ fn route(
                 name: pattern.clone(),
                 tier_key: loader_name(pattern, identity),
             };
-            declare::get(source, declared, known, names).map(Routed::Get)
+            declare_get::get(source, declared, known, names).map(Routed::Get)
         }
     }
 }
@@ -472,7 +327,7 @@ fn route(
 /// A loader's name in the Redis tier: what it serves and a hash of its
 /// declaration, so that an edited route or load never reads the entries,
 /// or takes the write notices, of the one it replaces.
-fn loader_name(what: &str, identity: &str) -> String {
+pub(super) fn loader_name(what: &str, identity: &str) -> String {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     identity.hash(&mut hasher);

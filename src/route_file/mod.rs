@@ -37,8 +37,11 @@
 mod answer;
 mod call;
 mod check;
+mod declaration;
 mod declare;
 mod declare_call;
+mod declare_get;
+mod declare_write;
 mod error;
 mod fill;
 mod format;
