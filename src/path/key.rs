@@ -222,6 +222,18 @@ fn canonical_integer(s: &str) -> Option<i64> {
     s.parse().ok()
 }
 
+impl Key {
+    /// The key a JSON value stands for in a path: a string or an
+    /// integer (`"list-1"`, `5`); none for anything else.
+    pub fn from_json(json: &serde_json::Value) -> Option<Key> {
+        match json {
+            serde_json::Value::String(text) => Some(Key::from(text.as_str())),
+            serde_json::Value::Number(number) => number.as_i64().map(Key::from),
+            _ => None,
+        }
+    }
+}
+
 impl From<&str> for Key {
     fn from(value: &str) -> Key {
         match canonical_integer(value) {

@@ -90,7 +90,10 @@ impl<'de> Visitor<'de> for Down<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let (first, rest) = self.path.split_first().expect("a path to go down");
+        let Some((first, rest)) = self.path.split_first() else {
+            // At the items already: `deserialize` reads them, not this.
+            return Ok(None);
+        };
         let mut found = None;
         while let Some(name) = map.next_key::<Name<'de>>()? {
             if found.is_none() && name.as_str() == first.as_str() {
@@ -106,7 +109,10 @@ impl<'de> Visitor<'de> for Down<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let (first, rest) = self.path.split_first().expect("a path to go down");
+        let Some((first, rest)) = self.path.split_first() else {
+            // At the items already: `deserialize` reads them, not this.
+            return Ok(None);
+        };
         let wanted: Option<usize> = first.parse().ok();
         let (mut index, mut found) = (0, None);
         loop {
@@ -206,7 +212,7 @@ impl<'de> DeserializeSeed<'de> for ItemSeed<'_> {
                 .reading
                 .key
                 .as_ref()
-                .and_then(|key| id_of(json.get(key)?));
+                .and_then(|key| Key::from_json(json.get(key)?));
             return Ok((Item::whole(json), id));
         }
         deserializer.deserialize_any(self)
@@ -234,7 +240,7 @@ impl<'de> Visitor<'de> for ItemSeed<'_> {
             }
             let value: Json = map.next_value()?;
             if is_key {
-                id = id_of(&value);
+                id = Key::from_json(&value);
             }
             if let Some(slot) = slot.and_then(|slot| slots.get_mut(slot)) {
                 *slot = Some(value);
@@ -307,15 +313,6 @@ impl<'de> Deserialize<'de> for Name<'de> {
             }
         }
         deserializer.deserialize_str(Names)
-    }
-}
-
-/// An id member as a key: a string or an integer.
-fn id_of(value: &Json) -> Option<Key> {
-    match value {
-        Json::String(id) => Some(Key::from(id.as_str())),
-        Json::Number(id) => id.as_i64().map(Key::from),
-        _ => None,
     }
 }
 

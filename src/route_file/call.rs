@@ -15,7 +15,7 @@ use crate::path::{Key, KeySet, PathSet, Range};
 use crate::router::{writes, Builder, Call, Context, HandlerError, Output};
 
 use super::fill::{Fill, Values};
-use super::read::Read;
+use super::read::{scope_of, Read};
 use super::write::Writer;
 
 /// A key of a returned or invalidated path.
@@ -99,11 +99,8 @@ impl Caller {
 
     async fn answer(&self, request: &Call, ctx: &Context) -> Result<Output, HandlerError> {
         let spec = &*self.inner;
-        let scope = match (spec.user, ctx.user()) {
-            (false, _) => Scope::shared(),
-            (true, Some(user)) => Scope::user(user),
-            (true, None) => return Err(HandlerError::sign_in("sign in to call this")),
-        };
+        let scope = scope_of(spec.user, ctx.user())
+            .ok_or_else(|| HandlerError::sign_in("sign in to call this"))?;
         let args = self.arguments(request.arguments())?;
         if let Some(item) = &spec.requires {
             self.require(item, &scope, &args).await?;
@@ -119,7 +116,10 @@ impl Caller {
             };
             let answer = call.inner.writer.send(&values).await;
             for item in &call.inner.drops {
-                let id = item.id.as_ref().and_then(|id| key_of(&id.json(&values)?));
+                let id = item
+                    .id
+                    .as_ref()
+                    .and_then(|id| Key::from_json(&id.json(&values)?));
                 let scope = scope_for(&item.read, &written_scope);
                 item.read.invalidate(scope, id).await;
             }
@@ -180,7 +180,10 @@ impl Caller {
             args: Some(args),
             ..Values::default()
         };
-        let id = item.id.as_ref().and_then(|id| key_of(&id.json(&values)?));
+        let id = item
+            .id
+            .as_ref()
+            .and_then(|id| Key::from_json(&id.json(&values)?));
         let found = item
             .read
             .load_one(scope_for(&item.read, scope), id.clone())
@@ -272,15 +275,6 @@ fn argument_of(kind: &str, argument: &Json) -> Option<Json> {
     })
 }
 
-/// A JSON value as a key: a string or an integer.
-fn key_of(json: &Json) -> Option<Key> {
-    match json {
-        Json::String(text) => Some(Key::from(text.as_str())),
-        Json::Number(number) => number.as_i64().map(Key::from),
-        _ => None,
-    }
-}
-
 /// An integer, or a string of one.
 fn integer(json: &Json) -> Option<i64> {
     json.as_i64().or_else(|| json.as_str()?.parse().ok())
@@ -292,7 +286,7 @@ fn path_of(keys: &[KeyFill], values: &Values<'_>) -> Option<PathSet> {
     keys.iter()
         .map(|key| match key {
             KeyFill::Fixed(key) => Some(KeySet::Key(key.clone())),
-            KeyFill::Fill(fill) => key_of(&fill.json(values)?).map(KeySet::Key),
+            KeyFill::Fill(fill) => Key::from_json(&fill.json(values)?).map(KeySet::Key),
             KeyFill::Range(from, to) => {
                 let from = integer(&from.json(values)?)?;
                 let to = integer(&to.json(values)?)?;

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use http::Method;
+use serde_json::Value as Json;
 use toml::Spanned;
 
 use super::declare::{environment, pointer, service, Known};
@@ -113,12 +114,14 @@ pub(super) fn writer(
         .as_ref()
         .map(|body| body_of(body, roots, ids))
         .transpose()
-        .map_err(|unknown| {
-            source.error(
-                ErrorKind::Placeholder,
-                at,
-                placeholder_message(&unknown.name, roots, ids),
-            )
+        .map_err(|(kind, unknown)| {
+            let message = match kind {
+                ErrorKind::Environment => {
+                    format!("the environment variable `{}` is not set", unknown.name)
+                }
+                _ => placeholder_message(&unknown.name, roots, ids),
+            };
+            source.error(kind, at, message)
         })?;
     Ok(Writer {
         service,
@@ -128,14 +131,20 @@ pub(super) fn writer(
     })
 }
 
-/// A body's TOML as a template.
+/// A body's TOML as a template, each string's `${NAME}` expanded; the
+/// kind and name of what cannot be.
 fn body_of(
     value: &toml::Value,
     roots: &[Root],
     ids: Option<&str>,
-) -> Result<Body, super::template::Unknown> {
+) -> Result<Body, (ErrorKind, super::template::Unknown)> {
     Ok(match value {
-        toml::Value::String(text) => Body::Fill(Fill::parse(text, roots, ids)?),
+        toml::Value::String(text) => Body::Fill(
+            Fill::parse(text, roots, ids)
+                .map_err(|unknown| (ErrorKind::Placeholder, unknown))?
+                .expand_environment()
+                .map_err(|unknown| (ErrorKind::Environment, unknown))?,
+        ),
         toml::Value::Array(items) => Body::Array(
             items
                 .iter()
@@ -148,7 +157,10 @@ fn body_of(
                 .map(|(name, member)| Ok((name.clone(), body_of(member, roots, ids)?)))
                 .collect::<Result<_, _>>()?,
         ),
-        other => Body::Fixed(serde_json::to_value(other).unwrap_or(serde_json::Value::Null)),
+        toml::Value::Integer(integer) => Body::Fixed(Json::from(*integer)),
+        toml::Value::Float(float) => Body::Fixed(Json::from(*float)),
+        toml::Value::Boolean(flag) => Body::Fixed(Json::Bool(*flag)),
+        toml::Value::Datetime(datetime) => Body::Fixed(Json::String(datetime.to_string())),
     })
 }
 

@@ -63,13 +63,7 @@ impl Error {
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |at| at + 1);
         let column = before[line_start..].chars().count() + 1;
-        Error {
-            kind,
-            file: file.to_path_buf(),
-            line,
-            column,
-            message: message.into(),
-        }
+        Error::placed(kind, file, (line, column), message)
     }
 
     /// An error at `line` and `column` (from 1) of `file`.

@@ -149,10 +149,16 @@ impl Slot {
                     None => Json::String(key.to_string()),
                 }
             }
-            Root::Value => values.value?.clone(),
-            Root::Args => values.args?.clone(),
-            Root::Answer => values.answer?.clone(),
+            // The others are read where they are, not copied whole.
+            Root::Value => return self.within(values.value?),
+            Root::Args => return self.within(values.args?),
+            Root::Answer => return self.within(values.answer?),
         };
+        self.within(&base)
+    }
+
+    /// What the slot reads in `base`, its integer added.
+    fn within(&self, base: &Json) -> Option<Json> {
         let found = base.pointer(&self.pointer)?;
         if self.add == 0 {
             return Some(found.clone());

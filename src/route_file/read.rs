@@ -175,6 +175,16 @@ impl Read {
     }
 }
 
+/// The scope of what is the signed-in user's when `user` (none when
+/// nobody is signed in), else the shared one: for reads, sets and calls.
+pub(super) fn scope_of(user: bool, signed_in: Option<&str>) -> Option<Scope> {
+    match (user, signed_in) {
+        (false, _) => Some(Scope::shared()),
+        (true, Some(user)) => Some(Scope::user(user)),
+        (true, None) => None,
+    }
+}
+
 /// The key of the one item of a read without ids.
 fn only() -> Key {
     Key::from("")

@@ -14,12 +14,11 @@ use std::time::Duration;
 use serde_json::Value as Json;
 
 use crate::graph::{PathValue, Value};
-use crate::loader::Scope;
 use crate::path::{Key, KeySet, PathSet};
 use crate::router::{Builder, Context, Get as Asked, HandlerError, Output};
 
 use super::item::{member_pointer, Accessor, Item};
-use super::read::Read;
+use super::read::{scope_of, Read};
 use super::write::Setter;
 
 /// A declared read, ready to be added to a router.
@@ -68,11 +67,12 @@ pub(super) enum Kind {
 #[derive(Debug)]
 enum Reads {
     /// Each field the pattern names, and where it is.
-    Fields(Vec<(String, Accessor)>),
+    Fields(Vec<(Key, Accessor)>),
     List {
         at: Accessor,
         indices: String,
-        target: Vec<String>,
+        /// The ref's keys, none standing for the element (`{value}`).
+        target: Vec<Option<Key>>,
     },
     Length(Accessor),
 }
@@ -124,7 +124,7 @@ impl Get {
             .map(|(field, pointer)| (field, spec.read.accessor(&pointer)));
         let reads = match spec.kind {
             Kind::Fields => Reads::Fields(
-                read.filter_map(|(field, accessor)| Some((field?, accessor)))
+                read.filter_map(|(field, accessor)| Some((Key::from(field?), accessor)))
                     .collect(),
             ),
             Kind::List {
@@ -135,7 +135,10 @@ impl Get {
                     .map(|(_, at)| at)
                     .unwrap_or_else(|| spec.read.accessor("")),
                 indices,
-                target,
+                target: target
+                    .iter()
+                    .map(|key| (key != "{value}").then(|| Key::from(key.as_str())))
+                    .collect(),
             },
             Kind::Length { .. } => Reads::Length(
                 read.next()
@@ -212,11 +215,8 @@ impl Get {
             Some(name) => Some(request.keys(name)?),
             None => None,
         };
-        let scope = match (inner.read.is_user(), ctx.user()) {
-            (false, _) => Scope::shared(),
-            (true, Some(user)) => Scope::user(user),
-            (true, None) => return Err(HandlerError::new("sign in to see these values")),
-        };
+        let scope = scope_of(inner.read.is_user(), ctx.user())
+            .ok_or_else(|| HandlerError::new("sign in to see these values"))?;
         let last = request.keys_at(inner.prefix.len() + usize::from(inner.ids.is_some()));
         let indices = match &inner.reads {
             Reads::List { indices, .. } => request.integers(indices)?,
@@ -277,7 +277,7 @@ impl Get {
             Reads::Fields(fields) => last
                 .iter()
                 .filter_map(|asked| {
-                    let (_, at) = fields.iter().find(|(field, _)| is_key(asked, field))?;
+                    let (_, at) = fields.iter().find(|(field, _)| field == asked)?;
                     Some((asked.clone(), value_of(item.get(at)?.as_ref())?))
                 })
                 .collect(),
@@ -292,9 +292,9 @@ impl Get {
                         let element = elements.get(usize::try_from(index).ok()?)?;
                         let path: crate::path::Path = target
                             .iter()
-                            .map(|key| match key.as_str() {
-                                "{value}" => element_key(element),
-                                key => Some(Key::from(key)),
+                            .map(|key| match key {
+                                None => Key::from_json(element),
+                                Some(key) => Some(key.clone()),
                             })
                             .collect::<Option<_>>()?;
                         Some((Key::from(index), Value::reference(path)))
@@ -318,14 +318,6 @@ impl Get {
     }
 }
 
-/// Whether the asked key `asked` is the field named `field`.
-fn is_key(asked: &Key, field: &str) -> bool {
-    match asked.as_str() {
-        Some(text) => text == field,
-        None => asked.to_string() == field,
-    }
-}
-
 /// A member of an answer as the value answered: none for null, an atom
 /// boxing an array or an object.
 pub(super) fn value_of(json: &Json) -> Option<Value> {
@@ -336,14 +328,4 @@ pub(super) fn value_of(json: &Json) -> Option<Value> {
         Json::String(text) => Value::String(text.clone()),
         other => Value::atom(other.clone()),
     })
-}
-
-/// An element of a list as the key a ref goes through: a string or an
-/// integer; none for anything else.
-fn element_key(element: &Json) -> Option<Key> {
-    match element {
-        Json::String(text) => Some(Key::from(text.as_str())),
-        Json::Number(number) => number.as_i64().map(Key::from),
-        _ => None,
-    }
 }

@@ -21,7 +21,7 @@ use crate::router::writes::{self, Outcome};
 use crate::router::{Builder, Context, HandlerError, Output, Set};
 
 use super::fill::{Fill, Values};
-use super::read::Read;
+use super::read::{scope_of, Read};
 use super::route::value_of;
 use super::service::Service;
 
@@ -160,11 +160,8 @@ impl Setter {
 
     async fn answer(&self, request: &Set, ctx: &Context) -> Result<Output, HandlerError> {
         let inner = &self.inner;
-        let scope = match (inner.read.is_user(), ctx.user()) {
-            (false, _) => Scope::shared(),
-            (true, Some(user)) => Scope::user(user),
-            (true, None) => return Err(HandlerError::new("sign in to set these values")),
-        };
+        let scope = scope_of(inner.read.is_user(), ctx.user())
+            .ok_or_else(|| HandlerError::new("sign in to set these values"))?;
         let mut output = Output::new();
         let mut sent = Vec::new();
         for (path, value) in request.values() {

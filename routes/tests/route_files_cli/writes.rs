@@ -1,7 +1,7 @@
 //! Refusals of loads, sets and calls, each at its place; and the
 //! catalog's own files, which use them all, all good.
 
-use crate::{at, check, refused, routes, Files, SERVICE};
+use crate::{at, check, refused, routes, Files, SERVICE, UNSET};
 
 /// A file of the people service, a `people` load by id, a `shelves` load of
 /// one item per user, and `routes`.
@@ -131,6 +131,16 @@ fn a_set_that_cannot_work_is_refused_at_its_place() {
         &text,
         "{id}",
         &["`{id}` is not a placeholder here", "`{value}`", "`{ids}`"],
+    );
+    // A body's `${NAME}` expands as the path's does: unset, refused.
+    let text = set(&format!(
+        "path = \"/people?id={{ids}}\"\nbody = {{ token = \"${{{UNSET}}}\" }}\n"
+    ));
+    refused(
+        "set-body-env",
+        &text,
+        "[routes.set]",
+        &[UNSET, "is not set"],
     );
     let text = set("path = \"/people?id={ids}\"\nmethod = \"GET\"\n");
     refused(
