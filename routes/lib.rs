@@ -18,6 +18,7 @@
 use std::sync::Arc;
 
 use peregrine::http::ContextMaker;
+use peregrine::route_file::Authorization;
 use peregrine::router::Context;
 
 pub mod auth;
@@ -41,12 +42,18 @@ pub fn schema() -> peregrine::graphql::Sdl {
 }
 
 /// Makes each request's context: the user its token names (see
-/// [`Auth`]; a token that is not valid is refused with 401).
+/// [`Auth`]; a token that is not valid is refused with 401), and its
+/// `Authorization` header, for the remote routers it may be forwarded to
+/// ([`Authorization`]).
 pub fn context_maker(auth: Auth) -> ContextMaker {
     Arc::new(move |headers| {
-        Ok(match auth.user(headers)? {
+        let ctx = match auth.user(headers)? {
             Some(user) => Context::new().with_user(user),
             None => Context::new(),
+        };
+        Ok(match headers.get(http::header::AUTHORIZATION) {
+            Some(header) => ctx.with(Authorization(header.clone())),
+            None => ctx,
         })
     })
 }

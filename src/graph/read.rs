@@ -55,6 +55,9 @@ struct Walk<'g, 'v, V> {
     /// Paths given back after use, to hold the next ref's target
     /// without allocating.
     spare: Vec<Vec<Key>>,
+    /// Whether refs met before a path's end are followed; when not, the
+    /// ref is found there, as the answer of the rest of the path.
+    follow_refs: bool,
 }
 
 impl<'g, V: Visit> Walk<'g, '_, V> {
@@ -77,7 +80,9 @@ impl<'g, V: Visit> Walk<'g, '_, V> {
             match node {
                 None => self.visit.missing(at, rest, self.crossed > 0),
                 Some(Node::Branch(next)) => self.branch(next, set, depth + 1, at)?,
-                Some(Node::Value(Value::Ref(reference))) if !rest.is_empty() => {
+                Some(Node::Value(Value::Ref(reference)))
+                    if !rest.is_empty() && self.follow_refs =>
+                {
                     self.visit.crossed(at, reference);
                     let (target, mut target_at) = self.follow(reference, at)?;
                     self.crossed += 1;
@@ -176,12 +181,23 @@ impl Graph {
         max_ref_follow: usize,
         visit: &mut V,
     ) -> Result<(), Error> {
+        self.walk_with(path_sets, max_ref_follow, true, visit)
+    }
+
+    fn walk_with<V: Visit>(
+        &self,
+        path_sets: &[PathSet],
+        max_ref_follow: usize,
+        follow_refs: bool,
+        visit: &mut V,
+    ) -> Result<(), Error> {
         let mut walk = Walk {
             root: self,
             max_ref_follow,
             visit,
             crossed: 0,
             spare: Vec::new(),
+            follow_refs,
         };
         let mut at = Vec::new();
         for set in path_sets {
@@ -257,6 +273,43 @@ impl Graph {
         let mut reading = Reading::default();
         self.walk(path_sets, max_ref_follow, &mut reading)?;
         Ok(reading)
+    }
+
+    /// Reads `path_sets` where they stand, without following refs: a ref
+    /// met before a path's end is found there (the rest of the path is
+    /// read at its target by whoever follows it). What a producer wrote
+    /// under other paths, its refs' targets included, is not read.
+    ///
+    /// ```
+    /// use peregrine::graph::Graph;
+    /// use peregrine::path::PathSet;
+    ///
+    /// let graph: Graph = serde_json::from_str(r#"{
+    ///     "people": {"1": {"$type": "ref", "value": ["videos", 7]}},
+    ///     "videos": {"7": {"title": "Dark"}}
+    /// }"#)?;
+    /// let reading = graph.read_here(&[PathSet::parse("people[1..2].title")?]);
+    /// assert_eq!(serde_json::to_string(&reading.graph)?, r#"{"people":{"1":{"$type":"ref","value":["videos",7]}}}"#);
+    /// assert_eq!(reading.missing, [PathSet::parse("people[2].title")?]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn read_here(&self, path_sets: &[PathSet]) -> Reading {
+        let mut reading = Reading::default();
+        // No ref is followed, so no chain can be too long.
+        match self.walk_with(path_sets, 0, false, &mut reading) {
+            Ok(()) => reading,
+            Err(_) => Reading::default(),
+        }
+    }
+
+    /// How many leaves (values and refs) the graph holds.
+    pub fn leaf_count(&self) -> usize {
+        self.members()
+            .map(|(_, node)| match node {
+                Node::Branch(branch) => branch.leaf_count(),
+                Node::Value(_) => 1,
+            })
+            .sum()
     }
 
     /// Writes an empty atom, `{"$type": "atom"}`, at the optimized place of

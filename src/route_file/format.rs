@@ -20,6 +20,47 @@ pub(super) struct File {
     /// Its routes, in order.
     #[serde(default)]
     pub(super) routes: Vec<Spanned<Route>>,
+    /// Where every path no route serves goes (at most one in all files).
+    pub(super) fallback: Option<Spanned<Fallback>>,
+}
+
+/// The fallback: a remote router answering every path no route serves.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Fallback {
+    /// The remote router.
+    pub(super) remote: Spanned<Remote>,
+    /// `shared` or `user` (the default: a router's answers are taken for
+    /// the signed-in user's unless said otherwise).
+    pub(super) scope: Option<Spanned<String>>,
+    /// How long its answers are cached, in seconds (default 0: not
+    /// cached).
+    pub(super) ttl_secs: Option<u64>,
+    /// How many values (leaves) its cache holds at most (default 100,000).
+    pub(super) max_entries: Option<u64>,
+}
+
+/// A remote Falcor router: a service and the path of its model.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Remote {
+    /// The service's name, as in `[services.NAME]`.
+    pub(super) service: Spanned<String>,
+    /// The path of its `model.json` (default `/model.json`).
+    pub(super) path: Option<Spanned<String>>,
+}
+
+/// What the calls to a service carry of the request's `Authorization`.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(untagged)]
+pub(super) enum Authorization {
+    /// `forward` or `drop`.
+    Mode(String),
+    /// A fixed header: `{ fixed = "Bearer ${TOKEN}" }`.
+    Fixed {
+        /// The header's value; `${NAME}` expands an environment variable.
+        fixed: String,
+    },
 }
 
 /// A backend service: where it is and how it is guarded. The guard
@@ -49,6 +90,10 @@ pub(super) struct Service {
     /// The most bytes one answer may have (default 8 MiB): a larger one is
     /// refused, so one service cannot exhaust the server's memory.
     pub(super) max_answer_bytes: Option<usize>,
+    /// What a remote router's calls carry of the request's
+    /// `Authorization`: `"forward"` (the default), `"drop"`, or
+    /// `{ fixed = "..." }`.
+    pub(super) authorization: Option<Spanned<Authorization>>,
 }
 
 /// A batched read that several routes answer from (`load = "NAME"`):
@@ -134,6 +179,9 @@ pub(super) struct Route {
     pub(super) set: Option<Spanned<Set>>,
     /// The write a call makes: the route is the call (`myList.push`).
     pub(super) call: Option<Spanned<Call>>,
+    /// A remote Falcor router that answers every path under the pattern
+    /// (get, set and call).
+    pub(super) remote: Option<Spanned<Remote>>,
 }
 
 /// A set: each value written by one call, then the value's cached item

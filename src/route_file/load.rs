@@ -8,14 +8,18 @@ use std::sync::Arc;
 
 use toml::Spanned;
 
+use crate::path::Pattern;
+
 use super::declaration;
 use super::declare::{Known, Names};
 use super::declare_call;
 use super::declare_get;
+use super::declare_remote;
 use super::error::{Error, ErrorKind, Source};
 use super::format::{self, File};
 use super::live::Sources;
 use super::read::Read;
+use super::remote;
 use super::service::Service;
 use super::Routed;
 
@@ -145,7 +149,8 @@ pub(super) fn load(
         refused: &refused,
         sources,
     };
-    let routes = routes(&parsed, &known, &texts, previous, &mut errors);
+    let mut routes = routes(&parsed, &known, &texts, previous, &mut errors);
+    routes.extend(fallback(&parsed, &known, &texts, previous, &mut errors));
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -260,6 +265,86 @@ fn routes(
     routes
 }
 
+/// The `[fallback]`, if a file has one: at most one in all the files.
+/// One declared as before is kept, with its cache.
+fn fallback(
+    parsed: &[(Source, File)],
+    known: &Known<'_>,
+    texts: &BTreeMap<String, String>,
+    previous: Option<&Table>,
+    errors: &mut Vec<Error>,
+) -> Option<Loaded> {
+    let mut found: Option<Loaded> = None;
+    for (source, file) in parsed {
+        let Some(declared) = &file.fallback else {
+            continue;
+        };
+        let offset = declared.span().start;
+        if let Some(first) = &found {
+            errors.push(source.error(
+                ErrorKind::Collision,
+                offset,
+                format!(
+                    "a second `[fallback]`: every path no route serves goes to one place, \
+                     and {} has it",
+                    first.source.place(first.offset)
+                ),
+            ));
+            continue;
+        }
+        let fallback = declared.get_ref();
+        let service = fallback.remote.get_ref().service.get_ref();
+        let identity = [
+            printed(fallback),
+            texts
+                .get(&format!("service {service}"))
+                .cloned()
+                .unwrap_or_default(),
+        ]
+        .join("\n");
+        let kept = previous
+            .into_iter()
+            .flat_map(|table| &table.routes)
+            .find(|loaded| loaded.identity == identity);
+        let route = match kept {
+            Some(kept) => Ok((kept.route.clone(), true)),
+            None => {
+                let parts = declare_remote::RemoteParts {
+                    remote: &fallback.remote,
+                    scope: &fallback.scope,
+                    ttl_secs: fallback.ttl_secs,
+                    max_entries: fallback.max_entries,
+                };
+                declare_remote::declare(source, &parts, known, "fallback".to_owned()).map(
+                    |remote| {
+                        let pattern = remote::Routed::FALLBACK.to_owned();
+                        let routed = remote::Routed {
+                            canonical: pattern.clone(),
+                            pattern,
+                            remote,
+                        };
+                        (Routed::Remote(routed), false)
+                    },
+                )
+            }
+        };
+        match route {
+            Ok((route, kept)) => {
+                found = Some(Loaded {
+                    route,
+                    source: source.clone(),
+                    offset,
+                    identity,
+                    kept,
+                })
+            }
+            Err(error) if known.refused.contains(&format!("service {service}")) => drop(error),
+            Err(error) => errors.push(error),
+        }
+    }
+    found
+}
+
 /// The services and loads a route names, as `service NAME` and `load
 /// NAME`.
 fn names(route: &format::Route) -> Vec<String> {
@@ -277,6 +362,10 @@ fn names(route: &format::Route) -> Vec<String> {
             .call
             .as_ref()
             .map(|call| call.get_ref().service.get_ref()),
+        route
+            .remote
+            .as_ref()
+            .map(|remote| remote.get_ref().service.get_ref()),
     ];
     names.extend(
         services
@@ -311,7 +400,18 @@ fn route(
     known: &Known<'_>,
     identity: &str,
 ) -> Result<Routed, Error> {
-    match &declared.get_ref().call {
+    let route = declared.get_ref();
+    if let Some(remote) = &route.remote {
+        let pattern = route.pattern.get_ref();
+        let name = format!("remote {pattern}");
+        let remote = declare_remote::route(source, declared, remote, known, name)?;
+        return Ok(Routed::Remote(remote::Routed {
+            pattern: pattern.clone(),
+            canonical: Pattern::parse(pattern).map_or_else(|_| pattern.clone(), |p| p.to_string()),
+            remote,
+        }));
+    }
+    match &route.call {
         Some(call) => declare_call::call(source, declared, call, known).map(Routed::Call),
         None => {
             let pattern = declared.get_ref().pattern.get_ref();

@@ -35,12 +35,14 @@
 //! files makes the server serve, built whole or refused.
 
 mod answer;
+mod cached;
 mod call;
 mod check;
 mod declaration;
 mod declare;
 mod declare_call;
 mod declare_get;
+mod declare_remote;
 mod declare_write;
 mod error;
 mod fill;
@@ -49,6 +51,7 @@ mod item;
 mod live;
 mod load;
 mod read;
+mod remote;
 mod route;
 mod schema;
 mod served;
@@ -62,6 +65,7 @@ use std::path::PathBuf;
 
 pub use error::{Error, ErrorKind};
 pub use live::{Live, ServiceSettings, Sources};
+pub use remote::Authorization;
 pub use schema::Schema;
 pub use served::Served;
 
@@ -78,11 +82,13 @@ pub struct Declared {
     table: Arc<Table>,
 }
 
-/// A declared route: a read (with its set, if any) or a call.
+/// A declared route: a read (with its set, if any), a call, or a remote
+/// router's part of the graph (the fallback's too).
 #[derive(Debug, Clone)]
 enum Routed {
     Get(route::Get),
     Call(call::Caller),
+    Remote(remote::Routed),
 }
 
 impl Routed {
@@ -90,6 +96,7 @@ impl Routed {
         match self {
             Routed::Get(get) => get.pattern(),
             Routed::Call(call) => call.pattern(),
+            Routed::Remote(remote) => &remote.pattern,
         }
     }
 
@@ -97,6 +104,7 @@ impl Routed {
         match self {
             Routed::Get(get) => get.canonical(),
             Routed::Call(call) => call.pattern(),
+            Routed::Remote(remote) => &remote.canonical,
         }
     }
 
@@ -104,6 +112,7 @@ impl Routed {
         match self {
             Routed::Get(get) => get.add_to(builder),
             Routed::Call(call) => call.add_to(builder),
+            Routed::Remote(remote) => remote.add_to(builder),
         }
     }
 }
@@ -114,7 +123,9 @@ impl Routed {
 pub struct Listed {
     /// The route's pattern.
     pub pattern: String,
-    /// `get`, `get set` (a route whose values can be set too) or `call`.
+    /// `get`, `get set` (a route whose values can be set too), `call`,
+    /// or `remote` (a remote router's: get, set and call; the fallback's
+    /// pattern is `(fallback)`).
     pub method: &'static str,
     /// The service it calls.
     pub service: String,
@@ -181,6 +192,10 @@ impl Declared {
                         (method, get.service(), get.is_user())
                     }
                     Routed::Call(call) => ("call", call.service(), call.is_user()),
+                    Routed::Remote(routed) => {
+                        let remote = &routed.remote;
+                        ("remote", remote.service().name(), remote.is_user())
+                    }
                 };
                 Listed {
                     pattern: loaded.route.pattern().to_string(),

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::{Method, Request};
+use http::{HeaderValue, Method, Request};
 use serde_json::Value as Json;
 
 use crate::loader::LoadError;
@@ -26,15 +26,52 @@ pub(super) struct Service {
     name: Arc<str>,
     base: Arc<str>,
     upstream: Upstream,
+    /// What a remote router's calls carry of the request's
+    /// `Authorization`.
+    authorization: Forwarding,
+}
+
+/// What the calls to a remote router carry of the request's
+/// `Authorization` header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Forwarding {
+    /// The request's own, if it has one.
+    Forward,
+    /// None.
+    Drop,
+    /// This one, whatever the request's.
+    Fixed(HeaderValue),
+}
+
+/// A body sent to a service, with its content type.
+pub(super) struct Body {
+    pub(super) content_type: &'static str,
+    pub(super) bytes: Bytes,
 }
 
 impl Service {
     /// The service `name` at `base` (checked), called through `upstream`.
-    pub(super) fn new(name: &str, base: &str, upstream: Upstream) -> Service {
+    pub(super) fn new(
+        name: &str,
+        base: &str,
+        upstream: Upstream,
+        authorization: Forwarding,
+    ) -> Service {
         Service {
             name: name.into(),
             base: base.into(),
             upstream,
+            authorization,
+        }
+    }
+
+    /// The `Authorization` a remote call carries for a request that
+    /// sent `asked`.
+    pub(super) fn authorization(&self, asked: Option<&HeaderValue>) -> Option<HeaderValue> {
+        match &self.authorization {
+            Forwarding::Forward => asked.cloned(),
+            Forwarding::Drop => None,
+            Forwarding::Fixed(value) => Some(value.clone()),
         }
     }
 
@@ -103,14 +140,32 @@ impl Service {
         path: &str,
         body: Option<&Json>,
     ) -> Result<Bytes, LoadError> {
+        let body = body.map(|body| Body {
+            content_type: "application/json",
+            bytes: Bytes::from(body.to_string()),
+        });
+        self.exchange(method, path, body, None).await
+    }
+
+    /// [`Service::send`] of any body, with an `Authorization` header.
+    pub(super) async fn exchange(
+        &self,
+        method: &Method,
+        path: &str,
+        body: Option<Body>,
+        authorization: Option<HeaderValue>,
+    ) -> Result<Bytes, LoadError> {
         let failed = |what: &dyn std::fmt::Display| self.failed(method, path, what);
         let mut request = Request::builder()
             .method(method.clone())
             .uri(format!("{}{path}", self.base));
+        if let Some(authorization) = authorization {
+            request = request.header(http::header::AUTHORIZATION, authorization);
+        }
         let body = match body {
             Some(body) => {
-                request = request.header(http::header::CONTENT_TYPE, "application/json");
-                Bytes::from(body.to_string())
+                request = request.header(http::header::CONTENT_TYPE, body.content_type);
+                body.bytes
             }
             None => Bytes::new(),
         };
@@ -203,5 +258,41 @@ pub(super) fn declared(
         settings = guard.clone();
     }
     let upstream = Upstream::new(name.to_string(), settings, sources.pool.clone());
-    Ok(Service::new(name, base, upstream))
+    let authorization = forwarding(source, declared)?;
+    Ok(Service::new(name, base, upstream, authorization))
+}
+
+/// What a service's remote calls carry of the request's `Authorization`.
+fn forwarding(source: &Source, declared: &format::Service) -> Result<Forwarding, Error> {
+    let Some(written) = &declared.authorization else {
+        return Ok(Forwarding::Forward);
+    };
+    let at = written.span().start;
+    match written.get_ref() {
+        format::Authorization::Mode(mode) if mode == "forward" => Ok(Forwarding::Forward),
+        format::Authorization::Mode(mode) if mode == "drop" => Ok(Forwarding::Drop),
+        format::Authorization::Mode(other) => Err(source.error(
+            ErrorKind::Value,
+            at,
+            format!(
+                "`authorization = \"{other}\"`: write \"forward\", \"drop\" or {{ fixed = \"...\" }}"
+            ),
+        )),
+        format::Authorization::Fixed { fixed } => {
+            let value = expand_environment(fixed).map_err(|unknown| {
+                source.error(
+                    ErrorKind::Environment,
+                    at,
+                    format!("the environment variable `{}` is not set", unknown.name),
+                )
+            })?;
+            HeaderValue::from_str(&value).map(Forwarding::Fixed).map_err(|_| {
+                source.error(
+                    ErrorKind::Value,
+                    at,
+                    "the fixed `authorization` is not a valid header value",
+                )
+            })
+        }
+    }
 }

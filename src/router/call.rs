@@ -6,7 +6,7 @@ use std::mem;
 use serde_json::Value as Json;
 use tracing::Instrument;
 
-use crate::graph::{Envelope, Value};
+use crate::graph::{Envelope, Graph, Value};
 use crate::path::{collapse, merge, KeySet, Path, PathSet};
 
 use super::context::Context;
@@ -93,7 +93,10 @@ impl Router {
                         ErrorKind::CallFailed { route, message }
                     })
                 })?;
-                let returned = merge_call_output(&mut run, output, &route.text)?;
+                let returned = match route.whole {
+                    true => merge_source_call(&mut run, output, answer.route, &answer.prefixes),
+                    false => merge_call_output(&mut run, output, &route.text)?,
+                };
                 invalidated.extend(returned.invalidated);
                 // Where the function stands once refs are resolved, and
                 // where the caller named it.
@@ -215,6 +218,63 @@ impl Router {
     }
 }
 
+/// Takes what a source's function answered: the paths it reports under
+/// the function's object (`myList` for `myList.push`) where they stand,
+/// the rest of its read-back kept for the read-back's waves (see
+/// [`Run::take_source_graph`]); paths elsewhere are dropped.
+fn merge_source_call(
+    run: &mut Run<'_>,
+    output: super::handler::Output,
+    route: usize,
+    called: &[PathSet],
+) -> Returned {
+    let objects: Vec<Path> = called
+        .iter()
+        .flat_map(PathSet::expand)
+        .map(|path| Path::from(path[..path.len().saturating_sub(1)].to_vec()))
+        .collect();
+    let (values, envelopes, invalidated) = output.into_parts();
+    let mut returned = Returned {
+        invalidated,
+        ..Returned::default()
+    };
+    let mut graph = Graph::new();
+    graph.set_all(values);
+    let mut reported = Vec::new();
+    for envelope in envelopes {
+        graph.merge(envelope.json_graph);
+        reported.extend(envelope.paths.unwrap_or_default());
+        returned
+            .invalidated
+            .extend(envelope.invalidated.unwrap_or_default());
+    }
+    let under_object = |path: &PathSet| {
+        objects.iter().any(|object| {
+            path.len() >= object.len()
+                && object.iter().zip(path.iter()).all(|(key, keys)| {
+                    keys.keys()
+                        .all(|asked| asked.into_member() == key.to_member())
+                })
+        })
+    };
+    reported.retain(|path| under_object(path));
+    returned.invalidated.retain(|path| under_object(path));
+    let here = run.take_source_graph(route, graph, &reported);
+    for (at, value) in here.leaves() {
+        note(&mut returned, at, value);
+    }
+    run.response.merge(here);
+    returned
+}
+
+/// Sorts a value a call answered at `at` into refs and other values.
+fn note(returned: &mut Returned, at: Path, value: &Value) {
+    match value {
+        Value::Ref(_) => returned.refs.push(at),
+        _ => returned.values.push(at),
+    }
+}
+
 /// Merges what a call handler answered into the response and sorts it
 /// into refs, values and invalidations.
 fn merge_call_output(
@@ -228,12 +288,6 @@ fn merge_call_output(
         invalidated,
         ..Returned::default()
     };
-    fn note(returned: &mut Returned, at: Path, value: &Value) {
-        match value {
-            Value::Ref(_) => returned.refs.push(at),
-            _ => returned.values.push(at),
-        }
-    }
     for path_value in &values {
         run.response.merge_path_value(path_value);
         for at in path_value.path.expand() {

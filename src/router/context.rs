@@ -56,6 +56,7 @@ pub struct Stats {
     waves: AtomicUsize,
     route_calls: AtomicUsize,
     failed_route_calls: AtomicUsize,
+    dropped_values: AtomicUsize,
 }
 
 impl Stats {
@@ -73,6 +74,16 @@ impl Stats {
     /// a refusal for want of a user): their paths hold errors.
     pub fn failed_route_calls(&self) -> usize {
         self.failed_route_calls.load(Ordering::Relaxed)
+    }
+
+    /// How many values sources answered outside the paths they were
+    /// asked, which were dropped (see [`DataSource`](super::DataSource)).
+    pub fn dropped_values(&self) -> usize {
+        self.dropped_values.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn add_dropped_values(&self, count: usize) {
+        self.dropped_values.fetch_add(count, Ordering::Relaxed);
     }
 
     pub(crate) fn add_failed_route_call(&self) {

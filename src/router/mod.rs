@@ -93,8 +93,10 @@ mod handler;
 mod reach;
 mod request;
 mod set;
+mod source;
 mod table;
 mod wave;
+mod whole;
 pub mod writes;
 
 pub use context::{Context, Stats};
@@ -102,4 +104,5 @@ pub use error::Error;
 pub use handler::{HandlerError, Output};
 pub use reach::Reach;
 pub use request::{Call, Get, Matched, Set};
+pub use source::DataSource;
 pub use table::{Builder, Options, Router};

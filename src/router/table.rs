@@ -87,6 +87,9 @@ pub(crate) struct Route {
     /// The methods whose handler needs a signed-in user (bits of
     /// [`Route::bit`]).
     signed_in: u8,
+    /// Whether it answers whole paths, past its pattern's end: a
+    /// [`DataSource`](super::DataSource) (a remote router, the fallback).
+    pub(crate) whole: bool,
 }
 
 impl Route {
@@ -104,7 +107,7 @@ impl Route {
         self.signed_in & Route::bit(method) != 0
     }
 
-    fn has(&self, method: Method) -> bool {
+    pub(crate) fn has(&self, method: Method) -> bool {
         match method {
             Method::Get => self.get.is_some(),
             Method::Set => self.set.is_some(),
@@ -183,6 +186,8 @@ impl Table {
         for &route in &node.ends {
             let candidate = &self.routes[route];
             let serves = match (method, at_end) {
+                // A source answers the whole path, wherever its pattern ends.
+                (method, _) if candidate.whole => candidate.has(method),
                 (Method::Set, true) => candidate.has(Method::Set) || candidate.has(Method::Get),
                 (method, true) => candidate.has(method),
                 (_, false) => candidate.has(Method::Get),
@@ -226,12 +231,24 @@ impl Table {
 /// work: patterns that do not parse, and two routes of one method that
 /// would match the same paths with the same precedence.
 pub struct Builder {
-    routes: Vec<(String, Handler, bool)>,
+    routes: Vec<Registered>,
     options: Options,
     signed_in: bool,
 }
 
-enum Handler {
+/// A handler as registered: its route's pattern, and whether it needs a
+/// user and answers whole paths.
+struct Registered {
+    text: String,
+    handler: Handler,
+    signed_in: bool,
+    whole: bool,
+}
+
+/// The text the fallback is listed and logged as (no pattern reads so).
+pub(crate) const FALLBACK: &str = "(fallback)";
+
+pub(super) enum Handler {
     Get(GetHandler),
     Set(SetHandler),
     Call(CallHandler),
@@ -294,49 +311,45 @@ impl Router {
 impl Builder {
     /// Serves get on `pattern` (route syntax, e.g.
     /// `videos[{integers:ids}]['title','year']`) with an async handler.
-    pub fn get<H, F, O>(mut self, pattern: &str, handler: H) -> Builder
+    pub fn get<H, F, O>(self, pattern: &str, handler: H) -> Builder
     where
         H: Fn(Get, Context) -> F + Send + Sync + 'static,
         F: Future<Output = Result<O, HandlerError>> + Send + 'static,
         O: Into<Output>,
     {
-        self.routes.push((
-            pattern.to_owned(),
-            Handler::Get(boxed(handler)),
-            self.signed_in,
-        ));
-        self
+        self.register(pattern, Handler::Get(boxed(handler)), false)
     }
 
     /// Serves set on `pattern` with an async handler, which receives the
     /// values to set and answers what it set.
-    pub fn set<H, F, O>(mut self, pattern: &str, handler: H) -> Builder
+    pub fn set<H, F, O>(self, pattern: &str, handler: H) -> Builder
     where
         H: Fn(Set, Context) -> F + Send + Sync + 'static,
         F: Future<Output = Result<O, HandlerError>> + Send + 'static,
         O: Into<Output>,
     {
-        self.routes.push((
-            pattern.to_owned(),
-            Handler::Set(boxed(handler)),
-            self.signed_in,
-        ));
-        self
+        self.register(pattern, Handler::Set(boxed(handler)), false)
     }
 
     /// Serves call on `pattern` (the function's path, e.g. `myList.push`)
     /// with an async handler.
-    pub fn call<H, F, O>(mut self, pattern: &str, handler: H) -> Builder
+    pub fn call<H, F, O>(self, pattern: &str, handler: H) -> Builder
     where
         H: Fn(Call, Context) -> F + Send + Sync + 'static,
         F: Future<Output = Result<O, HandlerError>> + Send + 'static,
         O: Into<Output>,
     {
-        self.routes.push((
-            pattern.to_owned(),
-            Handler::Call(boxed(handler)),
-            self.signed_in,
-        ));
+        self.register(pattern, Handler::Call(boxed(handler)), false)
+    }
+
+    /// Adds a handler of `pattern`; `whole`: it answers whole paths.
+    pub(super) fn register(mut self, pattern: &str, handler: Handler, whole: bool) -> Builder {
+        self.routes.push(Registered {
+            text: pattern.to_owned(),
+            handler,
+            signed_in: self.signed_in,
+            whole,
+        });
         self
     }
 
@@ -396,17 +409,29 @@ impl Builder {
     pub fn build(self) -> Result<Router, Error> {
         let mut routes: Vec<Route> = Vec::new();
         let mut by_text: HashMap<String, usize> = HashMap::new();
-        for (text, handler, signed_in) in self.routes {
-            let pattern = Pattern::parse(&text).map_err(|source| {
-                Error::new(ErrorKind::Pattern {
-                    route: text.clone(),
-                    source,
-                })
-            })?;
-            if pattern.is_empty() {
+        for registered in self.routes {
+            let Registered {
+                text,
+                handler,
+                signed_in,
+                whole,
+            } = registered;
+            let pattern = match text.as_str() {
+                FALLBACK if whole => Pattern::new(Vec::new()),
+                _ => Pattern::parse(&text).map_err(|source| {
+                    Error::new(ErrorKind::Pattern {
+                        route: text.clone(),
+                        source,
+                    })
+                })?,
+            };
+            if pattern.is_empty() && !whole {
                 return Err(Error::new(ErrorKind::EmptyPattern));
             }
-            let canonical = pattern.to_string();
+            let canonical = match pattern.is_empty() {
+                true => FALLBACK.to_owned(),
+                false => pattern.to_string(),
+            };
             let index = *by_text.entry(canonical.clone()).or_insert_with(|| {
                 routes.push(Route {
                     score: score(&pattern),
@@ -416,11 +441,12 @@ impl Builder {
                     set: None,
                     call: None,
                     signed_in: 0,
+                    whole,
                 });
                 routes.len() - 1
             });
             let route = &mut routes[index];
-            if route.has(handler.method()) {
+            if route.has(handler.method()) || route.whole != whole {
                 return Err(Error::new(ErrorKind::Collision {
                     method: handler.method().name(),
                     route: text,
@@ -542,7 +568,7 @@ impl fmt::Debug for Builder {
                 &self
                     .routes
                     .iter()
-                    .map(|(text, _, _)| text.as_str())
+                    .map(|registered| registered.text.as_str())
                     .collect::<Vec<_>>(),
             )
             .field("options", &self.options)

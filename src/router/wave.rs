@@ -35,7 +35,7 @@ pub(crate) struct Match {
 
 impl Match {
     /// The whole path set this match stands for.
-    fn asked(&self) -> PathSet {
+    pub(crate) fn asked(&self) -> PathSet {
         self.prefix
             .iter()
             .cloned()
@@ -87,6 +87,9 @@ pub(crate) struct Run<'r> {
     pub(crate) response: Graph,
     pub(crate) payload: Payload,
     pub(crate) call_answers: Vec<CallAnswer>,
+    /// What each source route (by index) answered so far in this request,
+    /// along the paths it was asked: read before it is asked again.
+    pub(crate) kept: HashMap<usize, Graph>,
 }
 
 impl<'r> Run<'r> {
@@ -97,6 +100,7 @@ impl<'r> Run<'r> {
             response: Graph::new(),
             payload: Payload::default(),
             call_answers: Vec::new(),
+            kept: HashMap::new(),
         }
     }
 
@@ -156,6 +160,7 @@ impl<'r> Run<'r> {
                 let len = candidate.matched.len();
                 let route = &table.routes[candidate.route];
                 let kind = match (method, len == path_set.len()) {
+                    _ if route.whole => method,
                     (Method::Set, true) if route.set.is_some() => Method::Set,
                     (Method::Call, true) => Method::Call,
                     _ => Method::Get,
@@ -203,14 +208,31 @@ impl<'r> Run<'r> {
         method: Method,
         wave: Option<usize>,
     ) -> Result<Vec<PathSet>, Error> {
+        // Sources first give what they answered earlier in the request;
+        // only the rest is asked of them, and all of it is followed.
+        let mut followed = Vec::with_capacity(assignments.len());
+        let mut called = Vec::with_capacity(assignments.len());
+        for mut assignment in assignments {
+            let whole = self.router.table.routes[assignment.route].whole;
+            if !whole || assignment.kind == Method::Call {
+                called.push(assignment);
+                continue;
+            }
+            followed.push((true, assignment.matches.clone()));
+            self.answer_kept(&mut assignment);
+            if !assignment.matches.is_empty() {
+                called.push(assignment);
+            }
+        }
+        let assignments = called;
         self.ctx.stats().add_wave(assignments.len());
         let calls: Vec<_> = assignments
             .iter()
             .map(|assignment| self.call_route(assignment, wave))
             .collect();
         let answers = join_all(calls).await;
-        let mut followed = Vec::with_capacity(assignments.len());
         for (assignment, (prefixes, answer)) in assignments.into_iter().zip(answers) {
+            let whole = self.router.table.routes[assignment.route].whole;
             if assignment.kind == Method::Call {
                 self.call_answers.push(CallAnswer {
                     route: assignment.route,
@@ -219,15 +241,19 @@ impl<'r> Run<'r> {
                 });
                 continue;
             }
+            if whole {
+                self.merge_whole(assignment.route, answer, &prefixes);
+                continue;
+            }
             let asked: Vec<PathSet> = assignment.matches.iter().map(Match::asked).collect();
             self.merge_answer(answer, &prefixes, &asked)?;
-            followed.push(assignment.matches);
+            followed.push((false, assignment.matches));
         }
         // Refs are followed once every answer of the wave is in, so that
         // what another route answered in this wave is not asked again.
         let mut next = Vec::new();
-        for matches in &followed {
-            next.extend(self.follow(matches, method)?);
+        for (whole, matches) in &followed {
+            next.extend(self.follow(matches, method, *whole)?);
         }
         Ok(merge(next))
     }
@@ -242,11 +268,15 @@ impl<'r> Run<'r> {
         wave: Option<usize>,
     ) -> impl std::future::Future<Output = (Vec<PathSet>, Answer)> + Send + 'static {
         let route = &self.router.table.routes[assignment.route];
+        // A source is asked for the whole paths, and fails at them.
         let prefixes = merge(
             assignment
                 .matches
                 .iter()
-                .map(|m| m.prefix.clone())
+                .map(|m| match route.whole {
+                    true => m.asked(),
+                    false => m.prefix.clone(),
+                })
                 .collect(),
         );
         let matched = Matched::new(route.pattern.clone(), prefixes.clone());
@@ -367,11 +397,17 @@ impl<'r> Run<'r> {
     }
 
     /// What the next wave must match after these matches were answered:
-    /// the rest of each path past the refs its route answered.
-    fn follow(&mut self, matches: &[Match], method: Method) -> Result<Vec<PathSet>, Error> {
+    /// the rest of each path past the refs its route answered (a source's
+    /// refs anywhere along its paths: `whole`).
+    fn follow(
+        &mut self,
+        matches: &[Match],
+        method: Method,
+        whole: bool,
+    ) -> Result<Vec<PathSet>, Error> {
         let max_ref_follow = self.max_ref_follow();
         let mut next = Vec::new();
-        for matched in matches.iter().filter(|m| !m.suffix.is_empty()) {
+        for matched in matches.iter().filter(|m| whole || !m.suffix.is_empty()) {
             if method != Method::Set {
                 next.extend(
                     self.response

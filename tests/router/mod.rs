@@ -10,7 +10,9 @@ use peregrine::path::{Key, Path, PathSet};
 use peregrine::router::{Context, HandlerError, Output, Router};
 use serde_json::json;
 
-fn sets(paths: &[&str]) -> Vec<PathSet> {
+mod sources;
+
+pub(crate) fn sets(paths: &[&str]) -> Vec<PathSet> {
     paths.iter().map(|p| PathSet::parse(p).expect(p)).collect()
 }
 
@@ -18,7 +20,7 @@ fn path(keys: &[Key]) -> PathSet {
     Path::from(keys.to_vec()).to_path_set()
 }
 
-fn run<T>(future: impl std::future::Future<Output = T>) -> T {
+pub(crate) fn run<T>(future: impl std::future::Future<Output = T>) -> T {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -31,10 +33,10 @@ type Log = Vec<(String, Vec<String>)>;
 
 /// What each route was asked, call by call.
 #[derive(Clone, Default)]
-struct Calls(Arc<Mutex<Log>>);
+pub(crate) struct Calls(Arc<Mutex<Log>>);
 
 impl Calls {
-    fn record(&self, route: &str, asked: &[PathSet]) {
+    pub(crate) fn record(&self, route: &str, asked: &[PathSet]) {
         let asked = asked.iter().map(ToString::to_string).collect();
         self.0
             .lock()
@@ -42,7 +44,7 @@ impl Calls {
             .push((route.to_owned(), asked));
     }
 
-    fn of(&self, route: &str) -> Vec<Vec<String>> {
+    pub(crate) fn of(&self, route: &str) -> Vec<Vec<String>> {
         let calls = self.0.lock().expect("not poisoned");
         calls
             .iter()

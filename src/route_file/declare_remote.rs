@@ -1,0 +1,132 @@
+//! From what a file says to a remote Falcor router: a route's `remote =
+//! { service, path }`, or the `[fallback]`. Each check that fails answers
+//! an [`Error`] placed in the file.
+
+use std::time::Duration;
+
+use toml::Spanned;
+
+use super::cached::Spec;
+use super::declare::{parsed, service, Known, YEAR};
+use super::error::{Error, ErrorKind, Source};
+use super::format;
+use super::remote::Remote;
+
+/// The most values (leaves) a remote route caches, by default.
+const MAX_VALUES: u64 = 100_000;
+
+/// What a remote is declared with, by a route or the fallback.
+pub(super) struct RemoteParts<'a> {
+    pub(super) remote: &'a Spanned<format::Remote>,
+    pub(super) scope: &'a Option<Spanned<String>>,
+    pub(super) ttl_secs: Option<u64>,
+    pub(super) max_entries: Option<u64>,
+}
+
+/// The remote route `declared` (it has a `remote`): its pattern checked,
+/// nothing else that a route of its own would read.
+pub(super) fn route(
+    source: &Source,
+    declared: &Spanned<format::Route>,
+    remote: &Spanned<format::Remote>,
+    known: &Known<'_>,
+    name: String,
+) -> Result<Remote, Error> {
+    let at = declared.span().start;
+    let route = declared.get_ref();
+    let own = [
+        (route.get.is_some(), "get"),
+        (route.load.is_some(), "load"),
+        (route.set.is_some(), "set"),
+        (route.call.is_some(), "call"),
+        (route.list.is_some(), "list"),
+        (route.length.is_some(), "length"),
+        (!route.fields.is_empty(), "fields"),
+        (route.items.is_some(), "items"),
+        (route.key.is_some(), "key"),
+        (route.max_batch.is_some(), "max_batch"),
+        (route.max_id_bytes.is_some(), "max_id_bytes"),
+        (route.expires_secs.is_some(), "expires_secs"),
+    ];
+    if let Some((_, member)) = own.iter().find(|(set, _)| *set) {
+        return Err(source.error(
+            ErrorKind::Value,
+            at,
+            format!(
+                "a route with a `remote` is answered by that router alone: `{member}` is for a \
+                 route that calls a service itself (a remote route takes `pattern`, `remote`, \
+                 `scope`, `ttl_secs` and `max_entries`)"
+            ),
+        ));
+    }
+    parsed(source, &route.pattern)?;
+    let parts = RemoteParts {
+        remote,
+        scope: &route.scope,
+        ttl_secs: route.ttl_secs,
+        max_entries: route.max_entries,
+    };
+    declare(source, &parts, known, name)
+}
+
+/// The remote `parts` declare, its cache named `name`.
+pub(super) fn declare(
+    source: &Source,
+    parts: &RemoteParts<'_>,
+    known: &Known<'_>,
+    name: String,
+) -> Result<Remote, Error> {
+    let declared = parts.remote.get_ref();
+    let service = service(source, &declared.service, known)?;
+    let path = match &declared.path {
+        None => "/model.json".to_owned(),
+        Some(path) if path.get_ref().starts_with('/') => path.get_ref().clone(),
+        Some(path) => {
+            return Err(source.error(
+                ErrorKind::Value,
+                path.span().start,
+                format!(
+                    "the remote's `path` starts with `/`: \"/{}\"",
+                    path.get_ref()
+                ),
+            ))
+        }
+    };
+    let user = is_user(source, parts.scope)?;
+    let remote = Remote::new(service.clone(), path, user);
+    let ttl = parts.ttl_secs.unwrap_or(0);
+    if ttl > YEAR {
+        return Err(source.error(
+            ErrorKind::Value,
+            parts.remote.span().start,
+            "`ttl_secs` is at most a year (31536000)",
+        ));
+    }
+    if ttl == 0 {
+        return Ok(remote);
+    }
+    let spec = Spec {
+        name,
+        user,
+        ttl: Duration::from_secs(ttl),
+        max_values: parts.max_entries.unwrap_or(MAX_VALUES),
+    };
+    Ok(remote.cached(spec, known.sources))
+}
+
+/// Whether a remote's `scope` says the user's (`user`, the default: a
+/// router's answers may be anyone's) or everyone's (`shared`).
+fn is_user(source: &Source, scope: &Option<Spanned<String>>) -> Result<bool, Error> {
+    match scope
+        .as_ref()
+        .map(|scope| (scope.get_ref().as_str(), scope))
+    {
+        None | Some(("user", _)) => Ok(true),
+        Some(("shared", _)) => Ok(false),
+        Some((other, scope)) => Err(source.error(
+            ErrorKind::Value,
+            scope.span().start,
+            format!("`scope` is \"shared\" or \"user\", not {other:?}"),
+        )),
+    }
+}

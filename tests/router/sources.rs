@@ -1,0 +1,330 @@
+//! Data sources (a remote router, the fallback) composed with local
+//! routes: whole paths asked once per request, only their own part of the
+//! graph taken, refs followed into local routes, errors at their paths.
+
+use std::sync::{Arc, Mutex};
+
+use futures::future::BoxFuture;
+use peregrine::graph::{Envelope, Graph, PathValue, Value};
+use peregrine::path::{Path, PathSet};
+use peregrine::router::{Call, Context, DataSource, Get, HandlerError, Output, Router, Set};
+use serde_json::json;
+
+use super::{run, sets, Calls};
+
+/// A Falcor router over an in-memory JSON Graph: it answers what its
+/// graph holds along the paths asked, following its own refs, as
+/// falcor-router does; `extra` is merged into every answer (a remote
+/// that writes outside its paths); `failing` makes every call fail.
+#[derive(Clone)]
+struct Remote {
+    graph: Arc<Mutex<Graph>>,
+    extra: Graph,
+    failing: bool,
+    calls: Calls,
+}
+
+impl Remote {
+    fn new(graph: serde_json::Value, calls: &Calls) -> Remote {
+        Remote {
+            graph: Arc::new(Mutex::new(
+                serde_json::from_value(graph).expect("a JSON Graph"),
+            )),
+            extra: Graph::new(),
+            failing: false,
+            calls: calls.clone(),
+        }
+    }
+
+    fn answer(&self, paths: &[PathSet]) -> Result<Envelope, HandlerError> {
+        if self.failing {
+            return Err(HandlerError::new("the legacy router is down"));
+        }
+        let graph = self.graph.lock().expect("not poisoned");
+        let mut answer = graph.read(paths, 50).expect("no cycle").graph;
+        answer.merge(self.extra.clone());
+        Ok(Envelope::new(answer))
+    }
+}
+
+impl DataSource for Remote {
+    fn get(&self, get: Get, _ctx: Context) -> BoxFuture<'static, Result<Envelope, HandlerError>> {
+        self.calls.record("remote get", get.path_sets());
+        let answer = self.answer(get.path_sets());
+        Box::pin(async move { answer })
+    }
+
+    fn set(&self, set: Set, _ctx: Context) -> BoxFuture<'static, Result<Envelope, HandlerError>> {
+        self.calls.record("remote set", set.path_sets());
+        for (path, value) in set.values() {
+            let mut graph = self.graph.lock().expect("not poisoned");
+            let at = resolved(&graph, &path);
+            graph.set_path(&at, value.clone());
+        }
+        let answer = self.answer(set.path_sets());
+        Box::pin(async move { answer })
+    }
+
+    fn call(
+        &self,
+        call: Call,
+        _ctx: Context,
+    ) -> BoxFuture<'static, Result<Envelope, HandlerError>> {
+        self.calls.record("remote call", call.path_sets());
+        // myList.push(ref): appends, answers the new item and the length,
+        // and what the suffixes read under the new item.
+        let target = call.arguments().first().cloned().unwrap_or_default();
+        let answer = (|| {
+            let reference: Value = serde_json::from_value(target).map_err(HandlerError::from)?;
+            let mut graph = self.graph.lock().expect("not poisoned");
+            let length = graph
+                .value(&["myList".into(), "length".into()])
+                .and_then(|value| serde_json::to_value(value).ok())
+                .and_then(|json| json.as_i64())
+                .unwrap_or(0);
+            graph.set_path(&["myList".into(), length.into()], reference);
+            graph.set_path(&["myList".into(), "length".into()], (length + 1).into());
+            let item = Path::from(vec!["myList".into(), length.into()]);
+            let mut paths = vec![
+                PathSet::parse(&format!("myList[{length}]")).expect("a path"),
+                PathSet::parse("myList.length").expect("a path"),
+            ];
+            for suffix in call.path_suffixes() {
+                paths.push(
+                    item.iter()
+                        .cloned()
+                        .map(Into::into)
+                        .chain(suffix.iter().cloned())
+                        .collect(),
+                );
+            }
+            let json_graph = graph.read(&paths, 50).expect("no cycle").graph;
+            Ok(Envelope {
+                json_graph,
+                paths: Some(paths),
+                invalidated: None,
+            })
+        })();
+        Box::pin(async move { answer })
+    }
+}
+
+/// `path` with the refs along it followed, as a router sets it.
+fn resolved(graph: &Graph, path: &Path) -> Path {
+    let mut at: Vec<peregrine::path::Key> = Vec::new();
+    for key in path.iter() {
+        at.push(key.clone());
+        if let Some(Value::Ref(reference)) = graph.value(&at) {
+            at = reference.path.to_vec();
+        }
+    }
+    Path::from(at)
+}
+
+/// The legacy router's graph: one user's rows, lists of videos, titles
+/// and ratings, and a list of favourites.
+fn legacy() -> serde_json::Value {
+    json!({
+        "genreLists": {"0": {"$type": "ref", "value": ["lists", "A"]}},
+        "lists": {"A": {
+            "name": "Comedies",
+            "0": {"$type": "ref", "value": ["videos", 1]},
+            "1": {"$type": "ref", "value": ["videos", 2]}
+        }},
+        "videos": {
+            "1": {"title": "Remote 1", "rating": 4},
+            "2": {"title": "Remote 2", "rating": 5},
+            "3": {"title": "Remote 3", "rating": 3}
+        },
+        "people": {"ada": {"name": "Ada", "favorite": {"$type": "ref", "value": ["videos", 3]}}},
+        "myList": {"length": 0}
+    })
+}
+
+/// A local route for the videos' titles, recorded as `titles`.
+fn with_local_titles(calls: &Calls) -> peregrine::router::Builder {
+    let calls = calls.clone();
+    Router::builder().get("videos[{integers:ids}].title", move |get, _ctx| {
+        calls.record("titles", get.path_sets());
+        async move {
+            Ok::<_, HandlerError>(
+                get.integers("ids")?
+                    .into_iter()
+                    .map(|id| {
+                        let at = Path::from(vec!["videos".into(), id.into(), "title".into()]);
+                        PathValue::new(at.to_path_set(), format!("Local {id}"))
+                    })
+                    .collect::<Output>(),
+            )
+        }
+    })
+}
+
+fn answer(router: &Router, paths: &[&str], ctx: &Context) -> serde_json::Value {
+    let envelope = run(router.get(&sets(paths), ctx)).expect("answered");
+    serde_json::to_value(envelope).expect("serializable")["jsonGraph"].clone()
+}
+
+#[test]
+fn the_fallback_answers_what_no_route_serves_in_one_call_and_local_routes_keep_theirs() {
+    let calls = Calls::default();
+    let router = with_local_titles(&calls)
+        .fallback(Remote::new(legacy(), &calls))
+        .build()
+        .expect("a valid table");
+    let graph = answer(
+        &router,
+        &[
+            "genreLists[0][0..1]['title','rating']",
+            "genreLists[0].name",
+        ],
+        &Context::new(),
+    );
+    assert_eq!(
+        graph["genreLists"]["0"],
+        json!({"$type": "ref", "value": ["lists", "A"]})
+    );
+    assert_eq!(graph["lists"]["A"]["name"], "Comedies");
+    // Titles from the local route, ratings from the remote.
+    assert_eq!(
+        graph["videos"]["1"],
+        json!({"title": "Local 1", "rating": 4})
+    );
+    assert_eq!(
+        graph["videos"]["2"],
+        json!({"title": "Local 2", "rating": 5})
+    );
+    // The remote was asked once, for the whole paths; what it answered
+    // through its refs served the later waves.
+    assert_eq!(
+        calls.of("remote get"),
+        [vec![
+            r#"genreLists[0][0..1]["title","rating"]"#.to_owned(),
+            "genreLists[0].name".to_owned()
+        ]]
+    );
+    assert_eq!(calls.of("titles"), [vec!["videos[1..2].title".to_owned()]]);
+}
+
+#[test]
+fn a_source_route_answers_under_its_pattern_and_its_refs_lead_into_local_routes() {
+    let calls = Calls::default();
+    let router = with_local_titles(&calls)
+        .source("people[{keys}]", Remote::new(legacy(), &calls))
+        .build()
+        .expect("a valid table");
+    let graph = answer(
+        &router,
+        &["people.ada['name','favorite']", "people.ada.favorite.title"],
+        &Context::new(),
+    );
+    assert_eq!(graph["people"]["ada"]["name"], "Ada");
+    // The remote's ref is followed into the local route, whose answer
+    // stands, not the title the remote read through its own ref.
+    assert_eq!(graph["videos"]["3"], json!({"title": "Local 3"}));
+    assert_eq!(calls.of("titles"), [vec!["videos[3].title".to_owned()]]);
+    // Paths outside its pattern are not asked of it.
+    let graph = answer(&router, &["videos[2].rating"], &Context::new());
+    assert_eq!(graph["videos"]["2"]["rating"], json!({"$type": "atom"}));
+    assert_eq!(calls.of("remote get").len(), 1);
+}
+
+#[test]
+fn what_a_source_answers_outside_its_paths_is_dropped_and_counted() {
+    let calls = Calls::default();
+    let mut remote = Remote::new(legacy(), &calls);
+    remote.extra = serde_json::from_value(json!({
+        "videos": {"1": {"title": "Hijacked"}},
+        "people": {"grace": {"name": "Grace"}}
+    }))
+    .expect("a graph");
+    let router = with_local_titles(&calls)
+        .source("people[{keys}]", remote)
+        .build()
+        .expect("a valid table");
+    let ctx = Context::new();
+    let graph = answer(&router, &["people.ada.name", "videos[1].title"], &ctx);
+    assert_eq!(graph["people"], json!({"ada": {"name": "Ada"}}));
+    assert_eq!(graph["videos"]["1"]["title"], "Local 1");
+    assert_eq!(ctx.stats().dropped_values(), 2);
+}
+
+#[test]
+fn a_failing_source_fills_only_its_own_paths_with_its_error() {
+    let calls = Calls::default();
+    let mut remote = Remote::new(legacy(), &calls);
+    remote.failing = true;
+    let router = with_local_titles(&calls)
+        .fallback(remote)
+        .build()
+        .expect("a valid table");
+    let graph = answer(&router, &["videos[1]['title','rating']"], &Context::new());
+    assert_eq!(graph["videos"]["1"]["title"], "Local 1");
+    assert_eq!(
+        graph["videos"]["1"]["rating"],
+        json!({"$type": "error", "value": {"message": "the legacy router is down"}})
+    );
+}
+
+#[test]
+fn set_and_call_are_forwarded_to_the_source_and_read_back_from_its_answer() {
+    let calls = Calls::default();
+    let router = with_local_titles(&calls)
+        .fallback(Remote::new(legacy(), &calls))
+        .build()
+        .expect("a valid table");
+    let ctx = Context::new();
+    let set: Envelope = serde_json::from_value(json!({
+        "jsonGraph": {"genreLists": {"0": {"0": {"rating": 1}}}},
+        "paths": [["genreLists", 0, 0, "rating"]]
+    }))
+    .expect("an envelope");
+    let written = run(router.set(set, &ctx)).expect("set");
+    let written = serde_json::to_value(written).expect("serializable");
+    assert_eq!(
+        written["jsonGraph"]["videos"]["1"]["rating"], 1,
+        "{written}"
+    );
+    assert_eq!(
+        calls.of("remote set").len(),
+        1,
+        "one set, through the remote's refs"
+    );
+
+    let pushed = run(router.call(
+        &PathSet::parse("myList.push").expect("a path"),
+        vec![json!({"$type": "ref", "value": ["videos", 2]})],
+        sets(&["['title','rating']"]),
+        vec![],
+        &ctx,
+    ))
+    .expect("called");
+    let pushed = serde_json::to_value(pushed).expect("serializable");
+    assert_eq!(
+        pushed["jsonGraph"]["myList"]["0"],
+        json!({"$type": "ref", "value": ["videos", 2]})
+    );
+    assert_eq!(pushed["jsonGraph"]["myList"]["length"], 1);
+    // The title is the local route's, the rating the remote's read-back.
+    assert_eq!(
+        pushed["jsonGraph"]["videos"]["2"],
+        json!({"title": "Local 2", "rating": 5})
+    );
+    assert_eq!(calls.of("remote call").len(), 1);
+    assert_eq!(
+        calls.of("remote get").len(),
+        0,
+        "the read-back came with the call's answer"
+    );
+}
+
+#[test]
+fn two_fallbacks_are_refused() {
+    let calls = Calls::default();
+    let err = Router::builder()
+        .fallback(Remote::new(legacy(), &calls))
+        .fallback(Remote::new(legacy(), &calls))
+        .build()
+        .expect_err("two fallbacks");
+    assert!(err.to_string().contains("(fallback)"), "{err}");
+}
