@@ -24,7 +24,7 @@ use peregrine::http::Reload;
 use peregrine::http::Traces;
 use peregrine::loader::{RedisTier, TierSettings, Writes};
 use peregrine::route_file::{Live, Served, Sources};
-use peregrine::router::Router;
+use peregrine::router::{Builder, Router};
 use peregrine::upstream::Pool;
 use peregrine::upstream::{BreakerSettings, Settings as Guard};
 use peregrine_routes::backend::{self, Settings};
@@ -185,6 +185,12 @@ struct Listen {
     /// route files built into the server.
     #[arg(long, env = "PEREGRINE_NO_CATALOG")]
     no_catalog: bool,
+    /// Logs a summary of each request (target `peregrine::request`: its
+    /// method, paths, time, and each route call with its paths, time and
+    /// outcome) and each route failure with its paths (target
+    /// `peregrine::path_error`), as falcor-router's hooks told them.
+    #[arg(long, env = "PEREGRINE_LOG_REQUESTS")]
+    log_requests: bool,
     #[command(flatten)]
     guard: GuardArgs,
 }
@@ -325,9 +331,14 @@ struct DemoArgs {
 struct ServeArgs {
     #[command(flatten)]
     listen: Listen,
-    /// The base URL of all four services, for those not given their own.
-    #[arg(long, env = "PEREGRINE_BACKEND_URL")]
-    backend: String,
+    /// The base URL of all four services, for those not given their own
+    /// (not needed with --no-catalog).
+    #[arg(
+        long,
+        env = "PEREGRINE_BACKEND_URL",
+        required_unless_present = "no_catalog"
+    )]
+    backend: Option<String>,
     /// The catalog service's base URL (default: --backend).
     #[arg(long, env = "PEREGRINE_CATALOG_URL")]
     catalog_url: Option<String>,
@@ -396,7 +407,9 @@ impl ServeArgs {
     }
 
     fn endpoints(&self) -> Endpoints {
-        let or_backend = |url: &Option<String>| url.clone().unwrap_or_else(|| self.backend.clone());
+        // Without --backend (--no-catalog), the catalog is not served.
+        let backend = self.backend.clone().unwrap_or_default();
+        let or_backend = |url: &Option<String>| url.clone().unwrap_or_else(|| backend.clone());
         Endpoints {
             catalog: or_backend(&self.catalog_url),
             lists: or_backend(&self.lists_url),
@@ -721,7 +734,11 @@ async fn serve(
     // each good reload, GraphQL with them.
     let reload = Reload::new(Router::builder().build()?, None);
     let swap = reload.clone();
-    let (live, router) = Live::start(sources, Router::builder, move |router, graphql| {
+    let base: fn() -> Builder = match listen.log_requests {
+        true => || Router::builder().log_requests(),
+        false => Router::builder,
+    };
+    let (live, router) = Live::start(sources, base, move |router, graphql| {
         swap.replace(router, graphql);
     })
     .map_err(|errors| refused(&errors))?;

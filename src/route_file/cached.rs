@@ -67,9 +67,11 @@ impl Hash for Query {
     }
 }
 
-/// A remote's answer, and when the first of its `$expires` falls.
+/// A remote's answer, when it came, and when the first of its
+/// `$expires` falls.
 struct Answered {
     graph: Graph,
+    fetched: Instant,
     until: Option<Instant>,
 }
 
@@ -127,8 +129,14 @@ impl Cached {
             paths: paths.into(),
             authorization,
         };
+        let asked = Instant::now();
         let mut answered = self.loader.load_one(scope.clone(), query.clone()).await?;
-        if answered.as_ref().is_some_and(|answered| answered.expired()) {
+        // A cached answer past a value's `$expires` is asked again; one
+        // fetched for this ask is taken as it is.
+        if answered
+            .as_ref()
+            .is_some_and(|answered| answered.fetched < asked && answered.expired())
+        {
             self.loader.invalidate(scope.clone(), query.clone()).await;
             answered = self.loader.load_one(scope, query).await?;
         }
@@ -158,6 +166,7 @@ impl Answered {
             .min();
         Answered {
             graph: envelope.json_graph,
+            fetched: Instant::now(),
             until,
         }
     }

@@ -59,6 +59,27 @@ impl Router {
         async {
             self.check_call(call_path, &path_suffixes, &paths)?;
             let mut run = Run::new(self, ctx);
+            let answered = self
+                .run_call(&mut run, call_path, arguments, path_suffixes, paths)
+                .await;
+            let error = answered.as_ref().err().map(|e| e as _);
+            run.summarize(Method::Call, std::slice::from_ref(call_path), error);
+            answered
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Runs the call in `run`: the function, then its read-back.
+    async fn run_call(
+        &self,
+        run: &mut Run<'_>,
+        call_path: &PathSet,
+        arguments: Vec<Json>,
+        path_suffixes: Vec<PathSet>,
+        paths: Vec<PathSet>,
+    ) -> Result<Envelope, Error> {
+        {
             run.payload.call = Some(CallPayload {
                 arguments,
                 path_suffixes: path_suffixes.clone(),
@@ -94,8 +115,8 @@ impl Router {
                     })
                 })?;
                 let returned = match route.whole {
-                    true => merge_source_call(&mut run, output, answer.route, &answer.prefixes),
-                    false => merge_call_output(&mut run, output, &route.text)?,
+                    true => merge_source_call(run, output, answer.route, &answer.prefixes),
+                    false => merge_call_output(run, output, &route.text)?,
                 };
                 invalidated.extend(returned.invalidated);
                 // Where the function stands once refs are resolved, and
@@ -170,13 +191,11 @@ impl Router {
             run.settle(merge(pending), Method::Get, &queued).await?;
             run.response.materialize(&reported, max_ref_follow)?;
             Ok(Envelope {
-                json_graph: run.response,
+                json_graph: mem::take(&mut run.response),
                 paths: Some(collapse(&reported)),
                 invalidated: (!invalidated.is_empty()).then(|| collapse(&invalidated)),
             })
         }
-        .instrument(span)
-        .await
     }
 }
 

@@ -48,11 +48,15 @@ impl Router {
         async {
             let paths = self.check(paths, &[])?;
             let mut run = Run::new(self, ctx);
-            run.settle(paths.clone(), Method::Get, &paths).await?;
-            if materialize {
-                run.response
-                    .materialize(&paths, self.options.max_ref_follow)?;
-            }
+            let settled = match run.settle(paths.clone(), Method::Get, &paths).await {
+                Ok(()) if materialize => run
+                    .response
+                    .materialize(&paths, self.options.max_ref_follow)
+                    .map_err(Error::from),
+                settled => settled,
+            };
+            run.summarize(Method::Get, &paths, settled.as_ref().err().map(|e| e as _));
+            settled?;
             Ok(run.response)
         }
         .instrument(span)

@@ -72,9 +72,15 @@ impl Router {
             }
             let mut run = Run::new(self, ctx);
             run.payload.values = values;
-            run.settle(paths.clone(), Method::Set, &paths).await?;
-            run.response
-                .materialize(&paths, self.options.max_ref_follow)?;
+            let settled = match run.settle(paths.clone(), Method::Set, &paths).await {
+                Ok(()) => run
+                    .response
+                    .materialize(&paths, self.options.max_ref_follow)
+                    .map_err(Error::from),
+                Err(error) => Err(error),
+            };
+            run.summarize(Method::Set, &paths, settled.as_ref().err().map(|e| e as _));
+            settled?;
             Ok(Envelope::new(run.response))
         }
         .instrument(span)

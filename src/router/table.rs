@@ -11,6 +11,7 @@ use crate::path::{Key, KeySet, Matcher, PathSet, Pattern, TokenKind};
 use super::context::Context;
 use super::error::{Error, ErrorKind};
 use super::handler::{boxed, CallHandler, GetHandler, HandlerError, Output, SetHandler};
+use super::hooks::Hooks;
 use super::request::{Call, Get, Set};
 
 /// The most literal keys one position of a pattern may list: the trie
@@ -24,6 +25,7 @@ const MAX_LITERAL_KEYS: u64 = 1024;
 pub struct Router {
     pub(crate) table: Arc<Table>,
     pub(crate) options: Options,
+    pub(crate) hooks: Arc<Hooks>,
 }
 
 /// The router's limits.
@@ -234,6 +236,7 @@ pub struct Builder {
     routes: Vec<Registered>,
     options: Options,
     signed_in: bool,
+    hooks: Hooks,
 }
 
 /// A handler as registered: its route's pattern, and whether it needs a
@@ -271,6 +274,7 @@ impl Router {
             routes: Vec::new(),
             options: Options::default(),
             signed_in: false,
+            hooks: Hooks::default(),
         }
     }
 
@@ -340,6 +344,11 @@ impl Builder {
         O: Into<Output>,
     {
         self.register(pattern, Handler::Call(boxed(handler)), false)
+    }
+
+    /// The hooks, to add to.
+    pub(super) fn hooks_mut(&mut self) -> &mut Hooks {
+        &mut self.hooks
     }
 
     /// Adds a handler of `pattern`; `whole`: it answers whole paths.
@@ -469,6 +478,7 @@ impl Builder {
         Ok(Router {
             table: Arc::new(Table { routes, root }),
             options: self.options,
+            hooks: Arc::new(self.hooks),
         })
     }
 }

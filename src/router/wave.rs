@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
+use std::time::{Duration, Instant};
 
 use futures::future::join_all;
 use futures::FutureExt;
@@ -22,6 +23,7 @@ use crate::trace;
 use super::context::Context;
 use super::error::{Error, ErrorKind};
 use super::handler::{Answer, BoxFuture, HandlerError};
+use super::hooks::Journal;
 use super::request::{Call, Get, Matched, Set};
 use super::table::{Method, Router};
 
@@ -90,9 +92,27 @@ pub(crate) struct Run<'r> {
     /// What each source route (by index) answered so far in this request,
     /// along the paths it was asked: read before it is asked again.
     pub(crate) kept: HashMap<usize, Graph>,
+    /// The route calls, when a summary is wanted.
+    pub(crate) journal: Option<Journal>,
+    /// How many waves have run.
+    waves: usize,
 }
 
 impl<'r> Run<'r> {
+    /// Gives the request's summary to the router's hooks, if they want
+    /// one: a request of `method` for `paths` that failed with `error`,
+    /// if it did.
+    pub(crate) fn summarize(
+        &mut self,
+        method: Method,
+        paths: &[PathSet],
+        error: Option<&dyn std::fmt::Display>,
+    ) {
+        if let Some(journal) = self.journal.take() {
+            journal.finish(&self.router.hooks, method, paths, error);
+        }
+    }
+
     pub(crate) fn new(router: &'r Router, ctx: &'r Context) -> Run<'r> {
         Run {
             router,
@@ -101,6 +121,8 @@ impl<'r> Run<'r> {
             payload: Payload::default(),
             call_answers: Vec::new(),
             kept: HashMap::new(),
+            journal: router.hooks.wants_summary().then(Journal::new),
+            waves: 0,
         }
     }
 
@@ -129,6 +151,7 @@ impl<'r> Run<'r> {
                 return Err(Error::new(ErrorKind::TooManyWaves { limit }));
             }
             let assignments = self.assign(&pending, method);
+            self.waves += 1;
             let span = tracing::debug_span!("wave", wave, routes = assignments.len());
             let trace = self.ctx.trace();
             let traced = trace
@@ -231,8 +254,21 @@ impl<'r> Run<'r> {
             .map(|assignment| self.call_route(assignment, wave))
             .collect();
         let answers = join_all(calls).await;
-        for (assignment, (prefixes, answer)) in assignments.into_iter().zip(answers) {
-            let whole = self.router.table.routes[assignment.route].whole;
+        for (assignment, (prefixes, answer, took)) in assignments.into_iter().zip(answers) {
+            let route = &self.router.table.routes[assignment.route];
+            let whole = route.whole;
+            if let Some(journal) = &mut self.journal {
+                journal.record(
+                    &route.text,
+                    assignment.kind,
+                    self.waves,
+                    &prefixes,
+                    (&answer, took),
+                );
+            }
+            if let Err(error) = &answer {
+                self.router.hooks.path_error(&route.text, &prefixes, error);
+            }
             if assignment.kind == Method::Call {
                 self.call_answers.push(CallAnswer {
                     route: assignment.route,
@@ -266,7 +302,7 @@ impl<'r> Run<'r> {
         &self,
         assignment: &Assignment,
         wave: Option<usize>,
-    ) -> impl std::future::Future<Output = (Vec<PathSet>, Answer)> + Send + 'static {
+    ) -> impl std::future::Future<Output = (Vec<PathSet>, Answer, Duration)> + Send + 'static {
         let route = &self.router.table.routes[assignment.route];
         // A source is asked for the whole paths, and fails at them.
         let prefixes = merge(
@@ -285,7 +321,8 @@ impl<'r> Run<'r> {
         if route.needs_user(assignment.kind) && ctx.user().is_none() {
             ctx.stats().add_failed_route_call();
             let refused = HandlerError::sign_in("sign in to see this: it is one user's data");
-            return futures::future::Either::Left(std::future::ready((prefixes, Err(refused))));
+            let refused = (prefixes, Err(refused), Duration::ZERO);
+            return futures::future::Either::Left(std::future::ready(refused));
         }
         // A handler may panic before its future exists (in the closure
         // body): that is caught here, the future's panics below.
@@ -323,6 +360,7 @@ impl<'r> Run<'r> {
             trace.route_started(wave, route.text.clone(), assignment.kind.name(), paths)
         });
         let answered = async move {
+            let started = Instant::now();
             let answer = match future {
                 // Past the request's deadline the handler is dropped and
                 // its paths are errors; the rest of the answer stands.
@@ -349,7 +387,7 @@ impl<'r> Run<'r> {
                 let error = answer.as_ref().err().map(ToString::to_string);
                 trace.route_ended(id, error);
             }
-            (prefixes, answer)
+            (prefixes, answer, started.elapsed())
         }
         .instrument(span);
         futures::future::Either::Right(answered)

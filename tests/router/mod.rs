@@ -10,6 +10,7 @@ use peregrine::path::{Key, Path, PathSet};
 use peregrine::router::{Context, HandlerError, Output, Router};
 use serde_json::json;
 
+mod hooks;
 mod sources;
 
 pub(crate) fn sets(paths: &[&str]) -> Vec<PathSet> {

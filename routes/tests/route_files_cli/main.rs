@@ -7,6 +7,7 @@
 //! `reads.rs`: services and reads; `writes.rs`: loads, sets and calls.
 
 mod reads;
+mod remotes;
 mod writes;
 
 use std::path::{Path, PathBuf};
