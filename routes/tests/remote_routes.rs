@@ -402,12 +402,28 @@ async fn a_value_the_remote_says_expires_now_is_asked_again() {
         graph["people"]["alan"]["born"],
         json!({"$type": "atom", "value": 1912, "$expires": 0})
     );
-    harness.get(Some("u1"), born).await;
+    // Asked three times: the answer cache (which keeps an answer the
+    // second time it is asked) does not keep it either.
+    for _ in 0..2 {
+        harness.get(Some("u1"), born.clone()).await;
+    }
     assert_eq!(
         received(&state).len(),
-        2,
-        "$expires 0: not served from the cache"
+        3,
+        "$expires 0: not served from a cache"
     );
+}
+
+#[tokio::test]
+async fn an_answer_holding_uncached_remote_values_is_not_kept_whole() {
+    let (harness, state, _dir) = serve("").await;
+    // With the catalog's cached title beside it, the answer would be
+    // kept, were the remote's value not unkept.
+    let paths = json!([["people", "ada", "name"], ["videos", 7, "title"]]);
+    for _ in 0..3 {
+        harness.get(Some("u1"), paths.clone()).await;
+    }
+    assert_eq!(received(&state).len(), 3);
 }
 
 #[tokio::test]

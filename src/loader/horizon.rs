@@ -95,6 +95,19 @@ pub async fn watch<F: Future>(user: Option<&str>, future: F) -> (F::Output, Hori
     (output, horizon)
 }
 
+/// Notes, for the watched request running this, a read from outside the
+/// loaders: in `scope`, true until `until`, or (`None`) kept by no cache.
+/// A remote router's answers are read so: the answer cache must not keep
+/// an answer past what they say.
+pub(crate) fn note_read(scope: &Scope, until: Option<Instant>) {
+    if let Some(watch) = current() {
+        match until {
+            Some(until) => watch.noted(scope, until),
+            None => watch.unkept(),
+        }
+    }
+}
+
 /// The record of the running future, if it is watched.
 pub(super) fn current() -> Option<Watch> {
     WATCHED.try_with(Watch::clone).ok()

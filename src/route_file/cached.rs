@@ -16,7 +16,7 @@ use http::HeaderValue;
 use tokio::time::Instant;
 
 use crate::graph::{Envelope, Graph};
-use crate::loader::{LoadError, Loader, Settings};
+use crate::loader::{horizon, LoadError, Loader, Scope, Settings};
 use crate::path::PathSet;
 use crate::router::Context;
 
@@ -123,6 +123,8 @@ impl Cached {
         ctx: &Context,
     ) -> Result<Envelope, LoadError> {
         let Some(scope) = scope_of(self.user, ctx.user()) else {
+            // Nothing keeps it: an answer holding it is not kept.
+            horizon::note_read(&Scope::shared(), None);
             return remote.fetch(&paths, authorization).await;
         };
         let query = Query {
@@ -138,13 +140,16 @@ impl Cached {
             .is_some_and(|answered| answered.fetched < asked && answered.expired())
         {
             self.loader.invalidate(scope.clone(), query.clone()).await;
-            answered = self.loader.load_one(scope, query).await?;
+            answered = self.loader.load_one(scope.clone(), query).await?;
         }
-        Ok(Envelope::new(
-            answered
-                .map(|answered| answered.graph.clone())
-                .unwrap_or_default(),
-        ))
+        let Some(answered) = answered else {
+            return Ok(Envelope::default());
+        };
+        // What the remote said of its values' lives bounds the answer's.
+        if let Some(until) = answered.until {
+            horizon::note_read(&scope, Some(until));
+        }
+        Ok(Envelope::new(answered.graph.clone()))
     }
 
     /// Drops what is cached in the scope of `ctx`'s request (after a write).

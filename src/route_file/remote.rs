@@ -20,7 +20,7 @@ use futures::future::BoxFuture;
 use http::{HeaderValue, Method};
 
 use crate::graph::Envelope;
-use crate::loader::LoadError;
+use crate::loader::{horizon, LoadError, Scope};
 use crate::path::PathSet;
 use crate::router::{Builder, Call, Context, DataSource, Get, HandlerError, Set};
 
@@ -169,7 +169,11 @@ impl Remote {
         let authorization = self.authorization(&ctx);
         let answer = match &self.cached {
             Some(cached) => cached.load(self, paths, authorization, &ctx).await,
-            None => self.fetch(&paths, authorization).await,
+            None => {
+                // Nothing keeps it: an answer holding it is not kept.
+                horizon::note_read(&Scope::shared(), None);
+                self.fetch(&paths, authorization).await
+            }
         };
         answer.map_err(|error| self.for_clients(&error))
     }

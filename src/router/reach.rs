@@ -123,6 +123,11 @@ impl<'r> Reach<'r> {
                     next.insert((route, at + 1));
                 }
                 Some(_) => {}
+                // A source (a remote router, the fallback) serves every
+                // path under its pattern.
+                None if routes[route].whole => {
+                    next.insert((route, at));
+                }
                 None => {
                     if first {
                         past.insert(route);
@@ -158,6 +163,30 @@ fn get_routes(table: &Table) -> impl Iterator<Item = usize> + '_ {
         .enumerate()
         .filter(|(_, route)| route.get.is_some())
         .map(|(index, _)| index)
+}
+
+#[cfg(test)]
+mod source_tests {
+    use crate::path::Pattern;
+    use crate::router::Router;
+
+    #[test]
+    fn a_source_serves_every_path_under_its_pattern_and_the_fallback_all() {
+        let router = Router::builder()
+            .source("people[{keys}]", crate::router::source::tests::Nothing)
+            .build()
+            .expect("a valid table");
+        let reach = |text: &str| router.reach(&Pattern::parse(text).expect("a pattern"));
+        assert!(reach("people[{keys}].name.first").is_served());
+        assert!(reach("videos[{integers}].title").is_nowhere());
+        let router = Router::builder()
+            .fallback(crate::router::source::tests::Nothing)
+            .build()
+            .expect("a valid table");
+        assert!(router
+            .reach(&Pattern::parse("videos[{integers}].title").expect("a pattern"))
+            .is_served());
+    }
 }
 
 /// Whether a route's `matcher` serves what `asked` stands for (see

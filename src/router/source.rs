@@ -127,3 +127,23 @@ impl Builder {
         )
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A source that answers nothing.
+    pub(crate) struct Nothing;
+
+    impl DataSource for Nothing {
+        fn get(&self, _: Get, _: Context) -> BoxFuture<'static, Result<Envelope, HandlerError>> {
+            Box::pin(async { Ok(Envelope::default()) })
+        }
+        fn set(&self, _: Set, _: Context) -> BoxFuture<'static, Result<Envelope, HandlerError>> {
+            Box::pin(async { Ok(Envelope::default()) })
+        }
+        fn call(&self, _: Call, _: Context) -> BoxFuture<'static, Result<Envelope, HandlerError>> {
+            Box::pin(async { Ok(Envelope::default()) })
+        }
+    }
+}
