@@ -37,11 +37,7 @@ async fn start_people() -> String {
             axum::Json(json!({ "people": people }))
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("a port");
-    let base = format!("http://{}", listener.local_addr().expect("an address"));
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let base = support::serve_app(app).await;
     base
 }
 

@@ -96,11 +96,22 @@ pub(super) fn service<'a>(
 /// Whether `scope` says the user's (`user`) or everyone's (`shared`,
 /// the default).
 pub(super) fn is_user(source: &Source, scope: &Option<Spanned<String>>) -> Result<bool, Error> {
+    is_user_or(source, scope, false)
+}
+
+/// Whether `scope` says the user's (`user`) or everyone's (`shared`);
+/// unsaid, `default`.
+pub(super) fn is_user_or(
+    source: &Source,
+    scope: &Option<Spanned<String>>,
+    default: bool,
+) -> Result<bool, Error> {
     match scope
         .as_ref()
         .map(|scope| (scope.get_ref().as_str(), scope))
     {
-        None | Some(("shared", _)) => Ok(false),
+        None => Ok(default),
+        Some(("shared", _)) => Ok(false),
         Some(("user", _)) => Ok(true),
         Some((other, scope)) => Err(source.error(
             ErrorKind::Value,

@@ -7,7 +7,7 @@ use std::time::Duration;
 use toml::Spanned;
 
 use super::cached::Spec;
-use super::declare::{parsed, service, Known, YEAR};
+use super::declare::{is_user_or, parsed, service, Known, YEAR};
 use super::error::{Error, ErrorKind, Source};
 use super::format;
 use super::remote::Remote;
@@ -92,7 +92,8 @@ pub(super) fn declare(
             ))
         }
     };
-    let user = is_user(source, parts.scope)?;
+    // A router's answers may be anyone's: shared only when said.
+    let user = is_user_or(source, parts.scope, true)?;
     let remote = Remote::new(service.clone(), path, user);
     let ttl = parts.ttl_secs.unwrap_or(0);
     if ttl > YEAR {
@@ -112,21 +113,4 @@ pub(super) fn declare(
         max_values: parts.max_entries.unwrap_or(MAX_VALUES),
     };
     Ok(remote.cached(spec, known.sources))
-}
-
-/// Whether a remote's `scope` says the user's (`user`, the default: a
-/// router's answers may be anyone's) or everyone's (`shared`).
-fn is_user(source: &Source, scope: &Option<Spanned<String>>) -> Result<bool, Error> {
-    match scope
-        .as_ref()
-        .map(|scope| (scope.get_ref().as_str(), scope))
-    {
-        None | Some(("user", _)) => Ok(true),
-        Some(("shared", _)) => Ok(false),
-        Some((other, scope)) => Err(source.error(
-            ErrorKind::Value,
-            scope.span().start,
-            format!("`scope` is \"shared\" or \"user\", not {other:?}"),
-        )),
-    }
 }

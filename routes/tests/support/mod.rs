@@ -36,6 +36,17 @@ pub(crate) async fn start_backend(settings: Settings) -> String {
     backend
 }
 
+/// A service of a test's own (`app`) on a free loopback port, serving
+/// until the test ends; answers its base URL.
+pub(crate) async fn serve_app(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free port");
+    let base = format!("http://{}", listener.local_addr().expect("an address"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    base
+}
+
 /// POSTs `query` to `/graphql` as `user`; answers the status and body.
 pub(crate) async fn graphql(
     harness: &Harness,
