@@ -29,6 +29,8 @@ enum Mode {
     Trespassing,
     /// 500.
     Failing,
+    /// 500 for sets and calls (a function that throws), gets answered.
+    FailingWrites,
     /// A JSON body that is not an envelope.
     NotAnEnvelope,
     /// Nothing for ten seconds.
@@ -127,7 +129,10 @@ async fn answer(
         Mode::Failing => return (StatusCode::INTERNAL_SERVER_ERROR, "boom").into_response(),
         Mode::NotAnEnvelope => return axum::Json(json!({"people": "not a graph"})).into_response(),
         Mode::Stalling => tokio::time::sleep(Duration::from_secs(10)).await,
-        Mode::Graph | Mode::Trespassing => {}
+        Mode::FailingWrites if method != "get" => {
+            return (StatusCode::INTERNAL_SERVER_ERROR, "<pre>TypeError</pre>").into_response()
+        }
+        Mode::Graph | Mode::Trespassing | Mode::FailingWrites => {}
     }
     let mut legacy = lock(&state);
     let paths: Vec<PathSet> = match method.as_str() {
@@ -467,4 +472,26 @@ async fn with_log_requests_each_request_and_each_route_failure_is_a_structured_e
         .unwrap_or_else(|| panic!("a path error event in:\n{text}"));
     assert!(failure.contains("route=(fallback)"), "{failure}");
     assert!(failure.contains("paths=logbook.entries[0]"), "{failure}");
+}
+
+#[tokio::test]
+async fn calls_the_remote_fails_do_not_pause_it_for_everyone() {
+    let (harness, state, _dir) = serve("").await;
+    set_mode(&state, Mode::FailingWrites);
+    // More than the breaker's 20 calls in its window, all failed.
+    for _ in 0..30 {
+        let (status, answer) = harness
+            .post("u1", json!({"method": "call", "callPath": ["people", "ada", "shuffle"], "arguments": []}))
+            .await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{answer}");
+        let message = answer["error"]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("legacy service failed the call"),
+            "{answer}"
+        );
+    }
+    let graph = harness
+        .get(Some("u2"), json!([["people", "ada", "name"]]))
+        .await;
+    assert_eq!(graph["people"]["ada"]["name"], "Ada", "{graph}");
 }

@@ -26,7 +26,7 @@ use crate::router::{Builder, Call, Context, DataSource, Get, HandlerError, Set};
 
 use super::cached::{Cached, Spec};
 use super::live::Sources;
-use super::service::{Body, Service};
+use super::service::{Body, Service, FORM};
 
 /// The longest `GET` URL sent (path and query): past it, a get is a form
 /// `POST`, as falcor-express reads either. Node's HTTP server refuses
@@ -108,7 +108,7 @@ impl Remote {
             return self.exchange(Method::GET, &url, None, authorization).await;
         }
         let body = Body {
-            content_type: "application/x-www-form-urlencoded",
+            content_type: FORM,
             bytes: Bytes::from(query),
         };
         let path = self.inner.path.clone();
@@ -124,7 +124,7 @@ impl Remote {
         ctx: &Context,
     ) -> Result<Envelope, HandlerError> {
         let body = Body {
-            content_type: "application/x-www-form-urlencoded",
+            content_type: FORM,
             bytes: Bytes::from(form(fields)),
         };
         let path = self.inner.path.clone();
@@ -135,7 +135,17 @@ impl Remote {
         if let Some(cached) = &self.cached {
             cached.forget(ctx).await;
         }
-        answer.map_err(|error| self.for_clients(&error))
+        answer.map_err(|error| {
+            // The router answered, and failed the write: say so, rather
+            // than that it is unavailable.
+            let name = self.inner.service.name();
+            match (error.is_backend(), fields.first()) {
+                (true, Some(("method", method))) => {
+                    HandlerError::new(format!("{name} service failed the {method}"))
+                }
+                _ => self.for_clients(&error),
+            }
+        })
     }
 
     async fn exchange(

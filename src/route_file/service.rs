@@ -49,6 +49,16 @@ pub(super) struct Body {
     pub(super) bytes: Bytes,
 }
 
+impl Body {
+    /// Whether it is a form (what a remote router's set and call send).
+    fn is_form(&self) -> bool {
+        self.content_type == FORM
+    }
+}
+
+/// The content type of a form.
+pub(super) const FORM: &str = "application/x-www-form-urlencoded";
+
 impl Service {
     /// The service `name` at `base` (checked), called through `upstream`.
     pub(super) fn new(
@@ -147,7 +157,10 @@ impl Service {
         self.exchange(method, path, body, None).await
     }
 
-    /// [`Service::send`] of any body, with an `Authorization` header.
+    /// [`Service::send`] of any body, with an `Authorization` header. A
+    /// form posted to a remote router (a set or a call) that answers 500
+    /// failed there, which does not count as the router being down
+    /// ([`Upstream::send_answered`]).
     pub(super) async fn exchange(
         &self,
         method: &Method,
@@ -155,6 +168,7 @@ impl Service {
         body: Option<Body>,
         authorization: Option<HeaderValue>,
     ) -> Result<Bytes, LoadError> {
+        let form = body.as_ref().is_some_and(Body::is_form);
         let failed = |what: &dyn std::fmt::Display| self.failed(method, path, what);
         let mut request = Request::builder()
             .method(method.clone())
@@ -172,7 +186,10 @@ impl Service {
         let request = request
             .body(body)
             .map_err(|error| failed(&format_args!("not sent ({error})")))?;
-        let response = self.upstream.send(request).await?;
+        let response = match form {
+            true => self.upstream.send_answered(request).await?,
+            false => self.upstream.send(request).await?,
+        };
         let status = response.status();
         if status.is_client_error() {
             let why = reason(response.body()).unwrap_or_else(|| status.to_string());

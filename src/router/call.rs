@@ -22,6 +22,9 @@ struct Returned {
     /// Other values, by where they stand.
     values: Vec<Path>,
     invalidated: Vec<PathSet>,
+    /// The paths a source reported, its read-back made: reported as they
+    /// are, and read through the routes (refs into local ones followed).
+    read_back: Vec<PathSet>,
 }
 
 impl Router {
@@ -119,6 +122,12 @@ impl Router {
                     false => merge_call_output(run, output, &route.text)?,
                 };
                 invalidated.extend(returned.invalidated);
+                if route.whole {
+                    queued.extend(returned.read_back.iter().cloned());
+                    unread.extend(returned.read_back.iter().cloned());
+                    reported.extend(returned.read_back);
+                    continue;
+                }
                 // Where the function stands once refs are resolved, and
                 // where the caller named it.
                 let parents: Vec<Path> = answer
@@ -238,9 +247,10 @@ impl Router {
 }
 
 /// Takes what a source's function answered: the paths it reports under
-/// the function's object (`myList` for `myList.push`) where they stand,
-/// the rest of its read-back kept for the read-back's waves (see
-/// [`Run::take_source_graph`]); paths elsewhere are dropped.
+/// the function's object (`myList` for `myList.push`), its suffixes and
+/// paths read back already, where they stand; the rest of its read-back
+/// kept for the read-back's waves (see [`Run::take_source_graph`]);
+/// paths elsewhere are dropped.
 fn merge_source_call(
     run: &mut Run<'_>,
     output: super::handler::Output,
@@ -279,10 +289,8 @@ fn merge_source_call(
     reported.retain(|path| under_object(path));
     returned.invalidated.retain(|path| under_object(path));
     let here = run.take_source_graph(route, graph, &reported);
-    for (at, value) in here.leaves() {
-        note(&mut returned, at, value);
-    }
     run.response.merge(here);
+    returned.read_back = reported;
     returned
 }
 

@@ -130,6 +130,27 @@ impl Upstream {
     /// the caller's to read); a 5xx, a timeout, no connection, an open
     /// breaker or a full bulkhead is an [`UpstreamError`].
     pub async fn send(&self, request: Request<Bytes>) -> Result<Response<Bytes>, UpstreamError> {
+        self.send_counting(request, false).await
+    }
+
+    /// As [`Upstream::send`], for a call whose failure the service
+    /// answers with a 500 while it is up (a Falcor router answers a set
+    /// or call that threw so): such an answer fails the call but does
+    /// not count against the breaker, so one client's failing calls do
+    /// not pause the service for everyone. A timeout, no connection or
+    /// another 5xx (a proxy's 502, 503, 504) still counts.
+    pub async fn send_answered(
+        &self,
+        request: Request<Bytes>,
+    ) -> Result<Response<Bytes>, UpstreamError> {
+        self.send_counting(request, true).await
+    }
+
+    async fn send_counting(
+        &self,
+        request: Request<Bytes>,
+        answers_are_healthy: bool,
+    ) -> Result<Response<Bytes>, UpstreamError> {
         let inner = &*self.inner;
         let what = Called {
             method: request.method().clone(),
@@ -155,7 +176,15 @@ impl Upstream {
         let result = tokio::time::timeout(bound, inner.stack.clone().oneshot(request))
             .await
             .unwrap_or_else(|elapsed| Err(BoxError::from(elapsed)));
-        inner.breaker.record(result.is_ok());
+        let answered = matches!(
+            &result,
+            Err(error) if error
+                .downcast_ref::<ServerError>()
+                .is_some_and(|ServerError(status)| *status == http::StatusCode::INTERNAL_SERVER_ERROR)
+        );
+        inner
+            .breaker
+            .record(result.is_ok() || (answers_are_healthy && answered));
         match result {
             Ok(response) => {
                 count(&inner.name, "ok");
