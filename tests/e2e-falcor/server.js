@@ -92,12 +92,13 @@ function decode(config) {
 
 /** falcor-http-datasource with every request recorded, decoded. */
 class RecordingSource extends HttpDataSource {
-  constructor(url, requests) {
+  constructor(url, requests, headers) {
     // Under Node the data source makes its requests with the
     // `xmlhttprequest` package. `crossDomain` must stay false there: true
     // makes it look for a browser's global XMLHttpRequest, which Node
-    // lacks. `withCredentials` is ignored by that package.
-    super(url, { timeout: 5000 });
+    // lacks. `withCredentials` is ignored by that package. The headers
+    // object is the source's own: set and call add a Content-Type to it.
+    super(url, { timeout: 5000, headers: { ...headers } });
     this.requests = requests;
   }
 
@@ -110,11 +111,12 @@ class RecordingSource extends HttpDataSource {
 /**
  * A new Model, with an empty cache, on the server at `url`; `requests`
  * lists what it sent: `{http, method, paths, jsonGraph, callPath,
- * arguments, pathSuffixes}` as decoded from the wire.
+ * arguments, pathSuffixes}` as decoded from the wire. `headers` go with
+ * each request (`{ Authorization: 'Bearer u17' }`).
  */
-export function connect(url) {
+export function connect(url, headers = {}) {
   const requests = [];
-  const model = new falcor.Model({ source: new RecordingSource(url, requests) });
+  const model = new falcor.Model({ source: new RecordingSource(url, requests, headers) });
   return { model, requests };
 }
 
