@@ -221,14 +221,10 @@ test('remove through Peregrine invalidates as falcor-node does, and a later get 
   }
 });
 
-// A known difference. falcor-node answers the call with the function's
-// ref (myList[n]) and the refs its read-back of `paths` met (myList[0]);
-// Peregrine takes every ref of that answer for one the function returned,
-// and reads the pathSuffixes under each: the Model gets myList[0].rating,
-// which it never asked for, and `paths` report it.
+// The function's ref and the refs its read-back of `paths` met come in
+// one answer: only the function's are read on with the pathSuffixes.
 test(
   'push with pathSuffixes and paths through a ref: the same output through both',
-  { todo: 'Peregrine reads the pathSuffixes under the refs of `paths` too (myList[0].rating)' },
   async () => {
     const runs = [
       { user: 'u35', server: 'falcorNode' },
