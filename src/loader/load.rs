@@ -300,6 +300,20 @@ where
         inner.drop_local(&scope, Some(key));
     }
 
+    /// Drops the cached value of `key` in `scope` because it is past what
+    /// it says of itself (a remote's `$expires`), not because of a
+    /// write: the next load calls the backend, and nothing is reported
+    /// to the loader's [`Writes`] (answers kept with it end by their own
+    /// horizon).
+    pub fn expire(&self, scope: &Scope, key: &K) {
+        let inner = &self.inner;
+        let mut batches = inner.lock();
+        batches.forget(scope, key);
+        if let Some(cache) = &inner.cache {
+            cache.invalidate(scope, key);
+        }
+    }
+
     /// Drops every value of `scope` (say, one user's after a change to the
     /// user's list); other scopes keep theirs. With a Redis tier, the
     /// scope's Redis entries are deleted too (a scan of Redis's keys: meant

@@ -139,7 +139,7 @@ impl Cached {
             .as_ref()
             .is_some_and(|answered| answered.fetched < asked && answered.expired())
         {
-            self.loader.invalidate(scope.clone(), query.clone()).await;
+            self.loader.expire(&scope, &query);
             answered = self.loader.load_one(scope.clone(), query).await?;
         }
         let Some(answered) = answered else {
@@ -183,18 +183,21 @@ impl Answered {
 
 /// When a value of `$expires` `ms` expires: 1 is never, 0 or less than
 /// 0 is relative to now (0: at once), more is milliseconds since the Unix
-/// epoch (Falcor's rules).
+/// epoch (Falcor's rules). A moment too far to count is never.
 fn expiry(ms: f64) -> Option<Instant> {
     let now = Instant::now();
     if ms == 1.0 {
         return None;
     }
-    if ms <= 0.0 {
-        return Some(now + Duration::from_secs_f64(-ms / 1000.0));
-    }
-    let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH).ok()?;
-    let at = Duration::from_secs_f64(ms / 1000.0);
-    Some(now + at.saturating_sub(since_epoch))
+    let after = if ms <= 0.0 {
+        Duration::try_from_secs_f64(-ms / 1000.0).ok()?
+    } else {
+        let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH).ok()?;
+        Duration::try_from_secs_f64(ms / 1000.0)
+            .ok()?
+            .saturating_sub(since_epoch)
+    };
+    now.checked_add(after)
 }
 
 impl std::fmt::Debug for Cached {

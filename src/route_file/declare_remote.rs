@@ -2,6 +2,7 @@
 //! { service, path }`, or the `[fallback]`. Each check that fails answers
 //! an [`Error`] placed in the file.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use toml::Spanned;
@@ -10,7 +11,10 @@ use super::cached::Spec;
 use super::declare::{is_user_or, parsed, service, Known, YEAR};
 use super::error::{Error, ErrorKind, Source};
 use super::format;
-use super::remote::Remote;
+use super::format::File;
+use super::load::{printed, Loaded, Table};
+use super::remote::{Remote, Routed};
+use super::Routed as Routable;
 
 /// The most values (leaves) a remote route caches, by default.
 const MAX_VALUES: u64 = 100_000;
@@ -113,4 +117,82 @@ pub(super) fn declare(
         max_values: parts.max_entries.unwrap_or(MAX_VALUES),
     };
     Ok(remote.cached(spec, known.sources))
+}
+
+/// The `[fallback]`, if a file has one: at most one in all the files.
+/// One declared as before is kept, with its cache.
+pub(super) fn fallback(
+    parsed: &[(Source, File)],
+    known: &Known<'_>,
+    texts: &BTreeMap<String, String>,
+    previous: Option<&Table>,
+    errors: &mut Vec<Error>,
+) -> Option<Loaded> {
+    let mut found: Option<Loaded> = None;
+    for (source, file) in parsed {
+        let Some(declared) = &file.fallback else {
+            continue;
+        };
+        let offset = declared.span().start;
+        if let Some(first) = &found {
+            errors.push(source.error(
+                ErrorKind::Collision,
+                offset,
+                format!(
+                    "a second `[fallback]`: every path no route serves goes to one place, \
+                     and {} has it",
+                    first.source.place(first.offset)
+                ),
+            ));
+            continue;
+        }
+        let fallback = declared.get_ref();
+        let service = fallback.remote.get_ref().service.get_ref();
+        let identity = [
+            printed(fallback),
+            texts
+                .get(&format!("service {service}"))
+                .cloned()
+                .unwrap_or_default(),
+        ]
+        .join("\n");
+        let kept = previous
+            .into_iter()
+            .flat_map(|table| &table.routes)
+            .find(|loaded| loaded.identity == identity);
+        let route = match kept {
+            Some(kept) => Ok((kept.route.clone(), true)),
+            None => {
+                let parts = RemoteParts {
+                    remote: &fallback.remote,
+                    scope: &fallback.scope,
+                    ttl_secs: fallback.ttl_secs,
+                    max_entries: fallback.max_entries,
+                };
+                declare(source, &parts, known, "fallback".to_owned()).map(|remote| {
+                    let pattern = Routed::FALLBACK.to_owned();
+                    let routed = Routed {
+                        canonical: pattern.clone(),
+                        pattern,
+                        remote,
+                    };
+                    (Routable::Remote(routed), false)
+                })
+            }
+        };
+        match route {
+            Ok((route, kept)) => {
+                found = Some(Loaded {
+                    route,
+                    source: source.clone(),
+                    offset,
+                    identity,
+                    kept,
+                })
+            }
+            Err(error) if known.refused.contains(&format!("service {service}")) => drop(error),
+            Err(error) => errors.push(error),
+        }
+    }
+    found
 }

@@ -150,7 +150,13 @@ pub(super) fn load(
         sources,
     };
     let mut routes = routes(&parsed, &known, &texts, previous, &mut errors);
-    routes.extend(fallback(&parsed, &known, &texts, previous, &mut errors));
+    routes.extend(declare_remote::fallback(
+        &parsed,
+        &known,
+        &texts,
+        previous,
+        &mut errors,
+    ));
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -263,86 +269,6 @@ fn routes(
         }
     }
     routes
-}
-
-/// The `[fallback]`, if a file has one: at most one in all the files.
-/// One declared as before is kept, with its cache.
-fn fallback(
-    parsed: &[(Source, File)],
-    known: &Known<'_>,
-    texts: &BTreeMap<String, String>,
-    previous: Option<&Table>,
-    errors: &mut Vec<Error>,
-) -> Option<Loaded> {
-    let mut found: Option<Loaded> = None;
-    for (source, file) in parsed {
-        let Some(declared) = &file.fallback else {
-            continue;
-        };
-        let offset = declared.span().start;
-        if let Some(first) = &found {
-            errors.push(source.error(
-                ErrorKind::Collision,
-                offset,
-                format!(
-                    "a second `[fallback]`: every path no route serves goes to one place, \
-                     and {} has it",
-                    first.source.place(first.offset)
-                ),
-            ));
-            continue;
-        }
-        let fallback = declared.get_ref();
-        let service = fallback.remote.get_ref().service.get_ref();
-        let identity = [
-            printed(fallback),
-            texts
-                .get(&format!("service {service}"))
-                .cloned()
-                .unwrap_or_default(),
-        ]
-        .join("\n");
-        let kept = previous
-            .into_iter()
-            .flat_map(|table| &table.routes)
-            .find(|loaded| loaded.identity == identity);
-        let route = match kept {
-            Some(kept) => Ok((kept.route.clone(), true)),
-            None => {
-                let parts = declare_remote::RemoteParts {
-                    remote: &fallback.remote,
-                    scope: &fallback.scope,
-                    ttl_secs: fallback.ttl_secs,
-                    max_entries: fallback.max_entries,
-                };
-                declare_remote::declare(source, &parts, known, "fallback".to_owned()).map(
-                    |remote| {
-                        let pattern = remote::Routed::FALLBACK.to_owned();
-                        let routed = remote::Routed {
-                            canonical: pattern.clone(),
-                            pattern,
-                            remote,
-                        };
-                        (Routed::Remote(routed), false)
-                    },
-                )
-            }
-        };
-        match route {
-            Ok((route, kept)) => {
-                found = Some(Loaded {
-                    route,
-                    source: source.clone(),
-                    offset,
-                    identity,
-                    kept,
-                })
-            }
-            Err(error) if known.refused.contains(&format!("service {service}")) => drop(error),
-            Err(error) => errors.push(error),
-        }
-    }
-    found
 }
 
 /// The services and loads a route names, as `service NAME` and `load

@@ -110,6 +110,7 @@ impl Remote {
         let body = Body {
             content_type: FORM,
             bytes: Bytes::from(query),
+            answers_failures: false,
         };
         let path = self.inner.path.clone();
         self.exchange(Method::POST, &path, Some(body), authorization)
@@ -126,6 +127,7 @@ impl Remote {
         let body = Body {
             content_type: FORM,
             bytes: Bytes::from(form(fields)),
+            answers_failures: true,
         };
         let path = self.inner.path.clone();
         let authorization = self.authorization(ctx);
@@ -167,7 +169,12 @@ impl Remote {
     }
 
     fn authorization(&self, ctx: &Context) -> Option<HeaderValue> {
-        let asked = ctx.get::<Authorization>().map(|header| &header.0);
+        // A shared remote's answers are everyone's: no one's token goes
+        // to it (a fixed one still does).
+        let asked = ctx
+            .get::<Authorization>()
+            .map(|header| &header.0)
+            .filter(|_| self.inner.user);
         self.inner.service.authorization(asked)
     }
 
@@ -253,7 +260,7 @@ pub(super) struct Routed {
 
 impl Routed {
     /// The fallback's pattern, as listed.
-    pub(super) const FALLBACK: &'static str = "(fallback)";
+    pub(super) const FALLBACK: &'static str = crate::router::FALLBACK;
 
     /// Adds it to `builder`: a source of its pattern, or the fallback.
     pub(super) fn add_to(&self, builder: Builder) -> Builder {

@@ -47,13 +47,10 @@ pub(super) enum Forwarding {
 pub(super) struct Body {
     pub(super) content_type: &'static str,
     pub(super) bytes: Bytes,
-}
-
-impl Body {
-    /// Whether it is a form (what a remote router's set and call send).
-    fn is_form(&self) -> bool {
-        self.content_type == FORM
-    }
+    /// Whether a 500 answer is the call's failure rather than the
+    /// service's (a remote router's set or call that threw): it does not
+    /// count against the breaker ([`Upstream::send_answered`]).
+    pub(super) answers_failures: bool,
 }
 
 /// The content type of a form.
@@ -79,7 +76,10 @@ impl Service {
     /// sent `asked`.
     pub(super) fn authorization(&self, asked: Option<&HeaderValue>) -> Option<HeaderValue> {
         match &self.authorization {
-            Forwarding::Forward => asked.cloned(),
+            Forwarding::Forward => asked.cloned().map(|mut value| {
+                value.set_sensitive(true);
+                value
+            }),
             Forwarding::Drop => None,
             Forwarding::Fixed(value) => Some(value.clone()),
         }
@@ -153,14 +153,12 @@ impl Service {
         let body = body.map(|body| Body {
             content_type: "application/json",
             bytes: Bytes::from(body.to_string()),
+            answers_failures: false,
         });
         self.exchange(method, path, body, None).await
     }
 
-    /// [`Service::send`] of any body, with an `Authorization` header. A
-    /// form posted to a remote router (a set or a call) that answers 500
-    /// failed there, which does not count as the router being down
-    /// ([`Upstream::send_answered`]).
+    /// [`Service::send`] of any body, with an `Authorization` header.
     pub(super) async fn exchange(
         &self,
         method: &Method,
@@ -168,7 +166,7 @@ impl Service {
         body: Option<Body>,
         authorization: Option<HeaderValue>,
     ) -> Result<Bytes, LoadError> {
-        let form = body.as_ref().is_some_and(Body::is_form);
+        let answered = body.as_ref().is_some_and(|body| body.answers_failures);
         let failed = |what: &dyn std::fmt::Display| self.failed(method, path, what);
         let mut request = Request::builder()
             .method(method.clone())
@@ -186,7 +184,7 @@ impl Service {
         let request = request
             .body(body)
             .map_err(|error| failed(&format_args!("not sent ({error})")))?;
-        let response = match form {
+        let response = match answered {
             true => self.upstream.send_answered(request).await?,
             false => self.upstream.send(request).await?,
         };
@@ -303,7 +301,11 @@ fn forwarding(source: &Source, declared: &format::Service) -> Result<Forwarding,
                     format!("the environment variable `{}` is not set", unknown.name),
                 )
             })?;
-            HeaderValue::from_str(&value).map(Forwarding::Fixed).map_err(|_| {
+            let value = HeaderValue::from_str(&value).map(|mut value| {
+                value.set_sensitive(true);
+                value
+            });
+            value.map(Forwarding::Fixed).map_err(|_| {
                 source.error(
                     ErrorKind::Value,
                     at,

@@ -7,25 +7,13 @@ use serde_json::Value as Json;
 use tracing::Instrument;
 
 use crate::graph::{Envelope, Graph, Value};
-use crate::path::{collapse, merge, KeySet, Path, PathSet};
+use crate::path::{collapse, merge, Path, PathSet};
 
 use super::context::Context;
 use super::error::{Error, ErrorKind};
+use super::read_back::{ReadBack, Returned};
 use super::table::{Method, Router};
 use super::wave::{CallPayload, Run};
-
-/// What a call's handler answered, sorted for reporting.
-#[derive(Default)]
-struct Returned {
-    /// Refs, by where they stand.
-    refs: Vec<Path>,
-    /// Other values, by where they stand.
-    values: Vec<Path>,
-    invalidated: Vec<PathSet>,
-    /// The paths a source reported, its read-back made: reported as they
-    /// are, and read through the routes (refs into local ones followed).
-    read_back: Vec<PathSet>,
-}
 
 impl Router {
     /// Calls the function at `call_path` with `arguments`, then reads what
@@ -82,129 +70,65 @@ impl Router {
         path_suffixes: Vec<PathSet>,
         paths: Vec<PathSet>,
     ) -> Result<Envelope, Error> {
-        {
-            run.payload.call = Some(CallPayload {
-                arguments,
-                path_suffixes: path_suffixes.clone(),
-                paths: paths.clone(),
-            });
-            let requested = [call_path.clone()];
-            run.settle(requested.to_vec(), Method::Call, &requested)
-                .await?;
-            let answers = mem::take(&mut run.call_answers);
-            if answers.is_empty() {
-                return Err(Error::new(ErrorKind::CallNotFound {
-                    path: call_path.clone(),
-                }));
-            }
-            let max_ref_follow = self.options.max_ref_follow;
-            let mut reported: Vec<PathSet> = Vec::new();
-            // What is reported when the read-back cannot be made: the
-            // refs' own paths and the values.
-            let mut unread: Vec<PathSet> = Vec::new();
-            let mut queued: Vec<PathSet> = Vec::new();
-            let mut invalidated: Vec<PathSet> = Vec::new();
-            for answer in answers {
-                let route = &self.table.routes[answer.route];
-                let output = answer.answer.map_err(|err| {
-                    let route = route.text.clone();
-                    let message = err.message().to_owned();
-                    Error::new(if err.is_sign_in() {
-                        ErrorKind::SignInRequired { route, message }
-                    } else if err.is_bad_request() {
-                        ErrorKind::CallRejected { route, message }
-                    } else {
-                        ErrorKind::CallFailed { route, message }
-                    })
-                })?;
-                let returned = match route.whole {
-                    true => merge_source_call(run, output, answer.route, &answer.prefixes),
-                    false => merge_call_output(run, output, &route.text)?,
-                };
-                invalidated.extend(returned.invalidated);
-                if route.whole {
-                    queued.extend(returned.read_back.iter().cloned());
-                    unread.extend(returned.read_back.iter().cloned());
-                    reported.extend(returned.read_back);
-                    continue;
-                }
-                // Where the function stands once refs are resolved, and
-                // where the caller named it.
-                let parents: Vec<Path> = answer
-                    .prefixes
-                    .iter()
-                    .flat_map(PathSet::expand)
-                    .map(|path| Path::from(path[..path.len().saturating_sub(1)].to_vec()))
-                    .collect();
-                let caller_parent: Option<Path> = call_path.is_path().then(|| {
-                    call_path[..call_path.len() - 1]
-                        .iter()
-                        .filter_map(|keys| match keys {
-                            KeySet::Key(key) => Some(key.clone()),
-                            _ => None,
-                        })
-                        .collect()
-                });
-                let relative = |at: &Path| -> PathSet {
-                    let parent = parents.iter().find(|parent| at.starts_with(&parent[..]));
-                    match (parent, &caller_parent) {
-                        (Some(parent), Some(caller)) => caller
-                            .iter()
-                            .chain(at[parent.len()..].iter())
-                            .cloned()
-                            .map(KeySet::Key)
-                            .collect(),
-                        _ => at.to_path_set(),
-                    }
-                };
-                for at in &returned.refs {
-                    unread.push(at.to_path_set());
-                    if path_suffixes.is_empty() {
-                        reported.push(at.to_path_set());
-                    }
-                    for suffix in &path_suffixes {
-                        let path: PathSet = relative(at)
-                            .iter()
-                            .cloned()
-                            .chain(suffix.iter().cloned())
-                            .collect();
-                        queued.push(path.clone());
-                        reported.push(path);
-                    }
-                }
-                reported.extend(returned.values.iter().map(Path::to_path_set));
-                unread.extend(returned.values.iter().map(Path::to_path_set));
-                // Then what the caller asked back, as falcor-router orders them.
-                for this in &paths {
-                    let base = caller_parent.clone().or_else(|| parents.first().cloned());
-                    let path: PathSet = base
-                        .iter()
-                        .flat_map(|parent| parent.iter().cloned().map(KeySet::Key))
-                        .chain(this.iter().cloned())
-                        .collect();
-                    queued.push(path.clone());
-                    reported.push(path);
-                }
-            }
-            // What the call's answer asks to read back counts toward the
-            // limits too. The call has been made by now, so a read-back
-            // past them is not a refusal (the client would take the call
-            // as not made): it is left unread, and the client reads it
-            // when it needs it.
-            if let Err(error) = self.check(&queued, &[]) {
-                tracing::info!(%error, "the call's read-back passes the limits: not read back");
-                queued.clear();
-                reported = unread;
-            }
-            let pending = run.response.optimize(&queued, max_ref_follow)?;
-            run.settle(merge(pending), Method::Get, &queued).await?;
-            run.response.materialize(&reported, max_ref_follow)?;
-            Ok(Envelope {
-                json_graph: mem::take(&mut run.response),
-                paths: Some(collapse(&reported)),
-                invalidated: (!invalidated.is_empty()).then(|| collapse(&invalidated)),
-            })
+        run.payload.call = Some(CallPayload {
+            arguments,
+            path_suffixes: path_suffixes.clone(),
+            paths: paths.clone(),
+        });
+        let requested = [call_path.clone()];
+        let routed = run
+            .through_sources(requested.to_vec(), Method::Call)
+            .await?;
+        run.settle(routed, Method::Call, &requested).await?;
+        let answers = mem::take(&mut run.call_answers);
+        if answers.is_empty() {
+            return Err(Error::new(ErrorKind::CallNotFound {
+                path: call_path.clone(),
+            }));
         }
+        let max_ref_follow = self.options.max_ref_follow;
+        let mut back = ReadBack::default();
+        for answer in answers {
+            let route = &self.table.routes[answer.route];
+            let output = answer.answer.map_err(|err| call_error(&route.text, &err))?;
+            if route.whole {
+                let returned = merge_source_call(run, output, answer.route, &answer.prefixes);
+                back.add_source(returned);
+                continue;
+            }
+            let returned = merge_call_output(run, output, &route.text)?;
+            back.add(
+                returned,
+                &answer.prefixes,
+                call_path,
+                &path_suffixes,
+                &paths,
+            );
+        }
+        let ReadBack {
+            mut reported,
+            unread,
+            mut queued,
+            invalidated,
+        } = back;
+        // What the call's answer asks to read back counts toward the
+        // limits too. The call has been made by now, so a read-back
+        // past them is not a refusal (the client would take the call
+        // as not made): it is left unread, and the client reads it
+        // when it needs it.
+        if let Err(error) = self.check(&queued, &[]) {
+            tracing::info!(%error, "the call's read-back passes the limits: not read back");
+            queued.clear();
+            reported = unread;
+        }
+        let pending = run.response.optimize(&queued, max_ref_follow)?;
+        run.settle(merge(pending), Method::Get, &queued).await?;
+        run.response.materialize(&reported, max_ref_follow)?;
+        Ok(Envelope {
+            json_graph: mem::take(&mut run.response),
+            paths: Some(collapse(&reported)),
+            invalidated: (!invalidated.is_empty()).then(|| collapse(&invalidated)),
+        })
     }
 }
 
@@ -246,9 +170,23 @@ impl Router {
     }
 }
 
+/// The error of a call whose handler of `route` failed with `err`.
+fn call_error(route: &str, err: &super::handler::HandlerError) -> Error {
+    let route = route.to_owned();
+    let message = err.message().to_owned();
+    Error::new(if err.is_sign_in() {
+        ErrorKind::SignInRequired { route, message }
+    } else if err.is_bad_request() {
+        ErrorKind::CallRejected { route, message }
+    } else {
+        ErrorKind::CallFailed { route, message }
+    })
+}
+
 /// Takes what a source's function answered: the paths it reports under
-/// the function's object (`myList` for `myList.push`), its suffixes and
-/// paths read back already, where they stand; the rest of its read-back
+/// the function's object (`myList` for `myList.push`) or where the router
+/// would ask it anyway, its suffixes and paths read back already, where
+/// they stand; the rest of its read-back
 /// kept for the read-back's waves (see [`Run::take_source_graph`]);
 /// paths elsewhere are dropped.
 fn merge_source_call(
@@ -257,11 +195,6 @@ fn merge_source_call(
     route: usize,
     called: &[PathSet],
 ) -> Returned {
-    let objects: Vec<Path> = called
-        .iter()
-        .flat_map(PathSet::expand)
-        .map(|path| Path::from(path[..path.len().saturating_sub(1)].to_vec()))
-        .collect();
     let (values, envelopes, invalidated) = output.into_parts();
     let mut returned = Returned {
         invalidated,
@@ -277,6 +210,11 @@ fn merge_source_call(
             .invalidated
             .extend(envelope.invalidated.unwrap_or_default());
     }
+    let objects: Vec<Path> = called
+        .iter()
+        .flat_map(PathSet::expand)
+        .map(|path| Path::from(path[..path.len().saturating_sub(1)].to_vec()))
+        .collect();
     let under_object = |path: &PathSet| {
         objects.iter().any(|object| {
             path.len() >= object.len()
@@ -286,8 +224,12 @@ fn merge_source_call(
                 })
         })
     };
-    reported.retain(|path| under_object(path));
-    returned.invalidated.retain(|path| under_object(path));
+    // What it reports under the function's object, or where the router
+    // would ask it anyway (a source reports where its refs led).
+    reported.retain(|path| under_object(path) || run.owns(route, path));
+    returned
+        .invalidated
+        .retain(|path| under_object(path) || run.owns(route, path));
     let here = run.take_source_graph(route, graph, &reported);
     run.response.merge(here);
     returned.read_back = reported;

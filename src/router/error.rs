@@ -33,6 +33,8 @@ pub(crate) enum ErrorKind {
         route: String,
         other: String,
     },
+    /// A pattern served both by a source and by handlers.
+    SourceAndHandler { route: String },
     /// More paths than the limit.
     TooManyPaths { count: u64, limit: u64 },
     /// A set of more values than the limit.
@@ -97,6 +99,7 @@ impl Error {
                 | ErrorKind::EmptyPattern
                 | ErrorKind::TooManyLiterals { .. }
                 | ErrorKind::Collision { .. }
+                | ErrorKind::SourceAndHandler { .. }
         )
     }
 
@@ -136,7 +139,7 @@ impl Error {
         match self.kind {
             ErrorKind::Pattern { .. } => "route_pattern",
             ErrorKind::EmptyPattern | ErrorKind::TooManyLiterals { .. } => "route_pattern",
-            ErrorKind::Collision { .. } => "route_collision",
+            ErrorKind::Collision { .. } | ErrorKind::SourceAndHandler { .. } => "route_collision",
             ErrorKind::TooManyPaths { .. } => "too_many_paths",
             ErrorKind::TooManyValues { .. } => "too_many_values",
             ErrorKind::NullKey { .. } => "null_key",
@@ -178,6 +181,11 @@ impl fmt::Display for Error {
                 f,
                 "the {method} routes `{other}` and `{route}` match the same paths with the same \
                  precedence (two routes cannot have the same precedence or path)"
+            ),
+            ErrorKind::SourceAndHandler { route } => write!(
+                f,
+                "the route `{route}` is served by a source (a remote router) and by handlers: \
+                 a source answers every path under its pattern, so give the handlers a longer one"
             ),
             ErrorKind::TooManyPaths { count, limit } => write!(
                 f,

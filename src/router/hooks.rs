@@ -29,8 +29,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::path::PathSet;
 
+use super::builder::Builder;
 use super::handler::{Answer, HandlerError};
-use super::table::{Builder, Method};
+use super::table::Method;
 
 /// What one request did: given to [`Builder::on_summary`] once the
 /// request is answered (or has failed).

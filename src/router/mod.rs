@@ -85,6 +85,7 @@
 //! path are followed in the next wave; paths that nothing answered become
 //! empty atoms at their ref-resolved place.
 
+mod builder;
 mod call;
 mod context;
 mod error;
@@ -92,14 +93,19 @@ mod get;
 mod handler;
 mod hooks;
 mod reach;
+mod read_back;
 mod request;
+mod route_call;
 mod set;
 mod source;
 mod table;
+mod through;
 mod wave;
 mod whole;
 pub mod writes;
 
+pub use builder::Builder;
+pub(crate) use builder::FALLBACK;
 pub use context::{Context, Stats};
 pub use error::Error;
 pub use handler::{HandlerError, Output};
@@ -107,4 +113,4 @@ pub use hooks::{PathError, RouteCall, Summary};
 pub use reach::Reach;
 pub use request::{Call, Get, Matched, Set};
 pub use source::DataSource;
-pub use table::{Builder, Options, Router};
+pub use table::{Options, Router};

@@ -165,30 +165,6 @@ fn get_routes(table: &Table) -> impl Iterator<Item = usize> + '_ {
         .map(|(index, _)| index)
 }
 
-#[cfg(test)]
-mod source_tests {
-    use crate::path::Pattern;
-    use crate::router::Router;
-
-    #[test]
-    fn a_source_serves_every_path_under_its_pattern_and_the_fallback_all() {
-        let router = Router::builder()
-            .source("people[{keys}]", crate::router::source::tests::Nothing)
-            .build()
-            .expect("a valid table");
-        let reach = |text: &str| router.reach(&Pattern::parse(text).expect("a pattern"));
-        assert!(reach("people[{keys}].name.first").is_served());
-        assert!(reach("videos[{integers}].title").is_nowhere());
-        let router = Router::builder()
-            .fallback(crate::router::source::tests::Nothing)
-            .build()
-            .expect("a valid table");
-        assert!(router
-            .reach(&Pattern::parse("videos[{integers}].title").expect("a pattern"))
-            .is_served());
-    }
-}
-
 /// Whether a route's `matcher` serves what `asked` stands for (see
 /// [`Reach`]).
 fn serves(matcher: &Matcher, asked: &Matcher) -> bool {
@@ -351,5 +327,29 @@ mod tests {
     fn only_get_routes_serve_a_read() {
         let router = router(&[], &["videos[{integers:ids}].rating"]);
         assert!(router.reach(&pattern("videos[1].rating")).is_nowhere());
+    }
+}
+
+#[cfg(test)]
+mod source_tests {
+    use crate::path::Pattern;
+    use crate::router::Router;
+
+    #[test]
+    fn a_source_serves_every_path_under_its_pattern_and_the_fallback_all() {
+        let router = Router::builder()
+            .source("people[{keys}]", crate::router::source::tests::Nothing)
+            .build()
+            .expect("a valid table");
+        let reach = |text: &str| router.reach(&Pattern::parse(text).expect("a pattern"));
+        assert!(reach("people[{keys}].name.first").is_served());
+        assert!(reach("videos[{integers}].title").is_nowhere());
+        let router = Router::builder()
+            .fallback(crate::router::source::tests::Nothing)
+            .build()
+            .expect("a valid table");
+        assert!(router
+            .reach(&Pattern::parse("videos[{integers}].title").expect("a pattern"))
+            .is_served());
     }
 }

@@ -72,7 +72,8 @@ impl Router {
             }
             let mut run = Run::new(self, ctx);
             run.payload.values = values;
-            let settled = match run.settle(paths.clone(), Method::Set, &paths).await {
+            let routed = run.through_sources(paths.clone(), Method::Set).await?;
+            let settled = match run.settle(routed, Method::Set, &paths).await {
                 Ok(()) => run
                     .response
                     .materialize(&paths, self.options.max_ref_follow)

@@ -24,10 +24,10 @@ use futures::future::BoxFuture;
 
 use crate::graph::Envelope;
 
+use super::builder::{Answers, Builder, Handler, FALLBACK};
 use super::context::Context;
 use super::handler::{HandlerError, Output};
 use super::request::{Call, Get, Set};
-use super::table::{Builder, Handler, FALLBACK};
 
 /// Something that answers whole path sets with JSON Graph envelopes, as
 /// a Falcor `DataSource` does: a remote router over HTTP, another
@@ -95,11 +95,15 @@ impl Builder {
     /// call (falcor-router's `routeUnhandledPathsTo`): a Falcor router
     /// put behind this one keeps answering what has not moved yet.
     pub fn fallback(self, source: impl DataSource) -> Builder {
-        self.source_at(FALLBACK, Arc::new(source))
+        self.add_source(FALLBACK, Arc::new(source), Answers::Fallback)
     }
 
     /// [`Builder::source`] of a shared source.
     pub fn source_at(self, pattern: &str, source: Arc<dyn DataSource>) -> Builder {
+        self.add_source(pattern, source, Answers::Whole)
+    }
+
+    fn add_source(self, pattern: &str, source: Arc<dyn DataSource>, answers: Answers) -> Builder {
         let (getter, setter, caller) = (source.clone(), source.clone(), source);
         self.register(
             pattern,
@@ -107,7 +111,7 @@ impl Builder {
                 let answer = getter.get(get, ctx);
                 Box::pin(async move { answer.await.map(Output::from) })
             })),
-            true,
+            answers,
         )
         .register(
             pattern,
@@ -115,7 +119,7 @@ impl Builder {
                 let answer = setter.set(set, ctx);
                 Box::pin(async move { answer.await.map(Output::from) })
             })),
-            true,
+            answers,
         )
         .register(
             pattern,
@@ -123,7 +127,7 @@ impl Builder {
                 let answer = caller.call(call, ctx);
                 Box::pin(async move { answer.await.map(Output::from) })
             })),
-            true,
+            answers,
         )
     }
 }

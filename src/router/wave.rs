@@ -9,22 +9,18 @@
 //! is settled when nothing is pending.
 
 use std::collections::HashMap;
-use std::panic::AssertUnwindSafe;
-use std::time::{Duration, Instant};
 
 use futures::future::join_all;
-use futures::FutureExt;
 use tracing::Instrument;
 
 use crate::graph::{Graph, Value};
 use crate::path::{merge, KeySet, Path, PathSet};
-use crate::trace;
 
 use super::context::Context;
 use super::error::{Error, ErrorKind};
-use super::handler::{Answer, BoxFuture, HandlerError};
+use super::handler::{Answer, HandlerError};
 use super::hooks::Journal;
-use super::request::{Call, Get, Matched, Set};
+use super::request::Matched;
 use super::table::{Method, Router};
 
 /// A part of a requested path set that one route serves: the keys its
@@ -289,112 +285,19 @@ impl<'r> Run<'r> {
         // what another route answered in this wave is not asked again.
         let mut next = Vec::new();
         for (whole, matches) in &followed {
-            next.extend(self.follow(matches, method, *whole)?);
+            match self.follow(matches, method, *whole) {
+                Ok(more) => next.extend(more),
+                // A source's refs that loop or pass through other refs
+                // are its failure, at its own paths.
+                Err(error) if *whole => self.refs_failed(matches, &error),
+                Err(error) => return Err(error),
+            }
         }
         Ok(merge(next))
     }
 
-    /// Builds a route's handler call for one wave: its matched path sets
-    /// (collapsed into as few as can be) and, for set, its values. When
-    /// the request is traced (`wave` is its index), the call is recorded
-    /// and its handler runs as that route call ([`trace::in_route`]).
-    fn call_route(
-        &self,
-        assignment: &Assignment,
-        wave: Option<usize>,
-    ) -> impl std::future::Future<Output = (Vec<PathSet>, Answer, Duration)> + Send + 'static {
-        let route = &self.router.table.routes[assignment.route];
-        // A source is asked for the whole paths, and fails at them.
-        let prefixes = merge(
-            assignment
-                .matches
-                .iter()
-                .map(|m| match route.whole {
-                    true => m.asked(),
-                    false => m.prefix.clone(),
-                })
-                .collect(),
-        );
-        let matched = Matched::new(route.pattern.clone(), prefixes.clone());
-        let ctx = self.ctx.clone();
-        // A route that needs a user is not called without one.
-        if route.needs_user(assignment.kind) && ctx.user().is_none() {
-            ctx.stats().add_failed_route_call();
-            let refused = HandlerError::sign_in("sign in to see this: it is one user's data");
-            let refused = (prefixes, Err(refused), Duration::ZERO);
-            return futures::future::Either::Left(std::future::ready(refused));
-        }
-        // A handler may panic before its future exists (in the closure
-        // body): that is caught here, the future's panics below.
-        let future = std::panic::catch_unwind(AssertUnwindSafe(|| -> Option<BoxFuture> {
-            match assignment.kind {
-                Method::Get => route
-                    .get
-                    .as_ref()
-                    .map(|handler| handler(Get { matched }, ctx)),
-                Method::Set => route.set.as_ref().map(|handler| {
-                    let graph = self.set_graph(&matched);
-                    handler(Set { matched, graph }, ctx)
-                }),
-                Method::Call => route.call.as_ref().map(|handler| {
-                    let payload = self.payload.call.clone().unwrap_or_default();
-                    handler(
-                        Call {
-                            matched,
-                            arguments: payload.arguments,
-                            path_suffixes: payload.path_suffixes,
-                            paths: payload.paths,
-                        },
-                        ctx,
-                    )
-                }),
-            }
-        }));
-        let span = tracing::debug_span!("route", route = %route.text, kind = ?assignment.kind);
-        let deadline = self.ctx.deadline().map(tokio::time::Instant::from_std);
-        let trace = self.ctx.trace().cloned();
-        // The answer is counted in the request's stats.
-        let request = self.ctx.clone();
-        let traced = trace.as_ref().zip(wave).map(|(trace, wave)| {
-            let paths = prefixes.iter().map(PathSet::to_string).collect();
-            trace.route_started(wave, route.text.clone(), assignment.kind.name(), paths)
-        });
-        let answered = async move {
-            let started = Instant::now();
-            let answer = match future {
-                // Past the request's deadline the handler is dropped and
-                // its paths are errors; the rest of the answer stands.
-                Ok(Some(future)) => {
-                    let run = AssertUnwindSafe(trace::in_route(trace.clone(), traced, future))
-                        .catch_unwind();
-                    let done = match deadline {
-                        Some(deadline) => tokio::time::timeout_at(deadline, run)
-                            .await
-                            .unwrap_or_else(|_| Ok(Err(past_deadline()))),
-                        None => run.await,
-                    };
-                    done.unwrap_or_else(|panic| Err(panicked(panic)))
-                }
-                Err(panic) => Err(panicked(panic)),
-                // Candidates are chosen for their handlers: not reached.
-                Ok(None) => Ok(super::handler::Output::new()),
-            };
-            if let Err(err) = &answer {
-                tracing::debug!(error = %err, "route handler failed");
-                request.stats().add_failed_route_call();
-            }
-            if let (Some(trace), Some(id)) = (&trace, traced) {
-                let error = answer.as_ref().err().map(ToString::to_string);
-                trace.route_ended(id, error);
-            }
-            (prefixes, answer, started.elapsed())
-        }
-        .instrument(span);
-        futures::future::Either::Right(answered)
-    }
-
     /// The part of a set request's values that a set route matched.
-    fn set_graph(&self, matched: &Matched) -> Graph {
+    pub(crate) fn set_graph(&self, matched: &Matched) -> Graph {
         let mut graph = Graph::new();
         for path in matched.every_path() {
             if let Some(value) = self.payload.values.get(&path) {
@@ -471,24 +374,6 @@ impl<'r> Run<'r> {
         }
         Ok(next)
     }
-}
-
-/// The error a panicking handler answers: logged with what it said, and
-/// a message for the client that leaks nothing.
-fn panicked(panic: Box<dyn std::any::Any + Send>) -> HandlerError {
-    let what = panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_default();
-    tracing::error!(panic = %what, "route handler panicked");
-    HandlerError::new("the route handler failed unexpectedly")
-}
-
-/// The error of a route that had not answered by the request's deadline.
-fn past_deadline() -> HandlerError {
-    tracing::warn!("route handler dropped at the request's deadline");
-    HandlerError::new("not answered within the request's deadline")
 }
 
 /// The one path of a path set of single keys.

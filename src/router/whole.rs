@@ -3,10 +3,12 @@
 //! request's later waves; anything else dropped and counted (see
 //! [`DataSource`](super::DataSource)).
 
-use crate::graph::Graph;
+use crate::graph::{Graph, Value};
 use crate::path::{PathSet, Pattern};
 
+use super::error::Error;
 use super::handler::Answer;
+use super::table::Method;
 use super::wave::{Assignment, Match, Run};
 
 impl Run<'_> {
@@ -82,6 +84,28 @@ impl Run<'_> {
         }
         self.kept.entry(route).or_default().merge(related);
         here.graph
+    }
+}
+
+impl Run<'_> {
+    /// Whether the router asks source `route` for `path`: it is the
+    /// route of the highest precedence there.
+    pub(crate) fn owns(&self, route: usize, path: &PathSet) -> bool {
+        let table = &self.router.table;
+        table
+            .candidates(path, Method::Get)
+            .first()
+            .is_some_and(|candidate| candidate.route == route)
+    }
+
+    /// Fills the paths of a source's `matches` with the error of the refs
+    /// it answered there, which cannot be followed (`error`).
+    pub(crate) fn refs_failed(&mut self, matches: &[Match], error: &Error) {
+        tracing::info!(%error, "a source answered refs that cannot be followed");
+        let value = Value::error(format!("the remote's refs cannot be followed: {error}"));
+        for matched in matches {
+            self.response.set(&matched.asked(), value.clone());
+        }
     }
 }
 

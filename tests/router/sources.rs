@@ -41,7 +41,10 @@ impl Remote {
             return Err(HandlerError::new("the legacy router is down"));
         }
         let graph = self.graph.lock().expect("not poisoned");
-        let mut answer = graph.read(paths, 50).expect("no cycle").graph;
+        // A graph whose refs loop is sent whole, as a broken router would.
+        let mut answer = graph
+            .read(paths, 50)
+            .map_or_else(|_| graph.clone(), |r| r.graph);
         answer.merge(self.extra.clone());
         Ok(Envelope::new(answer))
     }
@@ -71,24 +74,28 @@ impl DataSource for Remote {
         _ctx: Context,
     ) -> BoxFuture<'static, Result<Envelope, HandlerError>> {
         self.calls.record("remote call", call.path_sets());
-        // myList.push(ref): appends, answers the new item and the length,
-        // and what the suffixes read under the new item.
+        // OBJECT.push(ref): appends to the object where its refs lead,
+        // answers the new item and the length there (as falcor-router
+        // reports them, at their optimized place), what the suffixes read
+        // under the new item, and invalidates the object's `rows`.
         let target = call.arguments().first().cloned().unwrap_or_default();
+        let called: Path = call.every_path().next().expect("a call path");
         let answer = (|| {
             let reference: Value = serde_json::from_value(target).map_err(HandlerError::from)?;
             let mut graph = self.graph.lock().expect("not poisoned");
+            let object = resolved(&graph, &Path::from(called[..called.len() - 1].to_vec()));
+            let at = |key: peregrine::path::Key| {
+                Path::from(object.iter().cloned().chain([key]).collect::<Vec<_>>())
+            };
             let length = graph
-                .value(&["myList".into(), "length".into()])
+                .value(&at("length".into()))
                 .and_then(|value| serde_json::to_value(value).ok())
                 .and_then(|json| json.as_i64())
                 .unwrap_or(0);
-            graph.set_path(&["myList".into(), length.into()], reference);
-            graph.set_path(&["myList".into(), "length".into()], (length + 1).into());
-            let item = Path::from(vec!["myList".into(), length.into()]);
-            let mut paths = vec![
-                PathSet::parse(&format!("myList[{length}]")).expect("a path"),
-                PathSet::parse("myList.length").expect("a path"),
-            ];
+            graph.set_path(&at(length.into()), reference);
+            graph.set_path(&at("length".into()), (length + 1).into());
+            let item = at(length.into());
+            let mut paths = vec![item.to_path_set(), at("length".into()).to_path_set()];
             for suffix in call.path_suffixes() {
                 paths.push(
                     item.iter()
@@ -102,7 +109,7 @@ impl DataSource for Remote {
             Ok(Envelope {
                 json_graph,
                 paths: Some(paths),
-                invalidated: None,
+                invalidated: Some(vec![at("rows".into()).to_path_set()]),
             })
         })();
         Box::pin(async move { answer })
@@ -327,4 +334,133 @@ fn two_fallbacks_are_refused() {
         .build()
         .expect_err("two fallbacks");
     assert!(err.to_string().contains("(fallback)"), "{err}");
+}
+
+#[test]
+fn a_call_through_the_remotes_ref_reaches_a_function_that_moved_here() {
+    let calls = Calls::default();
+    let pushed = calls.clone();
+    let router = Router::builder()
+        .call("lists[{keys:ids}].push", move |call, _ctx| {
+            pushed.record("local push", call.path_sets());
+            async move {
+                Ok::<_, HandlerError>(
+                    Output::new().value(PathSet::parse("lists.A.length").expect("a path"), 3),
+                )
+            }
+        })
+        .fallback(Remote::new(legacy(), &calls))
+        .build()
+        .expect("a valid table");
+    let called = PathSet::parse("genreLists[0].push").expect("a path");
+    let answer =
+        run(router.call(&called, vec![json!(1)], vec![], vec![], &Context::new())).expect("called");
+    assert_eq!(calls.of("local push"), [vec!["lists.A.push".to_owned()]]);
+    assert!(
+        calls.of("remote call").is_empty(),
+        "the remote only told where the list is"
+    );
+    let answer = serde_json::to_value(answer).expect("serializable");
+    // Reported where it stands, as falcor-router reports it.
+    assert_eq!(
+        answer["paths"],
+        json!([["lists", "A", "length"]]),
+        "{answer}"
+    );
+    assert_eq!(answer["jsonGraph"]["lists"]["A"]["length"], 3, "{answer}");
+}
+
+#[test]
+fn a_set_through_the_remotes_ref_is_made_by_the_route_that_moved_here() {
+    let calls = Calls::default();
+    let written = calls.clone();
+    let router = Router::builder()
+        .set("lists[{keys:ids}].name", move |set, _ctx| {
+            written.record("local set", set.path_sets());
+            let values: Vec<PathValue> = set
+                .values()
+                .into_iter()
+                .map(|(path, value)| PathValue::new(path.to_path_set(), value.clone()))
+                .collect();
+            async move { Ok::<_, HandlerError>(Output::from(values)) }
+        })
+        .fallback(Remote::new(legacy(), &calls))
+        .build()
+        .expect("a valid table");
+    let set: Envelope = serde_json::from_value(json!({
+        "jsonGraph": {"genreLists": {"0": {"name": "Comedy"}}},
+        "paths": [["genreLists", 0, "name"]]
+    }))
+    .expect("an envelope");
+    let answer = run(router.set(set, &Context::new())).expect("set");
+    assert_eq!(calls.of("local set"), [vec!["lists.A.name".to_owned()]]);
+    assert!(calls.of("remote set").is_empty(), "written once, here");
+    let answer = serde_json::to_value(answer).expect("serializable");
+    assert_eq!(
+        answer["jsonGraph"]["genreLists"]["0"],
+        json!({"$type": "ref", "value": ["lists", "A"]})
+    );
+    assert_eq!(
+        answer["jsonGraph"]["lists"]["A"]["name"], "Comedy",
+        "{answer}"
+    );
+}
+
+#[test]
+fn a_call_the_remote_makes_through_its_refs_reports_what_it_wrote_there() {
+    let calls = Calls::default();
+    let router = Router::builder()
+        .fallback(Remote::new(legacy(), &calls))
+        .build()
+        .expect("a valid table");
+    let called = PathSet::parse("genreLists[0].push").expect("a path");
+    let video = json!({"$type": "ref", "value": ["videos", 3]});
+    let answer = run(router.call(
+        &called,
+        vec![video.clone()],
+        vec![],
+        vec![],
+        &Context::new(),
+    ))
+    .expect("called");
+    let answer = serde_json::to_value(answer).expect("serializable");
+    assert_eq!(answer["jsonGraph"]["lists"]["A"]["0"], video, "{answer}");
+    assert_eq!(answer["jsonGraph"]["lists"]["A"]["length"], 1, "{answer}");
+    assert_eq!(
+        answer["paths"],
+        json!([["lists", "A", [0, "length"]]]),
+        "{answer}"
+    );
+    assert_eq!(
+        answer["invalidated"],
+        json!([["lists", "A", "rows"]]),
+        "{answer}"
+    );
+}
+
+#[test]
+fn refs_of_the_remote_that_loop_are_its_error_and_the_rest_arrives() {
+    let calls = Calls::default();
+    let looping = json!({
+        "a": {"$type": "ref", "value": ["b"]},
+        "b": {"$type": "ref", "value": ["a"]},
+        "c": {"$type": "ref", "value": ["d", "e"]},
+        "d": {"$type": "ref", "value": ["f"]}
+    });
+    let router = with_local_titles(&calls)
+        .fallback(Remote::new(looping, &calls))
+        .build()
+        .expect("a valid table");
+    let graph = answer(&router, &["a.x", "c.y", "videos[1].title"], &Context::new());
+    assert_eq!(graph["videos"]["1"]["title"], "Local 1");
+    // The errors stand where the paths went missing, past the refs.
+    assert_eq!(graph["a"], json!({"$type": "ref", "value": ["b"]}));
+    for at in [&graph["b"]["x"], &graph["d"]["e"]["y"]] {
+        assert_eq!(at["$type"], "error", "{graph}");
+        let message = at["value"]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.starts_with("the remote's refs cannot be followed"),
+            "{graph}"
+        );
+    }
 }
