@@ -16,8 +16,10 @@ use super::load::{printed, Loaded, Table};
 use super::remote::{Remote, Routed};
 use super::Routed as Routable;
 
-/// The most values (leaves) a remote route caches, by default.
-const MAX_VALUES: u64 = 100_000;
+/// The most values (leaves) a remote route caches, by default: a
+/// thousand users' home screens of 420 values each, twice over (about 80
+/// bytes a value).
+const MAX_VALUES: u64 = 1_000_000;
 
 /// What a remote is declared with, by a route or the fallback.
 pub(super) struct RemoteParts<'a> {

@@ -36,7 +36,7 @@ pub(super) struct Fallback {
     /// How long its answers are cached, in seconds (default 0: not
     /// cached).
     pub(super) ttl_secs: Option<u64>,
-    /// How many values (leaves) its cache holds at most (default 100,000).
+    /// How many values (leaves) its cache holds at most (default 1,000,000).
     pub(super) max_entries: Option<u64>,
 }
 
