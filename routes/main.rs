@@ -25,8 +25,8 @@ use peregrine::http::Traces;
 use peregrine::loader::{RedisTier, TierSettings, Writes};
 use peregrine::route_file::{Live, Served, Sources};
 use peregrine::router::{Builder, Router};
-use peregrine::upstream::Pool;
 use peregrine::upstream::{BreakerSettings, Settings as Guard};
+use peregrine::upstream::{Pool, Trust};
 use peregrine_routes::backend::{self, Settings};
 use peregrine_routes::{catalog, Auth, Endpoints, Guards, Jwt};
 
@@ -156,6 +156,10 @@ struct Listen {
     /// milliseconds.
     #[arg(long, env = "PEREGRINE_REDIS_TIMEOUT_MS", default_value_t = 50)]
     redis_timeout_ms: u64,
+    /// A private certificate authority (PEM) that a `rediss://` Redis is
+    /// trusted by, instead of the system's roots.
+    #[arg(long, value_name = "FILE", env = "PEREGRINE_REDIS_CA")]
+    redis_ca: Option<PathBuf>,
     /// Answers requests for traces (the `Peregrine-Trace: 1` header) in
     /// production too; development mode (the demo, --dev-auth) always
     /// does, and also takes the `trace=1` parameter. A trace shows route
@@ -202,7 +206,7 @@ impl Listen {
     fn sources(&self, endpoints: &Endpoints) -> anyhow::Result<Sources> {
         let sources = Sources {
             dirs: self.routes.clone(),
-            pool: Pool::default(),
+            pool: self.guard.pool()?,
             caching: !self.no_cache,
             guard: self.guard.settings(),
             schema: Some(schema(self.no_catalog)),
@@ -227,6 +231,15 @@ impl Listen {
 /// The guards of every backend service (per service: --upstream).
 #[derive(Debug, clap::Args)]
 struct GuardArgs {
+    /// A private certificate authority (PEM) that `https://` services are
+    /// trusted by, beside the system's roots; repeat for more.
+    #[arg(
+        long = "backend-ca",
+        value_name = "FILE",
+        env = "PEREGRINE_BACKEND_CA",
+        value_delimiter = ':'
+    )]
+    backend_ca: Vec<PathBuf>,
     /// How long one backend call may take, in milliseconds.
     #[arg(long, env = "PEREGRINE_BACKEND_TIMEOUT_MS", default_value_t = 1_000)]
     backend_timeout_ms: u64,
@@ -263,6 +276,15 @@ struct GuardArgs {
 impl GuardArgs {
     /// The guards of the flags: the catalog's services', and the route
     /// files' where a file sets none of its own.
+    /// The connections to the services, trusting the --backend-ca files.
+    fn pool(&self) -> anyhow::Result<Pool> {
+        let mut trust = Trust::system();
+        for file in &self.backend_ca {
+            trust = trust.with_pem_file(file).context("--backend-ca")?;
+        }
+        Ok(Pool::from_trust(trust))
+    }
+
     fn settings(&self) -> Guard {
         Guard {
             timeout: Duration::from_millis(self.backend_timeout_ms),
@@ -702,8 +724,16 @@ async fn serve(
         sources.writes = Some(writes);
     }
     if let Some(url) = &listen.redis_url {
+        let ca_pem = match &listen.redis_ca {
+            Some(file) => Some(
+                std::fs::read(file)
+                    .with_context(|| format!("--redis-ca: cannot read {}", file.display()))?,
+            ),
+            None => None,
+        };
         let settings = TierSettings {
             timeout: Duration::from_millis(listen.redis_timeout_ms.max(1)),
+            ca_pem,
             ..TierSettings::default()
         };
         let tier = RedisTier::connect(url, settings).context("--redis-url")?;

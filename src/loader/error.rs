@@ -18,6 +18,7 @@ enum Kind {
     Refused,
     Unavailable,
     Rejected,
+    Untrusted,
 }
 
 impl LoadError {
@@ -48,6 +49,13 @@ impl LoadError {
     /// unknown user, say. `message` is its reason, which clients may see.
     pub fn rejected(message: impl Into<Arc<str>>) -> LoadError {
         LoadError::new(Kind::Rejected, message)
+    }
+
+    /// The backend could not be reached over TLS: `reason` says why in
+    /// words that name no host ("its TLS certificate has expired"), which
+    /// clients may see.
+    pub fn untrusted(reason: impl Into<Arc<str>>) -> LoadError {
+        LoadError::new(Kind::Untrusted, reason)
     }
 
     fn new(kind: Kind, message: impl Into<Arc<str>>) -> LoadError {
@@ -82,6 +90,12 @@ impl LoadError {
         self.kind == Kind::Rejected
     }
 
+    /// Whether the backend could not be reached over TLS (its
+    /// certificate not accepted, the handshake failed).
+    pub fn is_untrusted(&self) -> bool {
+        self.kind == Kind::Untrusted
+    }
+
     /// What clients are told of this failure of `service`'s: the service
     /// and, in general terms, why (the log has the call and its error);
     /// when the service refused the call as wrong, its own reason.
@@ -90,6 +104,7 @@ impl LoadError {
             Kind::Rejected => {
                 return format!("{service} service refused the call: {}", self.message)
             }
+            Kind::Untrusted => return format!("{service} service unavailable: {}", self.message),
             Kind::TimedOut => "it did not answer in time",
             Kind::Unavailable => "it is failing, so calls to it are paused",
             Kind::Backend | Kind::Refused => "it failed",
@@ -120,6 +135,7 @@ impl fmt::Display for LoadError {
             Kind::Refused => "load refused",
             Kind::Unavailable => "backend unavailable",
             Kind::Rejected => "backend refused the call",
+            Kind::Untrusted => "backend not reached over TLS",
         };
         write!(f, "{what}: {}", self.message)
     }

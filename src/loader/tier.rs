@@ -67,6 +67,9 @@ pub struct TierSettings {
     /// The prefix of every key, so that several deployments can share one
     /// Redis (default `peregrine`).
     pub namespace: String,
+    /// A private certificate authority (PEM) that a `rediss://` server
+    /// is trusted by, instead of the system's roots (default none).
+    pub ca_pem: Option<Vec<u8>>,
 }
 
 impl Default for TierSettings {
@@ -74,6 +77,7 @@ impl Default for TierSettings {
         TierSettings {
             timeout: Duration::from_millis(50),
             namespace: "peregrine".to_string(),
+            ca_pem: None,
         }
     }
 }
@@ -140,16 +144,31 @@ impl Drop for TierInner {
 }
 
 impl RedisTier {
-    /// A tier on the Redis server at `url` (`redis://127.0.0.1:6379`).
-    /// Must be called within a tokio runtime. Fails only for a URL that
-    /// cannot be used; an unreachable server is not an error.
+    /// A tier on the Redis server at `url` (`redis://127.0.0.1:6379`, or
+    /// `rediss://` over TLS, checked against the system's roots or
+    /// [`TierSettings::ca_pem`]). Must be called within a tokio runtime.
+    /// Fails only for a URL that cannot be used; an unreachable server is
+    /// not an error.
     pub fn connect(url: &str, settings: TierSettings) -> Result<RedisTier, TierError> {
         let shown = redact(url);
         let invalid = |error: redis::RedisError| TierError {
             kind: TierErrorKind::InvalidUrl,
             message: format!("invalid Redis URL `{shown}`: {error}"),
         };
-        let client = redis::Client::open(url).map_err(invalid)?;
+        // redis's TLS asks rustls for the process's provider.
+        #[allow(deprecated)]
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = match &settings.ca_pem {
+            Some(pem) => redis::Client::build_with_tls(
+                url,
+                redis::TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(pem.clone()),
+                },
+            ),
+            None => redis::Client::open(url),
+        }
+        .map_err(invalid)?;
         let config = redis::aio::ConnectionManagerConfig::new()
             .set_connection_timeout(Some(settings.timeout))
             .set_response_timeout(Some(settings.timeout))

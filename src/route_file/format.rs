@@ -94,6 +94,10 @@ pub(super) struct Service {
     /// `Authorization`: `"forward"` (the default), `"drop"`, or
     /// `{ fixed = "..." }`.
     pub(super) authorization: Option<Spanned<Authorization>>,
+    /// A private certificate authority (PEM) its `https://` URL is
+    /// trusted by, beside the server's: a path relative to the file's
+    /// directory; `${NAME}` expands.
+    pub(super) ca_file: Option<Spanned<String>>,
 }
 
 /// A batched read that several routes answer from (`load = "NAME"`):

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use toml::Spanned;
 
-use crate::upstream::{endpoint, reason, Upstream};
+use crate::upstream::{endpoint, reason, Trust, Upstream};
 
 use super::check::unusable;
 use super::error::{Error, ErrorKind, Source};
@@ -272,9 +272,33 @@ pub(super) fn declared(
     if let Some(guard) = set.and_then(|set| set.guard.as_ref()) {
         settings = guard.clone();
     }
-    let upstream = Upstream::new(name.to_string(), settings, sources.pool.clone());
+    let pool = match &declared.ca_file {
+        Some(file) => sources.pool.trusting(&private_ca(source, file)?),
+        None => sources.pool.clone(),
+    };
+    let upstream = Upstream::new(name.to_string(), settings, pool);
     let authorization = forwarding(source, declared)?;
     Ok(Service::new(name, base, upstream, authorization))
+}
+
+/// The private CA of a service's `ca_file`, read relative to the file's
+/// directory.
+fn private_ca(source: &Source, file: &Spanned<String>) -> Result<Trust, Error> {
+    let at = file.span().start;
+    let written = expand_environment(file.get_ref()).map_err(|unknown| {
+        source.error(
+            ErrorKind::Environment,
+            at,
+            format!("the environment variable `{}` is not set", unknown.name),
+        )
+    })?;
+    let path = match source.path.parent() {
+        Some(dir) => dir.join(&written),
+        None => std::path::PathBuf::from(&written),
+    };
+    Trust::system()
+        .with_pem_file(&path)
+        .map_err(|error| source.error(ErrorKind::Read, at, error.to_string()))
 }
 
 /// What a service's remote calls carry of the request's `Authorization`.

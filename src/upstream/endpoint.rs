@@ -21,8 +21,7 @@ pub struct EndpointError {
 pub enum EndpointErrorKind {
     /// It is not a URL at all.
     Unreadable,
-    /// It is not `http://` (`https://` included: TLS to the services is
-    /// not supported).
+    /// It is neither `http://` nor `https://`.
     NotHttp,
     /// It names no host.
     NoHost,
@@ -52,29 +51,28 @@ impl fmt::Display for EndpointError {
 impl std::error::Error for EndpointError {}
 
 /// `base` (the `name` service's URL) without its trailing slashes, if it
-/// is `http://host[:port][/path]`.
+/// is `http://host[:port][/path]` or `https://…` (TLS: see
+/// [`Trust`](super::Trust)).
 pub fn endpoint<'a>(name: &str, base: &'a str) -> Result<&'a str, EndpointError> {
     use EndpointErrorKind::{Extra, NoHost, NotHttp, Unreadable};
     let trimmed = base.trim_end_matches('/');
     let why = match trimmed.parse::<Uri>() {
         Err(error) => Some((Unreadable, error.to_string())),
         Ok(uri) => match uri.scheme_str() {
-            Some("https") => Some((
-                NotHttp,
-                "https is not supported: call the services over plain http (loopback or a private network)".to_owned(),
-            )),
-            Some("http") if uri.host().is_none_or(str::is_empty) => {
+            Some("http" | "https") if uri.host().is_none_or(str::is_empty) => {
                 Some((NoHost, "it names no host".to_owned()))
             }
-            Some("http") if uri.query().is_some() || trimmed.contains('#') => {
+            Some("http" | "https") if uri.query().is_some() || trimmed.contains('#') => {
                 Some((Extra, "it must not have a query or a fragment".to_owned()))
             }
-            Some("http") if uri.authority().is_some_and(|a| a.as_str().contains('@')) => Some((
-                Extra,
-                "it must not carry credentials (user:password@)".to_owned(),
-            )),
-            Some("http") => None,
-            _ => Some((NotHttp, "it must start with http://".to_owned())),
+            Some("http" | "https") if uri.authority().is_some_and(|a| a.as_str().contains('@')) => {
+                Some((
+                    Extra,
+                    "it must not carry credentials (user:password@)".to_owned(),
+                ))
+            }
+            Some("http" | "https") => None,
+            _ => Some((NotHttp, "it must start with http:// or https://".to_owned())),
         },
     };
     match why {

@@ -10,6 +10,8 @@ use crate::loader::LoadError;
 pub struct UpstreamError {
     kind: UpstreamErrorKind,
     message: String,
+    /// Why, in words clients may see (a TLS failure's).
+    reason: &'static str,
 }
 
 /// The kinds of [`UpstreamError`].
@@ -25,6 +27,9 @@ pub enum UpstreamErrorKind {
     Status(u16),
     /// No answer: connection refused or broken, or an unreadable one.
     Transport,
+    /// No TLS connection: the service's certificate was not accepted, or
+    /// the handshake failed.
+    Tls,
 }
 
 impl UpstreamError {
@@ -32,7 +37,26 @@ impl UpstreamError {
         UpstreamError {
             kind,
             message: format!("{upstream} service: {what}"),
+            reason: "it failed",
         }
+    }
+
+    /// A TLS failure: `reason` in words that name no host.
+    pub(super) fn tls(upstream: &str, what: impl fmt::Display, reason: &'static str) -> Self {
+        UpstreamError {
+            reason,
+            ..UpstreamError::new(
+                UpstreamErrorKind::Tls,
+                upstream,
+                format_args!("{what}: {reason}"),
+            )
+        }
+    }
+
+    /// Why it failed, in words that name no host (a TLS failure's reason;
+    /// "it failed" for the others, whose messages say more).
+    pub fn reason(&self) -> &'static str {
+        self.reason
     }
 
     /// What kind of failure it was.
@@ -66,6 +90,7 @@ impl From<UpstreamError> for LoadError {
     fn from(error: UpstreamError) -> LoadError {
         match error.kind() {
             UpstreamErrorKind::TimedOut => LoadError::timed_out(error.message()),
+            UpstreamErrorKind::Tls => LoadError::untrusted(error.reason()),
             _ if error.is_refused() => LoadError::unavailable(error.message()),
             _ => LoadError::backend(error.message()),
         }

@@ -224,6 +224,13 @@ impl Upstream {
                 format_args!("{what} {too_large}"),
             );
         }
+        if let Some(reason) = super::trust::tls_reason(error.as_ref()) {
+            return UpstreamError::tls(
+                name,
+                format_args!("{what} could not connect over TLS"),
+                reason,
+            );
+        }
         let reason = match error.downcast_ref::<hyper_util::client::legacy::Error>() {
             Some(error) if error.is_connect() => "could not connect",
             _ => "failed",
@@ -279,6 +286,7 @@ fn outcome(kind: UpstreamErrorKind) -> &'static str {
         UpstreamErrorKind::TimedOut => "timed_out",
         UpstreamErrorKind::Status(_) => "server_error",
         UpstreamErrorKind::Transport => "transport",
+        UpstreamErrorKind::Tls => "tls",
     }
 }
 

@@ -60,6 +60,7 @@ mod guard;
 mod pool;
 mod retry;
 mod settings;
+mod trust;
 mod warnings;
 
 pub(crate) use breaker::Breaker;
@@ -68,3 +69,4 @@ pub use error::{reason, UpstreamError, UpstreamErrorKind};
 pub use guard::Upstream;
 pub use pool::Pool;
 pub use settings::{BreakerSettings, Settings};
+pub use trust::{Trust, TrustError};

@@ -116,7 +116,7 @@ get = { service = "persons", path = "/people?ids={ids}" }
 #[test]
 fn a_url_that_cannot_be_called_says_why() {
     let text = r#"[services.people]
-url = "https://people.example"
+url = "ftp://people.example"
 
 [[routes]]
 pattern = "people[{integers:ids}].name"
@@ -125,8 +125,11 @@ get = { service = "people", path = "/people?ids={ids}" }
     refused(
         "url",
         text,
-        r#""https"#,
-        &["people service's URL", "https is not supported"],
+        r#""ftp"#,
+        &[
+            "people service's URL",
+            "it must start with http:// or https://",
+        ],
     );
 }
 

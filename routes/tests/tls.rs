@@ -1,0 +1,288 @@
+//! `https://` services: the demo backend behind nginx terminating TLS
+//! with a certificate the test makes, called with the test's CA trusted
+//! (`--backend-ca`, `Trust::with_pem_file`), and refused, naming why, when
+//! it is not.
+
+mod support;
+
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use peregrine::loader::{RedisTier, TierSettings};
+use peregrine::upstream::{Pool, Trust};
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+use serde_json::json;
+use support::{home, home_videos, instant, start_backend, Build, Dir, Harness};
+
+/// A CA and a certificate it signed for `localhost` and 127.0.0.1, as PEM
+/// files in `dir`: `ca.pem`, `server.pem`, `server.key`.
+fn certificates(dir: &Path) {
+    let ca_key = KeyPair::generate().expect("a key");
+    let mut ca = CertificateParams::new(Vec::<String>::new()).expect("CA parameters");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(DnType::CommonName, "Peregrine test CA");
+    let ca = ca.self_signed(&ca_key).expect("a CA certificate");
+    let key = KeyPair::generate().expect("a key");
+    let names = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
+    let server = CertificateParams::new(names)
+        .expect("server parameters")
+        .signed_by(&key, &ca, &ca_key)
+        .expect("a server certificate");
+    std::fs::write(dir.join("ca.pem"), ca.pem()).expect("written");
+    std::fs::write(dir.join("server.pem"), server.pem()).expect("written");
+    std::fs::write(dir.join("server.key"), key.serialize_pem()).expect("written");
+}
+
+/// nginx terminating TLS on a free port of 127.0.0.1 in front of
+/// `backend`, stopped when dropped.
+struct Nginx {
+    child: Child,
+    port: u16,
+}
+
+impl Nginx {
+    fn start(dir: &Path, backend: &str) -> Nginx {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let upstream = backend.trim_start_matches("http://");
+        let d = dir.display();
+        let conf = format!(
+            "daemon off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
+             events {{ worker_connections 256; }}\n\
+             http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n\
+               fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n\
+               upstream backend {{ server {upstream}; keepalive 16; }}\n\
+               server {{\n    listen 127.0.0.1:{port} ssl;\n\
+                 ssl_certificate {d}/server.pem;\n    ssl_certificate_key {d}/server.key;\n\
+                 location / {{ proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection \"\"; }}\n  }}\n}}\n"
+        );
+        std::fs::write(dir.join("nginx.conf"), conf).expect("written");
+        let child = Command::new("nginx")
+            .arg("-p")
+            .arg(dir)
+            .arg("-c")
+            .arg(dir.join("nginx.conf"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("nginx runs (scripts/test installs it)");
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "nginx did not listen"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Nginx { child, port }
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The catalog over `https://localhost:PORT` (nginx), its services
+/// trusting `trust`.
+fn serve_over_tls(backend: &str, nginx: &Nginx, trust: Trust) -> Harness {
+    let url = format!("https://localhost:{}", nginx.port);
+    let build = Build {
+        endpoints: peregrine_routes::Endpoints::all(&url),
+        ..Build::over(backend)
+    };
+    let mut parts = build.parts();
+    parts.sources.pool = Pool::from_trust(trust);
+    let router = peregrine::route_file::Declared::load(&parts.sources)
+        .and_then(|declared| declared.build((parts.base)()))
+        .expect("the catalog builds");
+    Harness::serving(backend.to_owned(), parts, router, |_| {})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn services_over_https_answer_with_the_ca_trusted_and_name_why_without() {
+    let dir = Dir::with(&[]);
+    certificates(&dir.0);
+    let backend = start_backend(instant()).await;
+    let nginx = Nginx::start(&dir.0, &backend);
+
+    let trust = Trust::system()
+        .with_pem_file(dir.0.join("ca.pem"))
+        .expect("the CA reads");
+    let harness = serve_over_tls(&backend, &nginx, trust);
+    let graph = harness.get(Some("u1"), home()).await;
+    let videos = home_videos(&graph);
+    assert_eq!(videos.len(), 100, "{graph}");
+    let catalog = harness
+        .backend(
+            reqwest::Method::GET,
+            &format!("/videos?ids={}", videos[0].0),
+        )
+        .await;
+    assert_eq!(
+        videos[0].1["title"],
+        catalog[videos[0].0.to_string()]["title"],
+        "{graph}"
+    );
+    assert!(
+        videos.iter().all(|(_, video)| video["rating"].is_number()),
+        "{graph}"
+    );
+
+    // The system's roots alone: the test's CA is not among them.
+    let harness = serve_over_tls(&backend, &nginx, Trust::system());
+    let graph = harness
+        .get(Some("u1"), json!([["genreLists", 0, "name"]]))
+        .await;
+    let error = &graph["genreLists"]["0"];
+    assert_eq!(error["$type"], "error", "{graph}");
+    assert_eq!(
+        error["value"]["message"],
+        "lists service unavailable: its TLS certificate is issued by an authority this server \
+         does not trust (give the CA with --backend-ca or the service's `ca_file`)",
+        "{graph}"
+    );
+}
+
+#[test]
+fn a_ca_file_that_is_not_pem_is_refused_naming_it() {
+    let dir = Dir::with(&[("ca.pem", "not a certificate".to_owned())]);
+    let error = Trust::system()
+        .with_pem_file(dir.0.join("ca.pem"))
+        .expect_err("no certificate");
+    let text = error.to_string();
+    assert!(
+        text.contains("ca.pem") && text.contains("holds no PEM certificate"),
+        "{text}"
+    );
+}
+
+/// A `redis-server` listening with TLS alone (the test's certificate) on
+/// a free port, killed when dropped.
+struct TlsRedis {
+    child: Child,
+    port: u16,
+}
+
+impl TlsRedis {
+    fn start(dir: &Path) -> TlsRedis {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let file = |name: &str| dir.join(name).display().to_string();
+        let child = Command::new("redis-server")
+            .args([
+                "--port",
+                "0",
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .args(["--tls-port", &port.to_string()])
+            .args(["--tls-cert-file", &file("server.pem")])
+            .args(["--tls-key-file", &file("server.key")])
+            .args(["--tls-ca-cert-file", &file("ca.pem")])
+            .args(["--tls-auth-clients", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("redis-server runs (scripts/test installs it)");
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "redis-server did not listen"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        TlsRedis { child, port }
+    }
+}
+
+impl Drop for TlsRedis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rediss_tier_shares_what_one_instance_fetched_with_another() {
+    let dir = Dir::with(&[]);
+    certificates(&dir.0);
+    let redis = TlsRedis::start(&dir.0);
+    let ca = std::fs::read(dir.0.join("ca.pem")).expect("the CA");
+    let tier = || {
+        let settings = TierSettings {
+            timeout: Duration::from_millis(500),
+            ca_pem: Some(ca.clone()),
+            ..TierSettings::default()
+        };
+        RedisTier::connect(&format!("rediss://localhost:{}", redis.port), settings)
+            .expect("a valid URL")
+    };
+    let backend = start_backend(instant()).await;
+    let instance = |tier: RedisTier| {
+        let build = Build {
+            tier: Some(tier),
+            ..Build::over(&backend)
+        };
+        Harness::build(build, |_| {})
+    };
+    let a = instance(tier());
+    let through_a = a.get(Some("u17"), home()).await;
+    // Once A's values are in Redis, a new instance B (its local cache
+    // empty) answers the same without the backend.
+    let started = Instant::now();
+    loop {
+        let b = instance(tier());
+        b.reset_calls().await;
+        let through_b = b.get(Some("u17"), home()).await;
+        if b.calls_made().await.is_empty() {
+            assert_eq!(through_b, through_a);
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "B never read A's values from Redis"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_route_files_service_trusts_its_own_ca_file() {
+    let dir = Dir::with(&[]);
+    certificates(&dir.0);
+    let backend = start_backend(instant()).await;
+    let nginx = Nginx::start(&dir.0, &backend);
+    let file = format!(
+        "[services.films]\nurl = \"https://localhost:{}\"\nca_file = \"ca.pem\"\n\n\
+         [[routes]]\npattern = \"films[{{integers:ids}}].title\"\n\
+         get = {{ service = \"films\", path = \"/videos?ids={{ids}}\" }}\n",
+        nginx.port
+    );
+    std::fs::write(dir.0.join("films.toml"), file).expect("written");
+    let build = Build {
+        dirs: vec![dir.0.clone()],
+        ..Build::over(&backend)
+    };
+    let harness = Harness::build(build, |_| {});
+    let graph = harness.get(None, json!([["films", 7, "title"]])).await;
+    let catalog = harness.backend(reqwest::Method::GET, "/videos?ids=7").await;
+    assert_eq!(
+        graph["films"]["7"]["title"], catalog["7"]["title"],
+        "{graph}"
+    );
+}
