@@ -51,6 +51,7 @@ use tokio::time::Instant;
 use crate::loader::{Cache, CacheLimits, Scope, Writes};
 use crate::path::{KeyOrRange, KeySet, PathSet};
 
+use super::freshness::Freshness;
 use super::model::json_body;
 
 /// Whole answers to gets, by user and path sets (see the module's docs).
@@ -90,6 +91,9 @@ struct Answer {
     gzip: Bytes,
     /// The length of the JSON, to inflate it in one allocation.
     length: usize,
+    /// Its validator, and whether it is a user's (for HTTP caches).
+    etag: HeaderValue,
+    private: bool,
 }
 
 /// Weighs an answer by the memory it holds: its bytes, its paths (about
@@ -174,16 +178,25 @@ impl AnswerCache {
         headers: &HeaderMap,
     ) -> Option<Response> {
         let scope = scope_of(user);
-        let Some((answer, _)) = self.inner.entries.get(&scope, paths) else {
+        let Some((answer, until)) = self.inner.entries.get(&scope, paths) else {
             metrics::counter!("peregrine_answers_total", "outcome" => "miss").increment(1);
             return None;
         };
         metrics::counter!("peregrine_answers_total", "outcome" => "hit").increment(1);
+        let freshness = Freshness {
+            until,
+            private: answer.private,
+            etag: answer.etag.clone(),
+        };
+        // A client holding it already is told so, without a body.
+        if let Some(not_modified) = freshness.not_modified(headers) {
+            return Some(not_modified);
+        }
         if accepts_gzip(headers) {
-            return Some(gzip_response(answer.gzip));
+            return Some(freshness.respond(headers, gzip_response(answer.gzip)));
         }
         match inflate(&answer.gzip, answer.length) {
-            Some(json) => Some(json_body(json)),
+            Some(json) => Some(freshness.respond(headers, json_body(json))),
             None => {
                 tracing::warn!("a kept answer could not be inflated; answering afresh");
                 self.inner.entries.invalidate(&scope, paths);
@@ -201,18 +214,20 @@ impl AnswerCache {
     }
 
     /// Keeps `json`, the answer of `user` to `paths` built under `ticket`,
-    /// until `until`, if it was asked lately already and no write landed
-    /// since the ticket. Answers the response to send: the gzip bytes for
-    /// a client that accepts them, else `json`.
+    /// until its `freshness` ends, if it was asked lately already and no
+    /// write landed since the ticket. Answers the response to send (before
+    /// its freshness is marked): the gzip bytes for a client that accepts
+    /// them, else `json`.
     pub(crate) fn keep(
         &self,
         ticket: Ticket,
         user: Option<&str>,
         paths: &[PathSet],
         json: Vec<u8>,
-        until: Instant,
+        freshness: &Freshness,
         headers: &HeaderMap,
     ) -> Response {
+        let until = freshness.until;
         // Built across a write, or already expired: not kept (and not
         // counted as asked: the next one may be).
         if self.inner.writes.epoch() != ticket.epoch || until <= Instant::now() {
@@ -232,6 +247,8 @@ impl AnswerCache {
         let answer = Answer {
             gzip: gzip.clone(),
             length: json.len(),
+            etag: freshness.etag.clone(),
+            private: freshness.private,
         };
         let entries = &self.inner.entries;
         entries.insert_until(&scope, paths.to_vec(), answer, until);
@@ -404,7 +421,21 @@ mod tests {
         let paths = vec![PathSet::parse("scores[1]").expect("a path set")];
         let until = Instant::now() + std::time::Duration::from_secs(60);
         let none = HeaderMap::new();
-        let keep = |ticket| cache.keep(ticket, Some("u1"), &paths, b"{}".to_vec(), until, &none);
+        let freshness = Freshness {
+            until,
+            private: true,
+            etag: HeaderValue::from_static("\"e\""),
+        };
+        let keep = |ticket| {
+            cache.keep(
+                ticket,
+                Some("u1"),
+                &paths,
+                b"{}".to_vec(),
+                &freshness,
+                &none,
+            )
+        };
 
         keep(cache.ticket());
         assert!(

@@ -70,6 +70,7 @@ mod answers;
 mod config;
 mod connection;
 mod error;
+mod freshness;
 mod graphql;
 mod log;
 mod metrics;

@@ -11,11 +11,14 @@ use axum::response::{IntoResponse, Response};
 
 use crate::excerpt::excerpt;
 use crate::loader::horizon;
+use crate::path::PathSet;
 use crate::router::Context;
 use crate::trace::Trace;
 
+use super::answers::AnswerCache;
 use super::config::Traces;
 use super::error::Error;
+use super::freshness::{no_store, Freshness};
 use super::wire::{Operation, Params};
 use super::{metrics, AppState, JSON};
 
@@ -101,25 +104,11 @@ async fn answer(
     let (ctx, trace) = traced(ctx, config.traces, &parts.headers, started, || {
         params.wants_trace()
     });
-    // Gets are answered from the answer cache when it has them, and kept
-    // there when they may be; not traced ones: a trace shows the routing.
-    if let (Operation::Get { paths }, Some(answers), None) = (&operation, &config.answers, &trace) {
-        let user = ctx.user();
-        if let Some(response) = answers.get(user, paths, &parts.headers) {
-            return Ok(response);
-        }
-        let ticket = answers.ticket();
-        let served = state.served.current();
-        let (envelope, read) = horizon::watch(user, served.router.get(paths, &ctx)).await;
-        let envelope = envelope?;
-        metrics::router_done(ctx.stats());
-        let json = to_json(&envelope)?;
-        return Ok(match read.until() {
-            Some(until) if ctx.stats().failed_route_calls() == 0 => {
-                answers.keep(ticket, user, paths, json, until, &parts.headers)
-            }
-            _ => json_body(json),
-        });
+    // Gets say how long HTTP caches may keep them; they are answered
+    // from the answer cache when it has them, and kept there when they
+    // may be. Not traced ones: a trace shows the routing.
+    if let (Operation::Get { paths }, None) = (&operation, &trace) {
+        return get(state, paths, &ctx, &parts.headers).await;
     }
     let envelope = run(state, operation, &ctx).await?;
     metrics::router_done(ctx.stats());
@@ -130,6 +119,42 @@ async fn answer(
             trace: trace.to_json(),
         }),
     }
+}
+
+/// A get: from the answer cache, or routed (and kept there when it may
+/// be), with its freshness for HTTP caches, or the 304 its
+/// `If-None-Match` asks for.
+async fn get(
+    state: &AppState,
+    paths: &[PathSet],
+    ctx: &Context,
+    headers: &axum::http::HeaderMap,
+) -> Result<Response, Error> {
+    let answers = state.config.answers.as_ref();
+    let user = ctx.user();
+    if let Some(response) = answers.and_then(|answers| answers.get(user, paths, headers)) {
+        return Ok(response);
+    }
+    let ticket = answers.map(AnswerCache::ticket);
+    let served = state.served.current();
+    let (envelope, read) = horizon::watch(user, served.router.get(paths, ctx)).await;
+    let envelope = envelope?;
+    metrics::router_done(ctx.stats());
+    let json = to_json(&envelope)?;
+    let whole = ctx.stats().failed_route_calls() == 0;
+    let Some(freshness) = Freshness::of(&json, &read, whole) else {
+        return Ok(no_store(json_body(json)));
+    };
+    if let Some(not_modified) = freshness.not_modified(headers) {
+        return Ok(not_modified);
+    }
+    let response = match (answers, ticket) {
+        (Some(answers), Some(ticket)) => {
+            answers.keep(ticket, user, paths, json, &freshness, headers)
+        }
+        _ => json_body(json),
+    };
+    Ok(freshness.respond(headers, response))
 }
 
 /// The header that asks for a trace of the request.

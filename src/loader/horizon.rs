@@ -42,6 +42,8 @@ pub struct Horizon {
     earliest: Option<Instant>,
     loads: usize,
     unkept: bool,
+    /// Whether a load read a user's data (in a user's scope).
+    users: bool,
 }
 
 impl Horizon {
@@ -62,6 +64,12 @@ impl Horizon {
     /// How many loads noted values.
     pub fn loads(&self) -> usize {
         self.loads
+    }
+
+    /// Whether a load read a user's data: an answer holding it is that
+    /// user's alone (HTTP caches: `private`).
+    pub fn read_users_data(&self) -> bool {
+        self.users
     }
 }
 
@@ -127,6 +135,7 @@ impl Watch {
         let mut read = self.read();
         read.loads += 1;
         read.unkept |= foreign;
+        read.users |= scope.user_id().is_some();
         read.earliest = Some(read.earliest.map_or(expires, |e| e.min(expires)));
     }
 

@@ -1,0 +1,236 @@
+//! HTTP caching of get answers: `Cache-Control` from what an answer
+//! read, a strong `ETag`, 304 for `If-None-Match`, and nginx's
+//! `proxy_cache` in front keeping shared answers and never a user's.
+
+mod support;
+
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use serde_json::{json, Value};
+use support::{home, instant, start_backend, Build, Dir, Harness};
+
+/// A get of `paths` as `user` (if any) with extra `headers`: the status,
+/// the headers and the body.
+async fn get(
+    harness: &Harness,
+    user: Option<&str>,
+    paths: &Value,
+    headers: &[(&str, &str)],
+) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let query = serde_urlencoded::to_string([("method", "get"), ("paths", &paths.to_string())])
+        .expect("encodable");
+    let mut request = Request::get(format!("/model.json?{query}"));
+    if let Some(user) = user {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {user}"));
+    }
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = tower::ServiceExt::oneshot(
+        harness.app.clone(),
+        request.body(Body::empty()).expect("a request"),
+    )
+    .await
+    .expect("infallible");
+    let (parts, body) = response.into_parts();
+    let bytes = http_body_util::BodyExt::collect(body)
+        .await
+        .expect("a body")
+        .to_bytes();
+    (parts.status, parts.headers, bytes.to_vec())
+}
+
+fn header_of(headers: &axum::http::HeaderMap, name: header::HeaderName) -> &str {
+    headers
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("")
+}
+
+#[tokio::test]
+async fn shared_answers_are_public_for_their_values_life_and_their_etag_answers_304() {
+    let harness = Harness::start(instant()).await;
+    let titles = json!([["videos", [1, 2, 3], ["title", "year"]]]);
+    let (status, headers, body) = get(&harness, None, &titles, &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let control = header_of(&headers, header::CACHE_CONTROL);
+    let max_age: u64 = control
+        .strip_prefix("public, max-age=")
+        .and_then(|age| age.parse().ok())
+        .unwrap_or_else(|| panic!("public with a max-age: {control:?}"));
+    assert!(
+        (1..=300).contains(&max_age),
+        "the catalog's values live 300 s: {control}"
+    );
+    let etag = header_of(&headers, header::ETAG).to_owned();
+    assert!(
+        etag.starts_with('"') && etag.len() == 34,
+        "a strong ETag: {etag}"
+    );
+    // The same answer again (then kept by the answer cache): the same tag;
+    // asked with it, 304 and no body, from either path.
+    for _ in 0..3 {
+        let (status, headers, again) =
+            get(&harness, None, &titles, &[("if-none-match", &etag)]).await;
+        assert_eq!(status, StatusCode::NOT_MODIFIED);
+        assert!(again.is_empty());
+        assert_eq!(header_of(&headers, header::ETAG), etag);
+    }
+    let (status, _, fresh) = get(&harness, None, &titles, &[("if-none-match", "\"other\"")]).await;
+    assert_eq!((status, fresh), (StatusCode::OK, body));
+}
+
+#[tokio::test]
+async fn a_users_answer_is_private_and_checked_again_each_time() {
+    let harness = Harness::start(instant()).await;
+    let (status, headers, _) = get(&harness, Some("u1"), &home(), &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        header_of(&headers, header::CACHE_CONTROL),
+        "private, no-cache"
+    );
+    assert_eq!(header_of(&headers, header::VARY), "Authorization");
+    let etag = header_of(&headers, header::ETAG).to_owned();
+    let (status, _, _) = get(&harness, Some("u1"), &home(), &[("if-none-match", &etag)]).await;
+    assert_eq!(status, StatusCode::NOT_MODIFIED);
+    // Another user's answer is another.
+    let (status, headers, _) =
+        get(&harness, Some("u2"), &home(), &[("if-none-match", &etag)]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_ne!(header_of(&headers, header::ETAG), etag);
+}
+
+#[tokio::test]
+async fn errors_and_values_no_cache_keeps_are_not_stored() {
+    let harness = Harness::start(instant()).await;
+    // A user's rating asked without a user: an error value.
+    let (_, headers, body) = get(&harness, None, &json!([["videos", 1, "rating"]]), &[]).await;
+    assert!(String::from_utf8_lossy(&body).contains("\"$type\":\"error\""));
+    assert_eq!(header_of(&headers, header::CACHE_CONTROL), "no-store");
+    assert!(headers.get(header::ETAG).is_none());
+    let uncached = Harness::start_with(instant(), false).await;
+    let (_, headers, _) = get(&uncached, None, &json!([["videos", 1, "title"]]), &[]).await;
+    assert_eq!(header_of(&headers, header::CACHE_CONTROL), "no-store");
+}
+
+/// nginx caching what Peregrine at `upstream` lets it (`proxy_cache`),
+/// on a free port, saying HIT or MISS in `X-Cache-Status`.
+struct Nginx {
+    child: Child,
+    port: u16,
+}
+
+impl Nginx {
+    fn start(dir: &Path, upstream: &str) -> Nginx {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let d = dir.display();
+        let conf = format!(
+            "daemon off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
+             events {{ worker_connections 256; }}\n\
+             http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n\
+               fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n\
+               proxy_cache_path {d}/cache keys_zone=answers:1m;\n\
+               server {{\n    listen 127.0.0.1:{port};\n\
+                 location / {{ proxy_pass http://{upstream}; proxy_cache answers; proxy_cache_revalidate on;\n\
+                   add_header X-Cache-Status $upstream_cache_status always; }}\n  }}\n}}\n"
+        );
+        std::fs::write(dir.join("nginx.conf"), conf).expect("written");
+        let child = Command::new("nginx")
+            .arg("-p")
+            .arg(dir)
+            .arg("-c")
+            .arg(dir.join("nginx.conf"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("nginx runs (scripts/test installs it)");
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "nginx did not listen"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Nginx { child, port }
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nginx_keeps_shared_answers_and_never_serves_a_users_to_another() {
+    let backend = start_backend(instant()).await;
+    let harness = Harness::build(Build::over(&backend), |_| {});
+    // Peregrine on a port, counting the requests that reach it.
+    let reached = Arc::new(AtomicUsize::new(0));
+    let counter = reached.clone();
+    let app = harness.app.clone().layer(axum::middleware::from_fn(
+        move |request: axum::extract::Request, next: axum::middleware::Next| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            next.run(request)
+        },
+    ));
+    let upstream = support::serve_app(app).await;
+    let dir = Dir::with(&[]);
+    let nginx = Nginx::start(&dir.0, upstream.trim_start_matches("http://"));
+    let http = reqwest::Client::new();
+    let url = |paths: &Value| {
+        let query = serde_urlencoded::to_string([("method", "get"), ("paths", &paths.to_string())])
+            .expect("encodable");
+        format!("http://127.0.0.1:{}/model.json?{query}", nginx.port)
+    };
+    let fetch = |paths: Value, user: Option<&'static str>| {
+        let mut request = http.get(url(&paths));
+        if let Some(user) = user {
+            request = request.header("authorization", format!("Bearer {user}"));
+        }
+        async move {
+            let response = request.send().await.expect("nginx answers");
+            let status = response
+                .headers()
+                .get("x-cache-status")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned();
+            (status, response.text().await.expect("a body"))
+        }
+    };
+    let titles = json!([["videos", [1, 2, 3], "title"]]);
+    let (first, body) = fetch(titles.clone(), None).await;
+    assert_eq!(first, "MISS");
+    let before = reached.load(Ordering::SeqCst);
+    for _ in 0..3 {
+        let (status, again) = fetch(titles.clone(), None).await;
+        assert_eq!((status.as_str(), &again), ("HIT", &body));
+    }
+    assert_eq!(
+        reached.load(Ordering::SeqCst),
+        before,
+        "answered by nginx alone"
+    );
+    // A user's answer: never from nginx, another user gets their own.
+    let rows = json!([["genreLists", 0]]);
+    let (_, mine) = fetch(rows.clone(), Some("u1")).await;
+    let (status, theirs) = fetch(rows.clone(), Some("u2")).await;
+    assert_ne!(status, "HIT");
+    assert_ne!(mine, theirs, "u2 got u1's rows");
+    let (status, again) = fetch(rows, Some("u1")).await;
+    assert_ne!(status, "HIT");
+    assert_eq!(again, mine);
+}
