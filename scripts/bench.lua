@@ -3,9 +3,11 @@
 -- (`/model.json?method=get&paths=<URL-encoded JSON path sets>`), each with
 -- a user drawn at random from u1..u1000 (`Authorization: Bearer uN`).
 --
---   wrk ... -s scripts/bench.lua http://127.0.0.1:PORT -- home|detail|mixed|graphql
+--   wrk ... -s scripts/bench.lua http://127.0.0.1:PORT -- home|detail|mixed|graphql|one|revalidate
 --
 -- graphql is the home request as a GraphQL query, POSTed to /graphql.
+-- one is u17's home request alone; revalidate the same with
+-- `If-None-Match: $BENCH_ETAG` (the ETag of its answer: 304s).
 --
 -- done() prints one machine-readable line:
 --   BENCH requests=N duration_us=N p50_us=N p99_us=N non2xx=N connect=N read=N write=N timeout=N
@@ -46,7 +48,8 @@ end
 
 function init(args)
   kind = args[1] or "home"
-  if kind ~= "home" and kind ~= "detail" and kind ~= "mixed" and kind ~= "graphql" then
+  local kinds = { home = true, detail = true, mixed = true, graphql = true, one = true, revalidate = true }
+  if not kinds[kind] then
     error("unknown request kind: " .. tostring(kind))
   end
   math.randomseed(os.time() * 1000 + (thread_id or 0) * 7919)
@@ -57,7 +60,16 @@ end
 -- The home request as GraphQL (the same rows, videos and fields).
 local graphql_body = '{"query":"{ genreLists(from: 0, to: 9) { name videos(from: 0, to: 9) { title boxshot rating } } }"}'
 
+local etag = os.getenv("BENCH_ETAG")
+
 function request()
+  if kind == "one" or kind == "revalidate" then
+    local headers = { ["Authorization"] = "Bearer u17" }
+    if kind == "revalidate" then
+      headers["If-None-Match"] = etag
+    end
+    return wrk.format("GET", home_path, headers, nil)
+  end
   local headers = { ["Authorization"] = "Bearer u" .. math.random(1, users) }
   if kind == "graphql" then
     headers["Content-Type"] = "application/json"
