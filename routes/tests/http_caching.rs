@@ -234,3 +234,43 @@ async fn nginx_keeps_shared_answers_and_never_serves_a_users_to_another() {
     assert_ne!(status, "HIT");
     assert_eq!(again, mine);
 }
+
+#[tokio::test]
+async fn graphql_gets_say_the_same_of_what_they_read() {
+    let harness = Harness::start(instant()).await;
+    let ask = |query: &str, user: Option<&str>, etag: Option<&str>| {
+        let query = serde_urlencoded::to_string([("query", query)]).expect("encodable");
+        let mut request = Request::get(format!("/graphql?{query}"));
+        if let Some(user) = user {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {user}"));
+        }
+        if let Some(etag) = etag {
+            request = request.header(header::IF_NONE_MATCH, etag);
+        }
+        let request = request.body(Body::empty()).expect("a request");
+        let app = harness.app.clone();
+        async move {
+            let response = tower::ServiceExt::oneshot(app, request)
+                .await
+                .expect("infallible");
+            (response.status(), response.headers().clone())
+        }
+    };
+    let (status, headers) = ask("{ video(id: 7) { title year } }", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        header_of(&headers, header::CACHE_CONTROL).starts_with("public, max-age="),
+        "{headers:?}"
+    );
+    let etag = header_of(&headers, header::ETAG).to_owned();
+    let (status, _) = ask("{ video(id: 7) { title year } }", None, Some(&etag)).await;
+    assert_eq!(status, StatusCode::NOT_MODIFIED);
+    let (_, headers) = ask("{ genreLists(to: 1) { name } }", Some("u1"), None).await;
+    assert_eq!(
+        header_of(&headers, header::CACHE_CONTROL),
+        "private, no-cache"
+    );
+    // Without a user, the rows are an error: not stored.
+    let (_, headers) = ask("{ genreLists(to: 1) { name } }", None, None).await;
+    assert_eq!(header_of(&headers, header::CACHE_CONTROL), "no-store");
+}

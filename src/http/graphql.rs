@@ -18,8 +18,11 @@ use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 
+use crate::loader::horizon;
+
 use super::error::Error;
 
+use super::freshness::{no_store, Freshness};
 use super::model::{json_body, media_type, read_body, traced, written};
 use super::AppState;
 
@@ -77,10 +80,16 @@ async fn answer(state: &AppState, request: Request) -> Result<Response, Error> {
             .split('&')
             .any(|pair| pair == "trace=1" || pair == "trace=true")
     });
-    let reply = if parts.method == Method::GET {
-        graphql.execute_read_only(request, ctx).await
+    // A GET's answer says how long HTTP caches may keep it, from what it
+    // read (as /model.json's do); a traced one is not kept.
+    let watched = ctx.clone();
+    let user = watched.user().map(str::to_owned);
+    let (reply, read) = if parts.method == Method::GET {
+        let (reply, read) =
+            horizon::watch(user.as_deref(), graphql.execute_read_only(request, ctx)).await;
+        (reply, Some(read))
     } else {
-        Some(graphql.execute(request, ctx).await)
+        (Some(graphql.execute(request, ctx).await), None)
     };
     let Some(mut reply) = reply else {
         return Err(Error::new(
@@ -90,10 +99,19 @@ async fn answer(state: &AppState, request: Request) -> Result<Response, Error> {
         )
         .allowing("POST"));
     };
+    let traced = trace.is_some();
     if let Some(trace) = trace {
         reply.extend("trace", trace.to_json());
     }
-    Ok(json_body(written(reply.to_json())?))
+    let json = written(reply.to_json())?;
+    let whole = reply.errors().is_empty() && watched.stats().failed_route_calls() == 0;
+    let freshness = read
+        .filter(|_| !traced)
+        .and_then(|read| Freshness::of(&json, &read, whole));
+    Ok(match freshness {
+        Some(freshness) => freshness.respond(&parts.headers, json_body(json)),
+        None => no_store(json_body(json)),
+    })
 }
 
 /// The request in a GET's query string; None when it holds neither a
