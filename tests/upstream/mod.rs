@@ -207,61 +207,6 @@ async fn a_service_that_is_not_there_is_named_without_its_address() {
 }
 
 #[tokio::test]
-async fn a_failing_service_writes_one_warning_then_counts_the_rest() {
-    use std::io::Write;
-
-    #[derive(Clone, Default)]
-    struct Lines(Arc<std::sync::Mutex<Vec<u8>>>);
-    impl Write for Lines {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0
-                .lock()
-                .expect("not poisoned")
-                .extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let lines = Lines::default();
-    let writer = lines.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::WARN)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    // This test's thread only: the calls below log from it.
-    let _logging = tracing::subscriber::set_default(subscriber);
-
-    let (base, seen) = service().await;
-    // A breaker that never opens, so that every call reaches the service.
-    let settings = Settings {
-        retries: 0,
-        breaker: peregrine::upstream::BreakerSettings {
-            min_calls: u32::MAX,
-            ..Default::default()
-        },
-        ..Settings::default()
-    };
-    let upstream = Upstream::new("ratings", settings, Pool::default());
-    for _ in 0..200 {
-        let failed = upstream
-            .send(request(Method::PUT, &format!("{base}/down")))
-            .await;
-        assert!(failed.is_err());
-    }
-    assert_eq!(seen.calls.load(Ordering::SeqCst), 200);
-    let text = String::from_utf8(lines.0.lock().expect("not poisoned").clone()).expect("UTF-8");
-    let warnings = text.matches("upstream call failed").count();
-    assert_eq!(
-        warnings, 1,
-        "one warning for 200 failed calls within 10 s:\n{text}"
-    );
-    assert!(text.contains("answered 503"), "{text}");
-}
-
-#[tokio::test]
 async fn an_answer_past_max_answer_bytes_fails_the_call_and_is_not_retried() {
     let (base, seen) = service().await;
     let settings = Settings {
