@@ -4,16 +4,14 @@
 
 mod support;
 
-use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use serde_json::{json, Value};
+use support::process::{free_port, Listening};
 use support::{home, instant, start_backend, Build, Dir, Harness};
 
 /// A get of `paths` as `user` (if any) with extra `headers`: the status,
@@ -122,55 +120,17 @@ async fn errors_and_values_no_cache_keeps_are_not_stored() {
 
 /// nginx caching what Peregrine at `upstream` lets it (`proxy_cache`),
 /// on a free port, saying HIT or MISS in `X-Cache-Status`.
-struct Nginx {
-    child: Child,
-    port: u16,
-}
-
-impl Nginx {
-    fn start(dir: &Path, upstream: &str) -> Nginx {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
-        let d = dir.display();
-        let conf = format!(
-            "daemon off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
-             events {{ worker_connections 256; }}\n\
-             http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n\
-               fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n\
-               proxy_cache_path {d}/cache keys_zone=answers:1m;\n\
-               server {{\n    listen 127.0.0.1:{port};\n\
-                 location / {{ proxy_pass http://{upstream}; proxy_cache answers; proxy_cache_revalidate on;\n\
-                   add_header X-Cache-Status $upstream_cache_status always; }}\n  }}\n}}\n"
-        );
-        std::fs::write(dir.join("nginx.conf"), conf).expect("written");
-        let child = Command::new("nginx")
-            .arg("-p")
-            .arg(dir)
-            .arg("-c")
-            .arg(dir.join("nginx.conf"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("nginx runs (scripts/test installs it)");
-        let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "nginx did not listen"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Nginx { child, port }
-    }
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+fn nginx_cache(dir: &Path, upstream: &str) -> Listening {
+    let d = dir.display();
+    Listening::nginx(
+        dir,
+        free_port(),
+        &format!("proxy_cache_path {d}/cache keys_zone=answers:1m;"),
+        &format!(
+            ";\n    location / {{ proxy_pass http://{upstream}; proxy_cache answers; \
+             proxy_cache_revalidate on;\n      add_header X-Cache-Status $upstream_cache_status always; }}"
+        ),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -188,7 +148,7 @@ async fn nginx_keeps_shared_answers_and_never_serves_a_users_to_another() {
     ));
     let upstream = support::serve_app(app).await;
     let dir = Dir::with(&[]);
-    let nginx = Nginx::start(&dir.0, upstream.trim_start_matches("http://"));
+    let nginx = nginx_cache(&dir.0, upstream.trim_start_matches("http://"));
     let http = reqwest::Client::new();
     let url = |paths: &Value| {
         let query = serde_urlencoded::to_string([("method", "get"), ("paths", &paths.to_string())])

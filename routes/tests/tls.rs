@@ -5,15 +5,15 @@
 
 mod support;
 
-use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use peregrine::loader::{RedisTier, TierSettings};
 use peregrine::upstream::{Pool, Trust};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
 use serde_json::json;
+use support::process::{free_port, Listening};
 use support::{home, home_videos, instant, start_backend, Build, Dir, Harness};
 
 /// A CA and a certificate it signed for `localhost` and 127.0.0.1, as PEM
@@ -37,62 +37,24 @@ fn certificates(dir: &Path) {
 }
 
 /// nginx terminating TLS on a free port of 127.0.0.1 in front of
-/// `backend`, stopped when dropped.
-struct Nginx {
-    child: Child,
-    port: u16,
-}
-
-impl Nginx {
-    fn start(dir: &Path, backend: &str) -> Nginx {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
-        let upstream = backend.trim_start_matches("http://");
-        let d = dir.display();
-        let conf = format!(
-            "daemon off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
-             events {{ worker_connections 256; }}\n\
-             http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n\
-               fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n\
-               upstream backend {{ server {upstream}; keepalive 16; }}\n\
-               server {{\n    listen 127.0.0.1:{port} ssl;\n\
-                 ssl_certificate {d}/server.pem;\n    ssl_certificate_key {d}/server.key;\n\
-                 location / {{ proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection \"\"; }}\n  }}\n}}\n"
-        );
-        std::fs::write(dir.join("nginx.conf"), conf).expect("written");
-        let child = Command::new("nginx")
-            .arg("-p")
-            .arg(dir)
-            .arg("-c")
-            .arg(dir.join("nginx.conf"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("nginx runs (scripts/test installs it)");
-        let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "nginx did not listen"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Nginx { child, port }
-    }
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `backend`, with the certificates of `dir` ([`certificates`]).
+fn nginx_tls(dir: &Path, backend: &str) -> Listening {
+    let upstream = backend.trim_start_matches("http://");
+    let d = dir.display();
+    Listening::nginx(
+        dir,
+        free_port(),
+        &format!("upstream backend {{ server {upstream}; keepalive 16; }}"),
+        &format!(
+            " ssl;\n    ssl_certificate {d}/server.pem;\n    ssl_certificate_key {d}/server.key;\n    \
+             location / {{ proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection \"\"; }}"
+        ),
+    )
 }
 
 /// The catalog over `https://localhost:PORT` (nginx), its services
 /// trusting `trust`.
-fn serve_over_tls(backend: &str, nginx: &Nginx, trust: Trust) -> Harness {
+fn serve_over_tls(backend: &str, nginx: &Listening, trust: Trust) -> Harness {
     let url = format!("https://localhost:{}", nginx.port);
     let build = Build {
         endpoints: peregrine_routes::Endpoints::all(&url),
@@ -111,7 +73,7 @@ async fn services_over_https_answer_with_the_ca_trusted_and_name_why_without() {
     let dir = Dir::with(&[]);
     certificates(&dir.0);
     let backend = start_backend(instant()).await;
-    let nginx = Nginx::start(&dir.0, &backend);
+    let nginx = nginx_tls(&dir.0, &backend);
 
     let trust = Trust::system()
         .with_pem_file(dir.0.join("ca.pem"))
@@ -164,64 +126,36 @@ fn a_ca_file_that_is_not_pem_is_refused_naming_it() {
     );
 }
 
-/// A `redis-server` listening with TLS alone (the test's certificate) on
-/// a free port, killed when dropped.
-struct TlsRedis {
-    child: Child,
-    port: u16,
-}
-
-impl TlsRedis {
-    fn start(dir: &Path) -> TlsRedis {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
-        let file = |name: &str| dir.join(name).display().to_string();
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                "0",
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .args(["--tls-port", &port.to_string()])
-            .args(["--tls-cert-file", &file("server.pem")])
-            .args(["--tls-key-file", &file("server.key")])
-            .args(["--tls-ca-cert-file", &file("ca.pem")])
-            .args(["--tls-auth-clients", "no"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("redis-server runs (scripts/test installs it)");
-        let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "redis-server did not listen"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        TlsRedis { child, port }
-    }
-}
-
-impl Drop for TlsRedis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// A `redis-server` listening with TLS alone (the certificates of `dir`)
+/// on a free port.
+fn tls_redis(dir: &Path) -> Listening {
+    let port = free_port();
+    let file = |name: &str| dir.join(name).display().to_string();
+    let mut command = Command::new("redis-server");
+    command
+        .args([
+            "--port",
+            "0",
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .args(["--tls-port", &port.to_string()])
+        .args(["--tls-cert-file", &file("server.pem")])
+        .args(["--tls-key-file", &file("server.key")])
+        .args(["--tls-ca-cert-file", &file("ca.pem")])
+        .args(["--tls-auth-clients", "no"]);
+    Listening::start(&mut command, port)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rediss_tier_shares_what_one_instance_fetched_with_another() {
     let dir = Dir::with(&[]);
     certificates(&dir.0);
-    let redis = TlsRedis::start(&dir.0);
+    let redis = tls_redis(&dir.0);
     let ca = std::fs::read(dir.0.join("ca.pem")).expect("the CA");
     let tier = || {
         let settings = TierSettings {
@@ -266,7 +200,7 @@ async fn a_route_files_service_trusts_its_own_ca_file() {
     let dir = Dir::with(&[]);
     certificates(&dir.0);
     let backend = start_backend(instant()).await;
-    let nginx = Nginx::start(&dir.0, &backend);
+    let nginx = nginx_tls(&dir.0, &backend);
     let file = format!(
         "[services.films]\nurl = \"https://localhost:{}\"\nca_file = \"ca.pem\"\n\n\
          [[routes]]\npattern = \"films[{{integers:ids}}].title\"\n\

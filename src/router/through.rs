@@ -11,11 +11,11 @@
 //! target), carrying its value.
 
 use crate::graph::{Graph, Value};
-use crate::path::{merge, KeySet, Matcher, Path, PathSet, TokenKind};
+use crate::path::{merge, KeySet, Matcher, PathSet, TokenKind};
 
 use super::error::Error;
 use super::table::Method;
-use super::wave::Run;
+use super::wave::{single_path, Run};
 
 impl Run<'_> {
     /// `paths` of a set or call, each moved past the refs a source
@@ -56,7 +56,10 @@ impl Run<'_> {
                     .response
                     .optimize(&asked, max_ref_follow)
                     .ok()
-                    .and_then(|missing| one_path(&missing))
+                    .and_then(|missing| match missing.as_slice() {
+                        [one] => single_path(one),
+                        _ => None,
+                    })
                     .filter(|target| *target != single);
                 let Some(target) = target else {
                     routed.push(single.to_path_set());
@@ -109,20 +112,6 @@ fn serves(matcher: &Matcher, keys: &KeySet) -> bool {
             TokenKind::Integers | TokenKind::Ranges => !keys.integers().is_empty(),
         },
     }
-}
-
-/// The one path of `sets`, when they are one path of single keys.
-fn one_path(sets: &[PathSet]) -> Option<Path> {
-    let [set] = sets else {
-        return None;
-    };
-    set.iter()
-        .map(|keys| match keys {
-            KeySet::Key(key) => Some(key.clone()),
-            _ => None,
-        })
-        .collect::<Option<Vec<_>>>()
-        .map(Path::from)
 }
 
 /// The refs of `graph` alone.

@@ -377,7 +377,7 @@ impl<'r> Run<'r> {
 }
 
 /// The one path of a path set of single keys.
-fn single_path(set: &PathSet) -> Option<Path> {
+pub(crate) fn single_path(set: &PathSet) -> Option<Path> {
     set.iter()
         .map(|keys| match keys {
             KeySet::Key(key) => Some(key.clone()),
