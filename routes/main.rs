@@ -517,14 +517,36 @@ fn fraction(text: &str) -> Result<f64, String> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    peregrine::http::init_logging(match cli.log_format {
-        LogFormat::Human => peregrine::http::LogFormat::Human,
-        LogFormat::Json => peregrine::http::LogFormat::Json,
-    });
     // No command is the demo, with its flags from the environment.
     let command = cli
         .command
         .unwrap_or_else(|| Command::Demo(DemoArgs::parse_from(["demo"])));
+    // Only the servers export traces (`OTEL_EXPORTER_OTLP_ENDPOINT`).
+    let telemetry = match &command {
+        Command::Demo(_) | Command::Serve(_) => {
+            peregrine::telemetry::Telemetry::from_env().context("OpenTelemetry")?
+        }
+        Command::Routes(_) | Command::Backend(_) => None,
+    };
+    let format = match cli.log_format {
+        LogFormat::Human => peregrine::http::LogFormat::Human,
+        LogFormat::Json => peregrine::http::LogFormat::Json,
+    };
+    peregrine::http::init_logging(format, telemetry.as_ref());
+    if let Some(telemetry) = &telemetry {
+        let endpoint = telemetry.endpoint();
+        tracing::info!(endpoint, "exporting traces over OTLP/HTTP");
+    }
+    let done = run(command).await;
+    if let Some(telemetry) = telemetry {
+        // The last spans go out before the process ends.
+        let _ = tokio::task::spawn_blocking(move || telemetry.shutdown()).await;
+    }
+    done
+}
+
+/// Runs one command of the command line.
+async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Demo(args) => demo(args).await,
         Command::Serve(args) => {

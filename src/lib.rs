@@ -59,6 +59,7 @@ pub mod loader;
 pub mod path;
 pub mod route_file;
 pub mod router;
+pub mod telemetry;
 pub mod trace;
 pub mod upstream;
 

@@ -234,3 +234,73 @@ async fn graphql_gets_say_the_same_of_what_they_read() {
     let (_, headers) = ask("{ genreLists(to: 1) { name } }", None, None).await;
     assert_eq!(header_of(&headers, header::CACHE_CONTROL), "no-store");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nginx_revalidates_an_expired_answer_and_peregrine_answers_304() {
+    let backend = start_backend(instant()).await;
+    // People of a service of the test's own, kept three seconds.
+    let people = axum::Router::new().route(
+        "/people",
+        axum::routing::get(|| async {
+            axum::Json(json!({"people": {"1": {"name": "Ada", "born": 1815}}}))
+        }),
+    );
+    let service = support::serve_app(people).await;
+    let file = format!(
+        "[services.people]\nurl = \"{service}\"\n\n[[routes]]\n\
+         pattern = \"people[{{integers:ids}}]['name','born']\"\n\
+         get = {{ service = \"people\", path = \"/people?ids={{ids}}\" }}\n\
+         items = \"/people\"\nscope = \"shared\"\nttl_secs = 3\n"
+    );
+    let files = Dir::with(&[("people.toml", file)]);
+    let mut build = Build::over(&backend);
+    build.dirs.push(files.0.clone());
+    let harness = Harness::build(build, |_| {});
+    // Peregrine on a port, counting the 304s it answers.
+    let not_modified = Arc::new(AtomicUsize::new(0));
+    let counter = not_modified.clone();
+    let app = harness.app.clone().layer(axum::middleware::from_fn(
+        move |request: axum::extract::Request, next: axum::middleware::Next| {
+            let counter = counter.clone();
+            async move {
+                let response = next.run(request).await;
+                if response.status() == StatusCode::NOT_MODIFIED {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                }
+                response
+            }
+        },
+    ));
+    let upstream = support::serve_app(app).await;
+    let dir = Dir::with(&[]);
+    let nginx = nginx_cache(&dir.0, upstream.trim_start_matches("http://"));
+    let query =
+        serde_urlencoded::to_string([("method", "get"), ("paths", r#"[["people",1,"name"]]"#)])
+            .expect("encodable");
+    let url = format!("http://127.0.0.1:{}/model.json?{query}", nginx.port);
+    let http = reqwest::Client::new();
+    let first = http.get(&url).send().await.expect("nginx answers");
+    let cache_control = first.headers()["cache-control"].clone();
+    assert!(
+        ["public, max-age=2", "public, max-age=3"].contains(&cache_control.to_str().unwrap_or("")),
+        "{cache_control:?}: what is left of the 3 s, in whole seconds"
+    );
+    let etag = first.headers()["etag"].clone();
+    let body = first.text().await.expect("a body");
+    assert!(body.contains("Ada"), "{body}");
+    // A client naming the ETag gets 304 from nginx.
+    let again = http.get(&url).header("if-none-match", etag.clone());
+    let again = again.send().await.expect("nginx answers");
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    // Once expired, nginx asks Peregrine with the ETag: 304, its copy stands.
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    let later = http.get(&url).send().await.expect("nginx answers");
+    assert_eq!(later.headers()["x-cache-status"], "REVALIDATED");
+    assert_eq!(later.headers()["etag"], etag);
+    assert_eq!(later.text().await.expect("a body"), body);
+    assert_eq!(
+        not_modified.load(Ordering::SeqCst),
+        1,
+        "Peregrine answered 304"
+    );
+}

@@ -4,52 +4,11 @@
 //! to a timeout, the others are served, and the server's memory stays
 //! bounded while the overload lasts.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod support;
+
 use std::time::{Duration, Instant};
 
-/// A child process stopped however the test ends.
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts the binary with `args`; answers the process and the first URL
-/// it prints (`http://...`).
-fn start(args: &[&str]) -> (Process, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_peregrine"))
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the binary starts");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let process = Process(child);
-    let (sender, received) = std::sync::mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        let mut sent = false;
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if let (false, Some(at)) = (sent, line.find("http://")) {
-                let url = line[at..]
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or("")
-                    .to_owned();
-                let _ = sender.send(url);
-                sent = true;
-            }
-        }
-    });
-    let url = received
-        .recv_timeout(Duration::from_secs(30))
-        .expect("the binary prints its URL");
-    (process, url)
-}
+use support::process::Binary;
 
 /// The resident memory of `pid` in KiB (Linux).
 fn rss_kib(pid: u32) -> u64 {
@@ -65,19 +24,23 @@ fn rss_kib(pid: u32) -> u64 {
 async fn at_twice_the_concurrency_limit_the_excess_is_shed_at_once_and_memory_stays_bounded() {
     const LIMIT: usize = 8;
     // Every backend call takes 300 ms: requests hold their slot that long.
-    let (_backend, backend) = start(&["backend", "--port", "0", "--latency-ms", "300"]);
-    let (server, model) = start(&[
-        "serve",
-        "--dev-auth",
-        "--port",
-        "0",
-        "--backend",
-        &backend,
-        "--no-cache",
-        "--max-concurrent-requests",
-        &LIMIT.to_string(),
-    ]);
-    let pid = server.0.id();
+    let backend = Binary::start(&["backend", "--port", "0", "--latency-ms", "300"], &[]);
+    let server = Binary::start(
+        &[
+            "serve",
+            "--dev-auth",
+            "--port",
+            "0",
+            "--backend",
+            &backend.url,
+            "--no-cache",
+            "--max-concurrent-requests",
+            &LIMIT.to_string(),
+        ],
+        &[],
+    );
+    let pid = server.child.id();
+    let model = &server.url;
     let http = reqwest::Client::new();
     let url = format!("{model}?method=get&paths=%5B%5B%22videos%22%2C1%2C%22title%22%5D%5D");
     let baseline = rss_kib(pid);

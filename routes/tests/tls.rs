@@ -220,3 +220,67 @@ async fn a_route_files_service_trusts_its_own_ca_file() {
         "{graph}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_takes_backend_ca_and_redis_ca_for_https_services_and_rediss() {
+    let dir = Dir::with(&[]);
+    certificates(&dir.0);
+    let backend = start_backend(instant()).await;
+    let nginx = nginx_tls(&dir.0, &backend);
+    let redis = tls_redis(&dir.0);
+    let ca = dir.0.join("ca.pem").display().to_string();
+    let services = format!("https://localhost:{}", nginx.port);
+    let redis_url = format!("rediss://localhost:{}", redis.port);
+    let server = support::process::Binary::start(
+        &[
+            "serve",
+            "--dev-auth",
+            "--port",
+            "0",
+            "--backend",
+            &services,
+            "--backend-ca",
+            &ca,
+            "--redis-url",
+            &redis_url,
+            "--redis-ca",
+            &ca,
+            "--redis-timeout-ms",
+            "500",
+        ],
+        &[],
+    );
+    let query = serde_urlencoded::to_string([("method", "get"), ("paths", &home().to_string())])
+        .expect("encodable");
+    let http = reqwest::Client::new();
+    let answer = http
+        .get(format!("{}?{query}", server.url))
+        .header("authorization", "Bearer u1")
+        .send()
+        .await
+        .expect("an answer");
+    let graph: serde_json::Value = answer.json().await.expect("JSON");
+    let videos = home_videos(&graph["jsonGraph"]);
+    assert_eq!(videos.len(), 100, "{graph}");
+    assert!(!graph.to_string().contains("\"error\""), "{graph}");
+    // The values went through Redis: looked up there before each call.
+    let metrics = http
+        .get(server.url.replace("/model.json", "/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics
+            .lines()
+            .any(|line| line.starts_with("peregrine_cache_misses_total")
+                && line.contains("tier=\"redis\"")),
+        "{metrics}"
+    );
+    assert!(
+        !metrics.contains("peregrine_redis_errors_total"),
+        "{metrics}"
+    );
+}

@@ -14,7 +14,10 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tokio::time::Instant;
 
+use crate::telemetry::Origin;
 use crate::trace::{self, BatchFigures, LoadFigures};
+use tracing::field::Empty;
+use tracing::Instrument;
 
 use super::batch::{Answered, Batches, Launch, Outcome};
 use super::cache::{Cache, Weigher};
@@ -216,7 +219,18 @@ where
         let watch = horizon::current();
         async move {
             let watch = watch.or_else(horizon::current);
-            inner.load(scope, keys, watch).await
+            let span = tracing::debug_span!(
+                "load",
+                loader = %inner.settings.name,
+                keys = keys.len(),
+                user = !scope.is_shared(),
+                cache = Empty,
+                local_hits = Empty,
+                joined = Empty,
+                batch_size = Empty,
+                redis_hits = Empty,
+            );
+            inner.load(scope, keys, watch).instrument(span).await
         }
     }
 
@@ -564,9 +578,13 @@ where
     /// Starts a fired batch's backend call in a task of its own.
     fn launch(self: &Arc<Self>, launch: Launch<K, V>) {
         let inner = Arc::clone(self);
-        // The request (and route call) that fired the batch, if traced.
+        // The request (and route call) that fired the batch, if traced;
+        // the load that fired it, and its request.
         let traced = trace::current();
-        tokio::spawn(async move {
+        let span = tracing::Span::current();
+        span.record("batch_size", launch.keys.len());
+        let origin = Origin::current();
+        tokio::spawn(Origin::maybe_within(origin, async move {
             let started = std::time::Instant::now();
             let Launch {
                 scope,
@@ -587,10 +605,14 @@ where
                 expiries: KeyMap::default(),
             };
             let (found, asked) = match inner.remote.get() {
-                Some(remote) => inner.read_remote(remote, &scope, keys.clone()).await,
+                Some(remote) => {
+                    let read = inner.read_remote(remote, &scope, keys.clone());
+                    read.instrument(span.clone()).await
+                }
                 None => (Vec::new(), keys.clone()),
             };
             let redis_hits = found.len();
+            span.record("redis_hits", redis_hits);
             let answered = if asked.is_empty() {
                 Ok(Ok(KeyMap::default()))
             } else {
@@ -598,8 +620,13 @@ where
                     .increment(1);
                 metrics::histogram!("peregrine_backend_batch_size", "loader" => name.clone())
                     .record(asked.len() as f64);
-                inner.call(scope.clone(), asked).await
+                inner
+                    .call(scope.clone(), asked)
+                    .instrument(span.clone())
+                    .await
             };
+            // The load's span ends with the load, not with the fill.
+            drop(span);
             let answered = answered.unwrap_or_else(|_| {
                 Err(LoadError::backend(format!(
                     "{name}: the batch function panicked"
@@ -654,7 +681,7 @@ where
                 let entries = fill.iter().map(|(key, value)| (key, value));
                 remote.fill(&scope, entries, ttl).await;
             }
-        });
+        }));
     }
 
     /// Calls the batch function for `keys`, within the loader's timeout;
@@ -712,6 +739,17 @@ type Traced = Option<(trace::Current, std::time::Instant)>;
 
 /// Records a load in the request's trace, when it is traced.
 fn record_load(traced: Traced, loader: &str, scope: &Scope, figures: LoadFigures) {
+    let span = tracing::Span::current();
+    if !span.is_none() {
+        let cache = match figures.local_hits {
+            0 => "miss",
+            hits if hits == figures.keys => "hit",
+            _ => "partial",
+        };
+        span.record("cache", cache);
+        span.record("local_hits", figures.local_hits);
+        span.record("joined", figures.joined);
+    }
     if let Some((current, started)) = traced {
         let user = !scope.is_shared();
         current

@@ -73,7 +73,14 @@ impl Run<'_> {
                 }),
             }
         }));
-        let span = tracing::debug_span!("route", route = %route.text, kind = ?assignment.kind);
+        let span = tracing::debug_span!(
+            "route",
+            route = %route.text,
+            method = assignment.kind.name(),
+            paths = prefixes.len(),
+            error = tracing::field::Empty,
+            otel.status_code = tracing::field::Empty,
+        );
         let deadline = self.ctx.deadline().map(tokio::time::Instant::from_std);
         let trace = self.ctx.trace().cloned();
         // The answer is counted in the request's stats.
@@ -103,6 +110,9 @@ impl Run<'_> {
                 Ok(None) => Ok(super::handler::Output::new()),
             };
             if let Err(err) = &answer {
+                let span = tracing::Span::current();
+                span.record("error", tracing::field::display(err));
+                span.record("otel.status_code", "ERROR");
                 tracing::debug!(error = %err, "route handler failed");
                 request.stats().add_failed_route_call();
             }

@@ -148,7 +148,12 @@ impl<'r> Run<'r> {
             }
             let assignments = self.assign(&pending, method);
             self.waves += 1;
-            let span = tracing::debug_span!("wave", wave, routes = assignments.len());
+            let span = tracing::debug_span!(
+                "wave",
+                wave,
+                paths = pending.len(),
+                routes = assignments.len()
+            );
             let trace = self.ctx.trace();
             let traced = trace
                 .map(|trace| trace.wave_started(pending.iter().map(PathSet::to_string).collect()));

@@ -17,6 +17,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use crate::router::{Context, HandlerError};
+use crate::telemetry;
 use futures::stream::{self, StreamExt};
 use tokio::time::Instant;
 
@@ -43,7 +44,7 @@ pub enum Outcome<T> {
 pub async fn detached<T: Send + 'static>(
     write: impl Future<Output = T> + Send + 'static,
 ) -> Result<T, HandlerError> {
-    tokio::spawn(write)
+    tokio::spawn(telemetry::carry(write))
         .await
         .map_err(|_| HandlerError::new("the write failed"))
 }
@@ -66,7 +67,7 @@ where
     });
     let mut outcomes: Vec<Outcome<T>> = items.iter().map(|_| Outcome::Unknown).collect();
     let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
-    tokio::spawn(async move {
+    tokio::spawn(telemetry::carry(async move {
         let write = &write;
         stream::iter(items.into_iter().enumerate())
             .for_each_concurrent(AT_ONCE, |(index, item)| {
@@ -81,7 +82,7 @@ where
                 }
             })
             .await;
-    });
+    }));
     let collect = async {
         while let Some((index, done)) = receiver.recv().await {
             if let Some(outcome) = outcomes.get_mut(index) {

@@ -11,6 +11,8 @@ use metrics::SharedString;
 use tower::retry::budget::{Budget, TpsBudget};
 use tower::util::BoxCloneSyncService;
 use tower::{BoxError, ServiceBuilder, ServiceExt};
+use tracing::field::Empty;
+use tracing::Instrument;
 
 use super::breaker::Breaker;
 use super::error::{UpstreamError, UpstreamErrorKind};
@@ -18,6 +20,7 @@ use super::pool::Pool;
 use super::retry::RetryReads;
 use super::settings::Settings;
 use super::warnings::Warnings;
+use crate::telemetry;
 
 /// One backend service behind a circuit breaker, retries, a timeout and a
 /// bulkhead (see the [module](super)). Cloning is cheap and shares the
@@ -148,10 +151,21 @@ impl Upstream {
 
     async fn send_counting(
         &self,
-        request: Request<Bytes>,
+        mut request: Request<Bytes>,
         answers_are_healthy: bool,
     ) -> Result<Response<Bytes>, UpstreamError> {
         let inner = &*self.inner;
+        let span = tracing::debug_span!(
+            "backend",
+            otel.kind = "client",
+            service = %inner.name,
+            method = %request.method(),
+            path = %request.uri().path(),
+            status = Empty,
+            error = Empty,
+            otel.status_code = Empty,
+        );
+        telemetry::inject(request.headers_mut(), &span);
         let what = Called {
             method: request.method().clone(),
             uri: request.uri().clone(),
@@ -174,6 +188,7 @@ impl Upstream {
         let attempts = inner.settings.retries.saturating_add(1);
         let bound = inner.settings.timeout.saturating_mul(attempts);
         let result = tokio::time::timeout(bound, inner.stack.clone().oneshot(request))
+            .instrument(span.clone())
             .await
             .unwrap_or_else(|elapsed| Err(BoxError::from(elapsed)));
         let answered = matches!(
@@ -188,10 +203,13 @@ impl Upstream {
         match result {
             Ok(response) => {
                 count(&inner.name, "ok");
+                span.record("status", response.status().as_u16());
                 Ok(response)
             }
             Err(error) => {
                 let error = self.classify(&what, error);
+                span.record("error", tracing::field::display(&error));
+                span.record("otel.status_code", "ERROR");
                 count(&inner.name, outcome(error.kind()));
                 self.warn(&error);
                 Err(error)

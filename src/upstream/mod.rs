@@ -63,6 +63,8 @@ mod settings;
 mod trust;
 mod warnings;
 
+pub(crate) use warnings::Warnings;
+
 pub(crate) use breaker::Breaker;
 pub use endpoint::{endpoint, EndpointError, EndpointErrorKind};
 pub use error::{reason, UpstreamError, UpstreamErrorKind};

@@ -93,7 +93,7 @@ impl Pool {
         &self.trust
     }
 
-    pub(super) fn client(&self) -> &Client<HttpsConnector<HttpConnector>, Full<Bytes>> {
+    pub(crate) fn client(&self) -> &Client<HttpsConnector<HttpConnector>, Full<Bytes>> {
         &self.client
     }
 }

@@ -1,9 +1,12 @@
-//! Servers a test runs as processes (nginx, a redis-server with TLS): on
-//! a free loopback port, waited for, killed when dropped.
+//! Servers a test runs as processes (nginx, a redis-server with TLS, the
+//! `peregrine` binary): on a free loopback port, waited for, killed when
+//! dropped.
 
+use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// A port free right now on 127.0.0.1.
@@ -63,6 +66,68 @@ impl Listening {
 }
 
 impl Drop for Listening {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The `peregrine` binary running, killed when dropped; what it writes
+/// to stdout is kept.
+pub(crate) struct Binary {
+    pub(crate) child: Child,
+    /// The URL it printed it listens on (`http://…`).
+    pub(crate) url: String,
+    lines: Arc<Mutex<Vec<String>>>,
+}
+
+impl Binary {
+    /// Starts `peregrine` with `args` and `env`; waits (30 s at most) for
+    /// it to print `listening on` its URL.
+    pub(crate) fn start(args: &[&str], env: &[(&str, &str)]) -> Binary {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_peregrine"))
+            .args(args)
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the binary starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let kept = lines.clone();
+        let (sender, received) = std::sync::mpsc::channel::<String>();
+        std::thread::spawn(move || {
+            let mut sent = false;
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                const SAYS: &str = "listening on ";
+                if let (false, Some(at)) = (sent, line.find(SAYS)) {
+                    let url = line[at + SAYS.len()..].split_whitespace().next();
+                    let url = url.unwrap_or("");
+                    let _ = sender.send(url.to_owned());
+                    sent = true;
+                }
+                kept.lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(line);
+            }
+        });
+        let url = received
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the binary prints its URL");
+        Binary { child, url, lines }
+    }
+
+    /// The lines it wrote to stdout so far.
+    pub(crate) fn lines(&self) -> Vec<String> {
+        self.lines
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+impl Drop for Binary {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
