@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tokio::time::Instant;
 
-use crate::telemetry::Origin;
+use crate::telemetry::{self, Origin};
 use crate::trace::{self, BatchFigures, LoadFigures};
 use tracing::field::Empty;
 use tracing::Instrument;
@@ -581,7 +581,10 @@ where
         // The request (and route call) that fired the batch, if traced;
         // the load that fired it, and its request.
         let traced = trace::current();
-        let span = tracing::Span::current();
+        let span = match telemetry::is_on() {
+            true => tracing::Span::current(),
+            false => tracing::Span::none(),
+        };
         span.record("batch_size", launch.keys.len());
         let origin = Origin::current();
         tokio::spawn(Origin::maybe_within(origin, async move {
@@ -739,8 +742,8 @@ type Traced = Option<(trace::Current, std::time::Instant)>;
 
 /// Records a load in the request's trace, when it is traced.
 fn record_load(traced: Traced, loader: &str, scope: &Scope, figures: LoadFigures) {
-    let span = tracing::Span::current();
-    if !span.is_none() {
+    if telemetry::is_on() {
+        let span = tracing::Span::current();
         let cache = match figures.local_hits {
             0 => "miss",
             hits if hits == figures.keys => "hit",

@@ -56,7 +56,9 @@ use queue::{Counted, Counting, Queue};
 /// their context passed on.
 static ON: AtomicBool = AtomicBool::new(false);
 
-fn is_on() -> bool {
+/// Whether spans are exported: what only they need can be skipped when
+/// not.
+pub(crate) fn is_on() -> bool {
     ON.load(Ordering::Relaxed)
 }
 
