@@ -11,9 +11,11 @@
 //! - [`auth`]: the user of a request, from a development token or a JWT.
 //! - [`backend`]: the embedded demo backend, the four microservices of
 //!   the contract over its deterministic data.
+//! - [`server`]: the server the binary runs, assembled in one place
+//!   ([`Server`]): the binary and the tests both use it.
 //! - `schema/catalog.graphql`: the catalog's GraphQL types ([`SCHEMA`]).
-//! - `main.rs`: the `peregrine` binary (`peregrine demo`, `serve`,
-//!   `backend`, `routes`).
+//! - `main.rs` and `cli/`: the `peregrine` binary (`peregrine demo`,
+//!   `serve`, `backend`, `routes`): flags into a [`Server`].
 
 use std::sync::Arc;
 
@@ -24,9 +26,11 @@ use peregrine::router::Context;
 pub mod auth;
 pub mod backend;
 pub mod catalog;
+pub mod server;
 pub mod services;
 
 pub use auth::{Auth, Jwt};
+pub use server::Server;
 pub use services::{Endpoints, Guards};
 
 /// The catalog graph's GraphQL types (`schema/catalog.graphql`), each

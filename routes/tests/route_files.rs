@@ -255,31 +255,11 @@ async fn route_files_reload_while_serving_and_a_broken_one_is_refused_alone() {
     let (base, calls) = start_people().await;
     let dir = Dir::with(&[]);
     let backend = start_backend(instant()).await;
-    let reload = peregrine::http::Reload::new(
-        peregrine::router::Router::builder().build().expect("empty"),
-        None,
-    );
-    let swap = reload.clone();
-    let parts = Build {
+    let build = Build {
         dirs: vec![dir.0.clone()],
         ..Build::over(&backend)
-    }
-    .parts();
-    let sources = peregrine::route_file::Sources {
-        schema: Some(peregrine_routes::schema()),
-        ..parts.sources.clone()
     };
-    let (live, router) =
-        peregrine::route_file::Live::start(sources, parts.base, move |router, graphql| {
-            swap.replace(router, graphql)
-        })
-        .expect("an empty directory loads");
-    reload.replace(router.clone(), live.graphql());
-    live.watch().expect("watching");
-    let status = live.clone();
-    let harness = Harness::serving(backend, parts, router, |config| {
-        config.reload = Some(reload);
-        config.route_files = Some(status);
+    let harness = Harness::build(build, |config| {
         // Every request routed, none answered whole from a kept answer.
         config.answers = None;
     });

@@ -16,7 +16,6 @@ use std::time::{Duration, Instant};
 use axum::extract::Query;
 use axum::http::{Request, StatusCode};
 use axum::routing::get;
-use peregrine::route_file::{Live, Sources};
 use serde_json::{json, Value};
 use support::{graphql, instant, start_backend, Build, Harness};
 
@@ -104,30 +103,11 @@ fn at(text: &str, needle: &str) -> (usize, usize) {
 /// serves them: reloaded on change, `GET /routes` shown.
 async fn serve(dir: &Dir) -> Harness {
     let backend = start_backend(instant()).await;
-    let reload = peregrine::http::Reload::new(
-        peregrine::router::Router::builder().build().expect("empty"),
-        None,
-    );
-    let swap = reload.clone();
-    let parts = Build {
+    let build = Build {
         dirs: vec![dir.0.clone()],
         ..Build::over(&backend)
-    }
-    .parts();
-    let sources = Sources {
-        schema: Some(peregrine_routes::schema()),
-        ..parts.sources.clone()
     };
-    let (live, router) = Live::start(sources, parts.base, move |router, graphql| {
-        swap.replace(router, graphql);
-    })
-    .unwrap_or_else(|errors| panic!("refused: {errors:?}"));
-    reload.replace(router.clone(), live.graphql());
-    live.watch().expect("watching");
-    Harness::serving(backend, parts, router, |config| {
-        config.reload = Some(reload);
-        config.route_files = Some(live);
-    })
+    Harness::build(build, |_| {})
 }
 
 /// `GET /routes`.

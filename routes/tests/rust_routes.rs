@@ -24,11 +24,11 @@ fn with_featured() -> Builder {
 #[tokio::test]
 async fn a_rust_route_and_the_catalogs_files_answer_one_request() {
     let backend = start_backend(instant()).await;
-    let parts = Build::over(&backend).parts();
-    let router = peregrine::route_file::Declared::load(&parts.sources)
-        .and_then(|declared| declared.build(with_featured()))
-        .expect("the Rust route and the route files build together");
-    let harness = Harness::serving(backend, parts, router, |_| {});
+    let build = Build {
+        base: with_featured,
+        ..Build::over(&backend)
+    };
+    let harness = Harness::build(build, |_| {});
     let graph = harness
         .get(
             Some("u1"),

@@ -1,13 +1,39 @@
 //! `schema/` and the routes agree: every field of the GraphQL schema is
 //! answered by some route, and every route (with each method it serves)
-//! is reached by the schema's queries and mutations. A test process of its
-//! own, so that the route calls it sees in the logs are its own.
+//! is reached by the schema's queries and mutations, as their request
+//! traces show.
 
 mod support;
 
-use serde_json::Value;
+use std::collections::HashSet;
 
-use support::{capture_logs, graphql, instant, Harness};
+use axum::body::Body;
+use axum::http::{header, Request};
+use serde_json::{json, Value};
+
+use support::{graphql, instant, Harness};
+
+/// POSTs `query` to `/graphql` as u17 with a trace asked for: the answer
+/// and each `(route, method)` its trace shows called.
+async fn traced(harness: &Harness, query: &str) -> (Value, HashSet<(String, String)>) {
+    let request = Request::post("/graphql")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::AUTHORIZATION, "Bearer u17")
+        .header("peregrine-trace", "1")
+        .body(Body::from(json!({ "query": query }).to_string()))
+        .expect("a request");
+    let (_, answer) = harness.send(request).await;
+    let called = answer["extensions"]["trace"]["routes"]
+        .as_array()
+        .expect("a trace of the route calls")
+        .iter()
+        .map(|call| {
+            let text = |name: &str| call[name].as_str().unwrap_or_default().to_owned();
+            (text("route"), text("method"))
+        })
+        .collect();
+    (answer, called)
+}
 
 /// A selection of every field of `type_name` (as introspection
 /// describes `types`), required arguments given a sample value.
@@ -74,7 +100,6 @@ fn nulls(data: &Value, path: &str, out: &mut Vec<String>) {
 
 #[tokio::test(flavor = "current_thread")]
 async fn the_schema_and_the_routes_agree() {
-    let captured = capture_logs(tracing::Level::DEBUG);
     let harness = Harness::start(instant()).await;
 
     let introspection = "{ __schema { types { name kind fields { name \
@@ -89,7 +114,7 @@ async fn the_schema_and_the_routes_agree() {
     // Every field of the schema is served: a query of all of them, for a
     // user with data everywhere, has no error and no null.
     let query = format!("{{ {} }}", select_all(&types, "Query"));
-    let (_, answer) = graphql(&harness, Some("u17"), &query).await;
+    let (answer, mut called) = traced(&harness, &query).await;
     assert!(answer.get("errors").is_none(), "{query}\n{answer}");
     let mut empty = Vec::new();
     nulls(&answer["data"], "data", &mut empty);
@@ -100,13 +125,9 @@ async fn the_schema_and_the_routes_agree() {
     // And every mutation.
     let mutations = select_all(&types, "Mutation");
     assert!(!mutations.is_empty());
-    let (_, answer) = graphql(
-        &harness,
-        Some("u17"),
-        &format!("mutation {{ {mutations} }}"),
-    )
-    .await;
+    let (answer, by_mutations) = traced(&harness, &format!("mutation {{ {mutations} }}")).await;
     assert!(answer.get("errors").is_none(), "{mutations}\n{answer}");
+    called.extend(by_mutations);
 
     // Every key a route serves at its last position is a field's path
     // in the schema (keys before it may be reached through refs, which
@@ -132,19 +153,11 @@ async fn the_schema_and_the_routes_agree() {
     }
 
     // Every route (and each method it serves) was called by those.
-    let logs = captured.text();
     for (pattern, methods) in router.routes() {
         for method in methods {
-            let kind = match method {
-                "get" => "kind=Get",
-                "set" => "kind=Set",
-                _ => "kind=Call",
-            };
-            let route = format!("route={pattern} ");
             assert!(
-                logs.lines()
-                    .any(|line| line.contains(&route) && line.contains(kind)),
-                "no GraphQL field reaches the {method} route `{pattern}`"
+                called.contains(&(pattern.clone(), method.to_owned())),
+                "no GraphQL field reaches the {method} route `{pattern}`: {called:?}"
             );
         }
     }

@@ -58,14 +58,10 @@ fn serve_over_tls(backend: &str, nginx: &Listening, trust: Trust) -> Harness {
     let url = format!("https://localhost:{}", nginx.port);
     let build = Build {
         endpoints: peregrine_routes::Endpoints::all(&url),
+        pool: Some(Pool::from_trust(trust)),
         ..Build::over(backend)
     };
-    let mut parts = build.parts();
-    parts.sources.pool = Pool::from_trust(trust);
-    let router = peregrine::route_file::Declared::load(&parts.sources)
-        .and_then(|declared| declared.build((parts.base)()))
-        .expect("the catalog builds");
-    Harness::serving(backend.to_owned(), parts, router, |_| {})
+    Harness::build(build, |_| {})
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -286,15 +286,12 @@ async fn with_log_requests_each_request_and_each_route_failure_is_a_structured_e
     );
     let dir = Dir::with(&[("legacy.toml", file)]);
     let backend = start_backend(instant()).await;
-    let parts = Build {
+    let build = Build {
         dirs: vec![dir.0.clone()],
+        log_requests: true,
         ..Build::over(&backend)
-    }
-    .parts();
-    let router = peregrine::route_file::Declared::load(&parts.sources)
-        .and_then(|declared| declared.build((parts.base)().log_requests()))
-        .expect("the routes build");
-    let harness = Harness::serving(backend, parts, router, |_| {});
+    };
+    let harness = Harness::build(build, |_| {});
     harness
         .get(
             Some("u1"),

@@ -13,7 +13,7 @@ use axum::http::{header, Request, StatusCode};
 use http_body_util::BodyExt;
 use peregrine_routes::backend::{self, Settings};
 use peregrine_routes::Auth;
-pub(crate) use peregrine_routes::{Endpoints, Guards};
+pub(crate) use peregrine_routes::{Endpoints, Guards, Server};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -23,8 +23,8 @@ pub(crate) struct Harness {
     pub(crate) app: axum::Router,
     pub(crate) backend: String,
     pub(crate) http: reqwest::Client,
-    /// The app's answer cache.
-    pub(crate) answers: peregrine::http::AnswerCache,
+    /// The app's answer cache (none with the cache off).
+    pub(crate) answers: Option<peregrine::http::AnswerCache>,
 }
 
 /// A demo backend on a free loopback port, serving until the test ends;
@@ -75,7 +75,8 @@ pub(crate) fn instant() -> Settings {
 }
 
 /// What a harness serves: the catalog over the services at `endpoints`
-/// behind `guards`, and the route files of `dirs`.
+/// behind `guards`, and the route files of `dirs`, assembled as the
+/// binary assembles it ([`peregrine_routes::Server`]).
 pub(crate) struct Build {
     /// The backend `/_stats` and `backend()` ask.
     pub(crate) backend: String,
@@ -85,6 +86,11 @@ pub(crate) struct Build {
     pub(crate) auth: Auth,
     pub(crate) tier: Option<peregrine::loader::RedisTier>,
     pub(crate) dirs: Vec<std::path::PathBuf>,
+    /// The connections to the services (default: the system's roots).
+    pub(crate) pool: Option<peregrine::upstream::Pool>,
+    /// Rust routes beside the route files.
+    pub(crate) base: fn() -> peregrine::router::Builder,
+    pub(crate) log_requests: bool,
 }
 
 impl Build {
@@ -99,37 +105,28 @@ impl Build {
             auth: Auth::Development,
             tier: None,
             dirs: Vec::new(),
-        }
-    }
-
-    /// The parts a server is made of: the route file sources (the
-    /// catalog's and `dirs`), the context of each request and the answer
-    /// cache.
-    pub(crate) fn parts(&self) -> Parts {
-        let writes = peregrine::loader::Writes::new();
-        let answers = peregrine::http::AnswerCache::new(8 << 20, &writes);
-        let sources = peregrine::route_file::Sources {
-            dirs: self.dirs.clone(),
-            caching: self.cache,
-            tier: self.tier.clone(),
-            writes: Some(writes.clone()),
-            ..Default::default()
-        };
-        Parts {
-            sources: peregrine_routes::catalog::sources(sources, &self.endpoints, &self.guards),
+            pool: None,
             base: peregrine::router::Router::builder,
-            context: peregrine_routes::context_maker(self.auth.clone()),
-            answers,
+            log_requests: false,
         }
     }
-}
 
-/// What [`Build::parts`] answers.
-pub(crate) struct Parts {
-    pub(crate) sources: peregrine::route_file::Sources,
-    pub(crate) base: fn() -> peregrine::router::Builder,
-    pub(crate) context: peregrine::http::ContextMaker,
-    pub(crate) answers: peregrine::http::AnswerCache,
+    /// The server the binary would run with these parts (an 8 MiB
+    /// answer cache).
+    pub(crate) fn server(&self) -> Server {
+        let mut server = Server::new(self.endpoints.clone(), self.auth.clone());
+        server.guards = self.guards.clone();
+        server.caching = self.cache;
+        server.answer_cache_bytes = 8 << 20;
+        server.tier = self.tier.clone();
+        server.routes = self.dirs.clone();
+        if let Some(pool) = &self.pool {
+            server.pool = pool.clone();
+        }
+        server.base = self.base;
+        server.log_requests = self.log_requests;
+        server
+    }
 }
 
 impl Harness {
@@ -169,47 +166,23 @@ impl Harness {
         )
     }
 
-    /// The graph app `build` says, with the server's configuration
-    /// changed by `adjust`.
+    /// The graph app `build` says, assembled as the binary assembles it,
+    /// with the HTTP configuration changed by `adjust`.
     pub(crate) fn build(
         build: Build,
         adjust: impl FnOnce(&mut peregrine::http::Config),
     ) -> Harness {
-        let parts = build.parts();
-        let declared = peregrine::route_file::Declared::load(&parts.sources)
-            .unwrap_or_else(|errors| panic!("the route files are refused: {errors:?}"));
-        let router = declared
-            .build((parts.base)())
-            .unwrap_or_else(|errors| panic!("the routes are refused: {errors:?}"));
-        Harness::serving(build.backend, parts, router, adjust)
-    }
-
-    /// The app serving `router` with `parts`' context and answer cache.
-    pub(crate) fn serving(
-        backend: String,
-        parts: Parts,
-        router: peregrine::router::Router,
-        adjust: impl FnOnce(&mut peregrine::http::Config),
-    ) -> Harness {
-        let graphql = peregrine::graphql::GraphQl::new(
-            peregrine_routes::SCHEMA,
-            router.clone(),
-            peregrine::graphql::Limits::default(),
-        )
-        .expect("the schema builds");
-        let mut config = peregrine::http::Config {
-            graphql: Some(graphql),
-            answers: Some(parts.answers.clone()),
-            context: parts.context,
-            traces: peregrine::http::Traces::Header,
-            ..peregrine::http::Config::default()
-        };
+        let app = build
+            .server()
+            .assemble()
+            .unwrap_or_else(|error| panic!("the server is refused: {error}"));
+        let mut config = app.config;
         adjust(&mut config);
         Harness {
-            app: peregrine::http::app(router, config),
-            backend,
+            answers: config.answers.clone(),
+            app: peregrine::http::app(app.router, config),
+            backend: build.backend,
             http: reqwest::Client::new(),
-            answers: parts.answers,
         }
     }
 
