@@ -15,8 +15,10 @@ export class TransportError extends Error {
   /** The HTTP status, or 0 when no answer arrived. */
   readonly status: number;
   /**
-   * The server's error kind (Peregrine's `call_rejected`, `invalid_json`...),
-   * or `network`, `timeout`, `abort`, `http` (an error without a JSON body),
+   * The server's error kind (Peregrine's `call_rejected`, `invalid_json`...:
+   * each kind the server answers, with its status, is listed by
+   * `peregrine::http::ErrorKind` in the server's `src/http/error.rs`), or
+   * `network`, `timeout`, `abort`, `http` (an error without a JSON body),
    * `invalid_response` (an answer that is not a JSON Graph envelope).
    */
   readonly kind: string;

@@ -15,12 +15,12 @@ use std::time::Instant;
 
 use axum::extract::{Query, Request, State};
 use axum::http::request::Parts;
-use axum::http::{Method, StatusCode};
+use axum::http::Method;
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::loader::horizon;
 
-use super::error::Error;
+use super::error::{Error, ErrorKind};
 
 use super::freshness::{no_store, Freshness};
 use super::model::{json_body, media_type, read_body, traced, written};
@@ -39,8 +39,7 @@ async fn answer(state: &AppState, request: Request) -> Result<Response, Error> {
     let served = state.served.current();
     let Some(graphql) = &served.graphql else {
         return Err(Error::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorKind::NotFound,
             "GraphQL is not served here",
         ));
     };
@@ -59,8 +58,7 @@ async fn answer(state: &AppState, request: Request) -> Result<Response, Error> {
         }
         other => {
             return Err(Error::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
+                ErrorKind::MethodNotAllowed,
                 format!("the GraphQL endpoint answers GET and POST, not {other}"),
             )
             .allowing("GET, POST"))
@@ -68,8 +66,8 @@ async fn answer(state: &AppState, request: Request) -> Result<Response, Error> {
     };
     if request.query.is_empty() && request.extensions.contains_key("persistedQuery") {
         // The message Apollo's clients look for, to send the query itself.
-        return Err(Error::bad_request(
-            "persisted_query_not_supported",
+        return Err(Error::new(
+            ErrorKind::PersistedQueryNotSupported,
             "PersistedQueryNotSupported",
         ));
     }
@@ -93,8 +91,7 @@ async fn answer(state: &AppState, request: Request) -> Result<Response, Error> {
     };
     let Some(mut reply) = reply else {
         return Err(Error::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
+            ErrorKind::MethodNotAllowed,
             "a mutation runs only when POSTed (GraphQL over HTTP): a GET must not change anything",
         )
         .allowing("POST"));
@@ -128,7 +125,7 @@ fn from_query_string(parts: &Parts) -> Result<Option<async_graphql::Request>, Er
         variables: Option<String>,
         extensions: Option<String>,
     }
-    let bad = |message: String| Error::bad_request("invalid_graphql_request", message);
+    let bad = |message: String| Error::new(ErrorKind::InvalidGraphqlRequest, message);
     let Query(parameters) = Query::<Parameters>::try_from_uri(&parts.uri)
         .map_err(|error| bad(format!("the query string: {}", error.body_text())))?;
     if parameters.query.is_none() && parameters.extensions.is_none() {
@@ -171,8 +168,7 @@ fn json_only(parts: &Parts) -> Result<(), Error> {
         None => "the request has no Content-Type".to_owned(),
     };
     Err(Error::new(
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "unsupported_media_type",
+        ErrorKind::UnsupportedMediaType,
         format!("a GraphQL POST body must be application/json (GraphQL over HTTP): {sent}"),
     ))
 }
@@ -182,15 +178,15 @@ fn json_only(parts: &Parts) -> Result<(), Error> {
 fn from_body(body: &[u8]) -> Result<async_graphql::Request, Error> {
     let first = body.iter().find(|byte| !byte.is_ascii_whitespace());
     if first == Some(&b'[') {
-        return Err(Error::bad_request(
-            "batch_not_supported",
+        return Err(Error::new(
+            ErrorKind::BatchNotSupported,
             "batched requests (a JSON array of operations) are not supported: \
              send one operation per request",
         ));
     }
     serde_json::from_slice::<async_graphql::Request>(body).map_err(|error| {
-        Error::bad_request(
-            "invalid_graphql_request",
+        Error::new(
+            ErrorKind::InvalidGraphqlRequest,
             format!(
                 "the body must be JSON {{\"query\": \"...\", \"variables\": {{...}}}}: {error}"
             ),

@@ -98,7 +98,7 @@ use tower_http::trace::TraceLayer;
 
 pub use answers::AnswerCache;
 pub use config::{Config, ContextMaker, StaticFiles, Traces};
-pub use error::Error;
+pub use error::{Error, ErrorKind};
 pub use log::{init_logging, LogFormat};
 pub use reload::{Reload, Served};
 pub use serve::{serve, shutdown_signal};
@@ -139,9 +139,7 @@ fn build(router: Router, config: Config, ready: Arc<AtomicBool>) -> axum::Router
     let shed = ServiceBuilder::new()
         .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
             metrics::request_shed();
-            Error::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "overloaded",
+            Error::new(ErrorKind::Overloaded,
                 "the server is at its limit of concurrent requests (max_concurrent_requests): try again shortly",
             )
         }))

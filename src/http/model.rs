@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderValue, Method};
 use axum::response::{IntoResponse, Response};
 
 use crate::excerpt::excerpt;
@@ -17,7 +17,7 @@ use crate::trace::Trace;
 
 use super::answers::AnswerCache;
 use super::config::Traces;
-use super::error::Error;
+use super::error::{Error, ErrorKind};
 use super::freshness::{no_store, Freshness};
 use super::wire::{Operation, Params};
 use super::{metrics, AppState, JSON};
@@ -53,8 +53,7 @@ pub(crate) async fn serve(State(state): State<Arc<AppState>>, request: Request) 
 /// The answer to a method other than GET and POST.
 pub(crate) async fn method_not_allowed(method: Method) -> Response {
     let error = Error::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        ErrorKind::MethodNotAllowed,
         format!(
             "the JSON Graph endpoint answers GET and POST (falcor's wire format), not {method}"
         ),
@@ -82,8 +81,7 @@ async fn answer(
     let url_bytes = parts.uri.path_and_query().map_or(0, |pq| pq.as_str().len());
     if url_bytes > config.max_url_bytes {
         return Err(Error::new(
-            StatusCode::URI_TOO_LONG,
-            "url_too_long",
+            ErrorKind::UrlTooLong,
             format!(
                 "the request URL is {url_bytes} bytes, more than the limit of {} (max_url_bytes): \
                  send long requests as POST",
@@ -209,8 +207,7 @@ pub(crate) async fn read_body(
     unencoded(headers)?;
     let too_large = || {
         Error::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
+            ErrorKind::BodyTooLarge,
             format!(
                 "the request body is larger than the limit of {} bytes (max_body_bytes)",
                 config.max_body_bytes
@@ -233,8 +230,8 @@ pub(crate) async fn read_body(
             if error.is::<http_body_util::LengthLimitError>() {
                 too_large()
             } else {
-                Error::bad_request(
-                    "unreadable_body",
+                Error::new(
+                    ErrorKind::UnreadableBody,
                     format!("the request body could not be read: {error}"),
                 )
             }
@@ -259,8 +256,7 @@ fn unencoded(headers: &axum::http::HeaderMap) -> Result<(), Error> {
     // Named as sent, within reason: the header may be long.
     let named = excerpt(encoding.trim(), 64);
     Err(Error::new(
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "unsupported_encoding",
+        ErrorKind::UnsupportedEncoding,
         format!(
             "a request body with Content-Encoding {named:?} cannot be read: send it uncompressed"
         ),
@@ -279,13 +275,7 @@ fn to_json(value: &impl serde::Serialize) -> Result<Vec<u8>, Error> {
 
 /// JSON text that was written, or the error that it could not be.
 pub(crate) fn written(json: serde_json::Result<Vec<u8>>) -> Result<Vec<u8>, Error> {
-    json.map_err(|_| {
-        Error::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "the answer could not be written",
-        )
-    })
+    json.map_err(|_| Error::new(ErrorKind::Internal, "the answer could not be written"))
 }
 
 /// JSON text as an answer (200).
@@ -301,8 +291,7 @@ pub(crate) fn json_body(json: Vec<u8>) -> Response {
 /// anything to answer.
 fn deadline_error(config: &super::Config) -> Error {
     Error::new(
-        StatusCode::GATEWAY_TIMEOUT,
-        "deadline",
+        ErrorKind::Deadline,
         format!(
             "the request was not answered within {} ms (request_timeout)",
             config.request_timeout.as_millis()
@@ -328,14 +317,12 @@ fn body_params(headers: &axum::http::HeaderMap, body: &[u8], query: &str) -> Res
     match essence.as_deref().unwrap_or("application/x-www-form-urlencoded") {
         "application/x-www-form-urlencoded" | "" => {
             let text = std::str::from_utf8(body).map_err(|err| {
-                Error::bad_request("invalid_encoding", format!("the form body is not UTF-8: {err}"))
+                Error::new(ErrorKind::InvalidEncoding, format!("the form body is not UTF-8: {err}"))
             })?;
             Params::from_form(text)
         }
         "application/json" => Params::from_json(body),
-        other => Err(Error::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+        other => Err(Error::new(ErrorKind::UnsupportedMediaType,
             format!(
                 "a POST body of type {other:?} cannot be read: send application/x-www-form-urlencoded \
                  (as falcor-http-datasource does) or application/json"

@@ -15,7 +15,7 @@ use crate::excerpt::excerpt;
 use crate::graph::Envelope;
 use crate::path::PathSet;
 
-use super::error::Error;
+use super::error::{Error, ErrorKind};
 
 /// A decoded request: what to ask the router.
 #[derive(Debug)]
@@ -75,8 +75,8 @@ impl Params {
         let fields = match serde_json::from_slice::<Members>(body) {
             Ok(Members::Object(fields)) => fields,
             Ok(Members::Other(other)) => {
-                return Err(Error::bad_request(
-                    "invalid_request",
+                return Err(Error::new(
+                    ErrorKind::InvalidRequest,
                     format!(
                         "a JSON request body is an object of parameters, not {}",
                         describe(&other)
@@ -84,8 +84,8 @@ impl Params {
                 ))
             }
             Err(err) => {
-                return Err(Error::bad_request(
-                    "invalid_json",
+                return Err(Error::new(
+                    ErrorKind::InvalidJson,
                     format!("the request body is not valid JSON: {err}"),
                 ))
             }
@@ -99,8 +99,8 @@ impl Params {
         for (i, (name, _)) in fields.iter().enumerate() {
             let known = PARAMETERS.contains(&name.as_str());
             if known && fields[..i].iter().any(|(earlier, _)| earlier == name) {
-                return Err(Error::bad_request(
-                    "duplicate_parameter",
+                return Err(Error::new(
+                    ErrorKind::DuplicateParameter,
                     format!("the `{name}` parameter is sent twice: send it once"),
                 ));
             }
@@ -143,8 +143,8 @@ impl Params {
                 Err(_) if is_path_parameter(name) && is_path_syntax(text) => {
                     Ok(Some(Json::String(text.clone())))
                 }
-                Err(err) => Err(Error::bad_request(
-                    "invalid_json",
+                Err(err) => Err(Error::new(
+                    ErrorKind::InvalidJson,
                     format!("the `{name}` parameter is not valid JSON: {err}"),
                 )),
             },
@@ -170,8 +170,7 @@ impl Params {
     /// Decodes the parameters into a router operation.
     pub(crate) fn operation(&self) -> Result<Operation, Error> {
         if self.is_empty() {
-            return Err(Error::bad_request(
-                "invalid_request",
+            return Err(Error::new(ErrorKind::InvalidRequest,
                 "the request has no parameters: send `method` (get, set or call) and its parameters, \
                  e.g. ?method=get&paths=[[\"genreLists\",0,\"name\"]]",
             ));
@@ -179,8 +178,8 @@ impl Params {
         let method = match self.get("method") {
             Some(Json::String(method)) if !method.is_empty() => method.as_str(),
             Some(Json::String(_)) | None => {
-                return Err(Error::bad_request(
-                    "method_missing",
+                return Err(Error::new(
+                    ErrorKind::MethodMissing,
                     format!(
                         "the request has no `method`: expected get, set or call{}",
                         self.json_as_form_hint()
@@ -188,8 +187,8 @@ impl Params {
                 ))
             }
             Some(other) => {
-                return Err(Error::bad_request(
-                    "method_unknown",
+                return Err(Error::new(
+                    ErrorKind::MethodUnknown,
                     format!(
                         "`method` must be a string (get, set or call), not {}",
                         describe(other)
@@ -208,8 +207,7 @@ impl Params {
                     .json("jsonGraph")?
                     .ok_or_else(|| missing("set", "jsonGraph"))?;
                 let envelope: Envelope = serde_json::from_value(json).map_err(|err| {
-                    Error::bad_request(
-                        "invalid_json_graph",
+                    Error::new(ErrorKind::InvalidJsonGraph,
                         format!("the `jsonGraph` parameter is not a JSON Graph envelope {{\"jsonGraph\": ..., \"paths\": [...]}}: {err}"),
                     )
                 })?;
@@ -232,8 +230,8 @@ impl Params {
                     paths: self.path_sets("paths")?.unwrap_or_default(),
                 })
             }
-            other => Err(Error::bad_request(
-                "method_unknown",
+            other => Err(Error::new(
+                ErrorKind::MethodUnknown,
                 format!("unknown method {other:?}: expected get, set or call"),
             )),
         }
@@ -250,8 +248,8 @@ impl Params {
             // One path in path syntax.
             text @ Json::String(_) => vec![text],
             other => {
-                return Err(Error::bad_request(
-                    "invalid_path",
+                return Err(Error::new(
+                    ErrorKind::InvalidPath,
                     format!("`{name}` must be a list of paths, not {}", describe(&other)),
                 ))
             }
@@ -364,8 +362,8 @@ fn percent_decode(text: &str, place: &str) -> Result<String, Error> {
                 let Some(byte) = escaped else {
                     let end = (i + 3).min(bytes.len());
                     let shown = String::from_utf8_lossy(&bytes[i..end]);
-                    return Err(Error::bad_request(
-                        "invalid_encoding",
+                    return Err(Error::new(
+                        ErrorKind::InvalidEncoding,
                         format!(
                             "{place} is not valid URL encoding: `{shown}` at byte {i} is not a \
                              percent-escape (`%` and two hexadecimal digits); write `%` itself \
@@ -381,8 +379,8 @@ fn percent_decode(text: &str, place: &str) -> Result<String, Error> {
         i += 1;
     }
     String::from_utf8(decoded).map_err(|err| {
-        Error::bad_request(
-            "invalid_encoding",
+        Error::new(
+            ErrorKind::InvalidEncoding,
             format!(
                 "{place} is not UTF-8 once percent-decoded: the bytes after the first {} are \
                  not a UTF-8 character",
@@ -418,15 +416,15 @@ fn is_path_parameter(name: &str) -> bool {
 fn path_set(name: &str, json: Json) -> Result<PathSet, Error> {
     match json {
         Json::String(text) => PathSet::parse(&text)
-            .map_err(|err| Error::bad_request("invalid_path", format!("in `{name}`: {err}"))),
+            .map_err(|err| Error::new(ErrorKind::InvalidPath, format!("in `{name}`: {err}"))),
         json @ Json::Array(_) => serde_json::from_value(json).map_err(|err| {
-            Error::bad_request(
-                "invalid_path",
+            Error::new(
+                ErrorKind::InvalidPath,
                 format!("in `{name}`: not a path set: {err}"),
             )
         }),
-        other => Err(Error::bad_request(
-            "invalid_path",
+        other => Err(Error::new(
+            ErrorKind::InvalidPath,
             format!(
                 "in `{name}`: a path is an array of keys or a string of path syntax, not {}",
                 describe(&other)
@@ -436,8 +434,8 @@ fn path_set(name: &str, json: Json) -> Result<PathSet, Error> {
 }
 
 fn missing(method: &str, name: &str) -> Error {
-    Error::bad_request(
-        "parameter_missing",
+    Error::new(
+        ErrorKind::ParameterMissing,
         format!("method={method} needs the `{name}` parameter"),
     )
 }

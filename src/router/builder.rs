@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::path::{Key, Matcher, Pattern, TokenKind};
 
 use super::context::Context;
-use super::error::{Error, ErrorKind};
+use super::error::{Error, Reason};
 use super::handler::{boxed, CallHandler, GetHandler, HandlerError, Output, SetHandler};
 use super::hooks::Hooks;
 use super::request::{Call, Get, Set};
@@ -193,14 +193,14 @@ impl Builder {
             let pattern = match answers {
                 Answers::Fallback => Pattern::new(Vec::new()),
                 _ => Pattern::parse(&text).map_err(|source| {
-                    Error::new(ErrorKind::Pattern {
+                    Error::new(Reason::Pattern {
                         route: text.clone(),
                         source,
                     })
                 })?,
             };
             if pattern.is_empty() && answers != Answers::Fallback {
-                return Err(Error::new(ErrorKind::EmptyPattern));
+                return Err(Error::new(Reason::EmptyPattern));
             }
             let whole = answers != Answers::Matched;
             let canonical = match pattern.is_empty() {
@@ -222,10 +222,10 @@ impl Builder {
             });
             let route = &mut routes[index];
             if route.whole != whole {
-                return Err(Error::new(ErrorKind::SourceAndHandler { route: canonical }));
+                return Err(Error::new(Reason::SourceAndHandler { route: canonical }));
             }
             if route.has(handler.method()) {
-                return Err(Error::new(ErrorKind::Collision {
+                return Err(Error::new(Reason::Collision {
                     method: handler.method().name(),
                     route: text,
                     other: route.text.clone(),
@@ -276,7 +276,7 @@ fn insert(root: &mut Node, routes: &[Route], index: usize) -> Result<(), Error> 
             match matcher {
                 Matcher::KeySet(set) => {
                     if set.count() > MAX_LITERAL_KEYS {
-                        return Err(Error::new(ErrorKind::TooManyLiterals {
+                        return Err(Error::new(Reason::TooManyLiterals {
                             route: route.text.clone(),
                             limit: MAX_LITERAL_KEYS,
                         }));
@@ -309,7 +309,7 @@ fn insert(root: &mut Node, routes: &[Route], index: usize) -> Result<(), Error> 
         for &other in &node.ends {
             for method in [Method::Get, Method::Set, Method::Call] {
                 if route.has(method) && routes[other].has(method) {
-                    return Err(Error::new(ErrorKind::Collision {
+                    return Err(Error::new(Reason::Collision {
                         method: method.name(),
                         route: route.text.clone(),
                         other: routes[other].text.clone(),

@@ -10,7 +10,7 @@ use crate::graph::{Envelope, Graph, Value};
 use crate::path::{collapse, merge, Path, PathSet};
 
 use super::context::Context;
-use super::error::{Error, ErrorKind};
+use super::error::{Error, Reason};
 use super::read_back::{ReadBack, Returned};
 use super::table::{Method, Router};
 use super::wave::{CallPayload, Run};
@@ -82,7 +82,7 @@ impl Router {
         run.settle(routed, Method::Call, &requested).await?;
         let answers = mem::take(&mut run.call_answers);
         if answers.is_empty() {
-            return Err(Error::new(ErrorKind::CallNotFound {
+            return Err(Error::new(Reason::CallNotFound {
                 path: call_path.clone(),
             }));
         }
@@ -147,7 +147,7 @@ impl Router {
     ) -> Result<(), Error> {
         self.check(std::slice::from_ref(call_path), &[path_suffixes, paths])?;
         if call_path.count() != 1 {
-            return Err(Error::new(ErrorKind::CallPathNotOne {
+            return Err(Error::new(Reason::CallPathNotOne {
                 path: call_path.clone(),
                 count: call_path.count(),
             }));
@@ -163,7 +163,7 @@ impl Router {
             );
         match read_back.max() {
             Some(length) if length > limit => {
-                Err(Error::new(ErrorKind::ReadBackTooLong { length, limit }))
+                Err(Error::new(Reason::ReadBackTooLong { length, limit }))
             }
             _ => Ok(()),
         }
@@ -175,11 +175,11 @@ fn call_error(route: &str, err: &super::handler::HandlerError) -> Error {
     let route = route.to_owned();
     let message = err.message().to_owned();
     Error::new(if err.is_sign_in() {
-        ErrorKind::SignInRequired { route, message }
+        Reason::SignInRequired { route, message }
     } else if err.is_bad_request() {
-        ErrorKind::CallRejected { route, message }
+        Reason::CallRejected { route, message }
     } else {
-        ErrorKind::CallFailed { route, message }
+        Reason::CallFailed { route, message }
     })
 }
 
@@ -265,7 +265,7 @@ fn merge_call_output(
     }
     for envelope in envelopes {
         let Some(paths) = &envelope.paths else {
-            return Err(Error::new(ErrorKind::CallEnvelopeWithoutPaths {
+            return Err(Error::new(Reason::CallEnvelopeWithoutPaths {
                 route: route.to_owned(),
             }));
         };

@@ -11,16 +11,17 @@ use crate::path::{self, Path, PathSet};
 /// Handler failures in get and set are not errors: they become
 /// `$type: "error"` values at the handler's paths, and the rest of the
 /// answer still arrives. What fails a whole request is either the
-/// request's fault ([`Error::is_bad_request`]: too many paths, a `null`
+/// request's fault ([`ErrorKind::is_bad_request`]: too many paths, a `null`
 /// key, a call to a path no route serves, a set without values) or the
 /// data's (a ref cycle, a failing call handler).
 #[derive(Clone, PartialEq)]
 pub struct Error {
-    kind: ErrorKind,
+    reason: Reason,
 }
 
+/// What exactly went wrong, with what the message names.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum ErrorKind {
+pub(crate) enum Reason {
     /// A route pattern that does not parse.
     Pattern { route: String, source: path::Error },
     /// A route pattern no request can reach.
@@ -67,113 +68,132 @@ pub(crate) enum ErrorKind {
     TooManyWaves { limit: usize },
 }
 
-impl Error {
-    pub(crate) fn new(kind: ErrorKind) -> Error {
-        Error { kind }
+/// What kind of [`Error`] it is: a short, stable name for logs, metrics
+/// and the `kind` of an HTTP error body ([`ErrorKind::name`]), and whose
+/// fault it is ([`ErrorKind::is_bad_request`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// A route pattern that does not parse, reaches nothing or lists too
+    /// many literal keys.
+    RoutePattern,
+    /// Two routes of the same precedence for one method, or a pattern
+    /// served both by a source and by handlers.
+    RouteCollision,
+    /// More paths than the limit.
+    TooManyPaths,
+    /// A set of more values than the limit.
+    TooManyValues,
+    /// A `null` key in a requested path.
+    NullKey,
+    /// A requested path (or one a call would read back) longer than the
+    /// limit.
+    PathTooLong,
+    /// A call path that names no function or several.
+    InvalidCallPath,
+    /// A set whose JSON Graph lacks a value at one of its paths.
+    SetValueMissing,
+    /// A call to a path that no call route serves.
+    CallNotFound,
+    /// A call handler failed, or answered what a call may not.
+    CallFailed,
+    /// A call handler refused what the caller sent.
+    CallRejected,
+    /// A call that needs a signed-in user was made without one.
+    SignInRequired,
+    /// A ref cycle, too long a chain of refs, or an inner reference.
+    Reference,
+    /// The request did not settle within the wave limit.
+    TooManyWaves,
+}
+
+impl ErrorKind {
+    /// Its short, stable name (`too_many_paths`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::RoutePattern => "route_pattern",
+            ErrorKind::RouteCollision => "route_collision",
+            ErrorKind::TooManyPaths => "too_many_paths",
+            ErrorKind::TooManyValues => "too_many_values",
+            ErrorKind::NullKey => "null_key",
+            ErrorKind::PathTooLong => "path_too_long",
+            ErrorKind::InvalidCallPath => "invalid_call_path",
+            ErrorKind::SetValueMissing => "set_value_missing",
+            ErrorKind::CallNotFound => "call_not_found",
+            ErrorKind::CallFailed => "call_failed",
+            ErrorKind::CallRejected => "call_rejected",
+            ErrorKind::SignInRequired => "unauthorized",
+            ErrorKind::Reference => "reference",
+            ErrorKind::TooManyWaves => "too_many_waves",
+        }
     }
 
     /// Whether the request itself is at fault (an HTTP server answers
     /// 4xx): too many paths, a path too long, a `null` key, a set without
     /// a value for one of its paths, a call to a path no call route serves
     /// or that its handler refused ([`HandlerError::bad_request`](super::HandlerError::bad_request)).
-    pub fn is_bad_request(&self) -> bool {
+    pub fn is_bad_request(self) -> bool {
         matches!(
-            self.kind,
-            ErrorKind::TooManyPaths { .. }
-                | ErrorKind::TooManyValues { .. }
-                | ErrorKind::NullKey { .. }
-                | ErrorKind::PathTooLong { .. }
-                | ErrorKind::ReadBackTooLong { .. }
-                | ErrorKind::CallPathNotOne { .. }
-                | ErrorKind::SetValueMissing { .. }
-                | ErrorKind::CallNotFound { .. }
-                | ErrorKind::CallRejected { .. }
+            self,
+            ErrorKind::TooManyPaths
+                | ErrorKind::TooManyValues
+                | ErrorKind::NullKey
+                | ErrorKind::PathTooLong
+                | ErrorKind::InvalidCallPath
+                | ErrorKind::SetValueMissing
+                | ErrorKind::CallNotFound
+                | ErrorKind::CallRejected
         )
     }
+}
 
-    /// Whether the route table was refused when it was built.
-    pub fn is_route_table(&self) -> bool {
-        matches!(
-            self.kind,
-            ErrorKind::Pattern { .. }
-                | ErrorKind::EmptyPattern
-                | ErrorKind::TooManyLiterals { .. }
-                | ErrorKind::Collision { .. }
-                | ErrorKind::SourceAndHandler { .. }
-        )
+impl Error {
+    pub(crate) fn new(reason: Reason) -> Error {
+        Error { reason }
     }
 
-    /// Whether the request asked for more paths than the limit allows.
-    pub fn is_too_many_paths(&self) -> bool {
-        matches!(self.kind, ErrorKind::TooManyPaths { .. })
-    }
-
-    /// Whether refs formed a cycle, too long a chain, or pointed through
-    /// other refs.
-    pub fn is_reference(&self) -> bool {
-        matches!(self.kind, ErrorKind::Graph(_))
-    }
-
-    /// Whether a call went to a path that no call route serves.
-    pub fn is_call_not_found(&self) -> bool {
-        matches!(self.kind, ErrorKind::CallNotFound { .. })
-    }
-
-    /// Whether the request needs a signed-in user it did not have (an
-    /// HTTP server answers 401).
-    pub fn is_sign_in_required(&self) -> bool {
-        matches!(self.kind, ErrorKind::SignInRequired { .. })
-    }
-
-    /// Whether a call handler failed (or answered what a call may not).
-    pub fn is_call_failed(&self) -> bool {
-        matches!(
-            self.kind,
-            ErrorKind::CallFailed { .. } | ErrorKind::CallEnvelopeWithoutPaths { .. }
-        )
-    }
-
-    /// A short, stable name of the kind of error, for logs, metrics and
-    /// the `kind` of an HTTP error body.
-    pub fn kind_name(&self) -> &'static str {
-        match self.kind {
-            ErrorKind::Pattern { .. } => "route_pattern",
-            ErrorKind::EmptyPattern | ErrorKind::TooManyLiterals { .. } => "route_pattern",
-            ErrorKind::Collision { .. } | ErrorKind::SourceAndHandler { .. } => "route_collision",
-            ErrorKind::TooManyPaths { .. } => "too_many_paths",
-            ErrorKind::TooManyValues { .. } => "too_many_values",
-            ErrorKind::NullKey { .. } => "null_key",
-            ErrorKind::PathTooLong { .. } | ErrorKind::ReadBackTooLong { .. } => "path_too_long",
-            ErrorKind::CallPathNotOne { .. } => "invalid_call_path",
-            ErrorKind::SetValueMissing { .. } => "set_value_missing",
-            ErrorKind::CallNotFound { .. } => "call_not_found",
-            ErrorKind::CallFailed { .. } => "call_failed",
-            ErrorKind::CallRejected { .. } => "call_rejected",
-            ErrorKind::SignInRequired { .. } => "unauthorized",
-            ErrorKind::CallEnvelopeWithoutPaths { .. } => "call_failed",
-            ErrorKind::Graph(_) => "reference",
-            ErrorKind::TooManyWaves { .. } => "too_many_waves",
+    /// What kind of error it is.
+    pub fn kind(&self) -> ErrorKind {
+        match self.reason {
+            Reason::Pattern { .. } | Reason::EmptyPattern | Reason::TooManyLiterals { .. } => {
+                ErrorKind::RoutePattern
+            }
+            Reason::Collision { .. } | Reason::SourceAndHandler { .. } => ErrorKind::RouteCollision,
+            Reason::TooManyPaths { .. } => ErrorKind::TooManyPaths,
+            Reason::TooManyValues { .. } => ErrorKind::TooManyValues,
+            Reason::NullKey { .. } => ErrorKind::NullKey,
+            Reason::PathTooLong { .. } | Reason::ReadBackTooLong { .. } => ErrorKind::PathTooLong,
+            Reason::CallPathNotOne { .. } => ErrorKind::InvalidCallPath,
+            Reason::SetValueMissing { .. } => ErrorKind::SetValueMissing,
+            Reason::CallNotFound { .. } => ErrorKind::CallNotFound,
+            Reason::CallFailed { .. } | Reason::CallEnvelopeWithoutPaths { .. } => {
+                ErrorKind::CallFailed
+            }
+            Reason::CallRejected { .. } => ErrorKind::CallRejected,
+            Reason::SignInRequired { .. } => ErrorKind::SignInRequired,
+            Reason::Graph(_) => ErrorKind::Reference,
+            Reason::TooManyWaves { .. } => ErrorKind::TooManyWaves,
         }
     }
 }
 
 impl From<graph::Error> for Error {
     fn from(err: graph::Error) -> Error {
-        Error::new(ErrorKind::Graph(err))
+        Error::new(Reason::Graph(err))
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.kind {
-            ErrorKind::Pattern { route, source } => write!(f, "route `{route}`: {source}"),
-            ErrorKind::EmptyPattern => f.write_str("a route pattern needs at least one key"),
-            ErrorKind::TooManyLiterals { route, limit } => write!(
+        match &self.reason {
+            Reason::Pattern { route, source } => write!(f, "route `{route}`: {source}"),
+            Reason::EmptyPattern => f.write_str("a route pattern needs at least one key"),
+            Reason::TooManyLiterals { route, limit } => write!(
                 f,
                 "route `{route}` lists more than {limit} literal keys at one position: \
                  use a token such as {{integers}} instead"
             ),
-            ErrorKind::Collision {
+            Reason::Collision {
                 method,
                 route,
                 other,
@@ -182,65 +202,65 @@ impl fmt::Display for Error {
                 "the {method} routes `{other}` and `{route}` match the same paths with the same \
                  precedence (two routes cannot have the same precedence or path)"
             ),
-            ErrorKind::SourceAndHandler { route } => write!(
+            Reason::SourceAndHandler { route } => write!(
                 f,
                 "the route `{route}` is served by a source (a remote router) and by handlers: \
                  a source answers every path under its pattern, so give the handlers a longer one"
             ),
-            ErrorKind::TooManyPaths { count, limit } => write!(
+            Reason::TooManyPaths { count, limit } => write!(
                 f,
                 "the request asks for {count} paths, more than the limit of {limit} \
                  (maximum number of paths exceeded)"
             ),
-            ErrorKind::TooManyValues { count, limit } => write!(
+            Reason::TooManyValues { count, limit } => write!(
                 f,
                 "the set writes {count} values, more than the limit of {limit} \
                  (max_set_values): send them in several requests"
             ),
-            ErrorKind::NullKey { position } => write!(
+            Reason::NullKey { position } => write!(
                 f,
                 "a requested path has null as its key at position {position}: \
                  null cannot name a member (send \"null\" for a member named so)"
             ),
-            ErrorKind::PathTooLong { length, limit } => write!(
+            Reason::PathTooLong { length, limit } => write!(
                 f,
                 "a requested path has {length} keys, more than the limit of {limit} (max_path_length)"
             ),
-            ErrorKind::ReadBackTooLong { length, limit } => write!(
+            Reason::ReadBackTooLong { length, limit } => write!(
                 f,
                 "the call would read back a path of {length} keys (the call path, or its parent, \
                  and a path it asks back), more than the limit of {limit} (max_path_length): \
                  nothing was called"
             ),
-            ErrorKind::CallPathNotOne { path, count } => write!(
+            Reason::CallPathNotOne { path, count } => write!(
                 f,
                 "a call path names one function, and `{path}` names {count}"
             ),
-            ErrorKind::SetValueMissing { path, why } => {
+            Reason::SetValueMissing { path, why } => {
                 write!(
                     f,
                     "set: the jsonGraph has no value at `{path}`, one of its paths: {why}"
                 )
             }
-            ErrorKind::CallNotFound { path } => {
+            Reason::CallNotFound { path } => {
                 write!(f, "no call route serves `{path}` (function does not exist)")
             }
-            ErrorKind::CallFailed { route, message } => {
+            Reason::CallFailed { route, message } => {
                 write!(f, "the call handler of `{route}` failed: {message}")
             }
-            ErrorKind::CallRejected { route, message } => {
+            Reason::CallRejected { route, message } => {
                 write!(f, "`{route}` refused the call: {message}")
             }
-            ErrorKind::SignInRequired { route, message } => {
+            Reason::SignInRequired { route, message } => {
                 write!(f, "`{route}` needs a signed-in user: {message}")
             }
-            ErrorKind::CallEnvelopeWithoutPaths { route } => write!(
+            Reason::CallEnvelopeWithoutPaths { route } => write!(
                 f,
                 "the call handler of `{route}` returned a JSON Graph envelope without `paths`: \
                  a call must say which paths its JSON Graph answers"
             ),
-            ErrorKind::Graph(err) => err.fmt(f),
-            ErrorKind::TooManyWaves { limit } => write!(
+            Reason::Graph(err) => err.fmt(f),
+            Reason::TooManyWaves { limit } => write!(
                 f,
                 "the request did not settle after {limit} waves of route calls"
             ),
@@ -256,9 +276,9 @@ impl fmt::Debug for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match &self.kind {
-            ErrorKind::Pattern { source, .. } => Some(source),
-            ErrorKind::Graph(err) => Some(err),
+        match &self.reason {
+            Reason::Pattern { source, .. } => Some(source),
+            Reason::Graph(err) => Some(err),
             _ => None,
         }
     }

@@ -6,7 +6,7 @@ use crate::graph::{Envelope, Graph};
 use crate::path::{KeyOrRange, KeySet, PathSet};
 
 use super::context::Context;
-use super::error::{Error, ErrorKind};
+use super::error::{Error, Reason};
 use super::table::{Method, Router};
 use super::wave::Run;
 
@@ -76,7 +76,7 @@ impl Router {
         let all = || paths.iter().chain(also.iter().flat_map(|more| more.iter()));
         for set in all() {
             if set.len() > self.options.max_path_length {
-                return Err(Error::new(ErrorKind::PathTooLong {
+                return Err(Error::new(Reason::PathTooLong {
                     length: set.len(),
                     limit: self.options.max_path_length,
                 }));
@@ -90,12 +90,12 @@ impl Router {
                 KeySet::Range(_) => false,
             });
             if let Some(position) = null {
-                return Err(Error::new(ErrorKind::NullKey { position }));
+                return Err(Error::new(Reason::NullKey { position }));
             }
         }
         let count = all().map(PathSet::count).fold(0, u64::saturating_add);
         if count > self.options.max_paths {
-            return Err(Error::new(ErrorKind::TooManyPaths {
+            return Err(Error::new(Reason::TooManyPaths {
                 count,
                 limit: self.options.max_paths,
             }));

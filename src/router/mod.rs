@@ -107,7 +107,7 @@ pub mod writes;
 pub use builder::Builder;
 pub(crate) use builder::FALLBACK;
 pub use context::{Context, Stats};
-pub use error::Error;
+pub use error::{Error, ErrorKind};
 pub use handler::{HandlerError, Output};
 pub use hooks::{PathError, RouteCall, Summary};
 pub use reach::Reach;

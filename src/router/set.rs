@@ -8,7 +8,7 @@ use crate::graph::{Envelope, Node};
 use crate::path::{collapse, count_all};
 
 use super::context::Context;
-use super::error::{Error, ErrorKind};
+use super::error::{Error, Reason};
 use super::table::{Method, Router};
 use super::wave::Run;
 
@@ -44,7 +44,7 @@ impl Router {
             let paths = self.check(&paths, &[])?;
             let count = count_all(&paths);
             if count > self.options.max_set_values {
-                return Err(Error::new(ErrorKind::TooManyValues {
+                return Err(Error::new(Reason::TooManyValues {
                     count,
                     limit: self.options.max_set_values,
                 }));
@@ -55,13 +55,13 @@ impl Router {
                     let value = match envelope.json_graph.node(&path) {
                         Some(Node::Value(value)) => value.clone(),
                         Some(Node::Branch(_)) => {
-                            return Err(Error::new(ErrorKind::SetValueMissing {
+                            return Err(Error::new(Reason::SetValueMissing {
                                 path,
                                 why: "a branch stands there, not a value",
                             }))
                         }
                         None => {
-                            return Err(Error::new(ErrorKind::SetValueMissing {
+                            return Err(Error::new(Reason::SetValueMissing {
                                 path,
                                 why: "send a value for every path, at the path as sent",
                             }))

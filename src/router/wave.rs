@@ -17,7 +17,7 @@ use crate::graph::{Graph, Value};
 use crate::path::{merge, KeySet, Path, PathSet};
 
 use super::context::Context;
-use super::error::{Error, ErrorKind};
+use super::error::{Error, Reason};
 use super::handler::{Answer, HandlerError};
 use super::hooks::Journal;
 use super::request::Matched;
@@ -144,7 +144,7 @@ impl<'r> Run<'r> {
             wave += 1;
             if wave > limit {
                 self.response.optimize(original, self.max_ref_follow())?;
-                return Err(Error::new(ErrorKind::TooManyWaves { limit }));
+                return Err(Error::new(Reason::TooManyWaves { limit }));
             }
             let assignments = self.assign(&pending, method);
             self.waves += 1;
