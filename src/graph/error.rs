@@ -8,7 +8,7 @@ use crate::path::{Key, Path};
 /// What went wrong reading or walking a JSON Graph, and where.
 ///
 /// ```
-/// use peregrine::graph::Graph;
+/// use peregrine::graph::{ErrorKind, Graph};
 /// use peregrine::path::PathSet;
 ///
 /// let graph: Graph = serde_json::from_str(r#"{
@@ -16,7 +16,7 @@ use crate::path::{Key, Path};
 ///     "b": {"$type": "ref", "value": ["a"]}
 /// }"#)?;
 /// let err = graph.optimize(&[PathSet::parse("a.title")?], 5).unwrap_err();
-/// assert!(err.is_circular_reference());
+/// assert_eq!(err.kind(), ErrorKind::CircularReference);
 /// assert_eq!(
 ///     err.to_string(),
 ///     "circular reference: more than 5 refs in a row were followed from `a` \
@@ -27,11 +27,25 @@ use crate::path::{Key, Path};
 #[derive(Clone, PartialEq, Eq)]
 pub struct Error {
     at: Path,
-    kind: ErrorKind,
+    kind: Reason,
 }
 
+/// What kind of [`Error`] it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The input was not a valid JSON Graph.
+    Invalid,
+    /// More refs in a row were met than the hop limit allows (a cycle
+    /// does that).
+    CircularReference,
+    /// A ref's target went through another ref.
+    InnerReference,
+}
+
+/// What exactly went wrong, with what the message names.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum ErrorKind {
+pub(crate) enum Reason {
     /// JSON that is not a JSON Graph.
     Invalid(String),
     /// A chain of refs longer than the limit, as a cycle makes.
@@ -41,7 +55,7 @@ pub(crate) enum ErrorKind {
 }
 
 impl Error {
-    pub(crate) fn at(at: &[Key], kind: ErrorKind) -> Error {
+    pub(crate) fn at(at: &[Key], kind: Reason) -> Error {
         Error {
             at: Path::from(at.to_vec()),
             kind,
@@ -53,38 +67,32 @@ impl Error {
         &self.at
     }
 
-    /// Whether the input was not a valid JSON Graph.
-    pub fn is_invalid(&self) -> bool {
-        matches!(self.kind, ErrorKind::Invalid(_))
-    }
-
-    /// Whether more refs in a row were met than the hop limit allows.
-    pub fn is_circular_reference(&self) -> bool {
-        matches!(self.kind, ErrorKind::CircularReference { .. })
-    }
-
-    /// Whether a ref's target went through another ref.
-    pub fn is_inner_reference(&self) -> bool {
-        matches!(self.kind, ErrorKind::InnerReference { .. })
+    /// What kind of error it is.
+    pub fn kind(&self) -> ErrorKind {
+        match self.kind {
+            Reason::Invalid(_) => ErrorKind::Invalid,
+            Reason::CircularReference { .. } => ErrorKind::CircularReference,
+            Reason::InnerReference { .. } => ErrorKind::InnerReference,
+        }
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
-            ErrorKind::Invalid(message) if self.at.is_empty() => {
+            Reason::Invalid(message) if self.at.is_empty() => {
                 write!(f, "invalid JSON Graph: {message}")
             }
-            ErrorKind::Invalid(message) => {
+            Reason::Invalid(message) => {
                 write!(f, "invalid JSON Graph at `{}`: {message}", self.at)
             }
-            ErrorKind::CircularReference { limit } => write!(
+            Reason::CircularReference { limit } => write!(
                 f,
                 "circular reference: more than {limit} refs in a row were followed from `{}` \
                  (maximum reference following exceeded)",
                 self.at
             ),
-            ErrorKind::InnerReference { inner } => write!(
+            Reason::InnerReference { inner } => write!(
                 f,
                 "the ref at `{}` points through another ref at `{inner}` \
                  (references with inner references are not allowed)",

@@ -29,7 +29,7 @@ mod read;
 mod value;
 
 pub use envelope::{Envelope, PathValue};
-pub use error::Error;
+pub use error::{Error, ErrorKind};
 pub(crate) use node::kind_of;
 pub use node::{Graph, Node};
 pub use read::Reading;

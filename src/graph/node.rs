@@ -7,7 +7,7 @@ use serde::{Serialize, Serializer};
 use serde_json::{Map, Value as Json};
 
 use super::envelope::PathValue;
-use super::error::{Error, ErrorKind};
+use super::error::{Error, Reason};
 use super::members::Members;
 use super::value::Value;
 use crate::path::{Key, KeySet, KeyView};
@@ -214,7 +214,7 @@ impl Graph {
             Json::Object(map) => Graph::from_map(map, &mut Vec::new()),
             other => Err(Error::at(
                 &[],
-                ErrorKind::Invalid(format!(
+                Reason::Invalid(format!(
                     "a JSON Graph is an object, not {}",
                     kind_of(&other)
                 )),
@@ -355,7 +355,7 @@ mod tests {
             ("[]", "a JSON Graph is an object, not an array"),
         ] {
             let err = graph(json).expect_err(json);
-            assert!(err.is_invalid());
+            assert_eq!(err.kind(), crate::graph::ErrorKind::Invalid);
             assert!(err.to_string().contains(says), "{json}: {err}");
         }
     }

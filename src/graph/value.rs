@@ -9,7 +9,7 @@ use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Number, Value as Json};
 
-use super::error::{Error, ErrorKind};
+use super::error::{Error, Reason};
 use crate::path::{Key, Path};
 
 /// A leaf of a JSON Graph.
@@ -270,7 +270,7 @@ impl Value {
             Json::String(s) => Ok(Value::String(s)),
             Json::Array(_) => Err(Error::at(
                 at,
-                ErrorKind::Invalid(
+                Reason::Invalid(
                     "a JSON Graph value cannot be a bare array: box it in an atom, {\"$type\": \"atom\", \"value\": [...]}"
                         .to_owned(),
                 ),
@@ -281,7 +281,7 @@ impl Value {
 
     /// Reads an object with a `$type` member.
     pub(crate) fn from_sentinel(mut map: Map<String, Json>, at: &[Key]) -> Result<Value, Error> {
-        let invalid = |message: String| Error::at(at, ErrorKind::Invalid(message));
+        let invalid = |message: String| Error::at(at, Reason::Invalid(message));
         let kind = match map.remove("$type") {
             Some(Json::String(kind)) => kind,
             Some(other) => return Err(invalid(format!("`$type` must be a string, not {other}"))),

@@ -92,7 +92,7 @@ mod settings;
 mod tier;
 mod writes;
 
-pub use error::LoadError;
+pub use error::{LoadError, LoadErrorKind};
 pub use load::KeyMap;
 pub use load::Loader;
 pub use loaded::Loaded;

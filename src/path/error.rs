@@ -22,11 +22,24 @@ use unicode_width::UnicodeWidthChar;
 pub struct Error {
     input: String,
     offset: usize,
-    kind: ErrorKind,
+    kind: Reason,
 }
 
+/// What kind of [`Error`] it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The input held no key at all.
+    EmptyPath,
+    /// Something other than what the grammar allows.
+    Syntax,
+    /// A route token (`{integers}` and the like) where none may stand.
+    RouteToken,
+}
+
+/// What exactly was wrong, with its message.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum ErrorKind {
+pub(crate) enum Reason {
     /// The input holds no key at all.
     Empty,
     /// Something other than what the grammar allows at this spot.
@@ -36,7 +49,7 @@ pub(crate) enum ErrorKind {
 }
 
 impl Error {
-    pub(crate) fn new(input: &str, offset: usize, kind: ErrorKind) -> Error {
+    pub(crate) fn new(input: &str, offset: usize, kind: Reason) -> Error {
         Error {
             input: input.to_owned(),
             offset,
@@ -57,19 +70,18 @@ impl Error {
     /// What was wrong, without the input and the caret.
     pub fn message(&self) -> &str {
         match &self.kind {
-            ErrorKind::Empty => "a path needs at least one key",
-            ErrorKind::Syntax(message) | ErrorKind::Token(message) => message,
+            Reason::Empty => "a path needs at least one key",
+            Reason::Syntax(message) | Reason::Token(message) => message,
         }
     }
 
-    /// Whether the input held no key at all.
-    pub fn is_empty_path(&self) -> bool {
-        matches!(self.kind, ErrorKind::Empty)
-    }
-
-    /// Whether the problem is about a route token (`{integers}` and the like).
-    pub fn is_route_token(&self) -> bool {
-        matches!(self.kind, ErrorKind::Token(_))
+    /// What kind of error it is.
+    pub fn kind(&self) -> ErrorKind {
+        match self.kind {
+            Reason::Empty => ErrorKind::EmptyPath,
+            Reason::Syntax(_) => ErrorKind::Syntax,
+            Reason::Token(_) => ErrorKind::RouteToken,
+        }
     }
 }
 
@@ -139,7 +151,7 @@ mod tests {
 
     /// The two lines under the message: the window and the caret.
     fn shown(input: &str, offset: usize) -> (String, String) {
-        let err = Error::new(input, offset, ErrorKind::Syntax("bad".to_owned()));
+        let err = Error::new(input, offset, Reason::Syntax("bad".to_owned()));
         let text = err.to_string();
         let mut lines = text.lines().skip(1);
         let window = lines.next().expect("the window line").to_owned();

@@ -48,7 +48,7 @@ mod print;
 mod range;
 
 pub use collapse::{collapse, PathTree};
-pub use error::Error;
+pub use error::{Error, ErrorKind};
 pub use key::{Key, KeyView};
 pub use key_set::{KeyOrRange, KeySet, Keys};
 pub use merge::merge;

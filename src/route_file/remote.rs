@@ -20,7 +20,7 @@ use futures::future::BoxFuture;
 use http::{HeaderValue, Method};
 
 use crate::graph::Envelope;
-use crate::loader::{horizon, LoadError, Scope};
+use crate::loader::{horizon, LoadError, LoadErrorKind, Scope};
 use crate::path::PathSet;
 use crate::router::{Builder, Call, Context, DataSource, Get, HandlerError, Set};
 
@@ -141,7 +141,7 @@ impl Remote {
             // The router answered, and failed the write: say so, rather
             // than that it is unavailable.
             let name = self.inner.service.name();
-            match (error.is_backend(), fields.first()) {
+            match (error.kind() == LoadErrorKind::Backend, fields.first()) {
                 (true, Some(("method", method))) => {
                     HandlerError::new(format!("{name} service failed the {method}"))
                 }

@@ -71,4 +71,4 @@ pub use error::{reason, UpstreamError, UpstreamErrorKind};
 pub use guard::Upstream;
 pub use pool::Pool;
 pub use settings::{BreakerSettings, Settings};
-pub use trust::{Trust, TrustError};
+pub use trust::{Trust, TrustError, TrustErrorKind};

@@ -29,7 +29,25 @@ pub struct Trust {
 /// A private CA file that cannot be used, naming the file and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrustError {
+    kind: TrustErrorKind,
     message: String,
+}
+
+/// What kind of [`TrustError`] it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TrustErrorKind {
+    /// The file cannot be read.
+    Unreadable,
+    /// The file holds no PEM certificate, or one that does not parse.
+    NotCertificates,
+}
+
+impl TrustError {
+    /// What kind of error it is.
+    pub fn kind(&self) -> TrustErrorKind {
+        self.kind
+    }
 }
 
 impl fmt::Display for TrustError {
@@ -52,15 +70,21 @@ impl Trust {
     /// read or holds none.
     pub fn with_pem_file(mut self, path: impl AsRef<Path>) -> Result<Trust, TrustError> {
         let path = path.as_ref();
-        let refused = |why: String| TrustError {
+        let refused = |kind, why: String| TrustError {
+            kind,
             message: format!("the CA file {}: {why}", path.display()),
         };
-        let pem = std::fs::read(path).map_err(|error| refused(error.to_string()))?;
+        let pem = std::fs::read(path)
+            .map_err(|error| refused(TrustErrorKind::Unreadable, error.to_string()))?;
         let certificates = CertificateDer::pem_slice_iter(&pem)
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|error| refused(format!("not PEM certificates ({error})")))?;
+            .map_err(|error| {
+                let why = format!("not PEM certificates ({error})");
+                refused(TrustErrorKind::NotCertificates, why)
+            })?;
         if certificates.is_empty() {
-            return Err(refused("it holds no PEM certificate".to_owned()));
+            let why = "it holds no PEM certificate".to_owned();
+            return Err(refused(TrustErrorKind::NotCertificates, why));
         }
         self.added.push((path.to_path_buf(), certificates.into()));
         Ok(self)
