@@ -67,3 +67,9 @@ pub mod upstream;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeExamples;
+
+/// The examples of `docs/library.md`, run as doc tests so that they stay
+/// true.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/library.md")]
+struct LibraryExamples;
