@@ -13,7 +13,7 @@
 //! In a Redis Cluster, a message published on any node reaches the
 //! subscribers of every node, so an instance listens on one node at a
 //! time, and on another as soon as that one's connection ends: the nodes
-//! the cluster names, then the seeds (docs/decisions/0005).
+//! the cluster names, then the seeds (docs/decisions/0006).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError, Weak};

@@ -7,7 +7,7 @@
 //! stuck after a master died under load: it begins a refresh of its map
 //! of slots that never ends, and every command times out, even once the
 //! master is back and the cluster ok; a new client on the same nodes
-//! answers at once (docs/decisions/0005 has the run that showed it).
+//! answers at once (docs/decisions/0006 has the run that showed it).
 //! During a real outage this makes a new client every [`STUCK`], which
 //! costs a connection to each node.
 
