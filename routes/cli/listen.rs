@@ -65,8 +65,19 @@ pub(super) struct Listen {
     /// the others read. Redis being down or slow only costs backend calls.
     #[arg(long, env = "PEREGRINE_REDIS_URL", hide_env_values = true)]
     redis_url: Option<String>,
+    /// A Redis Cluster as the shared tier instead of one server: any
+    /// node's URL (`redis://10.0.0.1:6379`), the others are discovered;
+    /// or several, separated by commas, tried in turn. Timeout, CA,
+    /// breaker, TTLs and write notices as with --redis-url.
+    #[arg(
+        long,
+        env = "PEREGRINE_REDIS_CLUSTER_URL",
+        hide_env_values = true,
+        conflicts_with = "redis_url"
+    )]
+    redis_cluster_url: Option<String>,
     /// How long one Redis operation may take before it is skipped, in
-    /// milliseconds.
+    /// milliseconds (a cluster's too).
     #[arg(long, env = "PEREGRINE_REDIS_TIMEOUT_MS", default_value_t = 50)]
     redis_timeout_ms: u64,
     /// A private certificate authority (PEM) that a `rediss://` Redis is
@@ -139,9 +150,11 @@ impl Listen {
         Ok(server)
     }
 
-    /// The Redis tier of `--redis-url`, if any.
+    /// The Redis tier of `--redis-url` or `--redis-cluster-url`, if any.
     fn tier(&self) -> anyhow::Result<Option<RedisTier>> {
-        let Some(url) = &self.redis_url else {
+        let redis = (self.redis_url.as_ref().map(|url| (url, false)))
+            .or(self.redis_cluster_url.as_ref().map(|url| (url, true)));
+        let Some((url, cluster)) = redis else {
             return Ok(None);
         };
         let ca_pem = match &self.redis_ca {
@@ -156,13 +169,17 @@ impl Listen {
             ca_pem,
             ..TierSettings::default()
         };
-        let tier = RedisTier::connect(url, settings).context("--redis-url")?;
+        let tier = match cluster {
+            false => RedisTier::connect(url, settings).context("--redis-url")?,
+            true => RedisTier::connect_cluster(url, settings).context("--redis-cluster-url")?,
+        };
         if self.no_cache {
             tracing::warn!("--no-cache: the Redis tier is not used either");
         } else {
             let url = tier.url();
             tracing::info!(
                 url,
+                cluster,
                 "Redis tier: values are shared with the other instances"
             );
         }

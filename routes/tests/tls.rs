@@ -13,6 +13,7 @@ use peregrine::loader::{RedisTier, TierSettings};
 use peregrine::upstream::{Pool, Trust};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
 use serde_json::json;
+use support::cluster::RedisCluster;
 use support::process::{free_port, Listening};
 use support::{home, home_videos, instant, start_backend, Build, Dir, Harness};
 
@@ -279,4 +280,62 @@ async fn the_binary_takes_backend_ca_and_redis_ca_for_https_services_and_rediss(
         !metrics.contains("peregrine_redis_errors_total"),
         "{metrics}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rediss_cluster_shares_what_one_instance_fetched_and_tells_its_writes() {
+    let dir = Dir::with(&[]);
+    certificates(&dir.0);
+    let cluster = RedisCluster::start_tls(&dir.0);
+    let ca = std::fs::read(dir.0.join("ca.pem")).expect("the CA");
+    let tier = |url: String| {
+        let settings = TierSettings {
+            timeout: Duration::from_millis(500),
+            ca_pem: Some(ca.clone()),
+            ..TierSettings::default()
+        };
+        RedisTier::connect_cluster(&url, settings).expect("valid node URLs")
+    };
+    let backend = start_backend(instant()).await;
+    let instance = |tier: RedisTier| {
+        let build = Build {
+            tier: Some(tier),
+            ..Build::over(&backend)
+        };
+        Harness::build(build, |_| {})
+    };
+    // Each knows one node, over TLS, and finds the others.
+    let a = instance(tier(cluster.url(0)));
+    let b = instance(tier(cluster.url(1)));
+    let through_a = a.get(Some("u17"), home()).await;
+    let started = Instant::now();
+    while cluster.keys() < 211 {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "A's values not in the cluster"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    a.reset_calls().await;
+    assert_eq!(b.get(Some("u17"), home()).await, through_a);
+    assert_eq!(b.calls_made().await, std::collections::HashMap::new());
+
+    // A write through A reaches B's own cache, by a notice over TLS.
+    let rating = json!([["videos", 7, "rating"]]);
+    let before = b.get(Some("u17"), rating.clone()).await["videos"]["7"]["rating"].clone();
+    let new_rating = if before == json!(1.0) { 5.0 } else { 1.0 };
+    let set = json!({
+        "method": "set",
+        "jsonGraph": {"jsonGraph": {"videos": {"7": {"rating": new_rating}}}, "paths": [["videos", 7, "rating"]]},
+    });
+    let (status, answer) = a.post("u17", set).await;
+    assert_eq!(status, axum::http::StatusCode::OK, "{answer}");
+    let started = Instant::now();
+    while b.get(Some("u17"), rating.clone()).await["videos"]["7"]["rating"] != json!(new_rating) {
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "B still answers its own copy 2 s after the write"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }

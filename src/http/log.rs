@@ -1,5 +1,6 @@
 //! Logs: human-readable lines by default, JSON lines on request; the
-//! level from `RUST_LOG` (default `info`).
+//! level from `RUST_LOG` (default `info`, and errors only from the
+//! redis client).
 
 use std::time::Duration;
 
@@ -29,7 +30,10 @@ pub enum LogFormat {
 /// the request's id, and its trace id when it is traced; tokens and
 /// cookies are never logged.
 pub fn init_logging(format: LogFormat, telemetry: Option<&Telemetry>) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = EnvFilter::try_from_default_env()
+        // redis-rs warns of each attempt to reconnect; the tier says when
+        // Redis is down and back.
+        .unwrap_or_else(|_| EnvFilter::new("info,redis=error"));
     let lines = match format {
         LogFormat::Human => tracing_subscriber::fmt::layer().boxed(),
         LogFormat::Json => tracing_subscriber::fmt::layer()

@@ -9,6 +9,11 @@
 //! ignores its own. Delivery is at most once: a notice published while an
 //! instance is disconnected is lost to it, which costs at most the TTL of
 //! its local entry, as without notices.
+//!
+//! In a Redis Cluster, a message published on any node reaches the
+//! subscribers of every node, so an instance listens on one node at a
+//! time, and on another as soon as that one's connection ends: the nodes
+//! the cluster names, then the seeds (docs/decisions/0016).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
@@ -16,6 +21,9 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
+use tokio::time::Instant;
+
+use super::tier::Nodes;
 
 /// A write, as published.
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -77,37 +85,90 @@ impl Listeners {
     }
 }
 
-/// Subscribes to `channel` and delivers its notices to `listeners` for
-/// as long as they exist, reconnecting after a second when the
-/// connection is lost (or cannot be made).
+/// Where an instance hears the notices.
+pub(super) enum Source {
+    /// The tier's one Redis server.
+    Server(Box<redis::Client>),
+    /// Any node of the tier's Redis Cluster.
+    Cluster(Arc<Nodes>),
+}
+
+impl Source {
+    /// The servers to try to subscribe on, in order.
+    fn clients(&self) -> Vec<redis::Client> {
+        match self {
+            Source::Server(client) => vec![(**client).clone()],
+            Source::Cluster(nodes) => nodes.clients(),
+        }
+    }
+
+    /// Learns where to subscribe next time from the server of `client`,
+    /// just subscribed on (a cluster's nodes).
+    async fn learn(&self, client: &redis::Client) {
+        if let Source::Cluster(nodes) = self {
+            nodes.learn(client).await;
+        }
+    }
+}
+
+/// How long connecting and subscribing to one server may take.
+const SUBSCRIBE_WITHIN: Duration = Duration::from_secs(2);
+
+/// How long to wait before trying again when no server could be
+/// subscribed on, or when a subscription ended within it.
+const RETRY_AFTER: Duration = Duration::from_secs(1);
+
+/// Subscribes to `channel` on the first server of `source` that takes the
+/// subscription, and delivers its notices to `listeners` for as long as
+/// they exist. When the connection is lost, subscribes again (on another
+/// node of a cluster) at once, or after a second when that connection
+/// lasted less than a second or no server could be subscribed on.
 pub(super) async fn listen(
-    client: redis::Client,
+    source: Source,
     channel: String,
     instance: String,
     listeners: Weak<Listeners>,
 ) {
     loop {
-        match client.get_async_pubsub().await {
-            Ok(mut pubsub) => match pubsub.subscribe(&channel).await {
-                Ok(()) => {
-                    tracing::debug!(%channel, "listening for write notices");
-                    let mut messages = pubsub.into_on_message();
-                    while let Some(message) = messages.next().await {
-                        let Some(listeners) = listeners.upgrade() else {
-                            return;
-                        };
-                        listeners.deliver(&instance, message.get_payload_bytes());
-                    }
-                    tracing::debug!("the write notice connection closed");
+        let mut since = None;
+        for client in source.clients() {
+            let node = client.get_connection_info().addr().to_string();
+            let subscribed = tokio::time::timeout(SUBSCRIBE_WITHIN, async {
+                let mut pubsub = client.get_async_pubsub().await?;
+                pubsub.subscribe(&channel).await?;
+                Ok::<_, redis::RedisError>(pubsub)
+            })
+            .await;
+            let pubsub = match subscribed {
+                Ok(Ok(pubsub)) => pubsub,
+                Ok(Err(error)) => {
+                    tracing::debug!(%node, %error, "cannot subscribe to write notices");
+                    continue;
                 }
-                Err(error) => tracing::debug!(%error, "cannot subscribe to write notices"),
-            },
-            Err(error) => tracing::debug!(%error, "cannot connect for write notices"),
+                Err(_) => {
+                    tracing::debug!(%node, "no subscription to write notices within {SUBSCRIBE_WITHIN:?}");
+                    continue;
+                }
+            };
+            tracing::debug!(%channel, %node, "listening for write notices");
+            since = Some(Instant::now());
+            source.learn(&client).await;
+            let mut messages = pubsub.into_on_message();
+            while let Some(message) = messages.next().await {
+                let Some(listeners) = listeners.upgrade() else {
+                    return;
+                };
+                listeners.deliver(&instance, message.get_payload_bytes());
+            }
+            tracing::debug!(%node, "the write notice connection closed");
+            break;
         }
         if listeners.strong_count() == 0 {
             return;
         }
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        if since.is_none_or(|since| since.elapsed() < RETRY_AFTER) {
+            tokio::time::sleep(RETRY_AFTER).await;
+        }
     }
 }
 

@@ -33,7 +33,12 @@
 //! that user's scope, as in the local tier. A value is stored as the
 //! moment it expires (8 bytes, milliseconds since the Unix epoch) and its
 //! JSON, so that the local tier keeps a value from Redis only for what is
-//! left of its TTL.
+//! left of its TTL (`remote.rs`).
+//!
+//! The tier is one Redis server ([`RedisTier::connect`]) or a Redis
+//! Cluster ([`RedisTier::connect_cluster`]): `connection.rs` runs each
+//! operation on either, `cluster.rs` keeps the connection to a cluster
+//! and `nodes.rs` its nodes (where notices are heard).
 //!
 //! [`prime`]: super::Loader::prime
 //! [`invalidate`]: super::Loader::invalidate
@@ -44,76 +49,26 @@ use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-use redis::aio::ConnectionManager;
-use redis::AsyncCommands;
-use serde::de::DeserializeOwned;
-use serde::Serialize;
-use tokio::time::Instant;
+use std::time::Duration;
 
 use crate::upstream::{Breaker, BreakerSettings};
 
 use super::notice::{self, Listener, Listeners, Notice};
-use super::Scope;
 
-/// How the Redis tier is reached.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TierSettings {
-    /// How long one Redis operation may take before the tier is skipped
-    /// for it (default 50 ms: on a local network Redis answers in well
-    /// under a millisecond).
-    pub timeout: Duration,
-    /// The prefix of every key, so that several deployments can share one
-    /// Redis (default `peregrine`).
-    pub namespace: String,
-    /// A private certificate authority (PEM) that a `rediss://` server
-    /// is trusted by, instead of the system's roots (default none).
-    pub ca_pem: Option<Vec<u8>>,
-}
+mod cluster;
+mod connection;
+mod nodes;
+mod remote;
+mod settings;
 
-impl Default for TierSettings {
-    fn default() -> TierSettings {
-        TierSettings {
-            timeout: Duration::from_millis(50),
-            namespace: "peregrine".to_string(),
-            ca_pem: None,
-        }
-    }
-}
+use connection::Connection;
+pub(super) use nodes::Nodes;
+pub(super) use remote::{scope_named, Found, Remote};
+pub use settings::{TierError, TierErrorKind, TierSettings};
 
-/// Why the tier could not be set up.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TierError {
-    kind: TierErrorKind,
-    message: String,
-}
-
-/// What kind of [`TierError`] it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum TierErrorKind {
-    /// The Redis URL cannot be used (`redis://host:port/db` expected).
-    InvalidUrl,
-}
-
-impl TierError {
-    /// What kind of error it is.
-    pub fn kind(&self) -> TierErrorKind {
-        self.kind
-    }
-}
-
-impl fmt::Display for TierError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for TierError {}
-
-/// A connection to the Redis server of the shared tier. Cloning is cheap
-/// and clones share the connection; every loader of a process uses one.
+/// A connection to the Redis server (or Redis Cluster) of the shared
+/// tier. Cloning is cheap and clones share the connection; every loader of
+/// a process uses one.
 ///
 /// The connection is made lazily and remade after failures, so a server
 /// starts (and serves, from its local tier) while Redis is down.
@@ -123,7 +78,7 @@ pub struct RedisTier {
 }
 
 struct TierInner {
-    connection: ConnectionManager,
+    connection: Connection,
     settings: TierSettings,
     breaker: Breaker,
     down: AtomicBool,
@@ -151,32 +106,41 @@ impl RedisTier {
     /// not an error.
     pub fn connect(url: &str, settings: TierSettings) -> Result<RedisTier, TierError> {
         let shown = redact(url);
-        let invalid = |error: redis::RedisError| TierError {
-            kind: TierErrorKind::InvalidUrl,
-            message: format!("invalid Redis URL `{shown}`: {error}"),
-        };
-        // redis's TLS asks rustls for the process's provider.
-        #[allow(deprecated)]
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = match &settings.ca_pem {
-            Some(pem) => redis::Client::build_with_tls(
-                url,
-                redis::TlsCertificates {
-                    client_tls: None,
-                    root_cert: Some(pem.clone()),
-                },
-            ),
-            None => redis::Client::open(url),
-        }
-        .map_err(invalid)?;
-        let config = redis::aio::ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(settings.timeout))
-            .set_response_timeout(Some(settings.timeout))
-            .set_number_of_retries(1)
-            .set_min_delay(Duration::from_millis(50))
-            .set_max_delay(Duration::from_millis(500));
-        let connection =
-            ConnectionManager::new_lazy_with_config(client.clone(), config).map_err(invalid)?;
+        install_tls_provider();
+        let (connection, notices) =
+            Connection::server(url, &settings).map_err(|error| TierError {
+                kind: TierErrorKind::InvalidUrl,
+                message: format!("invalid Redis URL `{shown}`: {error}"),
+            })?;
+        Ok(RedisTier::over(connection, notices, shown, settings))
+    }
+
+    /// A tier on a Redis Cluster: `url` is any node's
+    /// (`redis://10.0.0.1:6379`; the other nodes are discovered), or
+    /// several nodes' separated by commas, tried in turn until one
+    /// answers. Nodes are `rediss://` over TLS, as for
+    /// [`RedisTier::connect`], all with the same credentials. Must be
+    /// called within a tokio runtime. Fails only for URLs that cannot be
+    /// used; an unreachable cluster is not an error.
+    pub fn connect_cluster(url: &str, settings: TierSettings) -> Result<RedisTier, TierError> {
+        let (seeds, shown) = nodes::seeds(url, settings.ca_pem.is_some())?;
+        install_tls_provider();
+        let (connection, notices) =
+            Connection::cluster(seeds, &settings).map_err(|error| TierError {
+                kind: TierErrorKind::InvalidUrl,
+                message: format!("invalid Redis Cluster URL `{shown}`: {error}"),
+            })?;
+        Ok(RedisTier::over(connection, notices, shown, settings))
+    }
+
+    /// The tier over `connection`, hearing the other instances' write
+    /// notices from `notices`; `url` is where it is, for logs.
+    fn over(
+        connection: Connection,
+        notices: notice::Source,
+        url: String,
+        settings: TierSettings,
+    ) -> RedisTier {
         // Unique across machines (containers all run as pid 1) and within
         // a process (tests run several instances in one).
         static TIERS: AtomicU64 = AtomicU64::new(0);
@@ -189,7 +153,7 @@ impl RedisTier {
         let channel = format!("{}:writes", settings.namespace);
         let listeners = Arc::new(Listeners::default());
         let notices = tokio::spawn(notice::listen(
-            client,
+            notices,
             channel.clone(),
             instance.clone(),
             Arc::downgrade(&listeners),
@@ -204,22 +168,23 @@ impl RedisTier {
             failure_ratio: 0.5,
             open_for: Duration::from_secs(1),
         };
-        Ok(RedisTier {
+        RedisTier {
             inner: Arc::new(TierInner {
                 connection,
                 breaker: Breaker::new("redis".into(), &breaker_settings),
                 settings,
                 down: AtomicBool::new(false),
-                url: shown,
+                url,
                 instance,
                 channel,
                 listeners,
                 notices,
             }),
-        })
+        }
     }
 
-    /// Where the tier is: its URL without a password, for logs.
+    /// Where the tier is: its URL (a cluster's, as given: one node's or
+    /// several) without passwords, for logs.
     pub fn url(&self) -> &str {
         &self.inner.url
     }
@@ -238,7 +203,7 @@ impl RedisTier {
     /// `None` when it was skipped or failed (warned once per outage).
     async fn run<T, F, Fut>(&self, what: &'static str, operation: F) -> Option<T>
     where
-        F: FnOnce(ConnectionManager) -> Fut,
+        F: FnOnce(Connection) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
         self.run_within(what, self.inner.settings.timeout, operation)
@@ -253,7 +218,7 @@ impl RedisTier {
         operation: F,
     ) -> Option<T>
     where
-        F: FnOnce(ConnectionManager) -> Fut,
+        F: FnOnce(Connection) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
         let inner = &self.inner;
@@ -310,9 +275,10 @@ impl RedisTier {
         if keys.is_empty() {
             return Some(Vec::new());
         }
-        self.run("get", |mut connection| async move {
-            connection.mget::<_, Vec<Option<Vec<u8>>>>(keys).await
-        })
+        self.run(
+            "get",
+            |mut connection| async move { connection.get(keys).await },
+        )
         .await
     }
 
@@ -332,20 +298,10 @@ impl RedisTier {
         let millis = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
         let channel = &self.inner.channel;
         self.run("put", |mut connection| async move {
-            let mut pipe = redis::pipe();
-            for (key, value) in entries {
-                let command = pipe.cmd("SET").arg(key).arg(value).arg("PX").arg(millis);
-                if only_new {
-                    command.arg("NX");
-                }
-                command.ignore();
-            }
             // After the write: an instance that hears it reads the new
             // value.
-            if let Some(notice) = notice {
-                pipe.publish(channel, notice).ignore();
-            }
-            pipe.query_async::<()>(&mut connection).await
+            let notice = notice.map(|notice| (channel.as_str(), notice));
+            connection.put(entries, millis, only_new, notice).await
         })
         .await;
     }
@@ -363,34 +319,17 @@ impl RedisTier {
         // from Redis meanwhile (the entries not yet deleted) is dropped too.
         let first = notice.clone();
         self.run("publish", |mut connection| async move {
-            connection.publish::<_, _, ()>(channel, first).await
+            connection.publish(channel, first).await
         })
         .await;
         let pattern = format!("{}*", glob_escape(&prefix));
         let timeout = self.inner.settings.timeout * 20;
         self.run_within("delete", timeout, |mut connection| async move {
-            let mut cursor: u64 = 0;
-            loop {
-                let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
-                    .arg(cursor)
-                    .arg("MATCH")
-                    .arg(&pattern)
-                    .arg("COUNT")
-                    .arg(1000)
-                    .query_async(&mut connection)
-                    .await?;
-                if !keys.is_empty() {
-                    connection.del::<_, ()>(keys).await?;
-                }
-                if next == 0 {
-                    return Ok(());
-                }
-                cursor = next;
-            }
+            connection.delete_matching(&pattern).await
         })
         .await;
         self.run("publish", |mut connection| async move {
-            connection.publish::<_, _, ()>(channel, notice).await
+            connection.publish(channel, notice).await
         })
         .await;
     }
@@ -406,161 +345,11 @@ impl fmt::Debug for RedisTier {
     }
 }
 
-/// One loader's use of the tier: its keys and values as Redis entries.
-pub(super) struct Remote<K, V> {
-    tier: RedisTier,
-    loader: String,
-    /// `{namespace}:{loader}:`
-    prefix: String,
-    key: fn(&K) -> Option<String>,
-    encode: fn(&V) -> Option<Vec<u8>>,
-    decode: fn(&[u8]) -> Option<V>,
+/// redis's TLS asks rustls for the process's provider.
+fn install_tls_provider() {
+    #[allow(deprecated)]
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
-
-/// A value read from Redis, and when it expires.
-pub(super) struct Found<K, V> {
-    pub(super) key: K,
-    pub(super) value: V,
-    pub(super) expires: Instant,
-}
-
-impl<K: Serialize, V: Serialize + DeserializeOwned> Remote<K, V> {
-    pub(super) fn new(tier: RedisTier, loader: &str) -> Remote<K, V> {
-        let prefix = format!("{}:{}:", tier.inner.settings.namespace, loader);
-        Remote {
-            tier,
-            loader: loader.to_string(),
-            prefix,
-            key: |key| serde_json::to_string(key).ok(),
-            encode: |value| serde_json::to_vec(value).ok(),
-            decode: |bytes| serde_json::from_slice(bytes).ok(),
-        }
-    }
-}
-
-impl<K: Clone, V> Remote<K, V> {
-    fn scope_prefix(&self, scope: &Scope) -> String {
-        format!("{}{}:", self.prefix, scope_name(scope))
-    }
-
-    /// The Redis key of `key` in `scope`; none for a key that cannot be
-    /// written as JSON (such a key never goes to Redis).
-    fn entry_key(&self, scope: &Scope, key: &K) -> Option<String> {
-        let mut entry = self.scope_prefix(scope);
-        entry.push_str(&(self.key)(key)?);
-        Some(entry)
-    }
-
-    /// A notice of a write to `key` (none: the whole scope) in `scope`.
-    fn notice(&self, scope: &Scope, key: Option<&K>) -> Vec<u8> {
-        let key = key.and_then(|key| (self.key)(key));
-        self.tier.notice(&self.loader, scope_name(scope), key)
-    }
-
-    fn entry(&self, value: &V, expires_at: SystemTime) -> Option<Vec<u8>> {
-        let millis = expires_at.duration_since(UNIX_EPOCH).map_or(0, |since| {
-            u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
-        });
-        let mut bytes = millis.to_be_bytes().to_vec();
-        bytes.extend((self.encode)(value)?);
-        Some(bytes)
-    }
-
-    /// The values of `keys` in `scope` that Redis holds and that have not
-    /// expired; `None` when the tier was skipped or failed.
-    pub(super) async fn read(&self, scope: &Scope, keys: &[K]) -> Option<Vec<Found<K, V>>> {
-        let (keys, entry_keys): (Vec<&K>, Vec<String>) = keys
-            .iter()
-            .filter_map(|key| Some((key, self.entry_key(scope, key)?)))
-            .unzip();
-        let entries = self.tier.get(entry_keys).await?;
-        let (now, clock) = (Instant::now(), SystemTime::now());
-        let mut found = Vec::new();
-        for (key, entry) in keys.into_iter().zip(entries) {
-            // A tombstone (empty) is a miss.
-            let Some(bytes) = entry else { continue };
-            let Some((expires, json)) = bytes.split_first_chunk::<8>() else {
-                continue;
-            };
-            let expires = UNIX_EPOCH + Duration::from_millis(u64::from_be_bytes(*expires));
-            let Ok(left) = expires.duration_since(clock) else {
-                continue;
-            };
-            // An entry this process cannot read (written by another
-            // version, say) is a miss, and the next write replaces it.
-            if let Some(value) = (self.decode)(json) {
-                found.push(Found {
-                    key: key.clone(),
-                    value,
-                    expires: now + left,
-                });
-            }
-        }
-        Some(found)
-    }
-
-    /// Writes what a backend answered, unless a write stored a newer value
-    /// (or a tombstone) meanwhile.
-    pub(super) async fn fill<'a>(
-        &self,
-        scope: &Scope,
-        values: impl Iterator<Item = (&'a K, &'a V)>,
-        ttl: Duration,
-    ) where
-        K: 'a,
-        V: 'a,
-    {
-        let expires = SystemTime::now() + ttl;
-        let entries = values
-            .filter_map(|(key, value)| {
-                Some((self.entry_key(scope, key)?, self.entry(value, expires)?))
-            })
-            .collect();
-        self.tier.put(entries, ttl, true, None).await;
-    }
-
-    /// Stores `value` for `key`, replacing what Redis held, and tells the
-    /// other instances.
-    pub(super) async fn store(&self, scope: &Scope, key: &K, value: &V, ttl: Duration) {
-        let (Some(entry_key), Some(entry)) = (
-            self.entry_key(scope, key),
-            self.entry(value, SystemTime::now() + ttl),
-        ) else {
-            return;
-        };
-        let notice = self.notice(scope, Some(key));
-        self.tier
-            .put(vec![(entry_key, entry)], ttl, false, Some(notice))
-            .await;
-    }
-
-    /// Replaces the value of `key` with a tombstone, which reads as a miss
-    /// and which fills do not overwrite, for [`TOMBSTONE`] (or the TTL if
-    /// shorter), and tells the other instances.
-    pub(super) async fn invalidate(&self, scope: &Scope, key: &K, ttl: Duration) {
-        let Some(entry_key) = self.entry_key(scope, key) else {
-            return;
-        };
-        let notice = self.notice(scope, Some(key));
-        let ttl = ttl.min(TOMBSTONE);
-        self.tier
-            .put(vec![(entry_key, Vec::new())], ttl, false, Some(notice))
-            .await;
-    }
-
-    /// Deletes every entry of `scope`, and tells the other instances.
-    pub(super) async fn delete_scope(&self, scope: &Scope) {
-        let notice = self.notice(scope, None);
-        self.tier
-            .delete_prefix(self.scope_prefix(scope), notice)
-            .await;
-    }
-}
-
-/// How long an invalidated key stays a tombstone: longer than a backend
-/// call in flight during the write may take (the upstream bounds a call
-/// by its timeout times its attempts, 2 s by default).
-const TOMBSTONE: Duration = Duration::from_secs(5);
 
 /// `url` without its password, for logs and errors.
 fn redact(url: &str) -> String {
@@ -572,33 +361,6 @@ fn redact(url: &str) -> String {
         Some((_, host)) => format!("{scheme}://***@{host}{path}"),
         None => url.to_string(),
     }
-}
-
-/// A scope as a key part: `shared`, or `user:` and the escaped id.
-fn scope_name(scope: &Scope) -> String {
-    match scope.user_id() {
-        None => "shared".to_string(),
-        Some(user) => format!("user:{}", escape_user(user)),
-    }
-}
-
-/// The scope a key part names ([`scope_name`]'s inverse).
-pub(super) fn scope_named(name: &str) -> Option<Scope> {
-    if name == "shared" {
-        return Some(Scope::shared());
-    }
-    let user = name.strip_prefix("user:")?;
-    Some(Scope::user(&unescape_user(user)))
-}
-
-fn unescape_user(user: &str) -> String {
-    user.replace("%3A", ":").replace("%25", "%")
-}
-
-/// A user's id as a key part: `%` and `:` escaped, so that no id can
-/// reach into another scope's keys.
-fn escape_user(user: &str) -> String {
-    user.replace('%', "%25").replace(':', "%3A")
 }
 
 /// `text` matching itself in a Redis glob pattern.
@@ -616,19 +378,6 @@ fn glob_escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn user_ids_cannot_reach_into_other_scopes() {
-        assert_eq!(escape_user("u17"), "u17");
-        assert_eq!(escape_user("a:shared:1"), "a%3Ashared%3A1");
-        assert_eq!(escape_user("50%"), "50%25");
-        for id in ["u17", "a:shared:1", "50%3A", "%"] {
-            let scope = Scope::user(id);
-            assert_eq!(scope_named(&scope_name(&scope)), Some(scope));
-        }
-        assert_eq!(scope_named("shared"), Some(Scope::shared()));
-        assert_eq!(scope_named("other"), None);
-    }
 
     #[test]
     fn passwords_never_reach_the_logs() {

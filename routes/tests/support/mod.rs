@@ -6,6 +6,7 @@
 // Each test file uses its own part of this.
 #![allow(dead_code)]
 
+pub(crate) mod cluster;
 pub(crate) mod process;
 
 use axum::body::Body;
