@@ -23,8 +23,12 @@
 //! - [`route_file`]: services and routes declared in TOML files,
 //!   served without Rust.
 //! - [`excerpt`]: what a client sent, cut short for an error message.
+//! - [`graphql`]: GraphQL over the same graph: a schema whose fields
+//!   map to graph paths, queries planned into router requests.
 //! - [`trace`]: what one request did (waves, route calls, loads,
 //!   batches, timings), when the client asks for it.
+//! - [`telemetry`]: OpenTelemetry spans exported over OTLP/HTTP, and the
+//!   trace context passed on to the services.
 //!
 //! # Example
 //!

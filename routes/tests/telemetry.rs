@@ -426,3 +426,52 @@ fn an_unsupported_exporter_setting_is_refused_at_start_naming_it() {
         "{stderr}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_operations_are_spans_under_their_load() {
+    let redis_port = support::process::free_port();
+    let mut redis = std::process::Command::new("redis-server");
+    redis.args(["--port", &redis_port.to_string(), "--bind", "127.0.0.1"]);
+    redis.args(["--save", "", "--appendonly", "no"]);
+    let _redis = support::process::Listening::start(&mut redis, redis_port);
+    let receiver = Receiver::start();
+    let (backend, _) = recording_backend().await;
+    let endpoint = format!("http://127.0.0.1:{}", receiver.port);
+    let redis_url = format!("redis://127.0.0.1:{redis_port}");
+    let server = Binary::start(
+        &["serve", "--dev-auth", "--port", "0", "--backend", &backend],
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
+            ("OTEL_BSP_SCHEDULE_DELAY", "50"),
+            ("PEREGRINE_REDIS_URL", &redis_url),
+            ("PEREGRINE_REDIS_TIMEOUT_MS", "500"),
+        ],
+    );
+    let answer = reqwest::Client::new()
+        .get(home_url(&server.url))
+        .header("authorization", "Bearer u17")
+        .header("traceparent", format!("00-{TRACE}-{CALLER}-01"))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(answer.status(), 200);
+    let spans = wait_for(&receiver, |spans| {
+        spans.iter().any(|s| s.name == "request") && spans.iter().any(|s| s.name == "redis")
+    });
+    let loads: HashMap<&str, &Received> = spans
+        .iter()
+        .filter(|s| s.name == "load")
+        .map(|s| (s.span_id.as_str(), s))
+        .collect();
+    for span in spans.iter().filter(|s| s.name == "redis") {
+        assert_eq!(span.trace_id, TRACE);
+        assert!(
+            loads.contains_key(span.parent.as_str()),
+            "{span:?} not under a load"
+        );
+        assert_eq!(
+            span.attributes.get("db.system").map(String::as_str),
+            Some("redis")
+        );
+    }
+}

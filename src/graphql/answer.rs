@@ -11,7 +11,7 @@
 //! through its resolvers built a future, a boxed value and a walk from
 //! the graph's root for each of the home query's ~330 fields: 0.9 ms of
 //! the server's CPU per home query, as much as the routing and backend
-//! calls of the request itself (ARCHITECTURE.md, figures).
+//! calls of the request itself (docs/decisions/0013, figures).
 //!
 //! The rules are GraphQL's (spec §6.3 and §6.4): fields are grouped by
 //! response key (fragments spread, `@skip` / `@include` applied), a

@@ -50,6 +50,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use tracing::Instrument;
 
 use crate::upstream::{Breaker, BreakerSettings};
 
@@ -62,6 +63,7 @@ mod remote;
 mod settings;
 
 use connection::Connection;
+use nodes::redact;
 pub(super) use nodes::Nodes;
 pub(super) use remote::{scope_named, Found, Remote};
 pub use settings::{TierError, TierErrorKind, TierSettings};
@@ -226,7 +228,22 @@ impl RedisTier {
             metrics::counter!("peregrine_redis_skipped_total", "op" => what).increment(1);
             return None;
         }
-        let done = tokio::time::timeout(timeout, operation(inner.connection.clone())).await;
+        // A span in the request's trace (none for work outside one, such
+        // as the fill after an answer went out).
+        let span = match crate::telemetry::is_on() && !tracing::Span::current().is_none() {
+            true => tracing::debug_span!(
+                "redis",
+                otel.kind = "client",
+                db.system = "redis",
+                db.operation = what,
+                error = tracing::field::Empty,
+                otel.status_code = tracing::field::Empty,
+            ),
+            false => tracing::Span::none(),
+        };
+        let done = tokio::time::timeout(timeout, operation(inner.connection.clone()))
+            .instrument(span.clone())
+            .await;
         let error = match done {
             Ok(Ok(value)) => {
                 inner.breaker.record(true);
@@ -239,6 +256,8 @@ impl RedisTier {
             Err(_) => format!("no answer within {timeout:?}"),
         };
         inner.breaker.record(false);
+        span.record("error", error.as_str());
+        span.record("otel.status_code", "ERROR");
         metrics::counter!("peregrine_redis_errors_total", "op" => what).increment(1);
         if !inner.down.swap(true, Ordering::Relaxed) {
             tracing::warn!(
@@ -351,18 +370,6 @@ fn install_tls_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-/// `url` without its password, for logs and errors.
-fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    match authority.rsplit_once('@') {
-        Some((_, host)) => format!("{scheme}://***@{host}{path}"),
-        None => url.to_string(),
-    }
-}
-
 /// `text` matching itself in a Redis glob pattern.
 fn glob_escape(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
@@ -380,14 +387,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn passwords_never_reach_the_logs() {
-        assert_eq!(
-            redact("redis://:secret@cache:6379/0"),
-            "redis://***@cache:6379/0"
-        );
-        assert_eq!(redact("redis://user:p@ss@cache"), "redis://***@cache");
-        assert_eq!(redact("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
-        assert_eq!(redact("unix:/run/redis.sock"), "unix:/run/redis.sock");
+    fn glob_patterns_match_the_prefix_itself() {
         assert_eq!(glob_escape("p:user:a*[b]?"), "p:user:a\\*\\[b\\]\\?");
     }
 }

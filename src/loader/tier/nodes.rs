@@ -10,7 +10,7 @@ use std::time::Duration;
 use redis::{ConnectionAddr, ConnectionInfo, IntoConnectionInfo, RedisResult, Value};
 
 use super::connection::{certificates, is_tls};
-use super::{redact, TierError, TierErrorKind};
+use super::{TierError, TierErrorKind};
 
 /// A node's host and port, as the cluster announces it.
 pub(super) type Address = (String, u16);
@@ -206,9 +206,32 @@ pub(super) fn read_slots(answer: Value) -> RedisResult<Vec<Vec<Address>>> {
     Ok(shards)
 }
 
+/// `url` without its password, for logs and errors.
+pub(super) fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((_, host)) => format!("{scheme}://***@{host}{path}"),
+        None => url.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passwords_never_reach_the_logs() {
+        assert_eq!(
+            redact("redis://:secret@cache:6379/0"),
+            "redis://***@cache:6379/0"
+        );
+        assert_eq!(redact("redis://user:p@ss@cache"), "redis://***@cache");
+        assert_eq!(redact("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+        assert_eq!(redact("unix:/run/redis.sock"), "unix:/run/redis.sock");
+    }
 
     fn node(host: &str, port: i64) -> Value {
         Value::Array(vec![
