@@ -17,7 +17,7 @@ use async_graphql_parser::types::{
 };
 use async_graphql_value::{ConstValue, Value};
 
-use super::model::{is_scalar, named_type, Field, Model};
+use super::mapping::{is_scalar, named_type, Field, Model};
 
 /// The query limits, on by default (graphql-armor's defaults, and a cap
 /// on the text).

@@ -1,6 +1,6 @@
 //! `Direct`: the async-graphql extension that runs between validation and
-//! execution. A query our executor answers (`answer.rs`) stops there, its
-//! document kept for the next time (`known.rs`); a mutation is checked
+//! execution. A query our executor answers (`executor.rs`) stops there, its
+//! document kept for the next time (`document_cache.rs`); a mutation is checked
 //! whole before its first write (`write.rs`), then goes on to the
 //! resolvers, as introspection does.
 
@@ -13,14 +13,14 @@ use async_graphql_parser::types::OperationType;
 
 use crate::router::Router;
 
-use super::answer::Prepared;
-use super::known::Known;
-use super::model::Model;
+use super::document_cache::DocumentCache;
+use super::executor::Prepared;
+use super::mapping::Model;
 use super::write::preflight;
 
 /// The extension (see the module).
 pub(super) struct Direct {
-    pub(super) known: Arc<Known>,
+    pub(super) known: Arc<DocumentCache>,
     pub(super) model: Arc<Model>,
     pub(super) router: Router,
 }

@@ -1,7 +1,7 @@
 //! `GraphQl`: the dynamic async-graphql schema built from the model
 //! (its resolvers in `resolve.rs`), and how a request runs through it:
-//! the checks (`check.rs`), the kept documents (`known.rs`), parsing,
-//! async-graphql's validation, then our executor (`answer.rs`) for
+//! the checks (`check.rs`), the kept documents (`document_cache.rs`), parsing,
+//! async-graphql's validation, then our executor (`executor.rs`) for
 //! queries and the resolvers for mutations and introspection.
 
 use std::fmt;
@@ -14,14 +14,14 @@ use async_graphql_parser::types::OperationType;
 
 use crate::router::{Context, Router};
 
-use super::answer::{answer, operation, Prepared};
 use super::check::{self, Limits};
 use super::direct::Direct;
+use super::document_cache::DocumentCache;
 use super::error::{Error, ErrorKind};
-use super::known::Known;
-use super::model::Model;
-use super::reply::Reply;
+use super::executor::{answer, operation, Prepared};
+use super::mapping::Model;
 use super::resolve::dynamic_field;
+use super::response::Reply;
 use super::sdl::Sdl;
 use super::unserved::Unserved;
 
@@ -32,7 +32,7 @@ pub struct GraphQl {
     limits: Limits,
     model: Arc<Model>,
     router: Router,
-    pub(super) known: Arc<Known>,
+    pub(super) known: Arc<DocumentCache>,
 }
 
 impl fmt::Debug for GraphQl {
@@ -115,7 +115,7 @@ impl GraphQl {
     pub fn build(sources: &[Sdl], router: Router, limits: Limits) -> Result<GraphQl, Error> {
         let model = Arc::new(Model::parse(sources)?);
         let mutation = model.objects.contains_key("Mutation").then_some("Mutation");
-        let known = Arc::new(Known::new());
+        let known = Arc::new(DocumentCache::new());
         let mut builder = Schema::build("Query", mutation, None)
             .data(router.clone())
             .limit_complexity(limits.complexity)
@@ -178,8 +178,8 @@ impl GraphQl {
         if let Some(error) = check::text(&self.limits, &request.query) {
             return refused(error);
         }
-        // A query answered before goes straight to the executor (`known.rs`).
-        let key = Known::key(&request);
+        // A query answered before goes straight to the executor (`document_cache.rs`).
+        let key = DocumentCache::key(&request);
         if let Some(document) = key.as_deref().and_then(|key| self.known.get(key)) {
             let prepared = Prepared::new(document, request.variables, None);
             let name = request.operation_name.as_deref();
@@ -190,7 +190,7 @@ impl GraphQl {
             request.variables = prepared.variables;
         }
         // Parsed once: the request keeps the document for validation, and
-        // a copy is kept for our executor (`answer.rs`).
+        // a copy is kept for our executor (`executor.rs`).
         if let Err(error) = parse(&mut request).await {
             return refused(error);
         }

@@ -21,7 +21,7 @@
 //!    refs followed, loaders, cache, limits, the user's context), so a
 //!    GraphQL query and the equivalent path sets cost the same backend
 //!    calls.
-//! 3. **Shape** (`answer.rs`): one walk over the answered JSON Graph
+//! 3. **Shape** (`executor.rs`): one walk over the answered JSON Graph
 //!    writes the response's JSON text in selection order: objects are places in it
 //!    (refs followed), lists are the paths a field's path set expands to
 //!    (items with nothing there are left out), scalars are the values; a
@@ -48,18 +48,18 @@
 //! (every field, `__typename` and introspection's included, each time a
 //! fragment spreads it), and `Int`s past 32 bits. A query answered before
 //! (same text, operation name and variables) skips all of that: its
-//! document is kept (`known.rs`), weighed by an estimate of its memory.
+//! document is kept (`document_cache.rs`), weighed by an estimate of its memory.
 
-mod answer;
 mod check;
 mod direct;
+mod document_cache;
 mod error;
 mod execute;
-mod known;
-mod model;
+mod executor;
+mod mapping;
 mod plan;
-mod reply;
 mod resolve;
+mod response;
 mod sdl;
 mod selection;
 #[cfg(test)]
@@ -70,6 +70,6 @@ mod write;
 pub use check::Limits;
 pub use error::{Error, ErrorKind};
 pub use execute::GraphQl;
-pub use reply::Reply;
+pub use response::Reply;
 pub use sdl::{Place, Sdl};
 pub use unserved::Unserved;

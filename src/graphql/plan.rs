@@ -6,7 +6,7 @@ use async_graphql_value::ConstValue;
 
 use crate::path::{KeySet, PathSet};
 
-use super::model::{is_scalar, named_type, Field, Model};
+use super::mapping::{is_scalar, named_type, Field, Model};
 use super::selection::Env;
 
 /// The key sets of `field`'s path template with its arguments filled in
@@ -72,7 +72,7 @@ fn substitute(
 ) -> Result<String, String> {
     let mut text = String::with_capacity(template.len());
     let mut rest = template;
-    while let Some((before, name, after)) = super::model::next_placeholder(rest) {
+    while let Some((before, name, after)) = super::mapping::next_placeholder(rest) {
         text.push_str(before);
         let value = args(name).ok_or_else(|| format!("no value for the argument `{name}`"))?;
         text.push_str(&write(name, &value)?);

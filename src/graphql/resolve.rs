@@ -1,5 +1,5 @@
 //! The resolvers of the dynamic schema (mutations and introspection run
-//! through them; queries through `answer.rs`): root fields plan, write,
+//! through them; queries through `executor.rs`): root fields plan, write,
 //! get and shape; the others read their parent's place in the answered
 //! JSON Graph.
 
@@ -15,7 +15,7 @@ use crate::graph::{ErrorValue, Graph, Node, Value};
 use crate::path::{Key, KeySet, PathSet};
 use crate::router::{Context, Router};
 
-use super::model::{is_list, is_scalar, named_type, Field, Model};
+use super::mapping::{is_list, is_scalar, named_type, Field, Model};
 use super::plan::{fill, plan_root};
 use super::selection::Env;
 use super::write::prepare;

@@ -248,7 +248,7 @@ fn syntax_message(error: &async_graphql_parser::Error) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::model::Model;
+    use super::super::mapping::Model;
     use super::*;
 
     const BASE: &str = r#"

@@ -1,4 +1,4 @@
-//! The executor (`answer.rs`) against async-graphql's own execution
+//! The executor (`executor.rs`) against async-graphql's own execution
 //! through the resolvers (`resolve.rs`): the same queries, over the same
 //! router, must give the same response, data and errors alike.
 

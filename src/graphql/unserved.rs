@@ -25,7 +25,7 @@ use async_graphql_value::ConstValue;
 use crate::path::{Key, KeyOrRange, KeySet, Matcher, Pattern, Token, TokenKind};
 use crate::router::{Reach, Router};
 
-use super::model::{is_scalar, named_type, placeholders, Field, Model};
+use super::mapping::{is_scalar, named_type, placeholders, Field, Model};
 use super::plan::fill_path;
 use super::sdl::Place;
 

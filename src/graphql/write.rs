@@ -18,7 +18,7 @@ use crate::graph::{Envelope, Graph, Node, Value};
 use crate::path::{Path, PathSet};
 use crate::router::{Context, Router};
 
-use super::model::{Field, Model, Write};
+use super::mapping::{Field, Model, Write};
 use super::plan::{fill, fill_json, fill_path, plan_root};
 use super::resolve::{locate, scalar};
 use super::selection::Env;

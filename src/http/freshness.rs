@@ -2,7 +2,7 @@
 //! TV's HTTP stack, a CDN), and the validator that lets them ask again
 //! cheaply.
 //!
-//! What an answer read decides (its [`Horizon`]):
+//! What an answer read decides (its [`Reads`]):
 //! - shared data only: `Cache-Control: public, max-age=N`, N the seconds
 //!   until the earliest expiry among its values;
 //! - any user's data: `Cache-Control: private, no-cache` and `Vary:
@@ -18,7 +18,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use tokio::time::Instant;
 
-use crate::loader::horizon::Horizon;
+use crate::loader::expiry::Reads;
 
 /// How an answer may be kept, and its validator.
 #[derive(Clone, Debug)]
@@ -34,7 +34,7 @@ pub(crate) struct Freshness {
 impl Freshness {
     /// How the answer `json` may be kept, from what it read (`read`) and
     /// whether all its routes answered (`whole`); none: not at all.
-    pub(crate) fn of(json: &[u8], read: &Horizon, whole: bool) -> Option<Freshness> {
+    pub(crate) fn of(json: &[u8], read: &Reads, whole: bool) -> Option<Freshness> {
         let until = read.until().filter(|_| whole)?;
         Some(Freshness {
             until,

@@ -18,12 +18,12 @@ use axum::http::request::Parts;
 use axum::http::Method;
 use axum::response::{Html, IntoResponse, Response};
 
-use crate::loader::horizon;
+use crate::loader::expiry;
 
 use super::error::{Error, ErrorKind};
 
 use super::freshness::{no_store, Freshness};
-use super::model::{json_body, media_type, read_body, traced, written};
+use super::model_json::{json_body, media_type, read_body, traced, written};
 use super::AppState;
 
 /// Answers one `/graphql` request.
@@ -84,7 +84,7 @@ async fn answer(state: &AppState, request: Request) -> Result<Response, Error> {
     let user = watched.user().map(str::to_owned);
     let (reply, read) = if parts.method == Method::GET {
         let (reply, read) =
-            horizon::watch(user.as_deref(), graphql.execute_read_only(request, ctx)).await;
+            expiry::watch(user.as_deref(), graphql.execute_read_only(request, ctx)).await;
         (reply, Some(read))
     } else {
         (Some(graphql.execute(request, ctx).await), None)

@@ -66,7 +66,7 @@
 //! configurable; each request carries an id, taken from `x-request-id` or
 //! made, echoed in the response and in its logs.
 
-mod answers;
+mod answer_cache;
 mod config;
 mod connection;
 mod error;
@@ -74,7 +74,7 @@ mod freshness;
 mod graphql;
 mod log;
 mod metrics;
-mod model;
+mod model_json;
 mod reload;
 mod serve;
 mod wire;
@@ -96,7 +96,7 @@ use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
 
-pub use answers::AnswerCache;
+pub use answer_cache::AnswerCache;
 pub use config::{Config, ContextMaker, StaticFiles, Traces};
 pub use error::{Error, ErrorKind};
 pub use log::{init_logging, LogFormat};
@@ -147,9 +147,9 @@ fn build(router: Router, config: Config, ready: Arc<AtomicBool>) -> axum::Router
         .layer(limit);
     let mut limited = axum::Router::new().route(
         &model_path,
-        get(model::serve)
-            .post(model::serve)
-            .fallback(model::method_not_allowed),
+        get(model_json::serve)
+            .post(model_json::serve)
+            .fallback(model_json::method_not_allowed),
     );
     if config.graphql.is_some() {
         limited = limited.route("/graphql", get(graphql::serve).post(graphql::serve));
@@ -217,7 +217,7 @@ fn cors(origins: &[String]) -> CorsLayer {
             header::AUTHORIZATION,
             HeaderName::from_static("x-requested-with"),
             HeaderName::from_static("x-request-id"),
-            HeaderName::from_static(model::TRACE_HEADER),
+            HeaderName::from_static(model_json::TRACE_HEADER),
         ])
         .expose_headers([HeaderName::from_static("x-request-id")]);
     if origins.iter().any(|origin| origin == "*") {

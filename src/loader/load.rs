@@ -21,9 +21,9 @@ use tracing::Instrument;
 
 use super::batch::{Answered, Batches, Launch, Outcome};
 use super::cache::{Cache, Weigher};
-use super::horizon::{self, Watch};
+use super::expiry::{self, Watch};
 use super::loaded::Loaded;
-use super::tier::{scope_named, Found, RedisTier, Remote};
+use super::redis::{scope_named, Found, RedisTier, Remote};
 use super::{LoadError, Scope, Settings, Writes};
 
 type BatchFn<K, V> =
@@ -216,9 +216,9 @@ where
         // Taken now, in the caller's task (the future may run elsewhere),
         // or else where the future first runs (it may be made before the
         // watch it runs in).
-        let watch = horizon::current();
+        let watch = expiry::current();
         async move {
-            let watch = watch.or_else(horizon::current);
+            let watch = watch.or_else(expiry::current);
             let span = tracing::debug_span!(
                 "load",
                 loader = %inner.settings.name,
@@ -318,7 +318,7 @@ where
     /// it says of itself (a remote's `$expires`), not because of a
     /// write: the next load calls the backend, and nothing is reported
     /// to the loader's [`Writes`] (answers kept with it end by their own
-    /// horizon).
+    /// expiry).
     pub fn expire(&self, scope: &Scope, key: &K) {
         let inner = &self.inner;
         let mut batches = inner.lock();

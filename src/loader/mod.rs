@@ -37,7 +37,7 @@
 //!   up in Redis first and writes what the backend answered there; writes
 //!   update Redis and tell the other instances to drop their own copy.
 //!   Redis failing or slow costs backend calls, never a request.
-//! - **What is built on top.** [`horizon::watch`] tells how long what a
+//! - **What is built on top.** [`expiry::watch`] tells how long what a
 //!   request loaded stays cached (the earliest expiry), and a loader given
 //!   a [`Writes`] ([`Loader::with_writes`]) reports each write to it: what
 //!   the server's answer cache needs to keep whole answers true.
@@ -83,22 +83,21 @@
 mod batch;
 mod cache;
 mod error;
-pub mod horizon;
+pub mod expiry;
 mod load;
 mod loaded;
-mod notice;
+mod redis;
 mod scope;
 mod settings;
-mod tier;
 mod writes;
 
+pub use self::redis::{RedisTier, TierError, TierErrorKind, TierSettings};
 pub use error::{LoadError, LoadErrorKind};
 pub use load::KeyMap;
 pub use load::Loader;
 pub use loaded::Loaded;
 pub use scope::Scope;
 pub use settings::Settings;
-pub use tier::{RedisTier, TierError, TierErrorKind, TierSettings};
 pub use writes::Writes;
 
 pub(crate) use cache::Cache;

@@ -16,7 +16,7 @@ use http::HeaderValue;
 use tokio::time::Instant;
 
 use crate::graph::{Envelope, Graph};
-use crate::loader::{horizon, LoadError, Loader, Scope, Settings};
+use crate::loader::{expiry, LoadError, Loader, Scope, Settings};
 use crate::path::PathSet;
 use crate::router::Context;
 
@@ -124,7 +124,7 @@ impl Cached {
     ) -> Result<Envelope, LoadError> {
         let Some(scope) = scope_of(self.user, ctx.user()) else {
             // Nothing keeps it: an answer holding it is not kept.
-            horizon::note_read(&Scope::shared(), None);
+            expiry::note_read(&Scope::shared(), None);
             return remote.fetch(&paths, authorization).await;
         };
         let query = Query {
@@ -147,7 +147,7 @@ impl Cached {
         };
         // What the remote said of its values' lives bounds the answer's.
         if let Some(until) = answered.until {
-            horizon::note_read(&scope, Some(until));
+            expiry::note_read(&scope, Some(until));
         }
         Ok(Envelope::new(answered.graph.clone()))
     }

@@ -20,7 +20,7 @@ use futures::future::BoxFuture;
 use http::{HeaderValue, Method};
 
 use crate::graph::Envelope;
-use crate::loader::{horizon, LoadError, LoadErrorKind, Scope};
+use crate::loader::{expiry, LoadError, LoadErrorKind, Scope};
 use crate::path::PathSet;
 use crate::router::{Builder, Call, Context, DataSource, Get, HandlerError, Set};
 
@@ -188,7 +188,7 @@ impl Remote {
             Some(cached) => cached.load(self, paths, authorization, &ctx).await,
             None => {
                 // Nothing keeps it: an answer holding it is not kept.
-                horizon::note_read(&Scope::shared(), None);
+                expiry::note_read(&Scope::shared(), None);
                 self.fetch(&paths, authorization).await
             }
         };

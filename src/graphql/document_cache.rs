@@ -1,4 +1,4 @@
-//! `Known`: the documents of queries answered before, by query text,
+//! `DocumentCache`: the documents of queries answered before, by query text,
 //! operation name and variables, so that a query sent again (as UIs do:
 //! the same few queries, over and over) skips parsing, the limits and
 //! async-graphql's validation, and goes straight to the executor.
@@ -49,7 +49,7 @@ struct Kept {
     weight: u64,
 }
 
-/// The weigher of [`Known`]'s cache.
+/// The weigher of [`DocumentCache`]'s cache.
 #[derive(Clone)]
 struct ByWeight;
 
@@ -60,7 +60,7 @@ impl quick_cache::Weighter<String, Kept> for ByWeight {
 }
 
 /// The documents of the queries answered before (see the module).
-pub(super) struct Known {
+pub(super) struct DocumentCache {
     documents: quick_cache::sync::Cache<String, Kept, ByWeight>,
 }
 
@@ -125,9 +125,9 @@ fn values(value: &Value) -> usize {
     }
 }
 
-impl Known {
-    pub(super) fn new() -> Known {
-        Known {
+impl DocumentCache {
+    pub(super) fn new() -> DocumentCache {
+        DocumentCache {
             documents: quick_cache::sync::Cache::with_weighter(1024, MAX_WEIGHT, ByWeight),
         }
     }
@@ -184,14 +184,14 @@ impl Known {
     /// A cache bounded at `max_weight`, in one shard (the server's spreads
     /// its bound over shards, by the CPUs).
     #[cfg(test)]
-    fn bounded(max_weight: u64) -> Known {
+    fn bounded(max_weight: u64) -> DocumentCache {
         let options = quick_cache::OptionsBuilder::new()
             .estimated_items_capacity(1024)
             .weight_capacity(max_weight)
             .shards(1)
             .build()
             .expect("options");
-        Known {
+        DocumentCache {
             documents: quick_cache::sync::Cache::with_options(
                 options,
                 ByWeight,
@@ -212,7 +212,7 @@ mod tests {
         // `Positioned<Selection>`'s size each in the document's list of
         // selections (175 KB measured in all).
         let bound: u64 = 4 << 20;
-        let known = Known::bounded(bound);
+        let known = DocumentCache::bounded(bound);
         let text = format!("{{ {} }}", "__typename ".repeat(600));
         let floor = 600 * std::mem::size_of::<Positioned<Selection>>();
         for n in 0..80 {
@@ -244,7 +244,7 @@ mod tests {
             if let Some(name) = operation {
                 request = request.operation_name(name);
             }
-            Known::key(&request)
+            DocumentCache::key(&request)
         };
         let plain = key("{ a }", None, serde_json::json!({}));
         assert!(plain.is_some());

@@ -14,7 +14,7 @@
 //!   the same path sets.
 //! - **Lives as long as its values.** An answer is kept until the
 //!   earliest expiry of the cached values it was built from
-//!   ([`horizon`](crate::loader::horizon)). An answer that read anything no cache keeps (a
+//!   ([`expiry`](crate::loader::expiry)). An answer that read anything no cache keeps (a
 //!   loader whose cache is off, a key the backend left out), that read
 //!   nothing through a loader, or that holds the error of a failed route,
 //!   is not kept.
@@ -52,7 +52,7 @@ use crate::loader::{Cache, CacheLimits, Scope, Writes};
 use crate::path::{KeyOrRange, KeySet, PathSet};
 
 use super::freshness::Freshness;
-use super::model::json_body;
+use super::model_json::json_body;
 
 /// Whole answers to gets, by user and path sets (see the module's docs).
 ///

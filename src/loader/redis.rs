@@ -25,7 +25,7 @@
 //!
 //! Each instance's own (local) tier would still hold the old value after
 //! a write through another instance; so writes also publish a notice (see
-//! `notice.rs`) on which the other instances drop their local entry.
+//! `redis/notice.rs`) on which the other instances drop their local entry.
 //!
 //! Entry keys are `{namespace}:{loader}:shared:{key}` and
 //! `{namespace}:{loader}:user:{user}:{key}` (the key as JSON, the user
@@ -54,11 +54,12 @@ use tracing::Instrument;
 
 use crate::upstream::{Breaker, BreakerSettings};
 
-use super::notice::{self, Listener, Listeners, Notice};
+use notice::{Listener, Listeners, Notice};
 
 mod cluster;
 mod connection;
 mod nodes;
+mod notice;
 mod remote;
 mod settings;
 

@@ -33,12 +33,12 @@ struct Record {
     /// The user the request is for: loads in another user's scope make
     /// an answer that is not only this user's.
     user: Option<Arc<str>>,
-    read: Mutex<Horizon>,
+    read: Mutex<Reads>,
 }
 
 /// What the loads of a watched future read, for how long it stays true.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Horizon {
+pub struct Reads {
     earliest: Option<Instant>,
     loads: usize,
     unkept: bool,
@@ -46,7 +46,7 @@ pub struct Horizon {
     users: bool,
 }
 
-impl Horizon {
+impl Reads {
     /// Until when every value loaded stays as it was read: the earliest
     /// expiry among them. `None` when a load read something no cache
     /// keeps (the loader's cache is off, the backend left a key out or
@@ -79,7 +79,7 @@ impl Horizon {
 /// ```
 /// use std::collections::HashMap;
 /// use std::time::Duration;
-/// use peregrine::loader::{horizon, Loader, Scope, Settings, Writes};
+/// use peregrine::loader::{expiry, Loader, Scope, Settings, Writes};
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
@@ -88,19 +88,19 @@ impl Horizon {
 ///     Ok(keys.into_iter().map(|k| (k, k * k)).collect::<HashMap<_, _>>())
 /// })
 /// .with_writes(&Writes::new());
-/// let (nine, read) = horizon::watch(None, squares.load_one(Scope::shared(), 3)).await;
+/// let (nine, read) = expiry::watch(None, squares.load_one(Scope::shared(), 3)).await;
 /// assert_eq!(nine, Ok(Some(9)));
 /// assert!(read.until().is_some()); // cached for a minute
 /// # }
 /// ```
-pub async fn watch<F: Future>(user: Option<&str>, future: F) -> (F::Output, Horizon) {
+pub async fn watch<F: Future>(user: Option<&str>, future: F) -> (F::Output, Reads) {
     let watch = Watch(Arc::new(Record {
         user: user.map(Arc::from),
-        read: Mutex::new(Horizon::default()),
+        read: Mutex::new(Reads::default()),
     }));
     let output = WATCHED.scope(watch.clone(), future).await;
-    let horizon = *watch.read();
-    (output, horizon)
+    let reads = *watch.read();
+    (output, reads)
 }
 
 /// Notes, for the watched request running this, a read from outside the
@@ -122,7 +122,7 @@ pub(super) fn current() -> Option<Watch> {
 }
 
 impl Watch {
-    fn read(&self) -> std::sync::MutexGuard<'_, Horizon> {
+    fn read(&self) -> std::sync::MutexGuard<'_, Reads> {
         // Only plain fields are written under the lock.
         self.0.read.lock().unwrap_or_else(PoisonError::into_inner)
     }

@@ -23,7 +23,7 @@ use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use super::tier::Nodes;
+use super::Nodes;
 
 /// A write, as published.
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]

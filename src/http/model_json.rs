@@ -10,12 +10,12 @@ use axum::http::{header, HeaderValue, Method};
 use axum::response::{IntoResponse, Response};
 
 use crate::excerpt::excerpt;
-use crate::loader::horizon;
+use crate::loader::expiry;
 use crate::path::PathSet;
 use crate::router::Context;
 use crate::trace::Trace;
 
-use super::answers::AnswerCache;
+use super::answer_cache::AnswerCache;
 use super::config::Traces;
 use super::error::{Error, ErrorKind};
 use super::freshness::{no_store, Freshness};
@@ -135,7 +135,7 @@ async fn get(
     }
     let ticket = answers.map(AnswerCache::ticket);
     let served = state.served.current();
-    let (envelope, read) = horizon::watch(user, served.router.get(paths, ctx)).await;
+    let (envelope, read) = expiry::watch(user, served.router.get(paths, ctx)).await;
     let envelope = envelope?;
     metrics::router_done(ctx.stats());
     let json = to_json(&envelope)?;

@@ -25,8 +25,8 @@ use redis::cluster_async::ClusterConnection;
 use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo};
 use redis::{AsyncCommands, Cmd, ConnectionAddr, ConnectionInfo, RedisResult};
 
-use super::super::notice::Source;
 use super::cluster::{self, Cluster};
+use super::notice::Source;
 use super::TierSettings;
 
 /// A connection to the tier's Redis: cheap to clone, clones share it.

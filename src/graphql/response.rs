@@ -17,7 +17,7 @@ pub struct Reply {
 
 #[derive(Debug)]
 enum Body {
-    /// A query the executor answered (`answer.rs`).
+    /// A query the executor answered (`executor.rs`).
     Written(Written),
     /// async-graphql's own answer: mutations, introspection, refusals.
     Resolved(async_graphql::Response),

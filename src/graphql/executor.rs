@@ -35,10 +35,10 @@ use crate::graph::{Atom, Graph, Node, Value};
 use crate::path::{Key, PathSet};
 use crate::router::{Context, Router};
 
-use super::model::{is_list, is_scalar, named_type, Field, Model};
+use super::mapping::{is_list, is_scalar, named_type, Field, Model};
 use super::plan::{fill, plan};
-use super::reply::Written;
 use super::resolve::{error_message, has_data};
+use super::response::Written;
 use super::selection::{Env, Group};
 
 /// A request's document and variables, kept for the executor (async-graphql
@@ -46,7 +46,7 @@ use super::selection::{Env, Group};
 pub(super) struct Prepared {
     pub(super) document: Arc<ExecutableDocument>,
     pub(super) variables: async_graphql::Variables,
-    /// The request's key in [`Known`](super::known::Known), where the
+    /// The request's key in [`DocumentCache`](super::document_cache::DocumentCache), where the
     /// document is kept once validated and answered (None: not kept).
     pub(super) key: Option<String>,
     /// Set once async-graphql has validated the request and stopped
