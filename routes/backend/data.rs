@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_json::value::{to_raw_value, RawValue};
 
 use super::random::{hash, Rng};
+use super::words::{ADJECTIVES, GENRES, LIST_ADJECTIVES, NOUNS, WORDS};
 use super::Settings;
 
 /// How many videos each user's "my list" starts with.
@@ -242,125 +243,6 @@ fn parse_number(text: &str) -> Option<u64> {
     }
 }
 
-const ADJECTIVES: &[&str] = &[
-    "Silent", "Crimson", "Hidden", "Last", "Golden", "Broken", "Distant", "Wild", "Midnight",
-    "Frozen", "Electric", "Lonely", "Burning", "Secret", "Endless", "Hollow", "Bright", "Savage",
-    "Gentle", "Restless", "Velvet", "Iron", "Paper", "Northern",
-];
-
-const NOUNS: &[&str] = &[
-    "River",
-    "Empire",
-    "Garden",
-    "Signal",
-    "Harbor",
-    "Kingdom",
-    "Stranger",
-    "Orchard",
-    "Machine",
-    "Summer",
-    "Witness",
-    "Frontier",
-    "Lighthouse",
-    "Carnival",
-    "Horizon",
-    "Verdict",
-    "Island",
-    "Detective",
-    "Symphony",
-    "Highway",
-    "Letter",
-    "Mountain",
-    "Circus",
-    "Station",
-];
-
-const WORDS: &[&str] = &[
-    "a",
-    "the",
-    "young",
-    "old",
-    "detective",
-    "family",
-    "city",
-    "secret",
-    "journey",
-    "must",
-    "finds",
-    "loses",
-    "returns",
-    "home",
-    "after",
-    "years",
-    "war",
-    "friend",
-    "stranger",
-    "small",
-    "town",
-    "dark",
-    "truth",
-    "love",
-    "across",
-    "ocean",
-    "against",
-    "time",
-    "before",
-    "everything",
-    "changes",
-    "unlikely",
-    "alliance",
-    "forms",
-    "when",
-    "storm",
-    "arrives",
-    "village",
-    "mystery",
-    "deepens",
-    "brothers",
-    "sisters",
-    "chef",
-    "pilot",
-    "teacher",
-    "thief",
-    "heist",
-    "summer",
-];
-
-const GENRES: &[&str] = &[
-    "Comedies",
-    "Dramas",
-    "Thrillers",
-    "Documentaries",
-    "Romances",
-    "Westerns",
-    "Musicals",
-    "Mysteries",
-    "Adventures",
-    "Animation",
-    "Horror Films",
-    "Sci-Fi",
-];
-
-const LIST_ADJECTIVES: &[&str] = &[
-    "Critically Acclaimed",
-    "Feel-Good",
-    "Award-Winning",
-    "Binge-Worthy",
-    "Classic",
-    "Dark",
-    "Family",
-    "Independent",
-    "Quirky",
-    "Suspenseful",
-    "Witty",
-    "Emotional",
-    "Popular",
-    "New Release",
-    "Cult",
-    "Understated",
-    "Gritty",
-];
-
 fn generate_video(seed: u64, id: u64) -> Video {
     let mut rng = Rng::new(&[seed, stream::VIDEO, id]);
     let title = match rng.between(0, 3) {
@@ -423,43 +305,4 @@ fn generate_list(seed: u64, number: u64, settings: &Settings) -> List {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn synopses_stay_within_100_to_300_characters() {
-        // 100,000 synopses over ten seeds, so that both bounds are tried.
-        let videos = (0..10).flat_map(|seed| {
-            let settings = Settings {
-                seed,
-                lists: 0,
-                ..Settings::default()
-            };
-            Catalog::generate(&settings).videos
-        });
-        for video in videos {
-            let length = video.synopsis.len();
-            assert!(
-                (100..=300).contains(&length),
-                "{length}: {:?}",
-                video.synopsis
-            );
-            assert!(video.synopsis.ends_with('.') && !video.synopsis.ends_with(".."));
-            assert!(!video.synopsis.contains("  "));
-        }
-    }
-
-    #[test]
-    fn only_canonical_names_resolve() {
-        let catalog = Catalog::generate(&Settings::default());
-        assert_eq!(catalog.user("u1").map(User::number), Some(1));
-        assert_eq!(catalog.user("u1000").map(User::number), Some(1000));
-        for name in ["u0", "u1001", "u01", "u+1", "u", "1", "U1", "u1 "] {
-            assert_eq!(catalog.user(name), None, "{name}");
-        }
-        assert!(catalog.list("list-200").is_some());
-        for id in ["list-0", "list-201", "list-01", "list-", "list17"] {
-            assert!(catalog.list(id).is_none(), "{id}");
-        }
-    }
-}
+mod tests;

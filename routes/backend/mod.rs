@@ -50,6 +50,7 @@ mod random;
 mod service;
 mod stats;
 mod store;
+mod words;
 
 /// What the backend serves and how it behaves: the data's counts and
 /// seed, and each call's latency and faults. The defaults are the

@@ -24,6 +24,7 @@
 mod envelope;
 mod error;
 mod members;
+mod metadata;
 mod node;
 mod read;
 mod value;

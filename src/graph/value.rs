@@ -10,6 +10,7 @@ use serde::{Serialize, Serializer};
 use serde_json::{Map, Number, Value as Json};
 
 use super::error::{Error, Reason};
+pub use super::metadata::Metadata;
 use crate::path::{Key, Path};
 
 /// A leaf of a JSON Graph.
@@ -77,85 +78,6 @@ pub struct ErrorValue {
     pub value: Option<Json>,
     /// `$expires`, `$size`, `$timestamp` and the like.
     pub meta: Metadata,
-}
-
-/// The members of a sentinel other than `$type` and `value`: `$expires`,
-/// `$size`, `$timestamp` and anything else a producer put there. The
-/// server never interprets them; it carries them through unchanged.
-/// Members starting with `$_` are a client cache's private bookkeeping and
-/// are dropped on the way in.
-///
-/// Held as a short list, not a map: a sentinel has a member or two, and
-/// every user-scoped value a handler answers carries `$expires` (a map
-/// cost three allocations per rating of a home request; this costs one).
-#[derive(Debug, Clone, Default)]
-pub struct Metadata(Vec<(Cow<'static, str>, Json)>);
-
-impl Metadata {
-    /// The member `name`, if present.
-    pub fn get(&self, name: &str) -> Option<&Json> {
-        self.0
-            .iter()
-            .find(|(member, _)| member == name)
-            .map(|(_, value)| value)
-    }
-
-    /// Sets the member `name` (`"$expires"` and the like), replacing it
-    /// if present.
-    pub fn insert(&mut self, name: impl AsRef<str> + Into<String>, value: Json) {
-        if let Some((_, present)) = self
-            .0
-            .iter_mut()
-            .find(|(member, _)| member == name.as_ref())
-        {
-            *present = value;
-            return;
-        }
-        // The names falcor knows are kept without a copy.
-        let name = match KNOWN.iter().find(|known| **known == name.as_ref()) {
-            Some(known) => Cow::Borrowed(*known),
-            None => Cow::Owned(name.into()),
-        };
-        self.0.push((name, value));
-    }
-
-    /// `$expires`: 1 never, 0 at once, negative relative to now (ms),
-    /// otherwise an absolute epoch time in ms.
-    pub fn expires(&self) -> Option<&Number> {
-        self.get("$expires").and_then(Json::as_number)
-    }
-
-    /// `$size`: the client cache's accounting size of the value.
-    pub fn size(&self) -> Option<&Number> {
-        self.get("$size").and_then(Json::as_number)
-    }
-
-    /// `$timestamp`: when the value last changed, in epoch ms.
-    pub fn timestamp(&self) -> Option<&Number> {
-        self.get("$timestamp").and_then(Json::as_number)
-    }
-
-    /// Whether there is no metadata.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    fn iter(&self) -> impl Iterator<Item = (&str, &Json)> {
-        self.0.iter().map(|(name, value)| (&**name, value))
-    }
-}
-
-/// The metadata members falcor itself reads.
-const KNOWN: [&str; 3] = ["$expires", "$size", "$timestamp"];
-
-impl PartialEq for Metadata {
-    /// The same members, in any order (as JSON objects compare).
-    fn eq(&self, other: &Metadata) -> bool {
-        self.0.len() == other.0.len()
-            && self
-                .iter()
-                .all(|(name, value)| other.get(name) == Some(value))
-    }
 }
 
 impl Value {
@@ -423,50 +345,4 @@ impl fmt::Display for Value {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn sentinel(json: Json) -> Value {
-        match json {
-            Json::Object(map) => Value::from_sentinel(map, &[]).expect("a sentinel"),
-            other => panic!("not an object: {other}"),
-        }
-    }
-
-    #[test]
-    fn metadata_is_carried_compared_in_any_order_and_replaced_by_name() {
-        let a = sentinel(serde_json::json!(
-            {"$type": "atom", "value": 1, "$size": 5, "$expires": -10, "$_cache": "dropped"}
-        ));
-        let b =
-            sentinel(serde_json::json!({"$type": "atom", "value": 1, "$expires": -10, "$size": 5}));
-        assert_eq!(a, b, "the same members in another order");
-        let meta = a.meta().expect("a sentinel's");
-        assert_eq!(
-            meta.get("$_cache"),
-            None,
-            "a client cache's own members are dropped"
-        );
-        assert_eq!(meta.size().and_then(Number::as_i64), Some(5));
-
-        let mut meta = Metadata::default();
-        meta.insert("$expires", Json::from(1));
-        meta.insert(String::from("$expires"), Json::from(2));
-        meta.insert(String::from("custom"), Json::from(3));
-        assert_eq!(
-            meta.expires().and_then(Number::as_i64),
-            Some(2),
-            "replaced, not added"
-        );
-        let written =
-            serde_json::to_value(Value::Atom(Atom { value: None, meta })).expect("serializable");
-        assert_eq!(
-            written,
-            serde_json::json!({"$type": "atom", "$expires": 2, "custom": 3})
-        );
-        assert_ne!(
-            sentinel(serde_json::json!({"$type": "atom", "$expires": 2})),
-            sentinel(serde_json::json!({"$type": "atom", "$expires": 2, "custom": 3})),
-        );
-    }
-}
+mod tests;

@@ -14,8 +14,8 @@ use async_graphql_parser::types::OperationType;
 use crate::router::Router;
 
 use super::document_cache::DocumentCache;
-use super::executor::Prepared;
 use super::mapping::Model;
+use super::prepared::Prepared;
 use super::write::preflight;
 
 /// The extension (see the module).

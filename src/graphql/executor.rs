@@ -20,102 +20,20 @@
 //! the nearest nullable one (the whole `data` at the root).
 
 use std::cell::OnceCell;
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
 
-use async_graphql::{Name, PathSegment, Positioned, ServerError};
-use async_graphql_parser::types::{
-    BaseType, DocumentOperations, ExecutableDocument, Field as Selected, OperationDefinition,
-    OperationType, SelectionSet,
-};
+use async_graphql::{Name, Positioned, ServerError};
+use async_graphql_parser::types::{BaseType, Field as Selected, OperationDefinition};
 
-use serde::Serialize;
-
-use crate::graph::{Atom, Graph, Node, Value};
+use crate::graph::{Graph, Node};
 use crate::path::{Key, PathSet};
 use crate::router::{Context, Router};
 
 use super::mapping::{is_list, is_scalar, named_type, Field, Model};
 use super::plan::{fill, plan};
-use super::resolve::{error_message, has_data};
+use super::prepared::Prepared;
+use super::resolve::has_data;
 use super::response::Written;
 use super::selection::{Env, Group};
-
-/// A request's document and variables, kept for the executor (async-graphql
-/// takes its own copy to validate).
-pub(super) struct Prepared {
-    pub(super) document: Arc<ExecutableDocument>,
-    pub(super) variables: async_graphql::Variables,
-    /// The request's key in [`DocumentCache`](super::document_cache::DocumentCache), where the
-    /// document is kept once validated and answered (None: not kept).
-    pub(super) key: Option<String>,
-    /// Set once async-graphql has validated the request and stopped
-    /// before executing it: the executor is to answer it.
-    pub(super) validated: AtomicBool,
-}
-
-impl Prepared {
-    pub(super) fn new(
-        document: Arc<ExecutableDocument>,
-        variables: async_graphql::Variables,
-        key: Option<String>,
-    ) -> Prepared {
-        Prepared {
-            document,
-            variables,
-            key,
-            validated: AtomicBool::new(false),
-        }
-    }
-
-    /// The operation `name` picks.
-    pub(super) fn operation(&self, name: Option<&str>) -> Option<&Positioned<OperationDefinition>> {
-        operation(&self.document, name)
-    }
-
-    /// The operation `name` picks, if it is a query this executor answers:
-    /// one with no root introspection field (`__schema`, `__type`), which
-    /// async-graphql answers.
-    pub(super) fn query(&self, name: Option<&str>) -> Option<&Positioned<OperationDefinition>> {
-        let operation = self.operation(name)?;
-        if operation.node.ty != OperationType::Query {
-            return None;
-        }
-        let env = self.env(operation);
-        let introspects = env
-            .collect("Query", &operation.node.selection_set.node)
-            .iter()
-            .flat_map(|group| &group.fields)
-            .any(|field| matches!(field.node.name.node.as_str(), "__schema" | "__type"));
-        (!introspects).then_some(operation)
-    }
-
-    /// What `operation`'s selection is read against.
-    pub(super) fn env<'a>(&'a self, operation: &'a Positioned<OperationDefinition>) -> Env<'a> {
-        Env {
-            variables: &self.variables,
-            definitions: &operation.node.variable_definitions,
-            fragments: &self.document.fragments,
-        }
-    }
-}
-
-/// The operation of `document` that `name` picks: the one of that name,
-/// or the only one when no name is given (GraphQL spec §6.1,
-/// GetOperation).
-pub(super) fn operation<'a>(
-    document: &'a ExecutableDocument,
-    name: Option<&str>,
-) -> Option<&'a Positioned<OperationDefinition>> {
-    match (&document.operations, name) {
-        (DocumentOperations::Single(operation), _) => Some(operation),
-        (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name),
-        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
-            operations.values().next()
-        }
-        (DocumentOperations::Multiple(_), None) => None,
-    }
-}
 
 /// Answers the query `operation` of `prepared` for the request `ctx`.
 pub(super) async fn answer(
@@ -422,131 +340,11 @@ impl<'a> Shaper<'a> {
             _ => Ok(Found::Nothing),
         }
     }
-
-    /// Writes a graph value as a GraphQL value (as the resolvers'
-    /// `scalar` converts it); an error value is the field's error.
-    fn scalar(&mut self, value: &Value) -> Result<Found, String> {
-        match value {
-            Value::String(text) => self.json(text.as_str())?,
-            Value::Number(number) => self.json(number)?,
-            Value::Bool(true) => self.raw("true"),
-            Value::Bool(false) => self.raw("false"),
-            Value::Null => self.raw("null"),
-            Value::Error(error) => return Err(error_message(error)),
-            Value::Ref(_) | Value::Atom(Atom { value: None, .. }) => return Ok(Found::Nothing),
-            Value::Atom(Atom {
-                value: Some(json), ..
-            }) => self.json(json)?,
-        }
-        Ok(Found::Written)
-    }
-
-    /// Writes `value` as JSON. Strings, numbers and JSON values always
-    /// serialize; a failure would be the field's error, not a panic.
-    fn json(&mut self, value: &(impl Serialize + ?Sized)) -> Result<(), String> {
-        serde_json::to_writer(&mut self.out, value)
-            .map_err(|error| format!("the value could not be written: {error}"))
-    }
-
-    /// Writes `text` as it is: punctuation, `null`, and GraphQL names
-    /// (response keys, type names), which hold nothing to escape.
-    fn raw(&mut self, text: &str) {
-        self.out.extend_from_slice(text.as_bytes());
-    }
-
-    /// Writes each root field of `set` as null with the error `message`
-    /// (the router answered nothing).
-    fn failed_roots(&mut self, set: &'a SelectionSet, message: &str) -> Result<(), Bubble> {
-        let mut groups = Vec::new();
-        self.env.collect_into("Query", set, &mut groups);
-        self.out.push(b'{');
-        for (index, group) in groups.into_iter().enumerate() {
-            if index > 0 {
-                self.out.push(b',');
-            }
-            self.out.push(b'"');
-            self.raw(group.key);
-            self.raw("\":");
-            let selected = group.fields[0];
-            let name = selected.node.name.node.as_str();
-            if name == "__typename" {
-                self.raw("\"Query\"");
-                continue;
-            }
-            let nullable = self
-                .model
-                .field("Query", name)
-                .is_none_or(|field| field.ty.nullable);
-            self.path.push(Segment::Key(group.key));
-            self.error(message.to_owned(), &selected.pos);
-            self.path.pop();
-            if !nullable {
-                return Err(Bubble);
-            }
-            self.raw("null");
-        }
-        self.out.push(b'}');
-        Ok(())
-    }
-
-    fn error(&mut self, message: String, at: &async_graphql::Pos) {
-        let mut error = ServerError::new(message, Some(*at));
-        error.path = self
-            .path
-            .iter()
-            .map(|segment| match segment {
-                Segment::Key(key) => PathSegment::Field(key.to_string()),
-                Segment::Index(index) => PathSegment::Index(*index),
-            })
-            .collect();
-        self.errors.push(error);
-    }
 }
 
-/// What `keys` lead to from `here`, every ref met along them followed
-/// from the graph's `root` (at most 50 hops).
-fn step<'g>(root: &'g Graph, here: &'g Graph, keys: &[Key]) -> Option<&'g Node> {
-    let mut branch = Some(here);
-    let mut node = None;
-    let mut hops = 0;
-    for key in keys {
-        node = branch.and_then(|branch| branch.get(key));
-        while let Some(Node::Value(Value::Ref(reference))) = node {
-            if hops == 50 {
-                break;
-            }
-            hops += 1;
-            node = root.node(&reference.path);
-        }
-        branch = match node {
-            Some(Node::Branch(next)) => Some(next),
-            _ => None,
-        };
-    }
-    node
-}
+mod output;
+
+use output::step;
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_step_follows_refs_from_the_root() {
-        let graph = Graph::from_json(serde_json::json!({
-            "lists": {"a": {"0": {"$type": "ref", "value": ["videos", 7]}}},
-            "videos": {"7": {"title": "Seven"}}
-        }))
-        .expect("graph");
-        let keys = [
-            Key::from("lists"),
-            Key::from("a"),
-            Key::from(0),
-            Key::from("title"),
-        ];
-        let found = step(&graph, &graph, &keys);
-        assert!(
-            matches!(found, Some(Node::Value(Value::String(title))) if title.as_str() == "Seven"),
-            "{found:?}"
-        );
-    }
-}
+mod tests;

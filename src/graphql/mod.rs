@@ -58,6 +58,7 @@ mod execute;
 mod executor;
 mod mapping;
 mod plan;
+mod prepared;
 mod resolve;
 mod response;
 mod sdl;
