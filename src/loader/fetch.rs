@@ -123,24 +123,7 @@ where
             self.launch(launch);
         }
         if let Some((id, fire_at)) = enqueued.waiting {
-            // Leaves the batch if this caller is dropped while waiting.
-            let waiter = Waiter {
-                inner: &self,
-                scope: &scope,
-                id,
-            };
-            if settings.window.is_zero() {
-                for _ in 0..settings.yields {
-                    tokio::task::yield_now().await;
-                }
-            } else {
-                tokio::time::sleep_until(fire_at).await;
-            }
-            let launch = self.lock().fire(&scope, id);
-            drop(waiter);
-            if let Some(launch) = launch {
-                self.launch(launch);
-            }
+            self.wait_and_fire(&scope, id, fire_at).await;
         }
         let outcomes: KeyMap<_, _> = join_all(
             enqueued
@@ -157,45 +140,49 @@ where
             joined: usize::try_from(enqueued.shared).unwrap_or(usize::MAX),
         };
         record_load(traced, &settings.name, &scope, figures);
-        if let (Some(watch), Some(cache)) = (&watch, &self.cache) {
-            // The call filled the cache before answering: how long what
-            // it answered stays there (a key it left out, or one a write
-            // dropped meanwhile, is not kept).
-            for (key, _) in &enqueued.keys {
-                match cache.expiry(&scope, key) {
-                    Some(expires) => watch.noted(&scope, expires),
-                    None => watch.unkept(),
-                }
+        if let Some(watch) = &watch {
+            self.note_expiries(watch, &scope, &enqueued.keys);
+        }
+        answers(hits, enqueued.keys, &outcomes)
+    }
+
+    /// Waits for the pending batch `id` (the window, or a few yields
+    /// with none) and fires it unless another caller did; leaves it if
+    /// this caller is dropped meanwhile.
+    async fn wait_and_fire(self: &Arc<Self>, scope: &Scope, id: u64, fire_at: Instant) {
+        let settings = &self.settings;
+        let waiter = Waiter {
+            inner: self,
+            scope,
+            id,
+        };
+        if settings.window.is_zero() {
+            for _ in 0..settings.yields {
+                tokio::task::yield_now().await;
+            }
+        } else {
+            tokio::time::sleep_until(fire_at).await;
+        }
+        let launch = self.lock().fire(scope, id);
+        drop(waiter);
+        if let Some(launch) = launch {
+            self.launch(launch);
+        }
+    }
+
+    /// Notes in `watch` how long what the calls answered for `keys` stays
+    /// cached: each call filled the cache before answering (a key it left
+    /// out, or one a write dropped meanwhile, is not kept).
+    fn note_expiries(&self, watch: &Watch, scope: &Scope, keys: &[(K, u64)]) {
+        let Some(cache) = &self.cache else {
+            return;
+        };
+        for (key, _) in keys {
+            match cache.expiry(scope, key) {
+                Some(expires) => watch.noted(scope, expires),
+                None => watch.unkept(),
             }
         }
-        let mut loaded = Loaded::with_capacity(enqueued.keys.len() + hits.len());
-        for (key, value) in hits {
-            loaded.push(key, Ok(value));
-        }
-        // Keys of one batch come one after another: its outcome is looked
-        // up once for them.
-        let mut batch: Option<(u64, Option<&Outcome<K, V>>)> = None;
-        for (key, id) in enqueued.keys {
-            let outcome = match batch {
-                Some((last, outcome)) if last == id => outcome,
-                _ => {
-                    let outcome = outcomes.get(&id);
-                    batch = Some((id, outcome));
-                    outcome
-                }
-            };
-            let answer = outcome.and_then(|outcome| outcome.get(&key));
-            match answer {
-                Some(Ok(value)) => {
-                    loaded.push(key, Ok(value.clone()));
-                }
-                Some(Err(error)) => {
-                    loaded.push(key, Err(error.clone()));
-                }
-                None => {}
-            }
-        }
-        loaded
     }
 }
 
@@ -241,4 +228,40 @@ where
     fn drop(&mut self) {
         self.inner.lock().leave(self.scope, self.id);
     }
+}
+
+/// Each key's answer: the cache `hits` first, then each key of a batch
+/// from its batch's outcome (absent keys left out).
+fn answers<K, V>(
+    hits: Vec<(K, V)>,
+    keys: Vec<(K, u64)>,
+    outcomes: &KeyMap<u64, Outcome<K, V>>,
+) -> Loaded<K, V>
+where
+    K: Eq + Hash + Clone,
+    V: Clone,
+{
+    let mut loaded = Loaded::with_capacity(keys.len() + hits.len());
+    for (key, value) in hits {
+        loaded.push(key, Ok(value));
+    }
+    // Keys of one batch come one after another: its outcome is looked up
+    // once for them.
+    let mut batch: Option<(u64, Option<&Outcome<K, V>>)> = None;
+    for (key, id) in keys {
+        let outcome = match batch {
+            Some((last, outcome)) if last == id => outcome,
+            _ => {
+                let outcome = outcomes.get(&id);
+                batch = Some((id, outcome));
+                outcome
+            }
+        };
+        match outcome.and_then(|outcome| outcome.get(&key)) {
+            Some(Ok(value)) => loaded.push(key, Ok(value.clone())),
+            Some(Err(error)) => loaded.push(key, Err(error.clone())),
+            None => {}
+        }
+    }
+    loaded
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use futures::future::FutureExt;
 use tokio::time::Instant;
-use tracing::Instrument;
+use tracing::{Instrument, Span};
 
 use crate::telemetry::{self, Origin};
 use crate::trace::{self, BatchFigures};
@@ -39,103 +39,113 @@ where
         span.record("batch_size", launch.keys.len());
         let origin = Origin::current();
         tokio::spawn(Origin::maybe_within(origin, async move {
-            let started = std::time::Instant::now();
-            let Launch {
-                scope,
-                id,
-                keys,
-                sender,
-            } = launch;
-            let name = &inner.settings.name;
-            // Takes the keys out of flight however the call ends, even if
-            // the task is dropped with its runtime, and caches the answer
-            // when there is one.
-            let mut finish = Finish {
-                inner: &inner,
-                scope: &scope,
-                id,
-                keys: &keys,
-                outcome: None,
-                expiries: KeyMap::default(),
-            };
-            let (found, asked) = match inner.remote.get() {
-                Some(remote) => {
-                    let read = inner.read_remote(remote, &scope, keys.clone());
-                    read.instrument(span.clone()).await
-                }
-                None => (Vec::new(), keys.clone()),
-            };
-            let redis_hits = found.len();
-            span.record("redis_hits", redis_hits);
-            let answered = if asked.is_empty() {
-                Ok(Ok(KeyMap::default()))
-            } else {
-                metrics::counter!("peregrine_backend_calls_total", "loader" => name.clone())
-                    .increment(1);
-                metrics::histogram!("peregrine_backend_batch_size", "loader" => name.clone())
-                    .record(asked.len() as f64);
-                inner
-                    .call(scope.clone(), asked)
-                    .instrument(span.clone())
-                    .await
-            };
-            // The load's span ends with the load, not with the fill.
-            drop(span);
-            let answered = answered.unwrap_or_else(|_| {
-                Err(LoadError::backend(format!(
-                    "{name}: the batch function panicked"
-                )))
-            });
-            // Values from Redis stand even when the backend call failed.
-            let (mut values, failed) = match answered {
-                Ok(values) => (values, None),
-                Err(error) => (KeyMap::default(), Some(error)),
-            };
-            // What the backend answered goes to Redis, for the keys no
-            // write has changed since the call began (a write from now on
-            // leaves Redis a value or a tombstone, which the fill's `NX`
-            // does not overwrite).
-            let fill: Vec<(K, V)> = match inner.remote.get() {
-                None => Vec::new(),
-                Some(_) => {
-                    let batches = inner.lock();
-                    values
-                        .iter()
-                        .filter(|(key, _)| batches.is_current(&scope, id, key))
-                        .map(|(key, value)| (key.clone(), value.clone()))
-                        .collect()
-                }
-            };
-            for found in found {
-                finish.expiries.insert(found.key.clone(), found.expires);
-                values.insert(found.key, found.value);
-            }
-            if let Some(current) = traced {
-                let figures = BatchFigures {
-                    keys: keys.len(),
-                    redis_hits,
-                };
-                let error = failed.as_ref().map(ToString::to_string);
-                current.trace.batch(
-                    current.route,
-                    name,
-                    !scope.is_shared(),
-                    figures,
-                    started,
-                    error,
-                );
-            }
-            let outcome = Arc::new(Answered { values, failed });
-            finish.outcome = Some(Arc::clone(&outcome));
-            drop(finish);
-            // Nobody may be waiting any more; that is fine.
-            let _ = sender.send(outcome);
-            // Off the callers' path.
-            if let (Some(remote), Some(ttl)) = (inner.remote.get(), inner.settings.cache_ttl()) {
-                let entries = fill.iter().map(|(key, value)| (key, value));
-                remote.fill(&scope, entries, ttl).await;
-            }
+            inner.run(launch, traced, span).await;
         }));
+    }
+
+    /// A fired batch, to its end: its keys asked, the answer cached and
+    /// sent to its callers, then written to Redis.
+    async fn run(&self, launch: Launch<K, V>, traced: Option<trace::Current>, span: Span) {
+        let started = std::time::Instant::now();
+        let Launch {
+            scope,
+            id,
+            keys,
+            sender,
+        } = launch;
+        // Takes the keys out of flight however the call ends, even if
+        // the task is dropped with its runtime, and caches the answer
+        // when there is one.
+        let mut finish = Finish {
+            inner: self,
+            scope: &scope,
+            id,
+            keys: &keys,
+            outcome: None,
+            expiries: KeyMap::default(),
+        };
+        let (found, answered) = self.ask(&scope, &keys, span).await;
+        let redis_hits = found.len();
+        // Values from Redis stand even when the backend call failed.
+        let (mut values, failed) = match answered {
+            Ok(values) => (values, None),
+            Err(error) => (KeyMap::default(), Some(error)),
+        };
+        let fill = self.still_current(&scope, id, &values);
+        for found in found {
+            finish.expiries.insert(found.key.clone(), found.expires);
+            values.insert(found.key, found.value);
+        }
+        if let Some(current) = traced {
+            let figures = BatchFigures {
+                keys: keys.len(),
+                redis_hits,
+            };
+            let error = failed.as_ref().map(ToString::to_string);
+            let user = !scope.is_shared();
+            let name = &self.settings.name;
+            current
+                .trace
+                .batch(current.route, name, user, figures, started, error);
+        }
+        let outcome = Arc::new(Answered { values, failed });
+        finish.outcome = Some(Arc::clone(&outcome));
+        drop(finish);
+        // Nobody may be waiting any more; that is fine.
+        let _ = sender.send(outcome);
+        // Off the callers' path.
+        if let (Some(remote), Some(ttl)) = (self.remote.get(), self.settings.cache_ttl()) {
+            let entries = fill.iter().map(|(key, value)| (key, value));
+            remote.fill(&scope, entries, ttl).await;
+        }
+    }
+
+    /// Redis for `keys`, then the backend for those it did not hold,
+    /// under the load's `span` (ended here: the fill is not the load's).
+    async fn ask(
+        &self,
+        scope: &Scope,
+        keys: &[K],
+        span: Span,
+    ) -> (Vec<Found<K, V>>, Result<KeyMap<K, V>, LoadError>) {
+        let name = &self.settings.name;
+        let (found, asked) = match self.remote.get() {
+            Some(remote) => {
+                let read = self.read_remote(remote, scope, keys.to_vec());
+                read.instrument(span.clone()).await
+            }
+            None => (Vec::new(), keys.to_vec()),
+        };
+        span.record("redis_hits", found.len());
+        if asked.is_empty() {
+            return (found, Ok(KeyMap::default()));
+        }
+        metrics::counter!("peregrine_backend_calls_total", "loader" => name.clone()).increment(1);
+        metrics::histogram!("peregrine_backend_batch_size", "loader" => name.clone())
+            .record(asked.len() as f64);
+        let answered = self.call(scope.clone(), asked).instrument(span).await;
+        let answered = answered.unwrap_or_else(|_| {
+            Err(LoadError::backend(format!(
+                "{name}: the batch function panicked"
+            )))
+        });
+        (found, answered)
+    }
+
+    /// What the backend answered that goes to Redis: the keys no write
+    /// has changed since the call began (a write from now on leaves
+    /// Redis a value or a tombstone, which the fill's `NX` does not
+    /// overwrite).
+    fn still_current(&self, scope: &Scope, id: u64, values: &KeyMap<K, V>) -> Vec<(K, V)> {
+        if self.remote.get().is_none() {
+            return Vec::new();
+        }
+        let batches = self.lock();
+        values
+            .iter()
+            .filter(|(key, _)| batches.is_current(scope, id, key))
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect()
     }
 
     /// Calls the batch function for `keys`, within the loader's timeout;
