@@ -11,9 +11,10 @@ use tracing::Instrument;
 use crate::path::{merge, PathSet};
 use crate::trace;
 
+use super::context::Context;
 use super::handler::{Answer, BoxFuture, HandlerError};
 use super::request::{Call, Get, Matched, Set};
-use super::table::Method;
+use super::table::{Method, Route};
 use super::wave::{Assignment, Run};
 
 impl Run<'_> {
@@ -47,32 +48,7 @@ impl Run<'_> {
             let refused = (prefixes, Err(refused), Duration::ZERO);
             return futures::future::Either::Left(std::future::ready(refused));
         }
-        // A handler may panic before its future exists (in the closure
-        // body): that is caught here, the future's panics below.
-        let future = std::panic::catch_unwind(AssertUnwindSafe(|| -> Option<BoxFuture> {
-            match assignment.kind {
-                Method::Get => route
-                    .get
-                    .as_ref()
-                    .map(|handler| handler(Get { matched }, ctx)),
-                Method::Set => route.set.as_ref().map(|handler| {
-                    let graph = self.set_graph(&matched);
-                    handler(Set { matched, graph }, ctx)
-                }),
-                Method::Call => route.call.as_ref().map(|handler| {
-                    let payload = self.payload.call.clone().unwrap_or_default();
-                    handler(
-                        Call {
-                            matched,
-                            arguments: payload.arguments,
-                            path_suffixes: payload.path_suffixes,
-                            paths: payload.paths,
-                        },
-                        ctx,
-                    )
-                }),
-            }
-        }));
+        let future = self.start_handler(route, assignment.kind, matched, ctx);
         let span = tracing::debug_span!(
             "route",
             route = %route.text,
@@ -89,41 +65,110 @@ impl Run<'_> {
             let paths = prefixes.iter().map(PathSet::to_string).collect();
             trace.route_started(wave, route.text.clone(), assignment.kind.name(), paths)
         });
+        let handler = Handler {
+            future,
+            deadline,
+            trace,
+            traced,
+            request,
+        };
         let answered = async move {
             let started = Instant::now();
-            let answer = match future {
-                // Past the request's deadline the handler is dropped and
-                // its paths are errors; the rest of the answer stands.
-                Ok(Some(future)) => {
-                    let run = AssertUnwindSafe(trace::in_route(trace.clone(), traced, future))
-                        .catch_unwind();
-                    let done = match deadline {
-                        Some(deadline) => tokio::time::timeout_at(deadline, run)
-                            .await
-                            .unwrap_or_else(|_| Ok(Err(past_deadline()))),
-                        None => run.await,
-                    };
-                    done.unwrap_or_else(|panic| Err(panicked(panic)))
-                }
-                Err(panic) => Err(panicked(panic)),
-                // Candidates are chosen for their handlers: not reached.
-                Ok(None) => Ok(super::handler::Output::new()),
-            };
-            if let Err(err) = &answer {
-                let span = tracing::Span::current();
-                span.record("error", tracing::field::display(err));
-                span.record("otel.status_code", "ERROR");
-                tracing::debug!(error = %err, "route handler failed");
-                request.stats().add_failed_route_call();
-            }
-            if let (Some(trace), Some(id)) = (&trace, traced) {
-                let error = answer.as_ref().err().map(ToString::to_string);
-                trace.route_ended(id, error);
-            }
+            let answer = handler.run().await;
             (prefixes, answer, started.elapsed())
         }
         .instrument(span);
         futures::future::Either::Right(answered)
+    }
+}
+
+impl Run<'_> {
+    /// The handler of `route` for `kind`, called with what it matched. A
+    /// handler may panic before its future exists (in the closure body):
+    /// that is caught here, its future's panics when it runs.
+    fn start_handler(
+        &self,
+        route: &Route,
+        kind: Method,
+        matched: Matched,
+        ctx: Context,
+    ) -> std::thread::Result<Option<BoxFuture>> {
+        std::panic::catch_unwind(AssertUnwindSafe(|| -> Option<BoxFuture> {
+            match kind {
+                Method::Get => route
+                    .get
+                    .as_ref()
+                    .map(|handler| handler(Get { matched }, ctx)),
+                Method::Set => route.set.as_ref().map(|handler| {
+                    let graph = self.set_graph(&matched);
+                    handler(Set { matched, graph }, ctx)
+                }),
+                Method::Call => route.call.as_ref().map(|handler| {
+                    let payload = self.payload.call.clone().unwrap_or_default();
+                    let call = Call {
+                        matched,
+                        arguments: payload.arguments,
+                        path_suffixes: payload.path_suffixes,
+                        paths: payload.paths,
+                    };
+                    handler(call, ctx)
+                }),
+            }
+        }))
+    }
+}
+
+/// A route call's handler, ready to run within the request's deadline,
+/// recorded in its trace and stats.
+struct Handler {
+    future: std::thread::Result<Option<BoxFuture>>,
+    deadline: Option<tokio::time::Instant>,
+    trace: Option<trace::Trace>,
+    traced: Option<usize>,
+    /// The request, whose stats count a failed call.
+    request: Context,
+}
+
+impl Handler {
+    /// Runs the handler: past the request's deadline it is dropped and
+    /// its paths are errors (the rest of the answer stands); a panic is
+    /// an error that leaks nothing.
+    async fn run(self) -> Answer {
+        let Handler {
+            future,
+            deadline,
+            trace,
+            traced,
+            request,
+        } = self;
+        let answer = match future {
+            Ok(Some(future)) => {
+                let run =
+                    AssertUnwindSafe(trace::in_route(trace.clone(), traced, future)).catch_unwind();
+                let done = match deadline {
+                    Some(deadline) => tokio::time::timeout_at(deadline, run)
+                        .await
+                        .unwrap_or_else(|_| Ok(Err(past_deadline()))),
+                    None => run.await,
+                };
+                done.unwrap_or_else(|panic| Err(panicked(panic)))
+            }
+            Err(panic) => Err(panicked(panic)),
+            // Candidates are chosen for their handlers: not reached.
+            Ok(None) => Ok(super::handler::Output::new()),
+        };
+        if let Err(err) = &answer {
+            let span = tracing::Span::current();
+            span.record("error", tracing::field::display(err));
+            span.record("otel.status_code", "ERROR");
+            tracing::debug!(error = %err, "route handler failed");
+            request.stats().add_failed_route_call();
+        }
+        if let (Some(trace), Some(id)) = (&trace, traced) {
+            let error = answer.as_ref().err().map(ToString::to_string);
+            trace.route_ended(id, error);
+        }
+        answer
     }
 }
 
