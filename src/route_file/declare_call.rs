@@ -16,6 +16,9 @@ use super::error::{Error, ErrorKind, Source};
 use super::fill::{Fill, Root};
 use super::format;
 
+/// A path a call answers, and its value.
+type Returned = (Vec<KeyFill>, Fill);
+
 /// The kinds of argument a call can take.
 const ARGUMENTS: [&str; 6] = ["ref", "integer", "number", "string", "boolean", "any"];
 
@@ -26,30 +29,8 @@ pub(super) fn call(
     call: &Spanned<format::Call>,
     known: &Known<'_>,
 ) -> Result<Caller, Error> {
-    let at = declared.span().start;
     let route = declared.get_ref();
-    let reads = [
-        (route.get.is_some(), "get"),
-        (route.load.is_some(), "load"),
-        (route.set.is_some(), "set"),
-        (route.list.is_some(), "list"),
-        (route.length.is_some(), "length"),
-        (!route.fields.is_empty(), "fields"),
-        (route.items.is_some(), "items"),
-        (route.key.is_some(), "key"),
-        (route.ttl_secs.is_some(), "ttl_secs"),
-    ];
-    if let Some((_, member)) = reads.iter().find(|(set, _)| *set) {
-        return Err(source.error(
-            ErrorKind::Value,
-            at,
-            format!(
-                "a route with a `call` is the call alone: `{member}` is for a route that reads"
-            ),
-        ));
-    }
-    let pattern_span = route.pattern.span();
-    let text = route.pattern.get_ref();
+    only_the_call(source, declared.span().start, route)?;
     let pattern = parsed(source, &route.pattern)?;
     if !pattern
         .iter()
@@ -57,7 +38,7 @@ pub(super) fn call(
     {
         return Err(source.error(
             ErrorKind::Pattern,
-            pattern_span.start,
+            route.pattern.span().start,
             "a call's pattern is the function's path, one key at each position (`myList.push`)",
         ));
     }
@@ -73,7 +54,55 @@ pub(super) fn call(
         default: Method::POST,
     };
     let writer = writer(source, call.span().start, &parts, known, &roots, None)?;
-    let arguments: Vec<(String, Option<String>)> = spec
+    let arguments = arguments(source, call)?;
+    let (requires, drops) = touched(source, spec, known, &roots)?;
+    roots.push(Root::Answer);
+    let (returns, invalidates) = answered(source, spec, &roots)?;
+    Ok(Caller::new(Spec {
+        pattern: route.pattern.get_ref().clone(),
+        user,
+        writer,
+        arguments,
+        requires,
+        drops,
+        returns,
+        invalidates,
+        expires: route.expires_secs.map(Duration::from_secs),
+    }))
+}
+
+/// Refuses a route that reads beside its call (placed at `at`).
+fn only_the_call(source: &Source, at: usize, route: &format::Route) -> Result<(), Error> {
+    let reads = [
+        (route.get.is_some(), "get"),
+        (route.load.is_some(), "load"),
+        (route.set.is_some(), "set"),
+        (route.list.is_some(), "list"),
+        (route.length.is_some(), "length"),
+        (!route.fields.is_empty(), "fields"),
+        (route.items.is_some(), "items"),
+        (route.key.is_some(), "key"),
+        (route.ttl_secs.is_some(), "ttl_secs"),
+    ];
+    match reads.iter().find(|(set, _)| *set) {
+        Some((_, member)) => Err(source.error(
+            ErrorKind::Value,
+            at,
+            format!(
+                "a route with a `call` is the call alone: `{member}` is for a route that reads"
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The call's arguments, each a kind of [`ARGUMENTS`] and its words.
+fn arguments(
+    source: &Source,
+    call: &Spanned<format::Call>,
+) -> Result<Vec<(String, Option<String>)>, Error> {
+    let arguments: Vec<(String, Option<String>)> = call
+        .get_ref()
         .arguments
         .iter()
         .map(|argument| {
@@ -94,6 +123,16 @@ pub(super) fn call(
             ),
         ));
     }
+    Ok(arguments)
+}
+
+/// The items the call needs (`requires`) and those it changes (`drops`).
+fn touched(
+    source: &Source,
+    spec: &format::Call,
+    known: &Known<'_>,
+    roots: &[Root],
+) -> Result<(Option<Item>, Vec<Item>), Error> {
     let requires = spec
         .requires
         .as_ref()
@@ -106,7 +145,7 @@ pub(super) fn call(
                 &requires.load,
                 Some(&requires.id),
                 known,
-                &roots,
+                roots,
             )
         })
         .transpose()?;
@@ -116,40 +155,39 @@ pub(super) fn call(
         .map(|dropped| {
             let place = dropped.span().start;
             match dropped.get_ref() {
-                format::Drop::Whole(load) => item(source, place, load, None, known, &roots),
+                format::Drop::Whole(load) => item(source, place, load, None, known, roots),
                 format::Drop::Item { load, id } => {
-                    item(source, place, load, Some(id), known, &roots)
+                    item(source, place, load, Some(id), known, roots)
                 }
             }
         })
         .collect::<Result<_, _>>()?;
-    roots.push(Root::Answer);
+    Ok((requires, drops))
+}
+
+/// What the call answers (`returns`) and the paths it says changed
+/// (`invalidates`), read with the service's answer among the `roots`.
+fn answered(
+    source: &Source,
+    spec: &format::Call,
+    roots: &[Root],
+) -> Result<(Vec<Returned>, Vec<Vec<KeyFill>>), Error> {
     let returns = spec
         .returns
         .iter()
         .map(|returned| {
             let place = returned.span().start;
-            let path = keys(source, place, &returned.get_ref().path, &roots)?;
-            let value = fill(source, place, &returned.get_ref().value, &roots)?;
+            let path = keys(source, place, &returned.get_ref().path, roots)?;
+            let value = fill(source, place, &returned.get_ref().value, roots)?;
             Ok((path, value))
         })
         .collect::<Result<_, Error>>()?;
     let invalidates = spec
         .invalidates
         .iter()
-        .map(|path| keys(source, path.span().start, path.get_ref(), &roots))
+        .map(|path| keys(source, path.span().start, path.get_ref(), roots))
         .collect::<Result<_, _>>()?;
-    Ok(Caller::new(Spec {
-        pattern: text.clone(),
-        user,
-        writer,
-        arguments,
-        requires,
-        drops,
-        returns,
-        invalidates,
-        expires: route.expires_secs.map(Duration::from_secs),
-    }))
+    Ok((returns, invalidates))
 }
 
 /// An item of the load `name`: with `id`, of a load by id; without, the
