@@ -9,8 +9,8 @@
 //!
 //! [`FEW`] is 128 so that the `videos` branch of a home screen (ten rows
 //! of ten) stays a vector: a binary search of it compares integers only
-//! (~110 instructions, against ~330 for the B-tree's search by `Key`'s
-//! order), and a handler given `{integers}` (sorted) that loads them all
+//! (a third of the B-tree's search by `Key`'s order: docs/decisions/0011),
+//! and a handler given `{integers}` (sorted) that loads them all
 //! from its backend answers them in ascending order, so filling it
 //! appends (cache hits come first, so with a cache it mostly does).
 //! Filled in a random order, a vector of 128 moves ~5 KB per insert on
@@ -133,7 +133,7 @@ impl Members {
 /// once rather than at every probe: integers sort before every other key
 /// and strings after integers, before booleans and `null` (`Key`'s
 /// order). Lookups and inserts of a GraphQL home request make some 1,000
-/// searches; this took them from ~130 instructions each to ~110.
+/// searches, each a little cheaper so (docs/decisions/0011).
 fn find(few: &[(Key, Node)], key: &Key) -> Result<usize, usize> {
     match key.view() {
         KeyView::Integer(wanted) => few.binary_search_by(|(member, _)| match member.view() {

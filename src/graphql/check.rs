@@ -17,7 +17,7 @@ use async_graphql_parser::types::{
 };
 use async_graphql_value::{ConstValue, Value};
 
-use super::mapping::{is_scalar, named_type, Field, Model};
+use super::mapping::{is_scalar, named_type, Field, Mapping};
 
 /// The query limits, on by default (graphql-armor's defaults, and a cap
 /// on the text).
@@ -192,7 +192,7 @@ fn count_aliases(set: &SelectionSet) -> usize {
 /// The refusal of an `Int` argument or variable outside 32 bits (GraphQL's
 /// `Int` is a signed 32-bit integer, spec §3.5.1), naming it.
 pub(super) fn ints(
-    model: &Model,
+    model: &Mapping,
     document: &ExecutableDocument,
     variables: &Variables,
 ) -> Option<ServerError> {
@@ -266,7 +266,7 @@ fn variable_past_32_bits(value: &ConstValue) -> Option<&serde_json::Number> {
 /// The walk of a selection by type, for the literal `Int` arguments it
 /// passes.
 struct Arguments<'a> {
-    model: &'a Model,
+    model: &'a Mapping,
     fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
     /// Fragments already walked (as validation does, a fragment is looked
     /// at once).

@@ -14,14 +14,14 @@ use async_graphql_parser::types::OperationType;
 use crate::router::Router;
 
 use super::document_cache::DocumentCache;
-use super::mapping::Model;
+use super::mapping::Mapping;
 use super::prepared::Prepared;
 use super::write::preflight;
 
 /// The extension (see the module).
 pub(super) struct Direct {
     pub(super) known: Arc<DocumentCache>,
-    pub(super) model: Arc<Model>,
+    pub(super) model: Arc<Mapping>,
     pub(super) router: Router,
 }
 

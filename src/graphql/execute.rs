@@ -19,7 +19,7 @@ use super::direct::Direct;
 use super::document_cache::DocumentCache;
 use super::error::{Error, ErrorKind};
 use super::executor::answer;
-use super::mapping::Model;
+use super::mapping::Mapping;
 use super::prepared::{operation, Prepared};
 use super::resolve::dynamic_field;
 use super::response::Reply;
@@ -31,7 +31,7 @@ use super::unserved::Unserved;
 pub struct GraphQl {
     schema: Schema,
     limits: Limits,
-    model: Arc<Model>,
+    model: Arc<Mapping>,
     router: Router,
     pub(super) known: Arc<DocumentCache>,
 }
@@ -114,7 +114,7 @@ impl GraphQl {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn build(sources: &[Sdl], router: Router, limits: Limits) -> Result<GraphQl, Error> {
-        let model = Arc::new(Model::parse(sources)?);
+        let model = Arc::new(Mapping::parse(sources)?);
         let mutation = model.objects.contains_key("Mutation").then_some("Mutation");
         let known = Arc::new(DocumentCache::new());
         let mut builder = Schema::build("Query", mutation, None)

@@ -9,9 +9,9 @@
 //! limits them (and answers introspection and mutations through the
 //! resolvers of `resolve.rs`), but executing a query field by field
 //! through its resolvers built a future, a boxed value and a walk from
-//! the graph's root for each of the home query's ~330 fields: 0.9 ms of
-//! the server's CPU per home query, as much as the routing and backend
-//! calls of the request itself (docs/decisions/0013, figures).
+//! the graph's root for each of the home query's ~330 fields, as costly
+//! as the routing and backend calls of the request itself
+//! (docs/decisions/0013 has the figures).
 //!
 //! The rules are GraphQL's (spec §6.3 and §6.4): fields are grouped by
 //! response key (fragments spread, `@skip` / `@include` applied), a
@@ -28,7 +28,7 @@ use crate::graph::{Graph, Node};
 use crate::path::{Key, PathSet};
 use crate::router::{Context, Router};
 
-use super::mapping::{is_list, is_scalar, named_type, Field, Model};
+use super::mapping::{is_list, is_scalar, named_type, Field, Mapping};
 use super::plan::{fill, plan};
 use super::prepared::Prepared;
 use super::resolve::has_data;
@@ -37,7 +37,7 @@ use super::selection::{Env, Group};
 
 /// Answers the query `operation` of `prepared` for the request `ctx`.
 pub(super) async fn answer(
-    model: &Model,
+    model: &Mapping,
     router: &Router,
     ctx: &Context,
     prepared: &Prepared,
@@ -127,7 +127,7 @@ impl<'a> Entry<'a> {
 /// written as it is found; where a non-null field turns out null, what
 /// was written of its parent is cut back and `null` written instead.
 struct Shaper<'a> {
-    model: &'a Model,
+    model: &'a Mapping,
     env: Env<'a>,
     errors: Vec<ServerError>,
     /// Where the walk is, for errors' paths (made into async-graphql's
@@ -149,7 +149,7 @@ impl<'a> Shaper<'a> {
     /// once for all the objects of a list. Validation lets through only
     /// the type's own fields; anything else is left out.
     fn select(&self, type_name: &str, groups: Vec<Group<'a>>) -> Vec<Entry<'a>> {
-        let model: &'a Model = self.model;
+        let model: &'a Mapping = self.model;
         groups
             .into_iter()
             .filter_map(|group| {

@@ -13,7 +13,7 @@ use super::sdl::{definitions, Place, Sdl};
 /// executor writes: hashed with foldhash, not std's slower SipHash; the
 /// names are the schema's, not a client's).
 #[derive(Debug, Clone)]
-pub(super) struct Model {
+pub(super) struct Mapping {
     pub(super) objects: HashMap<String, Object, foldhash::fast::RandomState>,
     /// The names of the types, in the order of the sources.
     pub(super) order: Vec<String>,
@@ -71,10 +71,10 @@ pub(super) struct Argument {
     pub(super) default: Option<ConstValue>,
 }
 
-impl Model {
+impl Mapping {
     /// Reads `sources` (see `sdl.rs`). Only object types are served;
     /// every field needs a `@graph(path:)`.
-    pub(super) fn parse(sources: &[Sdl]) -> Result<Model, Error> {
+    pub(super) fn parse(sources: &[Sdl]) -> Result<Mapping, Error> {
         let mut objects = HashMap::default();
         let mut order = Vec::new();
         for definition in definitions(sources)? {
@@ -93,7 +93,7 @@ impl Model {
                 },
             );
         }
-        let mut model = Model { objects, order };
+        let mut model = Mapping { objects, order };
         model.check()?;
         for (type_name, object) in &mut model.objects {
             for field in &mut object.fields {

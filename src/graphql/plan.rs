@@ -6,7 +6,7 @@ use async_graphql_value::ConstValue;
 
 use crate::path::{KeySet, PathSet};
 
-use super::mapping::{is_scalar, named_type, Field, Model};
+use super::mapping::{is_scalar, named_type, Field, Mapping};
 use super::selection::Env;
 
 /// The key sets of `field`'s path template with its arguments filled in
@@ -97,7 +97,7 @@ fn literal(value: &ConstValue) -> Option<String> {
 /// (`base`, arguments filled in) for a scalar, the paths of its selection
 /// under it for an object.
 pub(super) fn plan_root(
-    model: &Model,
+    model: &Mapping,
     env: &Env<'_>,
     field: &Field,
     set: &SelectionSet,
@@ -119,7 +119,7 @@ pub(super) fn plan_root(
 /// Adds to `out` the path sets the selection `set` (of object type
 /// `type_name`, standing at `base`) needs.
 pub(super) fn plan(
-    model: &Model,
+    model: &Mapping,
     env: &Env<'_>,
     type_name: &str,
     set: &SelectionSet,
@@ -166,7 +166,7 @@ pub(super) fn plan(
 /// The path that tells whether an object of type `type_name` stands at
 /// `base`: its witness field's (see [`Object::witness`](super::model)),
 /// when it has one.
-fn witness(model: &Model, type_name: &str, base: &[KeySet]) -> Option<PathSet> {
+fn witness(model: &Mapping, type_name: &str, base: &[KeySet]) -> Option<PathSet> {
     let witness = model.objects.get(type_name)?.witness.as_ref()?;
     Some(base.iter().chain(witness).cloned().collect())
 }

@@ -15,7 +15,7 @@ use crate::graph::{ErrorValue, Graph, Node, Value};
 use crate::path::{Key, KeySet, PathSet};
 use crate::router::{Context, Router};
 
-use super::mapping::{is_list, is_scalar, named_type, Field, Model};
+use super::mapping::{is_list, is_scalar, named_type, Field, Mapping};
 use super::plan::{fill, plan_root};
 use super::selection::Env;
 use super::write::prepare;
@@ -41,7 +41,7 @@ fn type_ref(ty: &Type) -> TypeRef {
 
 /// A field with its resolver: a root field plans and gets its paths; any
 /// other reads its parent's place.
-pub(super) fn dynamic_field(model: &Arc<Model>, root: bool, field: &Field) -> DynField {
+pub(super) fn dynamic_field(model: &Arc<Mapping>, root: bool, field: &Field) -> DynField {
     let model_here = model.clone();
     let field_here = Arc::new(field.clone());
     let mut dynamic = DynField::new(field.name.as_str(), type_ref(&field.ty), move |ctx| {
@@ -88,7 +88,7 @@ pub(super) fn dynamic_field(model: &Arc<Model>, root: bool, field: &Field) -> Dy
 /// router as one request, and shaped.
 async fn answer_root<'a>(
     ctx: &ResolverContext<'a>,
-    model: &Model,
+    model: &Mapping,
     field: &Field,
     base: Vec<KeySet>,
 ) -> Result<Option<FieldValue<'a>>, String> {

@@ -248,7 +248,7 @@ fn syntax_message(error: &async_graphql_parser::Error) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::mapping::Model;
+    use super::super::mapping::Mapping;
     use super::*;
 
     const BASE: &str = r#"
@@ -261,8 +261,8 @@ type Video {
 }
 "#;
 
-    fn model(file: &str) -> Result<Model, Error> {
-        Model::parse(&[
+    fn model(file: &str) -> Result<Mapping, Error> {
+        Mapping::parse(&[
             Sdl::new("base.graphql", BASE),
             Sdl::new("team.graphql", file),
         ])

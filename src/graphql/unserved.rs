@@ -25,7 +25,7 @@ use async_graphql_value::ConstValue;
 use crate::path::{Key, KeyOrRange, KeySet, Matcher, Pattern, Token, TokenKind};
 use crate::router::{Reach, Router};
 
-use super::mapping::{is_scalar, named_type, placeholders, Field, Model};
+use super::mapping::{is_scalar, named_type, placeholders, Field, Mapping};
 use super::plan::fill_path;
 use super::sdl::Place;
 
@@ -98,7 +98,7 @@ struct Visit<'m, 'r>(&'m str, Reach<'r>, String);
 
 /// The fields of `model` that no route of `router` serves (see the
 /// [module](self)), in the order found.
-pub(super) fn unserved(model: &Model, router: &Router) -> Vec<Unserved> {
+pub(super) fn unserved(model: &Mapping, router: &Router) -> Vec<Unserved> {
     let root = router.reach(&Pattern::new(Vec::new()));
     let mut queue: VecDeque<Visit<'_, '_>> = ["Query", "Mutation"]
         .into_iter()
@@ -299,7 +299,7 @@ type Video {
             Sdl::new("base.graphql", BASE),
             Sdl::new("team.graphql", file),
         ];
-        let model = Model::parse(&sources).expect("the schema reads");
+        let model = Mapping::parse(&sources).expect("the schema reads");
         unserved(&model, &router())
             .iter()
             .map(|unserved| format!("{}: {unserved}", unserved.place()))
@@ -346,7 +346,7 @@ type Video {
                 "extend type Video {\n  rating: Float @graph(path: \"rating\")\n}\n",
             ),
         ];
-        let model = Model::parse(&sources).expect("the schema reads");
+        let model = Mapping::parse(&sources).expect("the schema reads");
         let found: Vec<String> = unserved(&model, &router())
             .iter()
             .map(ToString::to_string)

@@ -18,7 +18,7 @@ use crate::graph::{Envelope, Graph, Node, Value};
 use crate::path::{Path, PathSet};
 use crate::router::{Context, Router};
 
-use super::mapping::{Field, Model, Write};
+use super::mapping::{Field, Mapping, Write};
 use super::plan::{fill, fill_json, fill_path, plan_root};
 use super::resolve::{locate, scalar};
 use super::selection::Env;
@@ -112,7 +112,7 @@ impl Ready {
 /// before any is run: its write filled in, and its write and its read-back
 /// within the router's limits. The refusal names the field, at its path.
 pub(super) fn preflight(
-    model: &Model,
+    model: &Mapping,
     router: &Router,
     env: &Env<'_>,
     operation: &Positioned<OperationDefinition>,

@@ -26,9 +26,8 @@ type BatchFn<K, V> =
     Box<dyn Fn(Scope, Vec<K>) -> BoxFuture<'static, Result<KeyMap<K, V>, LoadError>> + Send + Sync>;
 
 /// A map keyed by what requests ask for: hashed with foldhash, seeded
-/// per map, rather than with std's SipHash, which (with the growing of
-/// maps not sized up front) was 8% of the instructions of a cache-off
-/// home request.
+/// per map, rather than with std's SipHash, which showed in profiles of
+/// the cache-off home request (docs/decisions/0006).
 pub type KeyMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// The loader of one backend operation: keys asked for at about the same

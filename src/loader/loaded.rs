@@ -11,9 +11,9 @@ use super::LoadError;
 /// from the cache first.
 ///
 /// It is a list, not a map: a handler visits every key once, so
-/// iterating it is all most need. (As a map it cost three hash
-/// operations per key between the call's answer and the handler, 1.5% of
-/// a cache-off home request.) [`Loaded::get`] finds one key by a scan.
+/// iterating it is all most need, and a map cost three hash operations
+/// per key between the call's answer and the handler (docs/decisions/0006).
+/// [`Loaded::get`] finds one key by a scan.
 ///
 /// ```
 /// use std::collections::HashMap;

@@ -77,8 +77,8 @@
 //!
 //! The cache is `quick_cache::sync::Cache` (sharded, weighted, S3-FIFO
 //! eviction) with each value's expiry stored beside it and checked on
-//! read. It replaced `moka`, whose reads were 15-18 % of the server's CPU
-//! on the home request with a warm cache; docs/decisions/0007 has the figures.
+//! read. It replaced `moka`, whose reads cost too much of the server's
+//! CPU on the home request with a warm cache (docs/decisions/0007).
 
 mod batch;
 mod cache;

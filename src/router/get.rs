@@ -28,8 +28,7 @@ impl Router {
     /// The graph [`get`](Router::get) answers, but without the empty atoms
     /// of the paths nothing answered: for a reader that takes a missing
     /// path as null anyway (the GraphQL executor), which saves a walk of
-    /// every requested path through its refs (6% of the server's CPU on
-    /// the home query).
+    /// every requested path through its refs (docs/decisions/0013).
     pub(crate) async fn get_answered(
         &self,
         paths: &[PathSet],

@@ -2,13 +2,11 @@
 //! between calls and shared by every upstream built on it.
 //!
 //! It is hyper-util's pooled client, not reqwest's: reqwest parses each
-//! call's URL three times (its builder, its redirect layer and its
-//! pending future, installed even with redirects off), which for the
-//! hundred-id query strings of a home request was 4.7% of the server's
-//! instructions, and its redirect, decompression and proxy layers are
-//! nothing a backend call needs; moving here took 6.4% off a cache-off
-//! GraphQL home request. The guards (timeout, bulkhead, retries,
-//! breaker) are ours, around this client.
+//! call's URL three times (costly for the hundred-id query strings of a
+//! home request) and runs redirect, decompression and proxy layers no
+//! backend call needs (docs/decisions/0008 has the measurements). The
+//! guards (timeout, bulkhead, retries, breaker) are ours, around this
+//! client.
 
 use std::time::Duration;
 
