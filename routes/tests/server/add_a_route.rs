@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 /// The `sh` blocks of the README's "## Add a route" section.
 fn blocks() -> Vec<String> {
-    let readme = include_str!("../../README.md");
+    let readme = include_str!("../../../README.md");
     let start = readme.find("\n## Add a route\n").expect("the section") + 1;
     let section = &readme[start..];
     let end = section[1..]
@@ -140,7 +140,7 @@ fn the_readmes_add_a_route_steps_answer_the_new_key() {
     }}});
     assert_eq!(answer, expected);
     // The answer the README shows is the one served.
-    let readme = include_str!("../../README.md");
+    let readme = include_str!("../../../README.md");
     let shown = readme
         .split("It answers\n`")
         .nth(1)

@@ -2,17 +2,17 @@
 //! answered beside the catalog, with the engine's batching, caching,
 //! scopes and failure isolation (the format is in docs/routes.md).
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use crate::support::{instant, start_backend, Build, Dir, Harness};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use serde_json::{json, Value};
-use support::{instant, start_backend, Build, Dir, Harness};
 
 /// The team's service: `/people?ids=` (some people), `/mine?user=&ids=`
 /// (values that name their user), `/shelves` (lists of video ids),

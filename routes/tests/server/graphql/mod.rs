@@ -6,8 +6,7 @@
 
 mod mutations;
 mod refusals;
-#[path = "../support/mod.rs"]
-mod support;
+use crate::support;
 mod transport;
 
 use mutations::my_list_length;
@@ -18,8 +17,8 @@ use http_body_util::BodyExt;
 use peregrine_routes::backend::Settings;
 use serde_json::{json, Value};
 
+use crate::support::{graphql, home, home_videos, instant, Harness};
 use peregrine::graphql::{GraphQl, Limits};
-use support::{graphql, home, home_videos, instant, Harness};
 use tower::ServiceExt;
 
 const HOME: &str =

@@ -2,8 +2,6 @@
 //! the backend on a real loopback socket (the routes call it over HTTP),
 //! the graph app driven without one (`oneshot`).
 
-mod support;
-
 use std::collections::HashMap;
 
 use axum::body::Body;
@@ -11,7 +9,7 @@ use axum::http::{header, Request, StatusCode};
 use peregrine_routes::backend::Settings;
 use serde_json::json;
 
-use support::{home, home_videos, ids, instant, range, Harness};
+use crate::support::{home, home_videos, ids, instant, range, Harness};
 
 #[tokio::test]
 async fn home_answers_ten_rows_of_ten_videos_with_the_users_ratings() {

@@ -3,15 +3,13 @@
 //! is reached by the schema's queries and mutations, as their request
 //! traces show.
 
-mod support;
-
 use std::collections::HashSet;
 
 use axum::body::Body;
 use axum::http::{header, Request};
 use serde_json::{json, Value};
 
-use support::{graphql, instant, Harness};
+use crate::support::{graphql, instant, Harness};
 
 /// POSTs `query` to `/graphql` as u17 with a trace asked for: the answer
 /// and each `(route, method)` its trace shows called.

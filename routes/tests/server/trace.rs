@@ -2,12 +2,10 @@
 //! it matched, each loader's load with its cache hits, each batch the
 //! request fired; a warm request shows its hits and no batch.
 
-mod support;
-
 use std::collections::HashMap;
 
+use crate::support::{home, instant, Harness};
 use serde_json::{json, Value};
-use support::{home, instant, Harness};
 
 /// `(loader, figure)` of each record of `kind` (`loads` or `batches`),
 /// summed per loader.

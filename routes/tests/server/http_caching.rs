@@ -2,17 +2,17 @@
 //! read, a strong `ETag`, 304 for `If-None-Match`, and nginx's
 //! `proxy_cache` in front keeping shared answers and never a user's.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use crate::support::process::{free_port, Listening};
+use crate::support::{home, instant, start_backend, Build, Dir, Harness};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use serde_json::{json, Value};
-use support::process::{free_port, Listening};
-use support::{home, instant, start_backend, Build, Dir, Harness};
 
 /// A get of `paths` as `user` (if any) with extra `headers`: the status,
 /// the headers and the body.

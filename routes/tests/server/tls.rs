@@ -3,19 +3,19 @@
 //! (`--backend-ca`, `Trust::with_pem_file`), and refused, naming why, when
 //! it is not.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::support::cluster::RedisCluster;
+use crate::support::process::{free_port, Listening};
+use crate::support::{home, home_videos, instant, start_backend, Build, Dir, Harness};
 use peregrine::loader::{RedisTier, TierSettings};
 use peregrine::upstream::{Pool, Trust};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
 use serde_json::json;
-use support::cluster::RedisCluster;
-use support::process::{free_port, Listening};
-use support::{home, home_videos, instant, start_backend, Build, Dir, Harness};
 
 /// A CA and a certificate it signed for `localhost` and 127.0.0.1, as PEM
 /// files in `dir`: `ca.pem`, `server.pem`, `server.key`.

@@ -1,7 +1,7 @@
 //! Remote routers in route files: listed, and refused where they are
 //! written wrong.
 
-use crate::{at, check, file, refused, refused_at, routes, Files, SERVICE};
+use super::{at, check, file, refused, refused_at, routes, Files, SERVICE};
 
 #[test]
 fn remote_routes_and_the_fallback_are_listed() {

@@ -4,8 +4,7 @@
 //!
 //! Two instances sharing Redis are in `redis.rs`.
 
-mod support;
-
+use crate::support::{instant, start_backend, Build, Harness};
 use axum::http::StatusCode;
 use futures::future::join_all;
 use peregrine::upstream::{BreakerSettings, Settings as Guard};
@@ -13,7 +12,6 @@ use peregrine_routes::backend::Settings;
 use peregrine_routes::Auth;
 use peregrine_routes::{Endpoints, Guards};
 use serde_json::{json, Value};
-use support::{instant, start_backend, Build, Harness};
 
 /// A set of `videos[id].rating` to each rating of `ratings`.
 fn set_ratings(ratings: &[(u64, f64)]) -> Value {

@@ -8,8 +8,6 @@
 //! service costs at most its timeout; a service that is down does not
 //! slow the others.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
 use peregrine::upstream::{BreakerSettings, Settings as Guard};
@@ -18,7 +16,7 @@ use peregrine_routes::Auth;
 use peregrine_routes::{Endpoints, Guards};
 use serde_json::{json, Value};
 
-use support::{home, home_videos, instant, start_backend, Harness};
+use crate::support::{home, home_videos, instant, start_backend, Harness};
 
 /// How many different videos a home answer holds (a video may be in two
 /// rows).

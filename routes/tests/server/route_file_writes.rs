@@ -4,16 +4,16 @@
 //! calls checked before they write, what they return, and what they
 //! invalidate (the format is in docs/routes.md).
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use crate::support::{instant, start_backend, Build, Dir, Harness};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use serde_json::{json, Value};
-use support::{instant, start_backend, Build, Dir, Harness};
 
 /// The notes service's state: notes by id (1 to 3 exist), each user's
 /// pins, and the calls it received by `METHOD /path`.

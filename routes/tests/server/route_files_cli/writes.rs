@@ -1,7 +1,7 @@
 //! Refusals of loads, sets and calls, each at its place; and the
 //! catalog's own files, which use them all, all good.
 
-use crate::{at, check, refused, routes, Files, SERVICE, UNSET};
+use super::{at, check, refused, routes, Files, SERVICE, UNSET};
 
 /// A file of the people service, a `people` load by id, a `shelves` load of
 /// one item per user, and `routes`.
@@ -229,7 +229,7 @@ fn a_load_declared_in_two_files_is_refused_in_the_second() {
     files.write("a.toml", &first);
     let second = "[loads.people]\nget = { service = \"people\", path = \"/other?ids={ids}\" }\n";
     let file = files.write("b.toml", second);
-    crate::refused_at(
+    super::refused_at(
         &check(&[&files.dir]),
         1,
         &file,

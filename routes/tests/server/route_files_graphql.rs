@@ -5,7 +5,7 @@
 //! refuses a broken file with its place and warns of an unserved field
 //! (the format is in docs/routes.md, "GraphQL").
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -13,11 +13,11 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::support::{graphql, instant, start_backend, Build, Harness};
 use axum::extract::Query;
 use axum::http::{Request, StatusCode};
 use axum::routing::get;
 use serde_json::{json, Value};
-use support::{graphql, instant, start_backend, Build, Harness};
 
 /// The people service: `/people?ids=` answers Ada and Alan.
 async fn start_people() -> String {

@@ -4,19 +4,19 @@
 //! opentelemetry-proto definitions), over a demo backend that records the
 //! headers it is called with.
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use crate::support::process::Binary;
+use crate::support::{home, instant, serve_app};
 use axum::body::Bytes;
 use futures::StreamExt;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::any_value::Value as Any;
 use prost::Message;
-use support::process::Binary;
-use support::{home, instant, serve_app};
 
 /// One span as the receiver decoded it.
 #[derive(Debug, Clone)]

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::{at, check, file, refused, refused_at, routes, Files, SERVICE, UNSET};
+use super::{at, check, file, refused, refused_at, routes, Files, SERVICE, UNSET};
 
 #[test]
 fn good_files_are_all_good_and_list_their_routes() {

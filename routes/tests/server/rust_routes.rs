@@ -2,13 +2,11 @@
 //! files in one graph: one request answered by both, refs followed from
 //! one into the other.
 
-mod support;
-
+use crate::support::{instant, start_backend, Build, Harness};
 use peregrine::graph::Value;
 use peregrine::path::{Path, PathSet};
 use peregrine::router::{Builder, HandlerError, Output, Router};
 use serde_json::json;
-use support::{instant, start_backend, Build, Harness};
 
 /// The catalog's files beside a Rust route: `featured` is a ref to the
 /// catalog's `videos[7]`.
