@@ -324,14 +324,18 @@ async fn keys_the_backend_left_out_are_absent() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_slow_call_times_out_and_a_panicking_one_fails() {
+async fn a_slow_call_times_out() {
     let shared = Scope::shared();
     let backend = Backend::slow(Duration::from_millis(10));
     let loader = backend.loader(settings().timeout(Duration::from_millis(5)));
     let answer = loader.load_one(shared.clone(), 1).await;
     assert!(answer.is_err_and(|error| error.kind() == LoadErrorKind::TimedOut));
     assert!(loader.is_idle());
+}
 
+#[tokio::test(start_paused = true)]
+async fn a_panicking_call_fails_its_keys() {
+    let shared = Scope::shared();
     let backend = Backend {
         panic: true,
         ..Backend::default()

@@ -202,7 +202,7 @@ const CALLER: &str = "00f067aa0ba902b7";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_home_request_is_one_trace_under_the_callers_span_down_to_the_backend_calls() {
-    let mut receiver = Receiver::start();
+    let receiver = Receiver::start();
     let (backend, seen) = recording_backend().await;
     let endpoint = format!("http://127.0.0.1:{}", receiver.port);
     let server = Binary::start(
@@ -263,10 +263,23 @@ async fn a_home_request_is_one_trace_under_the_callers_span_down_to_the_backend_
             .any(|line| line.contains("home-1") && line.contains(TRACE)),
         "{logged:#?}"
     );
+}
 
-    // The receiver gone, requests are served as before; the spans it
-    // could not take are counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_receiver_stopped_no_request_is_lost_and_the_lost_spans_are_counted() {
+    let mut receiver = Receiver::start();
+    let (backend, _) = recording_backend().await;
+    let endpoint = format!("http://127.0.0.1:{}", receiver.port);
+    let server = Binary::start(
+        &["serve", "--dev-auth", "--port", "0", "--backend", &backend],
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
+            ("OTEL_BSP_SCHEDULE_DELAY", "50"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "1000"),
+        ],
+    );
     receiver.stop();
+    let http = reqwest::Client::new();
     lose_no_request(&http, &server.url).await;
     let metrics = server.url.replace("/model.json", "/metrics");
     let started = Instant::now();

@@ -66,7 +66,7 @@ fn serve_over_tls(backend: &str, nginx: &Listening, trust: Trust) -> Harness {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn services_over_https_answer_with_the_ca_trusted_and_name_why_without() {
+async fn services_over_https_answer_with_the_ca_trusted() {
     let dir = Dir::with(&[]);
     certificates(&dir.0);
     let backend = start_backend(instant()).await;
@@ -94,7 +94,14 @@ async fn services_over_https_answer_with_the_ca_trusted_and_name_why_without() {
         videos.iter().all(|(_, video)| video["rating"].is_number()),
         "{graph}"
     );
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_ca_a_services_paths_are_errors_naming_the_certificate_problem() {
+    let dir = Dir::with(&[]);
+    certificates(&dir.0);
+    let backend = start_backend(instant()).await;
+    let nginx = nginx_tls(&dir.0, &backend);
     // The system's roots alone: the test's CA is not among them.
     let harness = serve_over_tls(&backend, &nginx, Trust::system());
     let graph = harness
