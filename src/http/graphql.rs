@@ -46,31 +46,9 @@ async fn answer(state: &AppState, request: Request) -> Result<Response, Error> {
     let started = Instant::now();
     let deadline = started + config.request_timeout;
     let (parts, body) = request.into_parts();
-    let request = match parts.method {
-        Method::GET => match from_query_string(&parts)? {
-            Some(request) => request,
-            None => return Ok(graphiql(config, &parts)),
-        },
-        Method::POST => {
-            json_only(&parts)?;
-            let body = read_body(&parts.headers, body, config, deadline).await?;
-            from_body(&body)?
-        }
-        other => {
-            return Err(Error::new(
-                ErrorKind::MethodNotAllowed,
-                format!("the GraphQL endpoint answers GET and POST, not {other}"),
-            )
-            .allowing("GET, POST"))
-        }
+    let Some(request) = read_request(config, &parts, body, deadline).await? else {
+        return Ok(graphiql(config, &parts));
     };
-    if request.query.is_empty() && request.extensions.contains_key("persistedQuery") {
-        // The message Apollo's clients look for, to send the query itself.
-        return Err(Error::new(
-            ErrorKind::PersistedQueryNotSupported,
-            "PersistedQueryNotSupported",
-        ));
-    }
     let ctx = (config.context)(&parts.headers)?.with_deadline(deadline);
     let query = parts.uri.query().unwrap_or("");
     let (ctx, trace) = traced(ctx, config.traces, &parts.headers, started, || {
@@ -109,6 +87,44 @@ async fn answer(state: &AppState, request: Request) -> Result<Response, Error> {
         Some(freshness) => freshness.respond(&parts.headers, json_body(json)),
         None => no_store(json_body(json)),
     })
+}
+
+/// The GraphQL request a GET's query string or a POST's JSON body holds;
+/// None for a GET with neither a query nor extensions (a browser: the
+/// GraphiQL page). Persisted queries are refused as Apollo's clients
+/// expect, so that they send the query itself.
+async fn read_request(
+    config: &super::Config,
+    parts: &Parts,
+    body: axum::body::Body,
+    deadline: Instant,
+) -> Result<Option<async_graphql::Request>, Error> {
+    let request = match parts.method {
+        Method::GET => match from_query_string(parts)? {
+            Some(request) => request,
+            None => return Ok(None),
+        },
+        Method::POST => {
+            json_only(parts)?;
+            let body = read_body(&parts.headers, body, config, deadline).await?;
+            from_body(&body)?
+        }
+        ref other => {
+            return Err(Error::new(
+                ErrorKind::MethodNotAllowed,
+                format!("the GraphQL endpoint answers GET and POST, not {other}"),
+            )
+            .allowing("GET, POST"))
+        }
+    };
+    if request.query.is_empty() && request.extensions.contains_key("persistedQuery") {
+        // The message Apollo's clients look for, to send the query itself.
+        return Err(Error::new(
+            ErrorKind::PersistedQueryNotSupported,
+            "PersistedQueryNotSupported",
+        ));
+    }
+    Ok(Some(request))
 }
 
 /// The request in a GET's query string; None when it holds neither a

@@ -131,7 +131,33 @@ fn build(router: Router, config: Config, ready: Arc<AtomicBool>) -> axum::Router
     };
     metrics::install();
     let cors = cors(&config.cors_origins);
-    let model_path = config.model_path.clone();
+    let app = pages(graph_endpoints(&config), &config);
+    let state = Arc::new(AppState {
+        served,
+        config,
+        ready,
+    });
+    let x_request_id = HeaderName::from_static("x-request-id");
+    app.with_state(state)
+        .layer(CompressionLayer::new())
+        .layer(cors)
+        .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
+        .layer(axum::middleware::from_fn(log::with_origin))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(log::request_span)
+                .on_response(log::answered),
+        )
+        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+        .layer(SetSensitiveRequestHeadersLayer::new([
+            header::AUTHORIZATION,
+            header::COOKIE,
+        ]))
+}
+
+/// `/model.json` and `/graphql` behind one concurrency limit, and the
+/// health, readiness and metrics endpoints.
+fn graph_endpoints(config: &Config) -> axum::Router<Arc<AppState>> {
     // One limit for every request that can reach a backend: the permits
     // are shared by /model.json and /graphql, whatever the method (a
     // layer per route or per method would give each its own limit).
@@ -146,7 +172,7 @@ fn build(router: Router, config: Config, ready: Arc<AtomicBool>) -> axum::Router
         .load_shed()
         .layer(limit);
     let mut limited = axum::Router::new().route(
-        &model_path,
+        &config.model_path,
         get(model_json::serve)
             .post(model_json::serve)
             .fallback(model_json::method_not_allowed),
@@ -154,11 +180,16 @@ fn build(router: Router, config: Config, ready: Arc<AtomicBool>) -> axum::Router
     if config.graphql.is_some() {
         limited = limited.route("/graphql", get(graphql::serve).post(graphql::serve));
     }
-    let mut app = axum::Router::new()
+    axum::Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::render))
-        .merge(limited.route_layer(shed));
+        .merge(limited.route_layer(shed))
+}
+
+/// `/routes`, the explorer at `/` and the static folders, as `config`
+/// has them.
+fn pages(mut app: axum::Router<Arc<AppState>>, config: &Config) -> axum::Router<Arc<AppState>> {
     if let Some(live) = &config.route_files {
         let live = live.clone();
         app = app.route(
@@ -186,27 +217,7 @@ fn build(router: Router, config: Config, ready: Arc<AtomicBool>) -> axum::Router
             )
             .nest_service(&format!("{prefix}/"), dir);
     }
-    let state = Arc::new(AppState {
-        served,
-        config,
-        ready,
-    });
-    let x_request_id = HeaderName::from_static("x-request-id");
-    app.with_state(state)
-        .layer(CompressionLayer::new())
-        .layer(cors)
-        .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
-        .layer(axum::middleware::from_fn(log::with_origin))
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(log::request_span)
-                .on_response(log::answered),
-        )
-        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
-        .layer(SetSensitiveRequestHeadersLayer::new([
-            header::AUTHORIZATION,
-            header::COOKIE,
-        ]))
+    app
 }
 
 fn cors(origins: &[String]) -> CorsLayer {

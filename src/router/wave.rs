@@ -23,6 +23,11 @@ use super::hooks::Journal;
 use super::request::Matched;
 use super::table::{Method, Router};
 
+mod assign;
+
+/// The matches to follow refs from, each marked whether a source's.
+type Followed = Vec<(bool, Vec<Match>)>;
+
 /// A part of a requested path set that one route serves: the keys its
 /// pattern matched, and the rest of the path beyond the pattern's end.
 #[derive(Debug, Clone)]
@@ -168,61 +173,6 @@ impl<'r> Run<'r> {
         Ok(())
     }
 
-    /// Splits the pending path sets among the routes: for each, the
-    /// matching routes in precedence order each take their share of what
-    /// is left. What no route takes stays unanswered (and is materialized
-    /// as an empty atom at the end).
-    fn assign(&self, pending: &[PathSet], method: Method) -> Vec<Assignment> {
-        let table = &self.router.table;
-        let mut assignments: Vec<Assignment> = Vec::new();
-        for path_set in pending {
-            let mut remaining = vec![path_set.clone()];
-            for candidate in table.candidates(path_set, method) {
-                if remaining.is_empty() {
-                    break;
-                }
-                let len = candidate.matched.len();
-                let route = &table.routes[candidate.route];
-                let kind = match (method, len == path_set.len()) {
-                    _ if route.whole => method,
-                    (Method::Set, true) if route.set.is_some() => Method::Set,
-                    (Method::Call, true) => Method::Call,
-                    _ => Method::Get,
-                };
-                let pattern_keys = PathSet::new(candidate.matched);
-                let mut left = Vec::with_capacity(remaining.len());
-                for part in remaining {
-                    let (head, tail) = part.split_at(len);
-                    let head = PathSet::new(head.to_vec());
-                    let Some(taken) = head.intersect(&pattern_keys) else {
-                        left.push(part);
-                        continue;
-                    };
-                    for piece in head.subtract(&taken) {
-                        left.push(piece.iter().cloned().chain(tail.iter().cloned()).collect());
-                    }
-                    let found = assignments
-                        .iter_mut()
-                        .find(|a| a.route == candidate.route && a.kind == kind);
-                    let matched = Match {
-                        prefix: taken,
-                        suffix: tail.to_vec(),
-                    };
-                    match found {
-                        Some(assignment) => assignment.matches.push(matched),
-                        None => assignments.push(Assignment {
-                            route: candidate.route,
-                            kind,
-                            matches: vec![matched],
-                        }),
-                    }
-                }
-                remaining = left;
-            }
-        }
-        assignments
-    }
-
     /// Calls every assigned route at once, merges their answers, and
     /// returns what the next wave must match.
     /// `wave` is the wave's index in the request's trace, when traced.
@@ -232,23 +182,7 @@ impl<'r> Run<'r> {
         method: Method,
         wave: Option<usize>,
     ) -> Result<Vec<PathSet>, Error> {
-        // Sources first give what they answered earlier in the request;
-        // only the rest is asked of them, and all of it is followed.
-        let mut followed = Vec::with_capacity(assignments.len());
-        let mut called = Vec::with_capacity(assignments.len());
-        for mut assignment in assignments {
-            let whole = self.router.table.routes[assignment.route].whole;
-            if !whole || assignment.kind == Method::Call {
-                called.push(assignment);
-                continue;
-            }
-            followed.push((true, assignment.matches.clone()));
-            self.answer_kept(&mut assignment);
-            if !assignment.matches.is_empty() {
-                called.push(assignment);
-            }
-        }
-        let assignments = called;
+        let (assignments, mut followed) = self.kept_first(assignments);
         self.ctx.stats().add_wave(assignments.len());
         let calls: Vec<_> = assignments
             .iter()
@@ -288,12 +222,39 @@ impl<'r> Run<'r> {
         }
         // Refs are followed once every answer of the wave is in, so that
         // what another route answered in this wave is not asked again.
+        self.follow_all(&followed, method)
+    }
+
+    /// The wave's calls: sources first give what they answered earlier
+    /// in the request, and only the rest is asked of them; and the
+    /// matches to follow refs from, a source's whole (`true`) with all
+    /// it matched.
+    fn kept_first(&mut self, assignments: Vec<Assignment>) -> (Vec<Assignment>, Followed) {
+        let mut followed = Vec::with_capacity(assignments.len());
+        let mut called = Vec::with_capacity(assignments.len());
+        for mut assignment in assignments {
+            let whole = self.router.table.routes[assignment.route].whole;
+            if !whole || assignment.kind == Method::Call {
+                called.push(assignment);
+                continue;
+            }
+            followed.push((true, assignment.matches.clone()));
+            self.answer_kept(&mut assignment);
+            if !assignment.matches.is_empty() {
+                called.push(assignment);
+            }
+        }
+        (called, followed)
+    }
+
+    /// The next wave's paths: the refs answered before each match's end,
+    /// followed. A source's refs that loop or pass through other refs are
+    /// its failure, at its own paths.
+    fn follow_all(&mut self, followed: &Followed, method: Method) -> Result<Vec<PathSet>, Error> {
         let mut next = Vec::new();
-        for (whole, matches) in &followed {
+        for (whole, matches) in followed {
             match self.follow(matches, method, *whole) {
                 Ok(more) => next.extend(more),
-                // A source's refs that loop or pass through other refs
-                // are its failure, at its own paths.
                 Err(error) if *whole => self.refs_failed(matches, &error),
                 Err(error) => return Err(error),
             }
