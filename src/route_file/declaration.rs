@@ -11,6 +11,7 @@ use super::format::File;
 use super::item::Needs;
 use super::live::Sources;
 use super::load::{loader_name, printed, LoadDeclaration, Table};
+use super::read::Read;
 use super::service::{self, Service};
 
 /// The services declared, each once; a service declared as before keeps
@@ -95,33 +96,16 @@ pub(super) fn loads(
                     .map_or("", String::as_str),
                 needs.describe()
             );
-            let kept = previous
-                .into_iter()
-                .flat_map(|table| &table.loads)
-                .find(|old| old.name == *name && old.text == text)
-                .map(|old| Ok(old.read.clone()));
             let known = Known {
                 services,
                 loads: &no_loads,
                 refused,
                 sources,
             };
-            let parts = ReadParts::of_load(declared.get_ref());
-            let at = declared.span().start;
-            let built = kept.unwrap_or_else(|| {
-                read(
-                    source,
-                    at,
-                    &parts,
-                    &known,
-                    Names {
-                        name: name.clone(),
-                        tier_key: loader_name(name, &text),
-                    },
-                    Some("ids"),
-                    needs,
-                )
-            });
+            let built = match previous.and_then(|table| table.kept_load(name, &text)) {
+                Some(read) => Ok(read),
+                None => load_read(source, name, declared, &text, &known, needs),
+            };
             match built {
                 Ok(read) => loads.push(LoadDeclaration {
                     name: name.clone(),
@@ -140,6 +124,24 @@ pub(super) fn loads(
         }
     }
     loads
+}
+
+/// The read of the load `name` as `declared`, `text` its description.
+fn load_read(
+    source: &Source,
+    name: &str,
+    declared: &toml::Spanned<super::format::Load>,
+    text: &str,
+    known: &Known<'_>,
+    needs: Needs,
+) -> Result<Read, Error> {
+    let parts = ReadParts::of_load(declared.get_ref());
+    let names = Names {
+        name: name.to_owned(),
+        tier_key: loader_name(name, text),
+    };
+    let at = declared.span().start;
+    read(source, at, &parts, known, names, Some("ids"), needs)
 }
 
 /// What the routes naming the load `name` read of its items.

@@ -104,6 +104,17 @@ pub(super) struct LoadDeclaration {
     pub(super) read: Read,
 }
 
+impl Table {
+    /// The read of the load `name` if this table declared it as `text`
+    /// says: kept as it is, with its loader and cache.
+    pub(super) fn kept_load(&self, name: &str, text: &str) -> Option<Read> {
+        self.loads
+            .iter()
+            .find(|old| old.name == name && old.text == text)
+            .map(|old| old.read.clone())
+    }
+}
+
 /// Reads, parses and checks `files`; the table, or every refusal. What
 /// is declared as in `previous` is kept from it.
 pub(super) fn load(
