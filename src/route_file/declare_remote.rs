@@ -164,23 +164,7 @@ pub(super) fn fallback(
             .find(|loaded| loaded.identity == identity);
         let route = match kept {
             Some(kept) => Ok((kept.route.clone(), true)),
-            None => {
-                let parts = RemoteParts {
-                    remote: &fallback.remote,
-                    scope: &fallback.scope,
-                    ttl_secs: fallback.ttl_secs,
-                    max_entries: fallback.max_entries,
-                };
-                declare(source, &parts, known, "fallback".to_owned()).map(|remote| {
-                    let pattern = Routed::FALLBACK.to_owned();
-                    let routed = Routed {
-                        canonical: pattern.clone(),
-                        pattern,
-                        remote,
-                    };
-                    (Routable::Remote(routed), false)
-                })
-            }
+            None => fallback_route(source, fallback, known).map(|route| (route, false)),
         };
         match route {
             Ok((route, kept)) => {
@@ -197,4 +181,26 @@ pub(super) fn fallback(
         }
     }
     found
+}
+
+/// The route of a `[fallback]` as declared: a remote of the empty
+/// pattern.
+fn fallback_route(
+    source: &Source,
+    fallback: &format::Fallback,
+    known: &Known<'_>,
+) -> Result<Routable, Error> {
+    let parts = RemoteParts {
+        remote: &fallback.remote,
+        scope: &fallback.scope,
+        ttl_secs: fallback.ttl_secs,
+        max_entries: fallback.max_entries,
+    };
+    let remote = declare(source, &parts, known, "fallback".to_owned())?;
+    let pattern = Routed::FALLBACK.to_owned();
+    Ok(Routable::Remote(Routed {
+        canonical: pattern.clone(),
+        pattern,
+        remote,
+    }))
 }

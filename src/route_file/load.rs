@@ -126,21 +126,7 @@ pub(super) fn load(
     let parsed = parse(files, sources, &mut errors);
     let mut refused = BTreeSet::new();
     let services = declaration::services(&parsed, sources, previous, &mut refused, &mut errors);
-    // Each service and load as declared, for identities.
-    let texts: BTreeMap<String, String> = parsed
-        .iter()
-        .flat_map(|(_, file)| {
-            let services = file
-                .services
-                .iter()
-                .map(|(name, service)| (format!("service {name}"), printed(service.get_ref())));
-            let loads = file
-                .loads
-                .iter()
-                .map(|(name, load)| (format!("load {name}"), printed(load.get_ref())));
-            services.chain(loads)
-        })
-        .collect();
+    let texts = texts(&parsed);
     let loads = declaration::loads(
         &parsed,
         &services,
@@ -193,6 +179,25 @@ pub(super) fn load(
         loads,
         routes,
     })
+}
+
+/// Each service and load as declared, for identities (`service NAME`,
+/// `load NAME`).
+fn texts(parsed: &[(Source, File)]) -> BTreeMap<String, String> {
+    parsed
+        .iter()
+        .flat_map(|(_, file)| {
+            let services = file
+                .services
+                .iter()
+                .map(|(name, service)| (format!("service {name}"), printed(service.get_ref())));
+            let loads = file
+                .loads
+                .iter()
+                .map(|(name, load)| (format!("load {name}"), printed(load.get_ref())));
+            services.chain(loads)
+        })
+        .collect()
 }
 
 /// `value` printed back as TOML, for identities.
