@@ -49,6 +49,8 @@ pub struct Server {
     pub explorer: bool,
     /// Whether `GET /routes` is served outside development mode.
     pub admin: bool,
+    /// Whether GraphQL introspection (and GraphiQL) is served.
+    pub introspection: bool,
     /// The built demo page (`client-js/demo/dist`), served at `/demo/`.
     pub demo_dir: Option<PathBuf>,
     /// The router the route files' routes are added to: Rust routes of
@@ -148,6 +150,7 @@ impl Server {
             traces: false,
             explorer: false,
             admin: false,
+            introspection: true,
             demo_dir: None,
             base: Router::builder,
             http: Config::default(),
@@ -163,6 +166,10 @@ impl Server {
             caching: self.caching,
             guard: self.guard.clone(),
             tier: self.tier.clone().filter(|_| self.caching),
+            graphql_limits: peregrine::graphql::Limits {
+                introspection: self.introspection,
+                ..Default::default()
+            },
             schema: Some(match self.catalog {
                 true => crate::schema(),
                 // Their `extend type Query` defines `Query`.

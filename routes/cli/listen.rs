@@ -113,6 +113,10 @@ pub(super) struct Listen {
     /// route files built into the server.
     #[arg(long, env = "PEREGRINE_NO_CATALOG")]
     no_catalog: bool,
+    /// Refuses GraphQL introspection (`__schema`, `__type`) and serves no
+    /// GraphiQL page, so that a production schema is not given away.
+    #[arg(long, env = "PEREGRINE_NO_INTROSPECTION")]
+    no_introspection: bool,
     /// Logs a summary of each request (target `peregrine::request`: its
     /// method, paths, time, and each route call with its paths, time and
     /// outcome) and each route failure with its paths (target
@@ -140,6 +144,7 @@ impl Listen {
         server.traces = self.traces;
         server.explorer = self.explorer;
         server.admin = self.admin;
+        server.introspection = !self.no_introspection;
         server.demo_dir = Some(self.demo_dir.clone());
         let http = &mut server.http;
         http.request_timeout = Duration::from_millis(self.request_timeout_ms.max(1));

@@ -38,6 +38,10 @@ pub struct Limits {
     /// every field, `__typename` and introspection fields too, each time a
     /// fragment spreads it.
     pub complexity: usize,
+    /// Whether introspection (`__schema`, `__type`) is answered (default
+    /// true). Off, a production schema is not given away, and GraphiQL
+    /// (which needs it) is not served; `__typename` still works.
+    pub introspection: bool,
 }
 
 impl Default for Limits {
@@ -47,6 +51,7 @@ impl Default for Limits {
             depth: 6,
             aliases: 15,
             complexity: 5000,
+            introspection: true,
         }
     }
 }

@@ -125,6 +125,9 @@ impl GraphQl {
                 model: model.clone(),
                 router: router.clone(),
             });
+        if !limits.introspection {
+            builder = builder.disable_introspection();
+        }
         for type_name in &model.order {
             let object = &model.objects[type_name];
             let mut dynamic = DynObject::new(type_name.as_str());
@@ -243,6 +246,11 @@ impl GraphQl {
     /// ("GraphQL") and [`Router::reach`].
     pub fn unserved(&self) -> Vec<Unserved> {
         super::unserved::unserved(&self.model, &self.router)
+    }
+
+    /// Whether introspection is answered ([`Limits::introspection`]).
+    pub fn introspects(&self) -> bool {
+        self.limits.introspection
     }
 
     /// The schema in SDL, as introspection sees it.

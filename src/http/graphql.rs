@@ -47,6 +47,12 @@ async fn answer(state: &AppState, request: Request) -> Result<Response, Error> {
     let deadline = started + config.request_timeout;
     let (parts, body) = request.into_parts();
     let Some(request) = read_request(config, &parts, body, deadline).await? else {
+        if !graphql.introspects() {
+            return Err(Error::new(
+                ErrorKind::InvalidGraphqlRequest,
+                "a GET needs a `query` parameter (GraphiQL is not served: introspection is off)",
+            ));
+        }
         return Ok(graphiql(config, &parts));
     };
     let ctx = (config.context)(&parts.headers)?.with_deadline(deadline);

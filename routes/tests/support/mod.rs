@@ -92,6 +92,7 @@ pub(crate) struct Build {
     /// Rust routes beside the route files.
     pub(crate) base: fn() -> peregrine::router::Builder,
     pub(crate) log_requests: bool,
+    pub(crate) introspection: bool,
 }
 
 impl Build {
@@ -109,6 +110,7 @@ impl Build {
             pool: None,
             base: peregrine::router::Router::builder,
             log_requests: false,
+            introspection: true,
         }
     }
 
@@ -126,6 +128,7 @@ impl Build {
         }
         server.base = self.base;
         server.log_requests = self.log_requests;
+        server.introspection = self.introspection;
         server
     }
 }

@@ -346,3 +346,51 @@ async fn a_traced_query_carries_the_trace_of_its_router_request_in_extensions() 
     let (_, plain) = graphql(&harness, Some("u17"), HOME).await;
     assert_eq!(plain.get("extensions"), None, "{plain}");
 }
+
+/// The catalog with `--no-introspection`.
+async fn without_introspection() -> Harness {
+    let backend = support::start_backend(instant()).await;
+    let build = support::Build {
+        introspection: false,
+        ..support::Build::over(&backend)
+    };
+    Harness::build(build, |_| {})
+}
+
+#[tokio::test]
+async fn with_introspection_off_schema_and_type_queries_are_refused() {
+    let harness = without_introspection().await;
+    for (query, field) in [
+        ("{ __schema { types { name } } }", "__schema"),
+        ("{ __type(name: \"Video\") { name } }", "__type"),
+    ] {
+        let (_, answer) = graphql(&harness, None, query).await;
+        assert!(answer["data"].is_null(), "{answer}");
+        assert_eq!(
+            answer["errors"][0]["message"],
+            format!("Unknown field \"{field}\" on type \"Query\"."),
+            "{answer}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn with_introspection_off_typename_and_data_are_still_answered() {
+    let harness = without_introspection().await;
+    let (status, answer) = graphql(&harness, None, "{ __typename video(id: 7) { title } }").await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["data"]["__typename"], "Query", "{answer}");
+    assert!(answer["data"]["video"]["title"].is_string(), "{answer}");
+}
+
+#[tokio::test]
+async fn with_introspection_off_no_graphiql_page_is_served() {
+    let harness = without_introspection().await;
+    let request = Request::get("/graphql")
+        .body(Body::empty())
+        .expect("a request");
+    let (status, body) = harness.send(request).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let message = body["errors"][0]["message"].as_str().unwrap_or("");
+    assert!(message.contains("introspection is off"), "{body}");
+}
