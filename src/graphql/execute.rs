@@ -20,6 +20,7 @@ use super::document_cache::DocumentCache;
 use super::error::{Error, ErrorKind};
 use super::executor::answer;
 use super::mapping::Mapping;
+use super::persisted::PersistedQueries;
 use super::prepared::{operation, Prepared};
 use super::resolve::dynamic_field;
 use super::response::Reply;
@@ -34,6 +35,7 @@ pub struct GraphQl {
     model: Arc<Mapping>,
     router: Router,
     pub(super) known: Arc<DocumentCache>,
+    persisted: Arc<PersistedQueries>,
 }
 
 impl fmt::Debug for GraphQl {
@@ -149,6 +151,7 @@ impl GraphQl {
             model,
             router,
             known,
+            persisted: Arc::new(PersistedQueries::new()),
         })
     }
 
@@ -246,6 +249,17 @@ impl GraphQl {
     /// ("GraphQL") and [`Router::reach`].
     pub fn unserved(&self) -> Vec<Unserved> {
         super::unserved::unserved(&self.model, &self.router)
+    }
+
+    /// Gives `request` the text of the persisted query it names by hash
+    /// (`extensions.persistedQuery`, as Apollo's clients send it), and
+    /// keeps a text sent with its hash; a request without the extension
+    /// is left as it is.
+    pub fn resolve_persisted(
+        &self,
+        request: &mut async_graphql::Request,
+    ) -> Result<(), super::PersistedError> {
+        self.persisted.resolve(request)
     }
 
     /// Whether introspection is answered ([`Limits::introspection`]).

@@ -55,8 +55,13 @@ pub enum ErrorKind {
     InvalidGraphqlRequest,
     /// 400 `batch_not_supported`: several GraphQL operations in one body.
     BatchNotSupported,
-    /// 400 `persisted_query_not_supported`: a persisted query's hash.
-    PersistedQueryNotSupported,
+    /// 200 `persisted_query_not_found` (message `PersistedQueryNotFound`):
+    /// a persisted query's hash the server does not hold. Answered 200, as
+    /// Apollo's and urql's clients expect, so that they send the query.
+    PersistedQueryNotFound,
+    /// 400 `persisted_query_invalid`: a `persistedQuery` extension this
+    /// server does not read, or a query whose SHA-256 is not its hash.
+    PersistedQueryInvalid,
     /// 401 `unauthorized`: missing or invalid credentials.
     Unauthorized,
     /// 404 `not_found`: nothing is served here.
@@ -103,9 +108,8 @@ impl ErrorKind {
             UnreadableBody => (StatusCode::BAD_REQUEST, "unreadable_body"),
             InvalidGraphqlRequest => (StatusCode::BAD_REQUEST, "invalid_graphql_request"),
             BatchNotSupported => (StatusCode::BAD_REQUEST, "batch_not_supported"),
-            PersistedQueryNotSupported => {
-                (StatusCode::BAD_REQUEST, "persisted_query_not_supported")
-            }
+            PersistedQueryNotFound => (StatusCode::OK, "persisted_query_not_found"),
+            PersistedQueryInvalid => (StatusCode::BAD_REQUEST, "persisted_query_invalid"),
             Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             NotFound => (StatusCode::NOT_FOUND, "not_found"),
             MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),

@@ -18,6 +18,7 @@ use axum::http::request::Parts;
 use axum::http::Method;
 use axum::response::{Html, IntoResponse, Response};
 
+use crate::graphql::PersistedErrorKind;
 use crate::loader::expiry;
 
 use super::error::{Error, ErrorKind};
@@ -55,6 +56,15 @@ async fn answer(state: &AppState, request: Request) -> Result<Response, Error> {
         }
         return Ok(graphiql(config, &parts));
     };
+    let mut request = request;
+    graphql
+        .resolve_persisted(&mut request)
+        .map_err(|error| match error.kind() {
+            PersistedErrorKind::NotFound => {
+                Error::new(ErrorKind::PersistedQueryNotFound, error.to_string())
+            }
+            _ => Error::new(ErrorKind::PersistedQueryInvalid, error.to_string()),
+        })?;
     let ctx = (config.context)(&parts.headers)?.with_deadline(deadline);
     let query = parts.uri.query().unwrap_or("");
     let (ctx, trace) = traced(ctx, config.traces, &parts.headers, started, || {
@@ -97,8 +107,7 @@ async fn answer(state: &AppState, request: Request) -> Result<Response, Error> {
 
 /// The GraphQL request a GET's query string or a POST's JSON body holds;
 /// None for a GET with neither a query nor extensions (a browser: the
-/// GraphiQL page). Persisted queries are refused as Apollo's clients
-/// expect, so that they send the query itself.
+/// GraphiQL page).
 async fn read_request(
     config: &super::Config,
     parts: &Parts,
@@ -123,13 +132,6 @@ async fn read_request(
             .allowing("GET, POST"))
         }
     };
-    if request.query.is_empty() && request.extensions.contains_key("persistedQuery") {
-        // The message Apollo's clients look for, to send the query itself.
-        return Err(Error::new(
-            ErrorKind::PersistedQueryNotSupported,
-            "PersistedQueryNotSupported",
-        ));
-    }
     Ok(Some(request))
 }
 

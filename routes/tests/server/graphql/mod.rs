@@ -5,6 +5,7 @@
 //! transport's rules (`transport.rs`).
 
 mod mutations;
+mod persisted;
 mod refusals;
 use crate::support;
 mod transport;

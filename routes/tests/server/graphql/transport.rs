@@ -1,6 +1,6 @@
 //! GraphQL over HTTP: which methods and bodies may run what, and the
-//! answers to requests of a shape Peregrine does not take (batches,
-//! persisted queries), each naming why.
+//! answers to requests of a shape Peregrine does not take (batches),
+//! each naming why.
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
@@ -10,7 +10,7 @@ use super::support::{instant, Harness};
 use super::{my_list_length, post, respond};
 
 /// `GET /graphql` with `params` in the query string, as u17.
-fn get(params: &[(&str, &str)]) -> Request<Body> {
+pub(super) fn get(params: &[(&str, &str)]) -> Request<Body> {
     let query = serde_urlencoded::to_string(params).expect("encodable");
     Request::get(format!("/graphql?{query}"))
         .header(header::AUTHORIZATION, "Bearer u17")
@@ -19,7 +19,7 @@ fn get(params: &[(&str, &str)]) -> Request<Body> {
 }
 
 /// The message of the first error of a GraphQL answer.
-fn message(answer: &Value) -> &str {
+pub(super) fn message(answer: &Value) -> &str {
     answer["errors"][0]["message"].as_str().unwrap_or_default()
 }
 
@@ -109,29 +109,4 @@ async fn a_batch_is_refused_saying_to_send_one_operation_per_request() {
         text.contains("batch") && text.contains("one operation per request"),
         "{answer}"
     );
-}
-
-#[tokio::test]
-async fn a_persisted_query_is_answered_persisted_query_not_supported() {
-    let harness = Harness::start(instant()).await;
-    let hash = "ecf4edb46db40b5132295c0291d62fb65d6759a9eedfa4d5d612dd5ec54a6b38";
-    let extensions = json!({"persistedQuery": {"version": 1, "sha256Hash": hash}});
-    // Apollo's link sends the hash alone first, and falls back to sending
-    // the query when the answer's message is exactly this.
-    let (status, answer) = post(&harness, None, json!({ "extensions": extensions })).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
-    assert_eq!(message(&answer), "PersistedQueryNotSupported", "{answer}");
-    assert_eq!(
-        answer["errors"][0]["extensions"]["code"],
-        "PERSISTED_QUERY_NOT_SUPPORTED"
-    );
-    // Over GET (Apollo's `useGETForHashedQueries`) too, not the GraphiQL page.
-    let request = get(&[("extensions", &extensions.to_string())]);
-    let (_, _, answer) = respond(&harness, request).await;
-    assert_eq!(message(&answer), "PersistedQueryNotSupported", "{answer}");
-    // With the query beside the hash, the query runs.
-    let with_query = json!({"query": "{ __typename }", "extensions": extensions});
-    let (status, answer) = post(&harness, None, with_query).await;
-    assert_eq!(status, StatusCode::OK, "{answer}");
-    assert_eq!(answer["data"]["__typename"], "Query", "{answer}");
 }
