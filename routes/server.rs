@@ -51,6 +51,8 @@ pub struct Server {
     pub admin: bool,
     /// Whether GraphQL introspection (and GraphiQL) is served.
     pub introspection: bool,
+    /// The GraphQL operations allowed; none: any.
+    pub graphql_operations: Option<std::sync::Arc<peregrine::graphql::Operations>>,
     /// The built demo page (`client-js/demo/dist`), served at `/demo/`.
     pub demo_dir: Option<PathBuf>,
     /// The router the route files' routes are added to: Rust routes of
@@ -151,6 +153,7 @@ impl Server {
             explorer: false,
             admin: false,
             introspection: true,
+            graphql_operations: None,
             demo_dir: None,
             base: Router::builder,
             http: Config::default(),
@@ -240,6 +243,7 @@ impl Server {
         config.route_files = (development || self.admin).then(|| live.clone());
         config.context = crate::context_maker(self.auth);
         config.answers = answers;
+        config.graphql_operations = self.graphql_operations;
         // Development mode (the demo, --dev-auth) has the explorer and
         // `?trace=1`; production has them only when asked.
         config.traces = match (development, self.traces) {

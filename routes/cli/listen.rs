@@ -117,6 +117,12 @@ pub(super) struct Listen {
     /// GraphiQL page, so that a production schema is not given away.
     #[arg(long, env = "PEREGRINE_NO_INTROSPECTION")]
     no_introspection: bool,
+    /// The only GraphQL operations run: an Apollo persisted query
+    /// manifest, a JSON object of hashes to texts or a JSON array of
+    /// texts or hashes, or one SHA-256 per line. Every other operation is
+    /// refused.
+    #[arg(long, value_name = "FILE", env = "PEREGRINE_GRAPHQL_OPERATIONS")]
+    graphql_operations: Option<PathBuf>,
     /// Logs a summary of each request (target `peregrine::request`: its
     /// method, paths, time, and each route call with its paths, time and
     /// outcome) and each route failure with its paths (target
@@ -145,6 +151,11 @@ impl Listen {
         server.explorer = self.explorer;
         server.admin = self.admin;
         server.introspection = !self.no_introspection;
+        if let Some(file) = &self.graphql_operations {
+            let operations = peregrine::graphql::Operations::read(file)?;
+            tracing::info!(operations = operations.len(), file = %file.display(), "GraphQL allowlist: other operations are refused");
+            server.graphql_operations = Some(std::sync::Arc::new(operations));
+        }
         server.demo_dir = Some(self.demo_dir.clone());
         let http = &mut server.http;
         http.request_timeout = Duration::from_millis(self.request_timeout_ms.max(1));

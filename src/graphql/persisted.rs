@@ -117,8 +117,7 @@ impl PersistedQueries {
             request.query = text.to_string();
             return Ok(());
         }
-        let digest = ring::digest::digest(&ring::digest::SHA256, request.query.as_bytes());
-        let actual: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+        let actual = super::operations::sha256(&request.query);
         if actual != hash {
             return Err(PersistedError::new(
                 PersistedErrorKind::HashMismatch,

@@ -92,6 +92,9 @@ pub struct Config {
     /// Default none: async-graphql's own page, which loads its scripts
     /// from a CDN.
     pub graphiql: Option<String>,
+    /// The GraphQL operations allowed (`--graphql-operations`); every
+    /// other one is refused. Default none: any operation runs.
+    pub graphql_operations: Option<std::sync::Arc<crate::graphql::Operations>>,
     /// Makes each request's [`Context`] from its headers (the user, per
     /// request state), or refuses the request (a token that is not valid:
     /// [`Error::unauthorized`](super::Error::unauthorized)). The default
@@ -157,6 +160,7 @@ impl Default for Config {
             reload: None,
             route_files: None,
             graphiql: None,
+            graphql_operations: None,
             context: Arc::new(|_headers| Ok(Context::new())),
             traces: Traces::default(),
             index_page: None,

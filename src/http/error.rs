@@ -62,6 +62,9 @@ pub enum ErrorKind {
     /// 400 `persisted_query_invalid`: a `persistedQuery` extension this
     /// server does not read, or a query whose SHA-256 is not its hash.
     PersistedQueryInvalid,
+    /// 400 `operation_not_allowed`: a GraphQL operation the server's
+    /// allowlist (`--graphql-operations`) does not name.
+    OperationNotAllowed,
     /// 401 `unauthorized`: missing or invalid credentials.
     Unauthorized,
     /// 404 `not_found`: nothing is served here.
@@ -110,6 +113,7 @@ impl ErrorKind {
             BatchNotSupported => (StatusCode::BAD_REQUEST, "batch_not_supported"),
             PersistedQueryNotFound => (StatusCode::OK, "persisted_query_not_found"),
             PersistedQueryInvalid => (StatusCode::BAD_REQUEST, "persisted_query_invalid"),
+            OperationNotAllowed => (StatusCode::BAD_REQUEST, "operation_not_allowed"),
             Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             NotFound => (StatusCode::NOT_FOUND, "not_found"),
             MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),

@@ -57,6 +57,9 @@ async fn answer(state: &AppState, request: Request) -> Result<Response, Error> {
         return Ok(graphiql(config, &parts));
     };
     let mut request = request;
+    if let Some(operations) = &config.graphql_operations {
+        known_text(operations, &mut request);
+    }
     graphql
         .resolve_persisted(&mut request)
         .map_err(|error| match error.kind() {
@@ -65,6 +68,14 @@ async fn answer(state: &AppState, request: Request) -> Result<Response, Error> {
             }
             _ => Error::new(ErrorKind::PersistedQueryInvalid, error.to_string()),
         })?;
+    if let Some(operations) = &config.graphql_operations {
+        if !operations.allows(&request.query) {
+            return Err(Error::new(
+                ErrorKind::OperationNotAllowed,
+                "this operation is not one the server runs: only those of its allowlist are (--graphql-operations)",
+            ));
+        }
+    }
     let ctx = (config.context)(&parts.headers)?.with_deadline(deadline);
     let query = parts.uri.query().unwrap_or("");
     let (ctx, trace) = traced(ctx, config.traces, &parts.headers, started, || {
@@ -103,6 +114,27 @@ async fn answer(state: &AppState, request: Request) -> Result<Response, Error> {
         Some(freshness) => freshness.respond(&parts.headers, json_body(json)),
         None => no_store(json_body(json)),
     })
+}
+
+/// Gives a request that names its operation by hash alone the text the
+/// allowlist holds for it, if any: the allowlist's operations need not be
+/// sent once before.
+fn known_text(operations: &crate::graphql::Operations, request: &mut async_graphql::Request) {
+    if !request.query.is_empty() {
+        return;
+    }
+    let hash = request
+        .extensions
+        .get("persistedQuery")
+        .and_then(|persisted| match persisted {
+            async_graphql::Value::Object(members) => members.get("sha256Hash"),
+            _ => None,
+        });
+    if let Some(async_graphql::Value::String(hash)) = hash {
+        if let Some(text) = operations.text(hash) {
+            request.query = text.to_owned();
+        }
+    }
 }
 
 /// The GraphQL request a GET's query string or a POST's JSON body holds;

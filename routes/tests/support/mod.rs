@@ -93,6 +93,7 @@ pub(crate) struct Build {
     pub(crate) base: fn() -> peregrine::router::Builder,
     pub(crate) log_requests: bool,
     pub(crate) introspection: bool,
+    pub(crate) graphql_operations: Option<peregrine::graphql::Operations>,
 }
 
 impl Build {
@@ -111,6 +112,7 @@ impl Build {
             base: peregrine::router::Router::builder,
             log_requests: false,
             introspection: true,
+            graphql_operations: None,
         }
     }
 
@@ -129,6 +131,7 @@ impl Build {
         server.base = self.base;
         server.log_requests = self.log_requests;
         server.introspection = self.introspection;
+        server.graphql_operations = self.graphql_operations.clone().map(std::sync::Arc::new);
         server
     }
 }

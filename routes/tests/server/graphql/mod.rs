@@ -4,6 +4,7 @@
 //! is refused before anything runs (`refusals.rs`) and the HTTP
 //! transport's rules (`transport.rs`).
 
+mod allowlist;
 mod mutations;
 mod persisted;
 mod refusals;

@@ -12,7 +12,7 @@ use super::{post, respond};
 const TITLE: &str = "{ video(id: 7) { title } }";
 
 /// The SHA-256 of `query`, as hex.
-fn sha256(query: &str) -> String {
+pub(super) fn sha256(query: &str) -> String {
     let digest = ring::digest::digest(&ring::digest::SHA256, query.as_bytes());
     digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
