@@ -15,7 +15,7 @@
  * @module
  */
 export { Model } from "./model.js";
-export type { CacheRead, ModelOptions } from "./model.js";
+export type { CacheRead, ModelOptions, ReadArguments, ReadOptions } from "./model.js";
 export { HttpDataSource } from "./http.js";
 export type { HttpOptions } from "./http.js";
 export { collapse, expand, parsePath } from "./path.js";
