@@ -191,7 +191,7 @@ export function dump(store: Store, branch = store.root): JSONGraph {
     if (isBranch(node)) graph[key] = dump(store, node);
     else if (!expired(node, store.gen)) {
       const v = node.value;
-      const plain = node.$type == "atom" && node.$expires == null && node.$timestamp == null && v !== undefined && (typeof v != "object" || !v || Array.isArray(v));
+      const plain = node.$type == "atom" && node.$expires == null && node.$timestamp == null && v !== undefined && (typeof v != "object" || !v);
       graph[key] = plain ? v : box(node);
     }
   });

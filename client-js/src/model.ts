@@ -8,7 +8,7 @@
 import { collapse, expand, toPathSet } from "./path.js";
 import { GraphError, MissingPathError, TransportError } from "./errors.js";
 import type { PathErrorEntry } from "./errors.js";
-import { collect, isBranch, merge, put, read, remove, walk } from "./cache.js";
+import { collect, dump, isBranch, merge, put, read, remove, walk } from "./cache.js";
 import type { Read, Store } from "./cache.js";
 import type { DataSource, JSONEnvelope, JSONGraph, JSONGraphEnvelope, Path, PathInput, PathSet, PathValue } from "./types.js";
 
@@ -233,6 +233,26 @@ export class Model {
   /** The path this model is bound to (`[]` for the root). */
   getPath(): Path {
     return this.b.slice();
+  }
+
+  /**
+   * The whole cache as a JSON Graph that survives `JSON.stringify`, for
+   * {@link Model.setCache} or `new Model({cache})` to take back: values
+   * keep their `$expires` deadline and `$timestamp`; expired values and
+   * those delivered once (`$expires: 0`) are left out.
+   */
+  getCache(): JSONGraph {
+    return dump(this.s);
+  }
+
+  /** Replaces the whole cache with a JSON Graph (one from {@link Model.getCache}), and tells the listeners. */
+  setCache(graph: JSONGraph): void {
+    const s = this.s;
+    s.root = new Map();
+    s.lru.clear();
+    s.size = 0;
+    merge(s, graph);
+    notify(s);
   }
 
   /** Calls `listener` after every change of the cache; answers a function that stops it. */
