@@ -320,9 +320,10 @@ function fetchMissing(s: Shared, missing: PathSet[], signal?: AbortSignal): Prom
   for (const pathSet of missing) {
     for (const path of expand(pathSet)) {
       const key = JSON.stringify(path.map(String));
-      let batch = s.inflight.get(key);
+      // A request whose readers were all aborted takes no new ones.
+      let batch = live(s.inflight.get(key));
       if (!batch) {
-        batch = s.batch;
+        batch = live(s.batch);
         if (!batch) {
           const b: Batch = (batch = s.batch = { paths: [], keys: [], readers: 0 });
           if (typeof AbortController == "function") b.control = new AbortController();
@@ -352,6 +353,8 @@ function fetchMissing(s: Shared, missing: PathSet[], signal?: AbortSignal): Prom
   });
 }
 
+const live = (batch?: Batch) => (batch && !(batch.control && batch.control.signal.aborted) ? batch : undefined);
+
 /** Whether a failed read is worth sending again: the network, not the request, was at fault. */
 const transient = (e: unknown) =>
   e instanceof TransportError && (e.kind == "network" || e.kind == "timeout" || (e.status > 501 && e.status < 505));
@@ -375,6 +378,6 @@ async function flush(s: Shared, batch: Batch): Promise<void> {
       }
     }
   } finally {
-    for (const key of batch.keys) s.inflight.delete(key);
+    for (const key of batch.keys) if (s.inflight.get(key) == batch) s.inflight.delete(key);
   }
 }
