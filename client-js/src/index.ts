@@ -3,7 +3,8 @@
  * that fetches only what it lacks, in batched and deduplicated requests,
  * over the wire format of falcor-express.
  *
- * - {@link Model}: get, getValue, set, setValue, call, invalidate, deref;
+ * - {@link Model}: get (cancellable one read at a time), getValue, set,
+ *   setValue, call, invalidate, deref, getCache and setCache;
  * - {@link HttpDataSource}: the HTTP data source, on `fetch`;
  * - {@link parsePath}: the path syntax;
  * - typed errors with guards: {@link TransportError}, {@link GraphError},

@@ -2,7 +2,8 @@
  * The model: reads, writes and calls on a JSON Graph cache, fetching only
  * what the cache lacks. Gets of one tick become one request, paths already
  * in flight are not asked again, missing paths are asked a bounded number
- * of times.
+ * of times; a read can be cancelled alone, and a request that failed on
+ * the network is sent again after a backoff.
  * @module
  */
 import { collapse, expand, toPathSet } from "./path.js";
@@ -123,7 +124,13 @@ export class Model {
    * Reads path sets (path syntax or arrays) as plain JSON, fetching what
    * the cache lacks. Rejects with a {@link GraphError} if a path holds an
    * error, a {@link MissingPathError} if the source never answered a path,
-   * or the source's {@link TransportError}.
+   * or the source's {@link TransportError}. A last argument of
+   * {@link ReadOptions} can cancel this read (`signal`) or box its values.
+   *
+   * ```ts
+   * const control = new AbortController();
+   * model.get("videos[42].title", { signal: control.signal }); // control.abort() rejects it with kind "abort"
+   * ```
    */
   async get<T = any>(...args: ReadArguments): Promise<JSONEnvelope<T>> {
     const [paths, options] = split(args);
