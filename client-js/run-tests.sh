@@ -61,6 +61,6 @@ npx vitest run test/e2e.test.ts
 step "interop tests against falcor-node"
 npx vitest run test/interop.test.ts
 
-step "browser tests of the demo page and the explorer (headless Chromium)"
-npx vitest run test/browser.test.ts test/explorer.test.ts
+step "browser tests of the demo page, the explorer and a server-rendered page (headless Chromium)"
+npx vitest run test/browser.test.ts test/explorer.test.ts test/ssr.test.ts
 echo "screenshots: client-js/test-results/demo.png, client-js/test-results/explorer.png"

@@ -6,7 +6,7 @@
  * @module
  */
 import { keysOf } from "./path.js";
-import type { JSONGraph, Key, Path, PathSet } from "./types.js";
+import type { JSONGraph, Key, Path, PathSet, Sentinel } from "./types.js";
 import type { PathErrorEntry } from "./errors.js";
 
 /** A cached value: a sentinel with its bookkeeping. */
@@ -174,6 +174,30 @@ export function walk(store: Store, pathSet: PathSet, visit: Visit, create = fals
   if (pathSet.length) step(store.root, pathSet, 0, 0, [], [], 0);
 }
 
+/** A leaf as the JSON Graph sentinel it came as: `$type`, `value`, `$expires`, `$timestamp`. */
+export function box(leaf: Leaf): Sentinel {
+  const sentinel: any = { $type: leaf.$type };
+  for (const k of ["value", "$expires", "$timestamp"] as const) if (leaf[k] !== undefined) sentinel[k] = leaf[k];
+  return sentinel;
+}
+
+/**
+ * The live part of a branch as a JSON Graph (`$expires` deadlines kept,
+ * `$size` left to be measured again): `merge` of it rebuilds the branch.
+ */
+export function dump(store: Store, branch = store.root): JSONGraph {
+  const graph: JSONGraph = {};
+  branch.forEach((node, key) => {
+    if (isBranch(node)) graph[key] = dump(store, node);
+    else if (!expired(node, store.gen)) {
+      const v = node.value;
+      const plain = node.$type == "atom" && node.$expires == null && node.$timestamp == null && v !== undefined && (typeof v != "object" || !v);
+      graph[key] = plain ? v : box(node);
+    }
+  });
+  return graph;
+}
+
 /** What a read of the cache found. */
 export interface Read {
   /** The values, as plain JSON nested by the requested keys. */
@@ -187,7 +211,7 @@ export interface Read {
 }
 
 /** Reads path sets from the cache; `$expires: 0` values newer than `since` count. */
-export function read(store: Store, pathSets: PathSet[], since = store.gen): Read {
+export function read(store: Store, pathSets: PathSet[], since = store.gen, boxValues?: boolean): Read {
   const r: Read = { json: {}, errors: [], missing: [], optimized: [] };
   const assign = (path: Key[], value: unknown, keep?: boolean) => {
     let o = r.json;
@@ -208,7 +232,7 @@ export function read(store: Store, pathSets: PathSet[], since = store.gen): Read
           r.optimized.push(opt.concat(rest as Path) as PathSet);
         } else if (isBranch(node)) assign(req, {}, true);
         else if (node.$type == "error") r.errors.push({ path: req, value: node.value });
-        else if (node.$type != "ref" && node.value !== undefined) assign(req, node.value);
+        else if (node.$type != "ref" && node.value !== undefined) assign(req, boxValues ? box(node) : node.value);
       },
       false,
       since,

@@ -9,7 +9,8 @@ import type { Path, PathSet } from "./types.js";
 /**
  * A request that got no usable answer: the network failed, it timed out or
  * was aborted, or the server answered an HTTP error (with its `{error: {kind,
- * message}}` when it sent one). Never retried by the client.
+ * message}}` when it sent one). A read's request is sent again when the
+ * network was at fault (see `ModelOptions.retries`); a write's never.
  */
 export class TransportError extends Error {
   /** The HTTP status, or 0 when no answer arrived. */

@@ -34,15 +34,15 @@ export class HttpDataSource implements DataSource {
   /** The endpoint. */
   readonly url: string;
   private o: HttpOptions;
-  private live = new Set<AbortController>();
+  private live = new Set<() => void>();
 
   constructor(url: string, options: HttpOptions = {}) {
     this.url = url;
     this.o = options;
   }
 
-  get(paths: PathSet[]): Promise<JSONGraphEnvelope> {
-    return this.send("get", { paths });
+  get(paths: PathSet[], options: { signal?: AbortSignal } = {}): Promise<JSONGraphEnvelope> {
+    return this.send("get", { paths }, options.signal);
   }
 
   set(envelope: JSONGraphEnvelope): Promise<JSONGraphEnvelope> {
@@ -55,39 +55,47 @@ export class HttpDataSource implements DataSource {
 
   /** Aborts the requests in flight: their reads fail with an `abort` {@link TransportError}. */
   abort(): void {
-    this.live.forEach((c) => c.abort());
+    this.live.forEach((stop) => stop());
   }
 
-  private async send(method: string, params: Record<string, unknown>): Promise<JSONGraphEnvelope> {
+  private async send(method: string, params: Record<string, unknown>, signal?: AbortSignal): Promise<JSONGraphEnvelope> {
     const o = this.o;
     let form = "method=" + method;
     for (const k in params) form += `&${k}=${encodeURIComponent(JSON.stringify(params[k]))}`;
     const url = this.url + (this.url.includes("?") ? "&" : "?") + form;
     const post = method != "get" || url.length > (o.maxUrlLength || 8000);
-    const control = new AbortController();
+    // Without AbortController (older TV browsers) a timed out or aborted
+    // request is given up all the same; only its connection stays open.
+    const control = typeof AbortController == "function" ? new AbortController() : undefined;
     const timeout = o.timeout == null ? 15000 : o.timeout;
-    let why = "network";
+    let why = "";
+    let fail!: () => void;
+    const stopped = new Promise<never>((_resolve, reject) => (fail = reject));
+    stopped.catch(() => {});
     const stop = (reason: string) => () => {
-      why = reason;
-      control.abort();
+      why = why || reason;
+      fail();
+      if (control) control.abort();
     };
     const timer = timeout && setTimeout(stop("timeout"), timeout);
     const onAbort = stop("abort");
-    const signal = o.signal;
-    if (signal) signal.aborted ? onAbort() : signal.addEventListener("abort", onAbort);
-    this.live.add(control);
-    control.signal.addEventListener("abort", () => why == "network" && (why = "abort"));
+    const signals = [o.signal, signal];
+    for (const s of signals) if (s) s.aborted ? onAbort() : s.addEventListener("abort", onAbort);
+    this.live.add(onAbort);
     try {
-      if (control.signal.aborted) throw 0;
+      if (why) throw 0;
       const headers = typeof o.headers == "function" ? o.headers() : o.headers;
-      const res = await (o.fetch || fetch)(post ? this.url : url, {
-        method: post ? "POST" : "GET",
-        headers: post ? { "content-type": "application/x-www-form-urlencoded", ...headers } : headers,
-        body: post ? form : undefined,
-        credentials: o.credentials,
-        signal: control.signal,
-      });
-      const text = await res.text();
+      const res = await Promise.race([
+        (o.fetch || fetch)(post ? this.url : url, {
+          method: post ? "POST" : "GET",
+          headers: post ? { "content-type": "application/x-www-form-urlencoded", ...headers } : headers,
+          body: post ? form : undefined,
+          credentials: o.credentials,
+          signal: control && control.signal,
+        }),
+        stopped,
+      ]);
+      const text = await Promise.race([res.text(), stopped]);
       let body: any;
       try {
         body = JSON.parse(text);
@@ -105,14 +113,14 @@ export class HttpDataSource implements DataSource {
     } catch (e: any) {
       if (e instanceof TransportError) throw e;
       throw new TransportError(
-        why == "timeout" ? `no answer within ${timeout} ms` : why == "abort" ? "the request was aborted" : `the request failed: ${e && e.message}`,
+        why == "timeout" ? `no answer within ${timeout} ms` : why ? "the request was aborted" : `the request failed: ${e && e.message}`,
         0,
-        why,
+        why || "network",
       );
     } finally {
       clearTimeout(timer as any);
-      this.live.delete(control);
-      if (signal) signal.removeEventListener("abort", onAbort);
+      this.live.delete(onAbort);
+      for (const s of signals) if (s) s.removeEventListener("abort", onAbort);
     }
   }
 }

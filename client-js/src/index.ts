@@ -3,7 +3,8 @@
  * that fetches only what it lacks, in batched and deduplicated requests,
  * over the wire format of falcor-express.
  *
- * - {@link Model}: get, getValue, set, setValue, call, invalidate, deref;
+ * - {@link Model}: get (cancellable one read at a time), getValue, set,
+ *   setValue, call, invalidate, deref, getCache and setCache;
  * - {@link HttpDataSource}: the HTTP data source, on `fetch`;
  * - {@link parsePath}: the path syntax;
  * - typed errors with guards: {@link TransportError}, {@link GraphError},
@@ -15,7 +16,7 @@
  * @module
  */
 export { Model } from "./model.js";
-export type { CacheRead, ModelOptions } from "./model.js";
+export type { CacheRead, ModelOptions, ReadArguments, ReadOptions } from "./model.js";
 export { HttpDataSource } from "./http.js";
 export type { HttpOptions } from "./http.js";
 export { collapse, expand, parsePath } from "./path.js";

@@ -117,19 +117,19 @@ describe("errors", () => {
     expect(source.requests).toHaveLength(1);
   });
 
-  it("fails every read waiting on a request that failed, without retrying", async () => {
+  it("fails every read waiting on a request the server refused, without retrying", async () => {
     let calls = 0;
     const source: DataSource = {
       get: async () => {
         calls++;
-        throw new TransportError("HTTP 503", 503, "http");
+        throw new TransportError("HTTP 500", 500, "http");
       },
       set: async () => ({ jsonGraph: {} }),
       call: async () => ({ jsonGraph: {} }),
     };
     const model = new Model({ source });
     const errors = await Promise.all([caught(model.get("a")), caught(model.get("b"))]);
-    expect(errors.map((e) => isTransportError(e) && e.status)).toEqual([503, 503]);
+    expect(errors.map((e) => isTransportError(e) && e.status)).toEqual([500, 500]);
     expect(calls).toBe(1);
     // Nothing stays in flight: the next read asks again.
     await caught(model.get("a"));

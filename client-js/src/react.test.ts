@@ -20,10 +20,10 @@ function render(model: Model, paths: PathInput[]): unknown {
 describe("useGraph", () => {
   it("renders what the cache holds at once", () => {
     const model = new Model({ cache: { videos: { 1: { title: "One" } } } });
-    expect(render(model, ["videos[1].title"])).toEqual({ data: { videos: { 1: { title: "One" } } }, loading: false });
+    expect(render(model, ["videos[1].title"])).toMatchObject({ data: { videos: { 1: { title: "One" } } }, loading: false, error: undefined });
   });
 
   it("renders an empty object while the data is missing", () => {
-    expect(render(new Model(), ["videos[1].title"])).toEqual({ data: {}, loading: true });
+    expect(render(new Model(), ["videos[1].title"])).toMatchObject({ data: {}, loading: true, error: undefined });
   });
 });

@@ -85,8 +85,8 @@ export interface JSONEnvelope<T = any> {
  * ({@link HttpDataSource}) or anything else answering JSON Graph envelopes.
  */
 export interface DataSource {
-  /** Answers the values at these paths. */
-  get(paths: PathSet[]): Promise<JSONGraphEnvelope>;
+  /** Answers the values at these paths; `signal` aborts the request (the model aborts it once no read waits on it). */
+  get(paths: PathSet[], options?: { signal?: AbortSignal }): Promise<JSONGraphEnvelope>;
   /** Writes the values of the envelope along its paths and answers what was stored. */
   set(envelope: JSONGraphEnvelope): Promise<JSONGraphEnvelope>;
   /** Calls the function at `callPath`; answers what changed in `paths` and `invalidated`. */
