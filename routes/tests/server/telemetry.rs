@@ -197,6 +197,31 @@ fn wait_for(receiver: &Receiver, done: impl Fn(&[Received]) -> bool) -> Vec<Rece
     }
 }
 
+/// The binary over `backend`, exporting to `receiver` every 50 ms, with
+/// `more` variables.
+fn traced_server(receiver: &Receiver, backend: &str, more: &[(&str, &str)]) -> Binary {
+    let endpoint = format!("http://127.0.0.1:{}", receiver.port);
+    let mut env = vec![
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+        ("OTEL_BSP_SCHEDULE_DELAY", "50"),
+    ];
+    env.extend_from_slice(more);
+    let args = ["serve", "--dev-auth", "--port", "0", "--backend", backend];
+    Binary::start(&args, &env)
+}
+
+/// u17's home request, sent with the caller's `traceparent`: answered.
+async fn home_with_traceparent(server: &Binary) {
+    let answer = reqwest::Client::new()
+        .get(home_url(&server.url))
+        .header("authorization", "Bearer u17")
+        .header("traceparent", format!("00-{TRACE}-{CALLER}-01"))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(answer.status(), 200);
+}
+
 const TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 const CALLER: &str = "00f067aa0ba902b7";
 
@@ -269,14 +294,10 @@ async fn a_home_request_is_one_trace_under_the_callers_span_down_to_the_backend_
 async fn with_the_receiver_stopped_no_request_is_lost_and_the_lost_spans_are_counted() {
     let mut receiver = Receiver::start();
     let (backend, _) = recording_backend().await;
-    let endpoint = format!("http://127.0.0.1:{}", receiver.port);
-    let server = Binary::start(
-        &["serve", "--dev-auth", "--port", "0", "--backend", &backend],
-        &[
-            ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
-            ("OTEL_BSP_SCHEDULE_DELAY", "50"),
-            ("OTEL_EXPORTER_OTLP_TIMEOUT", "1000"),
-        ],
+    let server = traced_server(
+        &receiver,
+        &backend,
+        &[("OTEL_EXPORTER_OTLP_TIMEOUT", "1000")],
     );
     receiver.stop();
     let http = reqwest::Client::new();
@@ -363,23 +384,12 @@ async fn lose_no_request(http: &reqwest::Client, model: &str) {
 async fn the_sampler_variables_are_honoured() {
     let receiver = Receiver::start();
     let (backend, seen) = recording_backend().await;
-    let endpoint = format!("http://127.0.0.1:{}", receiver.port);
-    let server = Binary::start(
-        &["serve", "--dev-auth", "--port", "0", "--backend", &backend],
-        &[
-            ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
-            ("OTEL_TRACES_SAMPLER", "always_off"),
-            ("OTEL_BSP_SCHEDULE_DELAY", "50"),
-        ],
+    let server = traced_server(
+        &receiver,
+        &backend,
+        &[("OTEL_TRACES_SAMPLER", "always_off")],
     );
-    let answer = reqwest::Client::new()
-        .get(home_url(&server.url))
-        .header("authorization", "Bearer u17")
-        .header("traceparent", format!("00-{TRACE}-{CALLER}-01"))
-        .send()
-        .await
-        .expect("an answer");
-    assert_eq!(answer.status(), 200);
+    home_with_traceparent(&server).await;
     // The trace goes on to the services, marked not sampled…
     let calls = seen.lock().unwrap_or_else(PoisonError::into_inner).clone();
     assert!(!calls.is_empty());
@@ -449,25 +459,13 @@ async fn redis_operations_are_spans_under_their_load() {
     let _redis = support::process::Listening::start(&mut redis, redis_port);
     let receiver = Receiver::start();
     let (backend, _) = recording_backend().await;
-    let endpoint = format!("http://127.0.0.1:{}", receiver.port);
     let redis_url = format!("redis://127.0.0.1:{redis_port}");
-    let server = Binary::start(
-        &["serve", "--dev-auth", "--port", "0", "--backend", &backend],
-        &[
-            ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
-            ("OTEL_BSP_SCHEDULE_DELAY", "50"),
-            ("PEREGRINE_REDIS_URL", &redis_url),
-            ("PEREGRINE_REDIS_TIMEOUT_MS", "500"),
-        ],
-    );
-    let answer = reqwest::Client::new()
-        .get(home_url(&server.url))
-        .header("authorization", "Bearer u17")
-        .header("traceparent", format!("00-{TRACE}-{CALLER}-01"))
-        .send()
-        .await
-        .expect("an answer");
-    assert_eq!(answer.status(), 200);
+    let redis = [
+        ("PEREGRINE_REDIS_URL", redis_url.as_str()),
+        ("PEREGRINE_REDIS_TIMEOUT_MS", "500"),
+    ];
+    let server = traced_server(&receiver, &backend, &redis);
+    home_with_traceparent(&server).await;
     let spans = wait_for(&receiver, |spans| {
         spans.iter().any(|s| s.name == "request") && spans.iter().any(|s| s.name == "redis")
     });

@@ -65,12 +65,19 @@ fn serve_over_tls(backend: &str, nginx: &Listening, trust: Trust) -> Harness {
     Harness::build(build, |_| {})
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn services_over_https_answer_with_the_ca_trusted() {
+/// The demo backend behind nginx terminating TLS with a certificate of
+/// the test's CA: the directory of the certificates, the backend, nginx.
+async fn backend_behind_tls() -> (Dir, String, Listening) {
     let dir = Dir::with(&[]);
     certificates(&dir.0);
     let backend = start_backend(instant()).await;
     let nginx = nginx_tls(&dir.0, &backend);
+    (dir, backend, nginx)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn services_over_https_answer_with_the_ca_trusted() {
+    let (dir, backend, nginx) = backend_behind_tls().await;
 
     let trust = Trust::system()
         .with_pem_file(dir.0.join("ca.pem"))
@@ -98,10 +105,7 @@ async fn services_over_https_answer_with_the_ca_trusted() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_the_ca_a_services_paths_are_errors_naming_the_certificate_problem() {
-    let dir = Dir::with(&[]);
-    certificates(&dir.0);
-    let backend = start_backend(instant()).await;
-    let nginx = nginx_tls(&dir.0, &backend);
+    let (_dir, backend, nginx) = backend_behind_tls().await;
     // The system's roots alone: the test's CA is not among them.
     let harness = serve_over_tls(&backend, &nginx, Trust::system());
     let graph = harness
@@ -201,10 +205,7 @@ async fn a_rediss_tier_shares_what_one_instance_fetched_with_another() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_route_files_service_trusts_its_own_ca_file() {
-    let dir = Dir::with(&[]);
-    certificates(&dir.0);
-    let backend = start_backend(instant()).await;
-    let nginx = nginx_tls(&dir.0, &backend);
+    let (dir, backend, nginx) = backend_behind_tls().await;
     let file = format!(
         "[services.films]\nurl = \"https://localhost:{}\"\nca_file = \"ca.pem\"\n\n\
          [[routes]]\npattern = \"films[{{integers:ids}}].title\"\n\
@@ -227,10 +228,7 @@ async fn a_route_files_service_trusts_its_own_ca_file() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_binary_takes_backend_ca_and_redis_ca_for_https_services_and_rediss() {
-    let dir = Dir::with(&[]);
-    certificates(&dir.0);
-    let backend = start_backend(instant()).await;
-    let nginx = nginx_tls(&dir.0, &backend);
+    let (dir, _backend, nginx) = backend_behind_tls().await;
     let redis = tls_redis(&dir.0);
     let ca = dir.0.join("ca.pem").display().to_string();
     let services = format!("https://localhost:{}", nginx.port);
