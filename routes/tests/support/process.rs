@@ -133,3 +133,25 @@ impl Drop for Binary {
         let _ = self.child.wait();
     }
 }
+
+/// `peregrine serve` over a backend that is never called, with `more`
+/// arguments and `env`, run to its end (a server refusing its settings
+/// exits): its exit code and what it wrote to stderr.
+pub(crate) fn refused(more: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String) {
+    let args = [
+        "serve",
+        "--dev-auth",
+        "--port",
+        "0",
+        "--backend",
+        "http://127.0.0.1:9",
+    ];
+    let output = Command::new(env!("CARGO_BIN_EXE_peregrine"))
+        .args(args)
+        .args(more)
+        .envs(env.iter().copied())
+        .output()
+        .expect("the binary runs");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status.code(), stderr)
+}

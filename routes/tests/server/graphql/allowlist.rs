@@ -76,21 +76,9 @@ async fn a_file_of_hashes_allows_the_operations_of_those_hashes() {
 fn an_allowlist_that_is_not_one_is_refused_at_start_naming_the_file_and_line() {
     let dir = Dir::with(&[("operations.txt", "abc123\n".to_owned())]);
     let file = dir.0.join("operations.txt");
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_peregrine"))
-        .args([
-            "serve",
-            "--dev-auth",
-            "--port",
-            "0",
-            "--backend",
-            "http://127.0.0.1:9",
-        ])
-        .arg("--graphql-operations")
-        .arg(&file)
-        .output()
-        .expect("the binary runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let file = file.display().to_string();
+    let (code, stderr) = support::process::refused(&["--graphql-operations", &file], &[]);
+    assert_eq!(code, Some(1), "{stderr}");
     assert!(
         stderr.contains("operations.txt") && stderr.contains("line 1: `abc123` is not a SHA-256"),
         "{stderr}"
