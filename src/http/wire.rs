@@ -206,39 +206,46 @@ impl Params {
                     .path_sets("paths")?
                     .ok_or_else(|| missing("get", "paths"))?,
             }),
-            "set" => {
-                let json = self
-                    .json("jsonGraph")?
-                    .ok_or_else(|| missing("set", "jsonGraph"))?;
-                let envelope: Envelope = serde_json::from_value(json).map_err(|err| {
-                    Error::new(ErrorKind::InvalidJsonGraph,
-                        format!("the `jsonGraph` parameter is not a JSON Graph envelope {{\"jsonGraph\": ..., \"paths\": [...]}}: {err}"),
-                    )
-                })?;
-                Ok(Operation::Set { envelope })
-            }
-            "call" => {
-                let call_path = match self.json("callPath")? {
-                    Some(json) => path_set("callPath", json)?,
-                    None => return Err(missing("call", "callPath")),
-                };
-                let arguments = match self.json("arguments")? {
-                    Some(Json::Array(arguments)) => arguments,
-                    Some(argument) => vec![argument],
-                    None => Vec::new(),
-                };
-                Ok(Operation::Call {
-                    call_path,
-                    arguments,
-                    path_suffixes: self.path_sets("pathSuffixes")?.unwrap_or_default(),
-                    paths: self.path_sets("paths")?.unwrap_or_default(),
-                })
-            }
+            "set" => self.set(),
+            "call" => self.call(),
             other => Err(Error::new(
                 ErrorKind::MethodUnknown,
                 format!("unknown method {other:?}: expected get, set or call"),
             )),
         }
+    }
+
+    /// A set: its `jsonGraph` envelope.
+    fn set(&self) -> Result<Operation, Error> {
+        let json = self
+            .json("jsonGraph")?
+            .ok_or_else(|| missing("set", "jsonGraph"))?;
+        let envelope: Envelope = serde_json::from_value(json).map_err(|err| {
+            Error::new(ErrorKind::InvalidJsonGraph,
+                format!("the `jsonGraph` parameter is not a JSON Graph envelope {{\"jsonGraph\": ..., \"paths\": [...]}}: {err}"),
+            )
+        })?;
+        Ok(Operation::Set { envelope })
+    }
+
+    /// A call: its `callPath`, `arguments` (one argument alone is a list
+    /// of one), `pathSuffixes` and `paths`.
+    fn call(&self) -> Result<Operation, Error> {
+        let call_path = match self.json("callPath")? {
+            Some(json) => path_set("callPath", json)?,
+            None => return Err(missing("call", "callPath")),
+        };
+        let arguments = match self.json("arguments")? {
+            Some(Json::Array(arguments)) => arguments,
+            Some(argument) => vec![argument],
+            None => Vec::new(),
+        };
+        Ok(Operation::Call {
+            call_path,
+            arguments,
+            path_suffixes: self.path_sets("pathSuffixes")?.unwrap_or_default(),
+            paths: self.path_sets("paths")?.unwrap_or_default(),
+        })
     }
 
     /// A parameter holding a list of path sets, each a JSON array or a

@@ -159,28 +159,7 @@ impl Telemetry {
         };
         check_endpoint(name, &endpoint)?;
         check_protocol()?;
-        let timeout = Duration::from_millis(number("OTEL_EXPORTER_OTLP_TIMEOUT", 10_000)?);
-        let timeout = Duration::from_millis(number(
-            "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
-            timeout.as_millis().try_into().unwrap_or(u64::MAX),
-        )?);
-        let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
-            TelemetryError::new(
-                TelemetryErrorKind::Invalid,
-                "traces are set up within a tokio runtime".into(),
-            )
-        })?;
-        let exporter = SpanExporter::builder()
-            .with_http()
-            .with_timeout(timeout)
-            .with_http_client(Collector::new(pool()?, runtime, timeout))
-            .build()
-            .map_err(|error| {
-                TelemetryError::new(
-                    TelemetryErrorKind::Invalid,
-                    format!("{name}={endpoint:?}: {error}"),
-                )
-            })?;
+        let exporter = exporter(name, &endpoint)?;
         let capacity =
             usize::try_from(number("OTEL_BSP_MAX_QUEUE_SIZE", 2048)?.max(1)).unwrap_or(usize::MAX);
         let queue = Queue::new(capacity);
@@ -239,6 +218,33 @@ impl Telemetry {
             tracing::warn!(%error, "the last spans could not be sent");
         }
     }
+}
+
+/// The OTLP/HTTP exporter to `endpoint` (the variable `name` gave it),
+/// its calls through our own client within the exporter's timeout.
+fn exporter(name: &str, endpoint: &str) -> Result<SpanExporter, TelemetryError> {
+    let timeout = Duration::from_millis(number("OTEL_EXPORTER_OTLP_TIMEOUT", 10_000)?);
+    let timeout = Duration::from_millis(number(
+        "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
+        timeout.as_millis().try_into().unwrap_or(u64::MAX),
+    )?);
+    let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
+        TelemetryError::new(
+            TelemetryErrorKind::Invalid,
+            "traces are set up within a tokio runtime".into(),
+        )
+    })?;
+    SpanExporter::builder()
+        .with_http()
+        .with_timeout(timeout)
+        .with_http_client(Collector::new(pool()?, runtime, timeout))
+        .build()
+        .map_err(|error| {
+            TelemetryError::new(
+                TelemetryErrorKind::Invalid,
+                format!("{name}={endpoint:?}: {error}"),
+            )
+        })
 }
 
 /// The connections to the collector.

@@ -155,16 +155,7 @@ impl Upstream {
         answers_are_healthy: bool,
     ) -> Result<Response<Bytes>, UpstreamError> {
         let inner = &*self.inner;
-        let span = tracing::debug_span!(
-            "backend",
-            otel.kind = "client",
-            service = %inner.name,
-            method = %request.method(),
-            path = %request.uri().path(),
-            status = Empty,
-            error = Empty,
-            otel.status_code = Empty,
-        );
+        let span = backend_span(&inner.name, &request);
         telemetry::inject(request.headers_mut(), &span);
         let what = Called {
             method: request.method().clone(),
@@ -321,4 +312,19 @@ impl fmt::Debug for Upstream {
             .field("open", &self.is_open())
             .finish_non_exhaustive()
     }
+}
+
+/// The span of one call of the service `name` (its traceparent is what
+/// the call carries): a child of the load or route call making it.
+fn backend_span(name: &str, request: &Request<Bytes>) -> tracing::Span {
+    tracing::debug_span!(
+        "backend",
+        otel.kind = "client",
+        service = %name,
+        method = %request.method(),
+        path = %request.uri().path(),
+        status = Empty,
+        error = Empty,
+        otel.status_code = Empty,
+    )
 }
