@@ -244,7 +244,27 @@ pub(super) fn declared(
             ),
             None => source.error(ErrorKind::Url, url_span.start, error.to_string()),
         })?;
-    let mut settings = sources.guard.clone();
+    let settings = match set.and_then(|set| set.guard.as_ref()) {
+        // The server's flags gave it.
+        Some(guard) => guard.clone(),
+        None => guard(declared, sources.guard.clone()),
+    };
+    let pool = match &declared.ca_file {
+        Some(file) => sources.pool.trusting(&private_ca(source, file)?),
+        None => sources.pool.clone(),
+    };
+    let upstream = Upstream::new(name.to_string(), settings, pool);
+    let authorization = forwarding(source, declared)?;
+    Ok(Service::new(name, base, upstream, authorization))
+}
+
+/// The guard a service declares: `defaults` (the server's) with what
+/// its file sets.
+fn guard(
+    declared: &format::Service,
+    defaults: crate::upstream::Settings,
+) -> crate::upstream::Settings {
+    let mut settings = defaults;
     if let Some(ms) = declared.timeout_ms {
         settings.timeout = Duration::from_millis(ms);
     }
@@ -269,16 +289,7 @@ pub(super) fn declared(
     if let Some(bytes) = declared.max_answer_bytes {
         settings.max_answer_bytes = bytes;
     }
-    if let Some(guard) = set.and_then(|set| set.guard.as_ref()) {
-        settings = guard.clone();
-    }
-    let pool = match &declared.ca_file {
-        Some(file) => sources.pool.trusting(&private_ca(source, file)?),
-        None => sources.pool.clone(),
-    };
-    let upstream = Upstream::new(name.to_string(), settings, pool);
-    let authorization = forwarding(source, declared)?;
-    Ok(Service::new(name, base, upstream, authorization))
+    settings
 }
 
 /// The private CA of a service's `ca_file`, read relative to the file's

@@ -190,18 +190,7 @@ impl Builder {
                 signed_in,
                 answers,
             } = registered;
-            let pattern = match answers {
-                Answers::Fallback => Pattern::new(Vec::new()),
-                _ => Pattern::parse(&text).map_err(|source| {
-                    Error::new(Reason::Pattern {
-                        route: text.clone(),
-                        source,
-                    })
-                })?,
-            };
-            if pattern.is_empty() && answers != Answers::Fallback {
-                return Err(Error::new(Reason::EmptyPattern));
-            }
+            let pattern = pattern_of(&text, answers)?;
             let whole = answers != Answers::Matched;
             let canonical = match pattern.is_empty() {
                 true => FALLBACK.to_owned(),
@@ -249,6 +238,24 @@ impl Builder {
             options: self.options,
             hooks: Arc::new(self.hooks),
         })
+    }
+}
+
+/// The pattern a route registered as `text` serves: the empty pattern
+/// for the fallback; refused when it does not parse or reaches nothing.
+fn pattern_of(text: &str, answers: Answers) -> Result<Pattern, Error> {
+    let pattern = match answers {
+        Answers::Fallback => return Ok(Pattern::new(Vec::new())),
+        _ => Pattern::parse(text).map_err(|source| {
+            Error::new(Reason::Pattern {
+                route: text.to_owned(),
+                source,
+            })
+        })?,
+    };
+    match pattern.is_empty() {
+        true => Err(Error::new(Reason::EmptyPattern)),
+        false => Ok(pattern),
     }
 }
 
