@@ -13,7 +13,7 @@ use super::context::Context;
 use super::error::{Error, Reason};
 use super::read_back::{ReadBack, Returned};
 use super::table::{Method, Router};
-use super::wave::{CallPayload, Run};
+use super::wave::{CallAnswer, CallPayload, Run};
 
 impl Router {
     /// Calls the function at `call_path` with `arguments`, then reads what
@@ -87,24 +87,8 @@ impl Router {
             }));
         }
         let max_ref_follow = self.options.max_ref_follow;
-        let mut back = ReadBack::default();
-        for answer in answers {
-            let route = &self.table.routes[answer.route];
-            let output = answer.answer.map_err(|err| call_error(&route.text, &err))?;
-            if route.whole {
-                let returned = merge_source_call(run, output, answer.route, &answer.prefixes);
-                back.add_source(returned);
-                continue;
-            }
-            let returned = merge_call_output(run, output, &route.text)?;
-            back.add(
-                returned,
-                &answer.prefixes,
-                call_path,
-                &path_suffixes,
-                &paths,
-            );
-        }
+        let asked = (call_path, path_suffixes.as_slice(), paths.as_slice());
+        let back = self.read_back(run, answers, asked)?;
         let ReadBack {
             mut reported,
             unread,
@@ -129,6 +113,32 @@ impl Router {
             paths: Some(collapse(&reported)),
             invalidated: (!invalidated.is_empty()).then(|| collapse(&invalidated)),
         })
+    }
+}
+
+impl Router {
+    /// What the call's `answers` report and ask to read back, their
+    /// values merged into the response: a local handler's by the call's
+    /// `(call path, path suffixes, paths)`, a source's as it said.
+    fn read_back(
+        &self,
+        run: &mut Run<'_>,
+        answers: Vec<CallAnswer>,
+        (call_path, path_suffixes, paths): (&PathSet, &[PathSet], &[PathSet]),
+    ) -> Result<ReadBack, Error> {
+        let mut back = ReadBack::default();
+        for answer in answers {
+            let route = &self.table.routes[answer.route];
+            let output = answer.answer.map_err(|err| call_error(&route.text, &err))?;
+            if route.whole {
+                let returned = merge_source_call(run, output, answer.route, &answer.prefixes);
+                back.add_source(returned);
+                continue;
+            }
+            let returned = merge_call_output(run, output, &route.text)?;
+            back.add(returned, &answer.prefixes, call_path, path_suffixes, paths);
+        }
+        Ok(back)
     }
 }
 
