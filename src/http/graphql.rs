@@ -57,25 +57,7 @@ async fn answer(state: &AppState, request: Request) -> Result<Response, Error> {
         return Ok(graphiql(config, &parts));
     };
     let mut request = request;
-    if let Some(operations) = &config.graphql_operations {
-        known_text(operations, &mut request);
-    }
-    graphql
-        .resolve_persisted(&mut request)
-        .map_err(|error| match error.kind() {
-            PersistedErrorKind::NotFound => {
-                Error::new(ErrorKind::PersistedQueryNotFound, error.to_string())
-            }
-            _ => Error::new(ErrorKind::PersistedQueryInvalid, error.to_string()),
-        })?;
-    if let Some(operations) = &config.graphql_operations {
-        if !operations.allows(&request.query) {
-            return Err(Error::new(
-                ErrorKind::OperationNotAllowed,
-                "this operation is not one the server runs: only those of its allowlist are (--graphql-operations)",
-            ));
-        }
-    }
+    admit(config, graphql, &mut request)?;
     let ctx = (config.context)(&parts.headers)?.with_deadline(deadline);
     let query = parts.uri.query().unwrap_or("");
     let (ctx, trace) = traced(ctx, config.traces, &parts.headers, started, || {
@@ -114,6 +96,34 @@ async fn answer(state: &AppState, request: Request) -> Result<Response, Error> {
         Some(freshness) => freshness.respond(&parts.headers, json_body(json)),
         None => no_store(json_body(json)),
     })
+}
+
+/// Gives `request` its text when it names a persisted query by hash
+/// (the allowlist's texts first, then those clients sent), and refuses
+/// an operation the allowlist, if there is one, does not name.
+fn admit(
+    config: &super::Config,
+    graphql: &crate::graphql::GraphQl,
+    request: &mut async_graphql::Request,
+) -> Result<(), Error> {
+    if let Some(operations) = &config.graphql_operations {
+        known_text(operations, request);
+    }
+    graphql
+        .resolve_persisted(request)
+        .map_err(|error| match error.kind() {
+            PersistedErrorKind::NotFound => {
+                Error::new(ErrorKind::PersistedQueryNotFound, error.to_string())
+            }
+            _ => Error::new(ErrorKind::PersistedQueryInvalid, error.to_string()),
+        })?;
+    match &config.graphql_operations {
+        Some(operations) if !operations.allows(&request.query) => Err(Error::new(
+            ErrorKind::OperationNotAllowed,
+            "this operation is not one the server runs: only those of its allowlist are (--graphql-operations)",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Gives a request that names its operation by hash alone the text the
