@@ -54,20 +54,7 @@ impl ReadBack {
         self.invalidated.extend(returned.invalidated);
         // Where the function stands once refs are resolved, and where
         // the caller named it.
-        let parents: Vec<Path> = prefixes
-            .iter()
-            .flat_map(PathSet::expand)
-            .map(|path| Path::from(path[..path.len().saturating_sub(1)].to_vec()))
-            .collect();
-        let caller_parent: Option<Path> = call_path.is_path().then(|| {
-            call_path[..call_path.len() - 1]
-                .iter()
-                .filter_map(|keys| match keys {
-                    KeySet::Key(key) => Some(key.clone()),
-                    _ => None,
-                })
-                .collect()
-        });
+        let (parents, caller_parent) = parents(prefixes, call_path);
         let relative = |at: &Path| -> PathSet {
             let parent = parents.iter().find(|parent| at.starts_with(&parent[..]));
             match (parent, &caller_parent) {
@@ -111,4 +98,25 @@ impl ReadBack {
             self.reported.push(path);
         }
     }
+}
+
+/// The paths of the objects a function stands in (its `prefixes` less
+/// their last key, refs resolved), and the object the caller named it
+/// on (`call_path` less its last key), when the call path is one path.
+fn parents(prefixes: &[PathSet], call_path: &PathSet) -> (Vec<Path>, Option<Path>) {
+    let parents = prefixes
+        .iter()
+        .flat_map(PathSet::expand)
+        .map(|path| Path::from(path[..path.len().saturating_sub(1)].to_vec()))
+        .collect();
+    let caller_parent = call_path.is_path().then(|| {
+        call_path[..call_path.len() - 1]
+            .iter()
+            .filter_map(|keys| match keys {
+                KeySet::Key(key) => Some(key.clone()),
+                _ => None,
+            })
+            .collect()
+    });
+    (parents, caller_parent)
 }
