@@ -221,33 +221,44 @@ impl<'a> Parser<'a> {
             if token.is_some() && !items.is_empty() {
                 return Err(self.token_alone(start));
             }
-            let element = clip(&self.input[start..self.pos]);
-            self.skip_spaces();
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(b']') => {
-                    self.pos += 1;
-                    break;
-                }
-                _ => {
-                    let mut message = format!(
-                        "expected `,` or `]` after `{element}`, found {}",
-                        self.found(self.pos)
-                    );
-                    if self.pos == self.bytes.len() {
-                        message.push_str(&format!(
-                            " (the indexer opened at offset {} is not closed)",
-                            self.input[..open].chars().count()
-                        ));
-                    }
-                    return Err(self.error(self.pos, message));
-                }
+            if self.closes_after(start, open)? {
+                break;
             }
         }
         Ok(match token {
             Some(token) => Matcher::Token(token),
             None => Matcher::KeySet(KeySet::list(items)),
         })
+    }
+
+    /// Reads the `,` or `]` after the element that began at `start` (of
+    /// the indexer opened at `open`): whether it was `]`.
+    fn closes_after(&mut self, start: usize, open: usize) -> Result<bool, Error> {
+        let element = clip(&self.input[start..self.pos]);
+        self.skip_spaces();
+        match self.peek() {
+            Some(b',') => {
+                self.pos += 1;
+                Ok(false)
+            }
+            Some(b']') => {
+                self.pos += 1;
+                Ok(true)
+            }
+            _ => {
+                let mut message = format!(
+                    "expected `,` or `]` after `{element}`, found {}",
+                    self.found(self.pos)
+                );
+                if self.pos == self.bytes.len() {
+                    message.push_str(&format!(
+                        " (the indexer opened at offset {} is not closed)",
+                        self.input[..open].chars().count()
+                    ));
+                }
+                Err(self.error(self.pos, message))
+            }
+        }
     }
 
     fn token_alone(&self, at: usize) -> Error {
