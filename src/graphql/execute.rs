@@ -252,14 +252,16 @@ impl GraphQl {
     }
 
     /// Gives `request` the text of the persisted query it names by hash
-    /// (`extensions.persistedQuery`, as Apollo's clients send it), and
-    /// keeps a text sent with its hash; a request without the extension
-    /// is left as it is.
+    /// (`extensions.persistedQuery`, as Apollo's clients send it): one a
+    /// client sent before with its hash, or a text of the `allowed`
+    /// operations; keeps a text sent with its hash. A request without the
+    /// extension is left as it is.
     pub fn resolve_persisted(
         &self,
         request: &mut async_graphql::Request,
+        allowed: Option<&super::Operations>,
     ) -> Result<(), super::PersistedError> {
-        self.persisted.resolve(request)
+        self.persisted.resolve(request, allowed)
     }
 
     /// Whether introspection is answered ([`Limits::introspection`]).

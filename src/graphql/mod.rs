@@ -73,6 +73,7 @@ mod write;
 pub use check::Limits;
 pub use error::{Error, ErrorKind};
 pub use execute::GraphQl;
+pub(crate) use operations::sha256_hex;
 pub use operations::{Operations, OperationsError, OperationsErrorKind};
 pub use persisted::{PersistedError, PersistedErrorKind};
 pub use response::Reply;

@@ -61,8 +61,19 @@ impl std::error::Error for OperationsError {}
 
 /// The SHA-256 of `text`, as lowercase hex.
 pub(crate) fn sha256(text: &str) -> String {
-    let digest = ring::digest::digest(&ring::digest::SHA256, text.as_bytes());
-    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+    sha256_hex(text.as_bytes(), 32)
+}
+
+/// The first `bytes` bytes of the SHA-256 of `data`, as lowercase hex
+/// (persisted queries name texts by all 32; ETags use 16).
+pub(crate) fn sha256_hex(data: &[u8], bytes: usize) -> String {
+    use std::fmt::Write;
+    let digest = ring::digest::digest(&ring::digest::SHA256, data);
+    let mut hex = String::with_capacity(bytes * 2);
+    for byte in digest.as_ref().iter().take(bytes) {
+        let _ = write!(hex, "{byte:02x}");
+    }
+    hex
 }
 
 fn is_hash(text: &str) -> bool {

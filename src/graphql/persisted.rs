@@ -81,12 +81,13 @@ impl PersistedQueries {
         }
     }
 
-    /// Gives `request` its text when it names a persisted one (and keeps
-    /// a text sent with its hash); a request without the extension is
-    /// left as it is.
+    /// Gives `request` its text when it names a persisted one (kept here,
+    /// or one of the `allowed` operations' texts), and keeps a text sent
+    /// with its hash; a request without the extension is left as it is.
     pub(super) fn resolve(
         &self,
         request: &mut async_graphql::Request,
+        allowed: Option<&super::Operations>,
     ) -> Result<(), PersistedError> {
         let Some(value) = request.extensions.remove("persistedQuery") else {
             return Ok(());
@@ -108,13 +109,17 @@ impl PersistedQueries {
         }
         let hash = extension.sha256_hash.to_ascii_lowercase();
         if request.query.is_empty() {
-            let text = self.texts.get(&hash).ok_or_else(|| {
-                PersistedError::new(
-                    PersistedErrorKind::NotFound,
-                    "PersistedQueryNotFound".into(),
-                )
-            })?;
-            request.query = text.to_string();
+            let text = self.texts.get(&hash);
+            let text = text
+                .as_deref()
+                .or_else(|| allowed.and_then(|operations| operations.text(&hash)))
+                .ok_or_else(|| {
+                    PersistedError::new(
+                        PersistedErrorKind::NotFound,
+                        "PersistedQueryNotFound".into(),
+                    )
+                })?;
+            request.query = text.to_owned();
             return Ok(());
         }
         let actual = super::operations::sha256(&request.query);

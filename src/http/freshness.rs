@@ -105,12 +105,6 @@ pub(crate) fn no_store(mut response: Response) -> Response {
 
 /// A strong ETag of `json`: the first 128 bits of its SHA-256, in hex.
 fn etag(json: &[u8]) -> HeaderValue {
-    let digest = ring::digest::digest(&ring::digest::SHA256, json);
-    let mut tag = String::with_capacity(34);
-    tag.push('"');
-    for byte in &digest.as_ref()[..16] {
-        tag.push_str(&format!("{byte:02x}"));
-    }
-    tag.push('"');
+    let tag = format!("\"{}\"", crate::graphql::sha256_hex(json, 16));
     HeaderValue::from_str(&tag).unwrap_or_else(|_| HeaderValue::from_static("\"\""))
 }

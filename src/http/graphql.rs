@@ -99,51 +99,28 @@ async fn answer(state: &AppState, request: Request) -> Result<Response, Error> {
 }
 
 /// Gives `request` its text when it names a persisted query by hash
-/// (the allowlist's texts first, then those clients sent), and refuses
+/// (those clients sent before, then the allowlist's texts), and refuses
 /// an operation the allowlist, if there is one, does not name.
 fn admit(
     config: &super::Config,
     graphql: &crate::graphql::GraphQl,
     request: &mut async_graphql::Request,
 ) -> Result<(), Error> {
-    if let Some(operations) = &config.graphql_operations {
-        known_text(operations, request);
-    }
+    let allowed = config.graphql_operations.as_deref();
     graphql
-        .resolve_persisted(request)
+        .resolve_persisted(request, allowed)
         .map_err(|error| match error.kind() {
             PersistedErrorKind::NotFound => {
                 Error::new(ErrorKind::PersistedQueryNotFound, error.to_string())
             }
             _ => Error::new(ErrorKind::PersistedQueryInvalid, error.to_string()),
         })?;
-    match &config.graphql_operations {
+    match allowed {
         Some(operations) if !operations.allows(&request.query) => Err(Error::new(
             ErrorKind::OperationNotAllowed,
             "this operation is not one the server runs: only those of its allowlist are (--graphql-operations)",
         )),
         _ => Ok(()),
-    }
-}
-
-/// Gives a request that names its operation by hash alone the text the
-/// allowlist holds for it, if any: the allowlist's operations need not be
-/// sent once before.
-fn known_text(operations: &crate::graphql::Operations, request: &mut async_graphql::Request) {
-    if !request.query.is_empty() {
-        return;
-    }
-    let hash = request
-        .extensions
-        .get("persistedQuery")
-        .and_then(|persisted| match persisted {
-            async_graphql::Value::Object(members) => members.get("sha256Hash"),
-            _ => None,
-        });
-    if let Some(async_graphql::Value::String(hash)) = hash {
-        if let Some(text) = operations.text(hash) {
-            request.query = text.to_owned();
-        }
     }
 }
 
