@@ -2,7 +2,8 @@
 # Every test of client-js, as the repository's test command runs them:
 # installs what is missing (node modules, Chromium), builds the package and
 # the demo page, then runs the unit tests, the size budget, the end-to-end
-# tests against the Peregrine binary, the interop tests against the
+# tests against the Peregrine binary (with Apollo Client's normalized cache
+# over /graphql among them), the interop tests against the
 # falcor-node reference server and the browser tests of the demo page and
 # the explorer.
 #
@@ -55,8 +56,8 @@ npx vitest run test/schema-types.test.ts
 step "the built package and its size budget"
 npx vitest run test/package.test.ts test/size.test.ts --silent=false
 
-step "end-to-end tests against $PEREGRINE_BIN"
-npx vitest run test/e2e.test.ts
+step "end-to-end tests against $PEREGRINE_BIN (the client, and Apollo Client's normalized cache over /graphql)"
+npx vitest run test/e2e.test.ts test/normalized-cache.test.ts
 
 step "interop tests against falcor-node"
 npx vitest run test/interop.test.ts

@@ -26,6 +26,8 @@ export interface QueryVideoArgs {
 
 /** A row of videos. */
 export interface List {
+  /** The list's key under `lists`. */
+  id?: string;
   name?: string | null;
   length?: number | null;
   /** Its videos from index `from` to `to` (inclusive). */
@@ -40,6 +42,8 @@ export interface ListVideosArgs {
 
 /** A video of the catalog; `rating` is the signed-in user's. */
 export interface Video {
+  /** The video's key under `videos`. */
+  id?: number;
   title?: string | null;
   year?: number | null;
   synopsis?: string | null;

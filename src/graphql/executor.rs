@@ -65,7 +65,7 @@ pub(super) async fn answer(
     let whole = match &graph {
         Ok(graph) => {
             let selected = shaper.select("Query", env.collect("Query", set));
-            shaper.object("Query", &selected, graph, graph)
+            shaper.object("Query", &selected, graph, graph, None)
         }
         // Nothing was answered: each root field is that error.
         Err(message) => shaper.failed_roots(set, message),
@@ -174,14 +174,16 @@ impl<'a> Shaper<'a> {
         self.select(type_name, groups)
     }
 
-    /// Writes the object of type `type_name` at `here` with the fields of
-    /// `selected`; `Err` when a non-null field of it was null.
+    /// Writes the object of type `type_name` at `here` (standing at the
+    /// key `at`) with the fields of `selected`; `Err` when a non-null
+    /// field of it was null.
     fn object(
         &mut self,
         type_name: &str,
         selected: &[Entry<'a>],
         root: &Graph,
         here: &Graph,
+        at: Option<&Key>,
     ) -> Result<(), Bubble> {
         self.out.push(b'{');
         for (index, entry) in selected.iter().enumerate() {
@@ -200,7 +202,7 @@ impl<'a> Shaper<'a> {
                 }
                 Some(field) => {
                     self.path.push(Segment::Key(group.key));
-                    let written = self.field(field, entry, root, here);
+                    let written = self.field(field, entry, root, here, at);
                     self.path.pop();
                     written?;
                 }
@@ -210,17 +212,24 @@ impl<'a> Shaper<'a> {
         Ok(())
     }
 
-    /// Writes `field` (selected as `entry`) of the object at `here`.
+    /// Writes `field` (selected as `entry`) of the object at `here`, which
+    /// stands at the key `at`.
     fn field(
         &mut self,
         field: &Field,
         entry: &Entry<'a>,
         root: &Graph,
         here: &Graph,
+        at: Option<&Key>,
     ) -> Result<(), Bubble> {
         let selected = &entry.group.fields;
         let start = self.out.len();
-        let reported = match self.find(field, entry, root, here) {
+        let found = if field.key {
+            self.key(field, at)
+        } else {
+            self.find(field, entry, root, here)
+        };
+        let reported = match found {
             Ok(Found::Written) => return Ok(()),
             Ok(Found::Nothing) => false,
             Ok(Found::Bubbled) => true,
@@ -276,32 +285,7 @@ impl<'a> Shaper<'a> {
         });
         let relative = relative.as_ref().map_err(Clone::clone)?;
         if let BaseType::List(inner) = &field.ty.base {
-            self.out.push(b'[');
-            let mut count = 0;
-            for keys in relative.expand() {
-                let mark = self.out.len();
-                if count > 0 {
-                    self.out.push(b',');
-                }
-                let start = self.out.len();
-                self.path.push(Segment::Index(count));
-                let item = self.item(type_name, groups, root, here, &keys);
-                self.path.pop();
-                match item? {
-                    Found::Written => count += 1,
-                    // What stands at nothing (past the end of a list) is
-                    // left out.
-                    Found::Nothing => self.out.truncate(mark),
-                    Found::Bubbled if inner.nullable => {
-                        self.out.truncate(start);
-                        self.raw("null");
-                        count += 1;
-                    }
-                    Found::Bubbled => return Ok(Found::Bubbled),
-                }
-            }
-            self.out.push(b']');
-            return Ok(Found::Written);
+            return self.list(type_name, groups, root, here, relative, inner.nullable);
         }
         let mut paths = relative.expand();
         match (paths.next(), paths.next()) {
@@ -311,6 +295,46 @@ impl<'a> Shaper<'a> {
                 field.name
             )),
         }
+    }
+
+    /// Writes the list of what `relative`'s paths lead to from `here`,
+    /// read as `type_name`; an item that is null because a non-null field
+    /// under it was is null in the list when `nullable`, else the list is.
+    fn list(
+        &mut self,
+        type_name: &str,
+        groups: &[Entry<'a>],
+        root: &Graph,
+        here: &Graph,
+        relative: &PathSet,
+        nullable: bool,
+    ) -> Result<Found, String> {
+        self.out.push(b'[');
+        let mut count = 0;
+        for keys in relative.expand() {
+            let mark = self.out.len();
+            if count > 0 {
+                self.out.push(b',');
+            }
+            let start = self.out.len();
+            self.path.push(Segment::Index(count));
+            let item = self.item(type_name, groups, root, here, &keys);
+            self.path.pop();
+            match item? {
+                Found::Written => count += 1,
+                // What stands at nothing (past the end of a list) is
+                // left out.
+                Found::Nothing => self.out.truncate(mark),
+                Found::Bubbled if nullable => {
+                    self.out.truncate(start);
+                    self.raw("null");
+                    count += 1;
+                }
+                Found::Bubbled => return Ok(Found::Bubbled),
+            }
+        }
+        self.out.push(b']');
+        Ok(Found::Written)
     }
 
     /// Writes what stands at `keys` from `here`, read as `type_name` (an
@@ -327,16 +351,16 @@ impl<'a> Shaper<'a> {
         match step(root, here, keys) {
             // An object with nothing under it (an unknown id, past the
             // end of a list) is no object.
-            Some(node @ Node::Branch(branch)) if !is_scalar(type_name) => {
+            (Some(node @ Node::Branch(branch)), at) if !is_scalar(type_name) => {
                 if !has_data(node) {
                     return Ok(Found::Nothing);
                 }
-                Ok(match self.object(type_name, selected, root, branch) {
+                Ok(match self.object(type_name, selected, root, branch, at) {
                     Ok(()) => Found::Written,
                     Err(Bubble) => Found::Bubbled,
                 })
             }
-            Some(Node::Value(value)) => self.scalar(value),
+            (Some(Node::Value(value)), _) => self.scalar(value),
             _ => Ok(Found::Nothing),
         }
     }

@@ -37,8 +37,12 @@ pub(super) struct Field {
     pub(super) description: Option<String>,
     pub(super) ty: Type,
     pub(super) arguments: Vec<Argument>,
-    /// The `@graph(path:)` template.
+    /// The `@graph(path:)` template (empty for a key field).
     pub(super) path: String,
+    /// `@graph(key: true)`: the field is the key of the object it stands
+    /// on (the last key of the place it was found at, refs followed), not
+    /// a path under it.
+    pub(super) key: bool,
     /// The template's key sets when it names no argument (most fields:
     /// `title`), parsed once.
     pub(super) fixed: Option<Vec<crate::path::KeySet>>,
@@ -97,7 +101,7 @@ impl Mapping {
         model.check()?;
         for (type_name, object) in &mut model.objects {
             for field in &mut object.fields {
-                if placeholders(&field.path).is_empty() {
+                if !field.key && placeholders(&field.path).is_empty() {
                     let parsed =
                         super::plan::fill_path(&field.path, &|_| None).map_err(|message| {
                             let field_name = format!("{type_name}.{}", field.name);
@@ -212,9 +216,28 @@ fn read_field(type_name: &str, field: FieldDefinition, place: Place) -> Result<F
         Error::at(kind, place.clone())
     };
     let write = graph_write(&field.directives).map_err(mapping)?;
-    let path = graph_argument(&field.directives, "path").ok_or_else(|| {
-        mapping("needs @graph(path: \"...\"): where it stands in the JSON Graph".to_owned())
-    })?;
+    let key = graph_key(&field.directives).map_err(mapping)?;
+    let path = match (graph_argument(&field.directives, "path"), key) {
+        (Some(path), false) => path,
+        (None, true) => String::new(),
+        (Some(_), true) => {
+            return Err(mapping(
+                "a key field reads where its object stands: @graph(key: true) takes no path"
+                    .to_owned(),
+            ))
+        }
+        (None, false) => {
+            return Err(mapping(
+                "needs @graph(path: \"...\"): where it stands in the JSON Graph (or @graph(key: true): the key its object stands at)".to_owned(),
+            ))
+        }
+    };
+    if key {
+        check_key(type_name, &field).map_err(mapping)?;
+        if write.is_some() {
+            return Err(mapping("a key field writes nothing".to_owned()));
+        }
+    }
     Ok(Field {
         name: field.name.node.to_string(),
         description: field.description.map(|d| d.node),
@@ -234,6 +257,7 @@ fn read_field(type_name: &str, field: FieldDefinition, place: Place) -> Result<F
         fixed: None,
         keys: None,
         path,
+        key,
         write,
         place,
     })
@@ -243,6 +267,25 @@ impl Field {
     /// A mapping error at this field, `Type.field` named `field`.
     fn mapping_error(&self, field: String, message: String) -> Error {
         Error::at(ErrorKind::Mapping { field, message }, self.place.clone())
+    }
+
+    /// What the key field `self` answers for an object standing at the
+    /// key `at`: an `Int` the integer, an `ID` or `String` the key as
+    /// text.
+    pub(super) fn key_of(&self, at: &crate::path::Key) -> Result<async_graphql::Value, String> {
+        if named_type(&self.ty) != "Int" {
+            return Ok(async_graphql::Value::String(at.to_member_name()));
+        }
+        match at
+            .as_integer()
+            .and_then(|number| i32::try_from(number).ok())
+        {
+            Some(number) => Ok(async_graphql::Value::Number(number.into())),
+            None => Err(format!(
+                "`{}` is an Int, but its object stands at the key `{at}`, not a 32-bit integer",
+                self.name
+            )),
+        }
     }
 
     /// The default value of the argument `name`, if it has one.
@@ -269,6 +312,41 @@ fn graph_argument(
         ConstValue::String(text) => Some(text.clone()),
         _ => None,
     }
+}
+
+/// Whether the field's `@graph` says `key: true`.
+fn graph_key(
+    directives: &[async_graphql_parser::Positioned<ConstDirective>],
+) -> Result<bool, String> {
+    let Some(directive) = directives.iter().find(|d| d.node.name.node == "graph") else {
+        return Ok(false);
+    };
+    match directive.node.get_argument("key").map(|value| &value.node) {
+        None | Some(ConstValue::Boolean(false)) => Ok(false),
+        Some(ConstValue::Boolean(true)) => Ok(true),
+        Some(other) => Err(format!("@graph(key:) is true or false, not {other}")),
+    }
+}
+
+/// A key field stands on an object reached by a path (not on `Query` or
+/// `Mutation`), reads nothing else, and is an `Int`, `ID` or `String`.
+fn check_key(type_name: &str, field: &FieldDefinition) -> Result<(), String> {
+    if type_name == "Query" || type_name == "Mutation" {
+        return Err(format!(
+            "a key field is the key of an object reached by a path, and `{type_name}` is the root"
+        ));
+    }
+    if !field.arguments.is_empty() {
+        return Err("a key field takes no arguments".to_owned());
+    }
+    let ty = &field.ty.node;
+    let named = named_type(ty);
+    if is_list(ty) || !matches!(named, "Int" | "ID" | "String") {
+        return Err(format!(
+            "a key field is an `Int`, `ID` or `String`, not `{ty}`"
+        ));
+    }
+    Ok(())
 }
 
 /// The write of a mutation's `@graph`, if it has one.

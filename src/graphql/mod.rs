@@ -30,10 +30,15 @@
 //!    introspection run through async-graphql's resolvers, `resolve.rs`,
 //!    which shape the same way.)
 //!
-//! A selection that asks for nothing under an object (only `__typename`)
-//! asks for the object's first plain scalar field instead (`title`), so
-//! that an object that exists answers its type and one that does not is
-//! null.
+//! A key field (`@graph(key: true)`, as `Video.id`) has no path: it
+//! answers the key its object stands at, the last key of the ref
+//! followed to it or of its own path, which the shaping walk carries
+//! (normalized caches key objects by it and `__typename`).
+//!
+//! A selection that asks for nothing under an object (only `__typename`
+//! or key fields) asks for the object's first plain scalar field instead
+//! (`title`), so that an object that exists answers its type and one
+//! that does not is null.
 //!
 //! A mutation writes first, as a Falcor set (`@graph(set:, value:)`) or
 //! call (`@graph(call:, arguments:)`) through the same routes, then reads

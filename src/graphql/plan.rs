@@ -133,6 +133,11 @@ pub(super) fn plan(
                 // `__typename` (and nothing else: validation) is no path.
                 continue;
             };
+            if field.key {
+                // The key is where the object stands: the paths of its
+                // other fields (or its witness) bring the refs that say.
+                continue;
+            }
             let args = |argument: &str| {
                 env.argument(child, argument)
                     .or_else(|| field.default_of(argument))

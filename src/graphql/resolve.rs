@@ -51,6 +51,10 @@ pub(super) fn dynamic_field(model: &Arc<Mapping>, root: bool, field: &Field) -> 
             // async-graphql fills in the defaults of arguments not given.
             let args = |name: &str| ctx.args.get(name).map(|value| value.as_value().clone());
             let answered = match fill(&field, &args) {
+                _ if field.key => {
+                    let place = ctx.parent_value.try_downcast_ref::<Place>()?;
+                    key(&field, place.path.last())
+                }
                 Err(message) => Err(message),
                 Ok(relative) if field.write.is_some() => match write(&ctx, &field, &args).await {
                     Ok(()) => answer_root(&ctx, &model, &field, relative).await,
@@ -111,6 +115,14 @@ async fn answer_root<'a>(
         .map_err(|error| error.to_string())?;
     let graph = Arc::new(envelope.json_graph);
     shape(&graph, field, &[], base)
+}
+
+/// The key field `field` of the object standing at the key `at`.
+fn key<'a>(field: &Field, at: Option<&Key>) -> Result<Option<FieldValue<'a>>, String> {
+    match at {
+        Some(at) => field.key_of(at).map(|value| Some(FieldValue::value(value))),
+        None => Ok(None),
+    }
 }
 
 /// A mutation's write, through the router as a Falcor set or call would

@@ -327,7 +327,7 @@ type Video {
         let unmapped = refused("extend type Video {\n  year: Int\n}\n");
         assert_eq!(
             unmapped,
-            "team.graphql:2:3: `Video.year`: needs @graph(path: \"...\"): where it stands in the JSON Graph"
+            "team.graphql:2:3: `Video.year`: needs @graph(path: \"...\"): where it stands in the JSON Graph (or @graph(key: true): the key its object stands at)"
         );
         let unknown = refused("extend type Video {\n  cast: Cast @graph(path: \"cast\")\n}\n");
         assert!(unknown.starts_with("team.graphql:2:3: "), "{unknown}");

@@ -11,8 +11,10 @@ use crate::router::{Context, HandlerError, Output, Router};
 
 use super::{GraphQl, Limits};
 
+mod keys;
+
 const SDL: &str = r#"
-directive @graph(path: String!) on FIELD_DEFINITION
+directive @graph(path: String, key: Boolean) on FIELD_DEFINITION
 type Query {
   genreLists(from: Int! = 0, to: Int! = 1): [List!]! @graph(path: "genreLists[{from}..{to}]")
   genreListsLength: Int @graph(path: "genreLists.length")
@@ -20,10 +22,12 @@ type Query {
   named(name: String!): List @graph(path: "lists[{name}]")
 }
 type List {
+  id: ID! @graph(key: true)
   name: String @graph(path: "name")
   videos(from: Int! = 0, to: Int! = 2): [Video!]! @graph(path: "[{from}..{to}]")
 }
 type Video {
+  id: Int! @graph(key: true)
   title: String @graph(path: "title")
   year: Int @graph(path: "year")
   rating: Float @graph(path: "rating")
@@ -152,7 +156,7 @@ async fn both(query: &str, variables: Json, operation: Option<&str>) -> (Json, J
     (json(direct), json(resolved))
 }
 
-async fn same(query: &str, variables: Json, operation: Option<&str>) -> Json {
+pub(super) async fn same(query: &str, variables: Json, operation: Option<&str>) -> Json {
     let (direct, resolved) = both(query, variables, operation).await;
     assert_eq!(direct, resolved, "{query}");
     direct

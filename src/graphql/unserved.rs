@@ -116,6 +116,10 @@ pub(super) fn unserved(model: &Mapping, router: &Router) -> Vec<Unserved> {
             if found.iter().any(|unserved| unserved.field == name) {
                 continue;
             }
+            if field.key {
+                // Read from where its object stands: no path to serve.
+                continue;
+            }
             let path = join(&parent, &field.path);
             let reaches = match check(field, &reach) {
                 Ok(reaches) => reaches,

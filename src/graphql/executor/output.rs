@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::graph::{Atom, Graph, Node, Value};
 use crate::path::Key;
 
+use super::super::mapping::Field;
 use super::super::resolve::error_message;
 use super::{Bubble, Found, Segment, Shaper};
 
@@ -27,6 +28,16 @@ impl<'a> Shaper<'a> {
                 value: Some(json), ..
             }) => self.json(json)?,
         }
+        Ok(Found::Written)
+    }
+
+    /// Writes the key field `field` of the object being written, which
+    /// stands at the key `at`.
+    pub(super) fn key(&mut self, field: &Field, at: Option<&Key>) -> Result<Found, String> {
+        let Some(at) = at else {
+            return Ok(Found::Nothing);
+        };
+        self.json(&field.key_of(at)?)?;
         Ok(Found::Written)
     }
 
@@ -97,24 +108,33 @@ impl<'a> Shaper<'a> {
 }
 
 /// What `keys` lead to from `here`, every ref met along them followed
-/// from the graph's `root` (at most 50 hops).
-pub(super) fn step<'g>(root: &'g Graph, here: &'g Graph, keys: &[Key]) -> Option<&'g Node> {
+/// from the graph's `root` (at most 50 hops), and the key it stands at:
+/// the last key of the last ref followed, else the last key walked (the
+/// key of an object reached directly, as `videos[7]`).
+pub(super) fn step<'g>(
+    root: &'g Graph,
+    here: &'g Graph,
+    keys: &'g [Key],
+) -> (Option<&'g Node>, Option<&'g Key>) {
     let mut branch = Some(here);
     let mut node = None;
+    let mut at = None;
     let mut hops = 0;
     for key in keys {
         node = branch.and_then(|branch| branch.get(key));
+        at = Some(key);
         while let Some(Node::Value(Value::Ref(reference))) = node {
             if hops == 50 {
                 break;
             }
             hops += 1;
             node = root.node(&reference.path);
+            at = reference.path.last();
         }
         branch = match node {
             Some(Node::Branch(next)) => Some(next),
             _ => None,
         };
     }
-    node
+    (node, at)
 }

@@ -16,9 +16,26 @@ fn a_step_follows_refs_from_the_root() {
         Key::from(0),
         Key::from("title"),
     ];
-    let found = step(&graph, &graph, &keys);
+    let (found, _) = step(&graph, &graph, &keys);
     assert!(
         matches!(found, Some(Node::Value(Value::String(title))) if title.as_str() == "Seven"),
         "{found:?}"
     );
+}
+
+#[test]
+fn a_step_ends_at_the_key_of_the_last_ref_followed() {
+    let graph = Graph::from_json(serde_json::json!({
+        "lists": {"a": {"0": {"$type": "ref", "value": ["videos", 7]}}},
+        "videos": {"7": {"title": "Seven"}}
+    }))
+    .expect("graph");
+    let through_ref = [Key::from("lists"), Key::from("a"), Key::from(0)];
+    let (_, at) = step(&graph, &graph, &through_ref);
+    assert_eq!(at, Some(&Key::from(7)));
+    let direct = [Key::from("videos"), Key::from(7)];
+    let (_, at) = step(&graph, &graph, &direct);
+    assert_eq!(at, Some(&Key::from(7)));
+    let (_, at) = step(&graph, &graph, &through_ref[..2]);
+    assert_eq!(at, Some(&Key::from("a")));
 }
