@@ -3,11 +3,15 @@
 
 use std::collections::HashMap;
 
-use async_graphql_parser::types::{BaseType, ConstDirective, FieldDefinition, Type};
+use async_graphql_parser::types::{BaseType, Type};
 use async_graphql_value::ConstValue;
 
 use super::error::{Error, ErrorKind};
 use super::sdl::{definitions, Place, Sdl};
+
+mod directive;
+
+use directive::read_field;
 
 /// The object types of a schema, by name (looked up for each object the
 /// executor writes: hashed with foldhash, not std's slower SipHash; the
@@ -204,65 +208,6 @@ impl Mapping {
     }
 }
 
-/// The field `field` of the type `type_name`, defined at `place`, with
-/// its `@graph` mapping read.
-fn read_field(type_name: &str, field: FieldDefinition, place: Place) -> Result<Field, Error> {
-    let field_name = format!("{type_name}.{}", field.name.node);
-    let mapping = |message: String| {
-        let kind = ErrorKind::Mapping {
-            field: field_name.clone(),
-            message,
-        };
-        Error::at(kind, place.clone())
-    };
-    let write = graph_write(&field.directives).map_err(mapping)?;
-    let key = graph_key(&field.directives).map_err(mapping)?;
-    let path = match (graph_argument(&field.directives, "path"), key) {
-        (Some(path), false) => path,
-        (None, true) => String::new(),
-        (Some(_), true) => {
-            return Err(mapping(
-                "a key field reads where its object stands: @graph(key: true) takes no path"
-                    .to_owned(),
-            ))
-        }
-        (None, false) => {
-            return Err(mapping(
-                "needs @graph(path: \"...\"): where it stands in the JSON Graph (or @graph(key: true): the key its object stands at)".to_owned(),
-            ))
-        }
-    };
-    if key {
-        check_key(type_name, &field).map_err(mapping)?;
-        if write.is_some() {
-            return Err(mapping("a key field writes nothing".to_owned()));
-        }
-    }
-    Ok(Field {
-        name: field.name.node.to_string(),
-        description: field.description.map(|d| d.node),
-        ty: field.ty.node,
-        arguments: field
-            .arguments
-            .into_iter()
-            .map(|argument| {
-                let argument = argument.node;
-                Argument {
-                    name: argument.name.node.to_string(),
-                    ty: argument.ty.node,
-                    default: argument.default_value.map(|value| value.node),
-                }
-            })
-            .collect(),
-        fixed: None,
-        keys: None,
-        path,
-        key,
-        write,
-        place,
-    })
-}
-
 impl Field {
     /// A mapping error at this field, `Type.field` named `field`.
     fn mapping_error(&self, field: String, message: String) -> Error {
@@ -294,74 +239,6 @@ impl Field {
             .iter()
             .find(|argument| argument.name == name)
             .and_then(|argument| argument.default.clone())
-    }
-}
-
-/// The string argument `name` of the `@graph` directive.
-fn graph_argument(
-    directives: &[async_graphql_parser::Positioned<ConstDirective>],
-    name: &str,
-) -> Option<String> {
-    let directive = directives.iter().find(|d| d.node.name.node == "graph")?;
-    let (_, value) = directive
-        .node
-        .arguments
-        .iter()
-        .find(|(argument, _)| argument.node == name)?;
-    match &value.node {
-        ConstValue::String(text) => Some(text.clone()),
-        _ => None,
-    }
-}
-
-/// Whether the field's `@graph` says `key: true`.
-fn graph_key(
-    directives: &[async_graphql_parser::Positioned<ConstDirective>],
-) -> Result<bool, String> {
-    let Some(directive) = directives.iter().find(|d| d.node.name.node == "graph") else {
-        return Ok(false);
-    };
-    match directive.node.get_argument("key").map(|value| &value.node) {
-        None | Some(ConstValue::Boolean(false)) => Ok(false),
-        Some(ConstValue::Boolean(true)) => Ok(true),
-        Some(other) => Err(format!("@graph(key:) is true or false, not {other}")),
-    }
-}
-
-/// A key field stands on an object reached by a path (not on `Query` or
-/// `Mutation`), reads nothing else, and is an `Int`, `ID` or `String`.
-fn check_key(type_name: &str, field: &FieldDefinition) -> Result<(), String> {
-    if type_name == "Query" || type_name == "Mutation" {
-        return Err(format!(
-            "a key field is the key of an object reached by a path, and `{type_name}` is the root"
-        ));
-    }
-    if !field.arguments.is_empty() {
-        return Err("a key field takes no arguments".to_owned());
-    }
-    let ty = &field.ty.node;
-    let named = named_type(ty);
-    if is_list(ty) || !matches!(named, "Int" | "ID" | "String") {
-        return Err(format!(
-            "a key field is an `Int`, `ID` or `String`, not `{ty}`"
-        ));
-    }
-    Ok(())
-}
-
-/// The write of a mutation's `@graph`, if it has one.
-fn graph_write(
-    directives: &[async_graphql_parser::Positioned<ConstDirective>],
-) -> Result<Option<Write>, String> {
-    let get = |name| graph_argument(directives, name);
-    match (get("set"), get("value"), get("call"), get("arguments")) {
-        (None, None, None, None) => Ok(None),
-        (Some(path), Some(value), None, None) => Ok(Some(Write::Set { path, value })),
-        (None, None, Some(function), arguments) => Ok(Some(Write::Call {
-            function,
-            arguments: arguments.unwrap_or_else(|| "[]".to_owned()),
-        })),
-        _ => Err("a write is either @graph(set:, value:) or @graph(call:, arguments:)".to_owned()),
     }
 }
 
