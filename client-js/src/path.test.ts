@@ -48,6 +48,8 @@ describe("parsePath", () => {
     ["a]", 1, "expected a key, `.` or `[`, found `]`"],
     ["a,b", 1, "found `,`"],
     ["a['\\b']", 3, "found \\b"],
+    ['a[""]', 2, "a quoted key cannot be empty"], // as falcor and the server
+    ["a[0,'']", 4, "a quoted key cannot be empty"],
     ["a[99999999999999999999]", 2, "expected a safe integer"],
     ["é[x]", 2, "found `x`"],
     ["日本[x]", 3, "found `x`"],

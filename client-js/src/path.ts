@@ -63,7 +63,7 @@ export function parsePath(text: string): PathSet {
       for (;;) {
         const d = text[i++];
         if (d == null) fail(open, `expected a closing ${c} for the key quoted here, found end of input`);
-        if (d == c) return key;
+        if (d == c) return key || fail(open, "a quoted key cannot be empty");
         if (d == "\\") {
           const e = text[i];
           if (e != '"' && e != "'" && e != "\\") fail(i - 1, `expected \\', \\" or \\\\, found \\${e == null ? "" : e}`);

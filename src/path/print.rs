@@ -6,8 +6,9 @@
 //! strings are quoted with `"` (escaping `"` and `\`), and lists are
 //! written without spaces. The printer writes what both plain and route
 //! syntax read the same way, so a printed path set is also a valid
-//! pattern. The one value with no spelling is an empty list of keys, which
-//! is written `[]` and does not parse.
+//! pattern. Two values have no spelling: an empty list of keys, written
+//! `[]`, and the empty key, written `[""]`, which path syntax refuses as
+//! falcor does (JSON paths carry it).
 
 use std::fmt::{self, Display, Write};
 

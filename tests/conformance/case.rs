@@ -103,6 +103,13 @@ impl Outcome {
     }
 }
 
+impl Expected<'_> {
+    /// Whether falcor fails the case.
+    pub(crate) fn fails(&self) -> bool {
+        matches!(self, Expected::Error(_))
+    }
+}
+
 impl Case {
     /// The case's `expected`, as an answer or a failure.
     pub(crate) fn expected(&self) -> Result<Expected<'_>, String> {
@@ -128,6 +135,26 @@ impl Case {
 /// Reads `value` as a `T`; `what` names it in the message if it is not one.
 pub(crate) fn decode<T: DeserializeOwned>(value: &Value, what: &str) -> Result<T, String> {
     T::deserialize(value).map_err(|err| format!("cannot read {what}: {err}\n  {what}: {value}"))
+}
+
+/// Reads the case's input `value` as a `T`, as the engine reads what a
+/// caller gives it. Where it refuses the input, that refusal is the
+/// engine's answer, not a malformed case: `Err` holds the case's outcome,
+/// a pass when falcor fails too (`falcor_fails`), else a failure.
+pub(crate) fn input<T: DeserializeOwned>(
+    value: &Value,
+    what: &str,
+    falcor_fails: bool,
+) -> Result<T, Outcome> {
+    T::deserialize(value).map_err(|err| {
+        if falcor_fails {
+            Outcome::passed_with(format!("refused: {err}"))
+        } else {
+            Outcome::failed(format!(
+                "ours refuses {what} where falcor answers: {err}\n  {what}: {value}"
+            ))
+        }
+    })
 }
 
 /// Where the cases come from: `PEREGRINE_CASES` if set, else the shared

@@ -42,6 +42,8 @@
 //!   corrected answers live in `corrections.json` beside this file, and the
 //!   summary lists them apart, with why.
 //! - `report`: what is printed, and the exit status.
+//! - `selfcheck`: cases whose outcome is known, run first: a runner that
+//!   misjudges one fails the run.
 //! - One module per area, each with `check(&Case) -> Outcome`:
 //!   `path_syntax`, `collapse` (with `optimize` for `optimizePathSets`),
 //!   `router` (`router-get`, `router-set`, `router-call`; with `harness`,
@@ -62,6 +64,7 @@ mod optimize;
 mod path_syntax;
 mod report;
 mod router;
+mod selfcheck;
 mod wire;
 
 use std::process::ExitCode;
@@ -70,6 +73,14 @@ use case::{Case, Malformed, Outcome, Source};
 use report::{Checked, Report};
 
 fn main() -> ExitCode {
+    let misjudged = selfcheck::misjudged(collapse::check);
+    if !misjudged.is_empty() {
+        eprintln!("conformance: the runner misjudges cases whose outcome is known:");
+        for line in misjudged {
+            eprintln!("  {line}");
+        }
+        return ExitCode::FAILURE;
+    }
     let source = Source::from_env();
     let mut entries = match source.load() {
         Ok(entries) => entries,

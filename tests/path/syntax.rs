@@ -1,31 +1,48 @@
 //! Path and route syntax: what is printed parses back to the same value,
 //! and no input makes the parser panic or report a position outside it.
 
-use peregrine::path::{Error, Matcher, PathSet, Pattern};
+use peregrine::path::{Error, Key, Matcher, PathSet, Pattern};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
 use super::strategy::{path_set, pattern};
 use super::{members, pattern_members};
 
+/// Path sets path syntax can spell: all but those holding the empty key,
+/// which falcor and Peregrine refuse to read quoted (`a[""]`).
+fn spelled_path_set() -> impl Strategy<Value = PathSet> {
+    path_set().prop_filter("path syntax cannot spell the empty key", |set| {
+        !set.iter().any(|keys| keys.contains(&Key::from("")))
+    })
+}
+
+/// Patterns path syntax can spell (see [`spelled_path_set`]).
+fn spelled_pattern() -> impl Strategy<Value = Pattern> {
+    pattern().prop_filter("path syntax cannot spell the empty key", |pattern| {
+        !pattern.iter().any(
+            |matcher| matches!(matcher, Matcher::KeySet(keys) if keys.contains(&Key::from(""))),
+        )
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(1024))]
 
     #[test]
-    fn a_printed_path_set_parses_back_to_itself(set in path_set()) {
+    fn a_printed_path_set_parses_back_to_itself(set in spelled_path_set()) {
         let printed = set.to_string();
         prop_assert_eq!(PathSet::parse(&printed), Ok(members(&set)), "printed as {}", printed);
     }
 
     #[test]
-    fn a_printed_path_set_is_also_a_pattern(set in path_set()) {
+    fn a_printed_path_set_is_also_a_pattern(set in spelled_path_set()) {
         let printed = set.to_string();
         let expected = Pattern::new(members(&set).iter().cloned().map(Matcher::KeySet).collect());
         prop_assert_eq!(Pattern::parse(&printed), Ok(expected), "printed as {}", printed);
     }
 
     #[test]
-    fn a_printed_pattern_parses_back_to_itself(pattern in pattern()) {
+    fn a_printed_pattern_parses_back_to_itself(pattern in spelled_pattern()) {
         let printed = pattern.to_string();
         prop_assert_eq!(
             Pattern::parse(&printed),

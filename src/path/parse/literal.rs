@@ -28,6 +28,11 @@ impl Parser<'_> {
                 }
                 Some(b) if b == quote => {
                     text.push_str(&self.input[chunk..self.pos]);
+                    if text.is_empty() {
+                        // As falcor ("cannot have empty quoted keys."): an
+                        // empty key is most often a template left unfilled.
+                        return Err(self.error(open, "a quoted key cannot be empty".to_owned()));
+                    }
                     self.pos += 1;
                     return Ok(Key::from(text));
                 }

@@ -128,3 +128,17 @@ fn route_tokens_only_in_route_syntax() {
         assert!(err.to_string().contains(says), "{input}: {err}");
     }
 }
+
+#[test]
+fn an_empty_quoted_key_is_refused_as_falcor_refuses_it() {
+    for input in [r#"a[""]"#, "a['']", r#"a[0,""]"#] {
+        let err = error(input);
+        assert_eq!(err.kind(), crate::path::ErrorKind::Syntax, "{input}");
+        assert!(
+            err.to_string().contains("a quoted key cannot be empty"),
+            "{input}: {err}"
+        );
+    }
+    // A key that is only an escaped quote is not empty.
+    assert!(PathSet::parse(r#"a["\""]"#).is_ok());
+}
