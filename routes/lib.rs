@@ -11,6 +11,8 @@
 //! - [`auth`]: the user of a request, from a development token or a JWT.
 //! - [`backend`]: the embedded demo backend, the four microservices of
 //!   the contract over its deterministic data.
+//! - [`pages`]: the demo page, explorer and GraphiQL, built on first
+//!   run when Node is there ([`Pages`]).
 //! - [`server`]: the server the binary runs, assembled in one place
 //!   ([`Server`]): the binary and the tests both use it.
 //! - `schema/catalog.graphql`: the catalog's GraphQL types ([`SCHEMA`]).
@@ -26,10 +28,12 @@ use peregrine::router::Context;
 pub mod auth;
 pub mod backend;
 pub mod catalog;
+pub mod pages;
 pub mod server;
 pub mod services;
 
 pub use auth::{Auth, Jwt};
+pub use pages::Pages;
 pub use server::Server;
 pub use services::{Endpoints, Guards};
 

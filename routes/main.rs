@@ -16,6 +16,8 @@
 
 mod cli;
 
+use std::process::ExitCode;
+
 use anyhow::Context;
 use clap::Parser;
 use peregrine::http::LogFormat;
@@ -28,8 +30,21 @@ use peregrine::telemetry::Telemetry;
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
+/// Runs the command; an error is one line on stderr (its causes joined
+/// by `: `, never a backtrace, whatever `RUST_BACKTRACE` says) and exit
+/// status 1.
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
     let cli = cli::Cli::parse();
     // No command is the demo, with its flags from the environment.
     let command = cli.command.unwrap_or_else(cli::Command::demo);

@@ -53,8 +53,9 @@ pub struct Server {
     pub introspection: bool,
     /// The GraphQL operations allowed; none: any.
     pub graphql_operations: Option<std::sync::Arc<peregrine::graphql::Operations>>,
-    /// The built demo page (`client-js/demo/dist`), served at `/demo/`.
-    pub demo_dir: Option<PathBuf>,
+    /// The demo page, explorer and GraphiQL (`client-js/demo/dist`),
+    /// served at `/demo/` and `/`.
+    pub pages: Option<crate::Pages>,
     /// The router the route files' routes are added to: Rust routes of
     /// one's own go here.
     pub base: fn() -> Builder,
@@ -154,7 +155,7 @@ impl Server {
             admin: false,
             introspection: true,
             graphql_operations: None,
-            demo_dir: None,
+            pages: None,
             base: Router::builder,
             http: Config::default(),
         }
@@ -251,8 +252,8 @@ impl Server {
             (false, true) => Traces::Header,
             (false, false) => Traces::Off,
         };
-        if let Some(demo) = &self.demo_dir {
-            pages(&mut config, demo, self.explorer || development);
+        if let Some(pages) = &self.pages {
+            serve_pages(&mut config, pages, self.explorer || development);
         }
         Ok(App {
             router,
@@ -263,21 +264,24 @@ impl Server {
 }
 
 /// The demo page at `/demo/`, GraphiQL bundled with it, and the explorer
-/// at `/` when `explorer`; a warning when the page is not built.
-fn pages(config: &mut Config, demo: &std::path::Path, explorer: bool) {
-    if !demo.join("index.html").is_file() {
+/// at `/` when `explorer`; until they are built, the page that says so.
+fn serve_pages(config: &mut Config, pages: &crate::Pages, explorer: bool) {
+    let demo = pages.dir();
+    if !pages.built() {
         tracing::warn!(
             dir = %demo.display(),
-            "the demo page is not built, /demo/ answers 404: run `npm --prefix client-js ci && npm --prefix client-js run build`"
+            "the demo pages are not built: /, /demo/ and GraphiQL answer a page saying what to run"
         );
     }
-    // GraphiQL needs nothing from the network.
+    // GraphiQL needs nothing from the network; until the pages are built,
+    // its address answers the page that says so.
     let graphiql = demo.join("graphiql.html");
-    config.graphiql = graphiql.is_file().then(|| "/demo/graphiql.html".to_owned());
-    let page = demo.join("explorer.html");
-    config.index_page = (explorer && page.is_file()).then_some(page);
+    config.graphiql =
+        (graphiql.is_file() || !pages.built()).then(|| "/demo/graphiql.html".to_owned());
+    config.index_page = explorer.then(|| demo.join("explorer.html"));
     config.static_files = vec![StaticFiles {
         prefix: "/demo".to_owned(),
         dir: demo.to_path_buf(),
+        unbuilt: Some(pages.unbuilt()),
     }];
 }

@@ -61,6 +61,8 @@ it("shows syntax errors in place, then a traced get as u3: the tree with its ref
   const paths = page.getByTestId("paths");
   const run = page.getByTestId("run");
   expect(await paths.inputValue()).toBe("genreLists[0..1][0..4]['title','rating']");
+  // It opens as u17, the user of every doc and page.
+  expect(await page.getByTestId("user").inputValue()).toBe("u17");
   expect(await run.isEnabled()).toBe(true);
 
   // The `[` is not closed: the error marks the end of the line and names the offset.

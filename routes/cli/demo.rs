@@ -37,15 +37,19 @@ pub(super) async fn run(listen: Listen) -> anyhow::Result<()> {
     println!("The home screen of user u17 (10 rows of 10 videos):\n");
     println!("{}\n", home_curl(&model));
     println!("Ctrl-C stops.");
-    if listen.demo_built() {
-        println!("The demo page (the TypeScript client in a React app): http://{local}/demo/");
-        println!("The explorer (run path sets, see what each request did): http://{local}/\n");
-    } else {
+    let server = listen.server(Endpoints::all(&backend_url), Auth::Development)?;
+    let pages = server.pages.clone().unwrap_or_else(|| listen.pages());
+    let building = listen.builds_pages() && pages.build_if_missing();
+    println!("The demo page (the TypeScript client in a React app): http://{local}/demo/");
+    println!("The explorer (run path sets as u17, see what each request did): http://{local}/");
+    if building {
+        println!("(the pages are being built with npm, about a minute the first time: they show when ready)");
+    } else if !pages.built() {
         println!(
-            "The demo page is at http://{local}/demo/ once built (needs node): npm --prefix client-js ci && npm --prefix client-js run build\n"
+            "(the pages are not built: with Node.js 20+, run `npm --prefix client-js ci && npm --prefix client-js run build`; no restart needed)"
         );
     }
-    let server = listen.server(Endpoints::all(&backend_url), Auth::Development)?;
+    println!();
     let served = super::serve::serve(listener, server).await;
     let _ = stop.send(());
     backend

@@ -7,12 +7,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use peregrine::loader::{RedisTier, TierSettings};
-use peregrine_routes::{Auth, Endpoints, Server};
+use peregrine_routes::{Auth, Endpoints, Pages, Server};
 
 use super::guards::GuardArgs;
-
-/// Where `client-js` builds the demo page, in this checkout.
-const DEMO_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../client-js/demo/dist");
 
 /// Where the graph server listens.
 #[derive(Debug, clap::Args)]
@@ -34,10 +31,15 @@ pub(super) struct Listen {
     /// answers. Off with --no-cache.
     #[arg(long, env = "PEREGRINE_ANSWER_CACHE_MB", default_value_t = 32)]
     answer_cache_mb: u64,
-    /// The folder of the client's demo page, served at /demo/ (built by
-    /// `npm --prefix client-js run build`).
-    #[arg(long, env = "PEREGRINE_DEMO_DIR", default_value = DEMO_DIR)]
-    demo_dir: PathBuf,
+    /// The folder of the demo page, explorer and GraphiQL, served at
+    /// /demo/ and / [default: client-js/demo/dist of this checkout, which
+    /// `peregrine demo` builds with npm when it is not built].
+    #[arg(long, env = "PEREGRINE_DEMO_DIR")]
+    demo_dir: Option<PathBuf>,
+    /// Never builds the pages with npm (`peregrine demo` does when they
+    /// are not built); they answer a page saying what to run instead.
+    #[arg(long, env = "PEREGRINE_NO_PAGE_BUILD")]
+    no_page_build: bool,
     /// How long a request may take, in milliseconds; at the deadline the
     /// paths not yet answered become errors.
     #[arg(long, env = "PEREGRINE_REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
@@ -156,7 +158,7 @@ impl Listen {
             tracing::info!(operations = operations.len(), file = %file.display(), "GraphQL allowlist: other operations are refused");
             server.graphql_operations = Some(std::sync::Arc::new(operations));
         }
-        server.demo_dir = Some(self.demo_dir.clone());
+        server.pages = Some(self.pages());
         let http = &mut server.http;
         http.request_timeout = Duration::from_millis(self.request_timeout_ms.max(1));
         http.max_concurrent_requests = self.max_concurrent_requests.max(1);
@@ -202,9 +204,18 @@ impl Listen {
         Ok(Some(tier))
     }
 
-    /// Whether the demo page is built, to be served at `/demo/`.
-    pub(super) fn demo_built(&self) -> bool {
-        self.demo_dir.join("index.html").is_file()
+    /// Whether `peregrine demo` may build the checkout's pages with npm
+    /// (not with `--demo-dir`, nor `--no-page-build`).
+    pub(super) fn builds_pages(&self) -> bool {
+        self.demo_dir.is_none() && !self.no_page_build
+    }
+
+    /// The pages of `--demo-dir`, else of this checkout.
+    pub(super) fn pages(&self) -> Pages {
+        match &self.demo_dir {
+            Some(dir) => Pages::in_dir(dir.clone()),
+            None => Pages::checkout(),
+        }
     }
 
     /// Listens on `--host` and `--port`.

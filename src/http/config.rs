@@ -137,6 +137,32 @@ pub struct StaticFiles {
     pub prefix: String,
     /// The folder on disk.
     pub dir: PathBuf,
+    /// The page answered for every path of the folder, and for
+    /// [`Config::index_page`] when it lies in it, while the folder has no
+    /// `index.html` (default none: 404). Checked at each request, so a
+    /// folder built while the server runs is served without a restart.
+    pub unbuilt: Option<Unbuilt>,
+}
+
+/// What pages not built yet answer instead, written at each request (it
+/// may tell how a build under way is going).
+#[derive(Clone)]
+pub struct Unbuilt(pub Arc<dyn Fn() -> Placeholder + Send + Sync>);
+
+/// The page [`Unbuilt`] answers.
+#[derive(Debug, Clone)]
+pub struct Placeholder {
+    /// The page's HTML.
+    pub html: String,
+    /// Whether a build is under way: answered 202 (the page is coming),
+    /// else 503 (someone must build it).
+    pub building: bool,
+}
+
+impl fmt::Debug for Unbuilt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Unbuilt(..)")
+    }
 }
 
 /// Makes a request's [`Context`] from its headers, or refuses it.

@@ -75,6 +75,7 @@ mod graphql;
 mod log;
 mod metrics;
 mod model_json;
+mod pages;
 mod reload;
 mod serve;
 mod wire;
@@ -93,11 +94,10 @@ use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
-use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
 
 pub use answer_cache::AnswerCache;
-pub use config::{Config, ContextMaker, StaticFiles, Traces};
+pub use config::{Config, ContextMaker, Placeholder, StaticFiles, Traces, Unbuilt};
 pub use error::{Error, ErrorKind};
 pub use log::{init_logging, LogFormat};
 pub use reload::{Reload, Served};
@@ -131,7 +131,7 @@ fn build(router: Router, config: Config, ready: Arc<AtomicBool>) -> axum::Router
     };
     metrics::install();
     let cors = cors(&config.cors_origins);
-    let app = pages(graph_endpoints(&config), &config);
+    let app = pages::pages(graph_endpoints(&config), &config);
     let state = Arc::new(AppState {
         served,
         config,
@@ -185,39 +185,6 @@ fn graph_endpoints(config: &Config) -> axum::Router<Arc<AppState>> {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::render))
         .merge(limited.route_layer(shed))
-}
-
-/// `/routes`, the explorer at `/` and the static folders, as `config`
-/// has them.
-fn pages(mut app: axum::Router<Arc<AppState>>, config: &Config) -> axum::Router<Arc<AppState>> {
-    if let Some(live) = &config.route_files {
-        let live = live.clone();
-        app = app.route(
-            "/routes",
-            get(move || {
-                let live = live.clone();
-                async move { axum::Json(live.status()) }
-            }),
-        );
-    }
-    if let Some(page) = &config.index_page {
-        app = app.route_service("/", ServeFile::new(page));
-    }
-    for files in &config.static_files {
-        let prefix = files.prefix.trim_end_matches('/');
-        let index = ServeFile::new(files.dir.join("index.html"));
-        let dir = ServeDir::new(&files.dir).fallback(index);
-        // `/demo` itself moves to `/demo/`, so that the page's relative
-        // addresses resolve inside the folder.
-        let slash = format!("{prefix}/");
-        app = app
-            .route(
-                prefix,
-                get(move || async move { axum::response::Redirect::permanent(&slash) }),
-            )
-            .nest_service(&format!("{prefix}/"), dir);
-    }
-    app
 }
 
 fn cors(origins: &[String]) -> CorsLayer {

@@ -183,6 +183,7 @@ async fn static_files_are_served_under_their_prefix_with_index_html_for_app_path
             static_files: vec![peregrine::http::StaticFiles {
                 prefix: "/demo".to_owned(),
                 dir: dir.clone(),
+                unbuilt: None,
             }],
             ..Config::default()
         },

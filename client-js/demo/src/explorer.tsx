@@ -33,7 +33,8 @@ type Outcome = { id: number; answer: Answer } | { id: number; error: Error };
 function Explorer() {
   const [view, setView] = useState(() => viewOf(location.hash));
   const [text, setText] = useState(START);
-  const [user, setUser] = useState("anonymous");
+  // u17, the user every doc and page of the demo uses.
+  const [user, setUser] = useState("u17");
   const [token, setToken] = useState("");
   const [running, setRunning] = useState(false);
   const [outcome, setOutcome] = useState<Outcome>();

@@ -11,6 +11,7 @@ mod add_a_route;
 mod backend;
 mod catalog;
 mod faults;
+mod first_run;
 mod graphql;
 mod http_caching;
 mod quick_start;

@@ -25,7 +25,7 @@ fn data(command: &str, name: &str) -> String {
 #[tokio::test]
 async fn the_printed_curl_of_the_demo_answers_the_home_rows() {
     let child = Command::new(env!("CARGO_BIN_EXE_peregrine"))
-        .args(["demo", "--port", "0"])
+        .args(["demo", "--port", "0", "--no-page-build"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

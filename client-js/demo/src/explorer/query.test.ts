@@ -46,8 +46,8 @@ describe("describeAuthorization", () => {
 });
 
 describe("USERS", () => {
-  it("is anonymous and u1..u10; the token choice is apart from them", () => {
-    expect(USERS).toEqual(["anonymous", "u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8", "u9", "u10"]);
+  it("is u17 (the explorer opens as it), anonymous and u1..u10; the token choice is apart from them", () => {
+    expect(USERS).toEqual(["u17", "anonymous", "u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8", "u9", "u10"]);
     expect(USERS).not.toContain(TOKEN);
   });
 });

@@ -54,8 +54,8 @@ export function splitAt(text: string, offset: number): [string, string, string] 
   return [chars.slice(0, offset).join(""), chars[offset] ?? " ", chars.slice(offset + 1).join("")];
 }
 
-/** The users of the picker: `anonymous` sends no `Authorization`. */
-export const USERS = ["anonymous", ...Array.from({ length: 10 }, (_, i) => `u${i + 1}`)];
+/** The users of the picker: u17 first (the user of every doc and page, the one the explorer opens as), then `anonymous` (no `Authorization`) and u1..u10. */
+export const USERS = ["u17", "anonymous", ...Array.from({ length: 10 }, (_, i) => `u${i + 1}`)];
 
 /**
  * The picker's last choice, "token…": the bearer token is one pasted in the
