@@ -286,7 +286,7 @@ async fn introspection_and_graphiql_work_and_bad_requests_get_a_400() {
         .collect();
     assert_eq!(
         fields,
-        ["title", "year", "synopsis", "boxshot", "runtime", "maturity", "rating"]
+        ["id", "title", "year", "synopsis", "boxshot", "runtime", "maturity", "rating"]
     );
 
     let page = harness.text("/graphql").await;
