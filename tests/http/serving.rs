@@ -141,8 +141,9 @@ fn sample(text: &str, metric: &str, labels: &[&str]) -> f64 {
         .sum()
 }
 
-#[tokio::test]
-async fn metrics_count_requests_by_method_and_outcome_and_router_waves() {
+/// The metrics text before and after one answered and one refused
+/// `/model.json` request.
+async fn metrics_around_an_answer_and_a_refusal() -> (String, String) {
     let app = app();
     let metrics = |answer: super::Answer| {
         assert_eq!(answer.status, StatusCode::OK);
@@ -150,14 +151,19 @@ async fn metrics_count_requests_by_method_and_outcome_and_router_waves() {
         assert!(content_type.starts_with("text/plain"), "{content_type}");
         String::from_utf8(answer.body.to_vec()).expect("text")
     };
-    let ok = ["method=\"get\"", "outcome=\"ok\""];
-    let refused = ["outcome=\"client_error\""];
     let before = metrics(get(&app, "/metrics").await);
     let answer = get(&app, "/model.json?method=get&paths=videos[1].title").await;
     assert_eq!(answer.status, StatusCode::OK);
     let answer = get(&app, "/model.json?method=get").await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
-    let after = metrics(get(&app, "/metrics").await);
+    (before, metrics(get(&app, "/metrics").await))
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_method_and_outcome() {
+    let (before, after) = metrics_around_an_answer_and_a_refusal().await;
+    let ok = ["method=\"get\"", "outcome=\"ok\""];
+    let refused = ["outcome=\"client_error\""];
     // Other tests run in this process too: counters only grow.
     let counted = |labels: &[&str]| {
         sample(&after, "peregrine_requests_total", labels)
@@ -165,6 +171,11 @@ async fn metrics_count_requests_by_method_and_outcome_and_router_waves() {
     };
     assert!(counted(&ok) >= 1.0, "{after}");
     assert!(counted(&refused) >= 1.0, "{after}");
+}
+
+#[tokio::test]
+async fn metrics_show_the_routers_waves_per_request() {
+    let (_, after) = metrics_around_an_answer_and_a_refusal().await;
     assert!(
         after.contains("peregrine_router_waves"),
         "the router's waves per request: {after}"
