@@ -346,7 +346,7 @@ fn serve_refused(flags: &[&str]) -> Run {
 }
 
 #[test]
-fn the_server_refuses_two_redis_tiers_and_bad_node_urls() {
+fn the_server_refuses_two_redis_tiers() {
     let both = serve_refused(&[
         "--redis-url",
         "redis://127.0.0.1:6379",
@@ -359,7 +359,10 @@ fn the_server_refuses_two_redis_tiers_and_bad_node_urls() {
         "{both:?}"
     );
     assert!(both.stderr.contains("--redis-url"), "{both:?}");
+}
 
+#[test]
+fn the_server_refuses_bad_node_urls_naming_them_without_passwords() {
     let empty = serve_refused(&["--redis-cluster-url", "redis://127.0.0.1:7000,"]);
     assert_eq!(empty.code, Some(1), "{empty:?}");
     assert!(

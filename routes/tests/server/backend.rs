@@ -278,150 +278,42 @@ async fn a_set_rating_replaces_the_prediction_for_that_user_only() {
     assert_eq!((status, got), (StatusCode::OK, json!({})));
 }
 
-#[tokio::test]
-async fn my_list_push_and_remove_change_length_and_contents() {
+/// u1's list, as the backend answers it.
+async fn u1s_list(app: &Router) -> Vec<u64> {
+    serde_json::from_value(get(app, "/mylist?user=u1").await["videos"].clone()).expect("ids")
+}
+
+/// A backend, and the list it starts u1 with (what it answers at first).
+async fn u1s_starting_list() -> (Router, Vec<u64>) {
     let app = backend::app(instant());
     let catalog = Catalog::generate(&instant());
     let start = catalog.starting_my_list(catalog.user("u1").expect("u1"));
-    let videos = |value: Value| -> Vec<u64> {
-        serde_json::from_value(value["videos"].clone()).expect("ids")
-    };
-    assert_eq!(videos(get(&app, "/mylist?user=u1").await), start);
-
-    let (status, answer) = call(&app, "POST", "/mylist?user=u1", Some(json!({"id": 5}))).await;
-    assert_eq!((status, answer), (StatusCode::OK, json!({"length": 6})));
-    let mut expected = start.clone();
-    expected.push(5);
-    assert_eq!(videos(get(&app, "/mylist?user=u1").await), expected);
-
-    let (status, answer) = call(&app, "DELETE", "/mylist?user=u1&index=0", None).await;
-    assert_eq!((status, answer), (StatusCode::OK, json!({"length": 5})));
-    expected.remove(0);
-    assert_eq!(videos(get(&app, "/mylist?user=u1").await), expected);
-
-    // Past the end removes nothing; an unknown video is not added.
-    let (_, answer) = call(&app, "DELETE", "/mylist?user=u1&index=5", None).await;
-    assert_eq!(answer, json!({"length": 5}));
-    let (_, answer) = call(&app, "POST", "/mylist?user=u1", Some(json!({"id": 99999}))).await;
-    assert_eq!(answer, json!({"length": 5}));
-    assert_eq!(videos(get(&app, "/mylist?user=u1").await), expected);
-
-    // Another user's list is their own.
-    let u2 = catalog.starting_my_list(catalog.user("u2").expect("u2"));
-    assert_eq!(videos(get(&app, "/mylist?user=u2").await), u2);
+    assert_eq!(u1s_list(&app).await, start);
+    (app, start)
 }
 
 #[tokio::test]
-async fn each_malformed_request_is_a_400_naming_the_problem() {
-    let app = backend::app(instant());
-    let rating = |value: Value| Some(json!({ "rating": value }));
-    let cases: Vec<(&str, &str, Option<Value>, &str)> = vec![
-        ("GET", "/videos", None, "missing parameter `ids`"),
-        (
-            "GET",
-            "/videos?ids=1,abc",
-            None,
-            "\"abc\" is not a video id",
-        ),
-        ("GET", "/videos?ids=-1", None, "\"-1\" is not a video id"),
-        ("GET", "/videos?ids=1,,2", None, "empty id"),
-        (
-            "GET",
-            "/videos?ids=1&ids=2",
-            None,
-            "`ids` is given more than once",
-        ),
-        ("GET", "/rows", None, "missing parameter `user`"),
-        ("GET", "/rows?user=u0", None, "unknown user \"u0\""),
-        ("GET", "/rows?user=u1001", None, "unknown user \"u1001\""),
-        ("GET", "/rows?user=bob", None, "unknown user \"bob\""),
-        ("GET", "/lists", None, "missing parameter `ids`"),
-        ("GET", "/lists?ids=list-1,", None, "empty id"),
-        ("GET", "/ratings?ids=1", None, "missing parameter `user`"),
-        ("GET", "/ratings?user=u1", None, "missing parameter `ids`"),
-        ("GET", "/ratings?user=u9999&ids=1", None, "unknown user"),
-        ("PUT", "/ratings?user=u1&id=5", None, "JSON"),
-        ("PUT", "/ratings?user=u1&id=5", Some(json!("4.0")), "JSON"),
-        ("PUT", "/ratings?user=u1&id=5", Some(json!({})), "`rating`"),
-        (
-            "PUT",
-            "/ratings?user=u1&id=5",
-            rating(json!(6)),
-            "`rating` 6 is outside 1..=5",
-        ),
-        (
-            "PUT",
-            "/ratings?user=u1&id=5",
-            rating(json!(0.9)),
-            "outside 1..=5",
-        ),
-        (
-            "PUT",
-            "/ratings?user=u1&id=5",
-            rating(json!("high")),
-            "JSON",
-        ),
-        (
-            "PUT",
-            "/ratings?user=u1",
-            rating(json!(4)),
-            "missing parameter `id`",
-        ),
-        (
-            "PUT",
-            "/ratings?user=u1&id=x",
-            rating(json!(4)),
-            "\"x\" is not a video id",
-        ),
-        (
-            "PUT",
-            "/ratings?id=5",
-            rating(json!(4)),
-            "missing parameter `user`",
-        ),
-        ("GET", "/mylist", None, "missing parameter `user`"),
-        ("POST", "/mylist?user=u1", Some(json!({})), "`id`"),
-        ("POST", "/mylist?user=u1", Some(json!({"id": "5"})), "JSON"),
-        ("POST", "/mylist?user=u1", Some(json!({"id": -5})), "JSON"),
-        (
-            "POST",
-            "/mylist?user=x",
-            Some(json!({"id": 5})),
-            "unknown user \"x\"",
-        ),
-        (
-            "DELETE",
-            "/mylist?user=u1",
-            None,
-            "missing parameter `index`",
-        ),
-        (
-            "DELETE",
-            "/mylist?user=u1&index=-1",
-            None,
-            "\"-1\" is not an index",
-        ),
-        (
-            "DELETE",
-            "/mylist?user=u1&index=first",
-            None,
-            "\"first\" is not an index",
-        ),
-    ];
-    for (method, uri, body, problem) in cases {
-        let (status, answer) = call(&app, method, uri, body.clone()).await;
-        assert_eq!(
-            status,
-            StatusCode::BAD_REQUEST,
-            "{method} {uri} {body:?}: {answer}"
-        );
-        let message = answer["error"].as_str().unwrap_or_default();
-        assert!(
-            message.contains(problem),
-            "{method} {uri} {body:?}: {message:?} does not say {problem:?}"
-        );
-        assert_eq!(keys(&answer), ["error"]);
-    }
+async fn my_list_push_appends_the_video_answering_the_new_length() {
+    let (app, start) = u1s_starting_list().await;
+    let (status, answer) = call(&app, "POST", "/mylist?user=u1", Some(json!({"id": 5}))).await;
+    assert_eq!((status, answer), (StatusCode::OK, json!({"length": 6})));
+    let mut expected = start;
+    expected.push(5);
+    assert_eq!(u1s_list(&app).await, expected);
+}
+
+#[tokio::test]
+async fn my_list_remove_drops_the_index_answering_the_new_length() {
+    let (app, start) = u1s_starting_list().await;
+    let (status, answer) = call(&app, "DELETE", "/mylist?user=u1&index=0", None).await;
+    let length = start.len() - 1;
+    assert_eq!(
+        (status, answer),
+        (StatusCode::OK, json!({ "length": length }))
+    );
+    let mut expected = start;
+    expected.remove(0);
+    assert_eq!(u1s_list(&app).await, expected);
 }
 
 #[tokio::test]
@@ -435,8 +327,8 @@ async fn other_paths_and_methods_get_json_errors() {
     assert!(answer["error"].is_string());
 }
 
-#[tokio::test]
-async fn stats_count_calls_and_ids_and_reset() {
+/// A backend that has been called on each of its routes.
+async fn called_on_each_route() -> Router {
     let app = backend::app(instant());
     get(&app, "/videos?ids=1,2,3").await;
     get(&app, "/videos?ids=4,99999").await;
@@ -454,7 +346,12 @@ async fn stats_count_calls_and_ids_and_reset() {
     call(&app, "POST", "/mylist?user=u1", Some(json!({"id": 9}))).await;
     call(&app, "DELETE", "/mylist?user=u1&index=0", None).await;
     call(&app, "DELETE", "/mylist?user=u1&index=0", None).await;
+    app
+}
 
+#[tokio::test]
+async fn stats_count_each_routes_calls_and_items() {
+    let app = called_on_each_route().await;
     let stats = get(&app, "/_stats").await;
     assert_eq!(
         stats,
@@ -469,7 +366,11 @@ async fn stats_count_calls_and_ids_and_reset() {
             },
         })
     );
+}
 
+#[tokio::test]
+async fn stats_reset_to_zero_then_count_afresh() {
+    let app = called_on_each_route().await;
     let (status, _) = call(&app, "POST", "/_stats/reset", None).await;
     assert_eq!(status, StatusCode::OK);
     let stats = get(&app, "/_stats").await;
@@ -538,13 +439,9 @@ async fn slow_rate_makes_that_fraction_of_calls_slow() {
     }
 }
 
-#[tokio::test]
-async fn fail_rate_one_fails_every_call_and_zero_none() {
-    let failing = backend::app(Settings {
-        fail_rate: 1.0,
-        ..instant()
-    });
-    let calls: [(&str, &str, Option<Value>); 8] = [
+/// One call of each of the backend's routes: method, URI and body.
+fn one_of_each() -> [(&'static str, &'static str, Option<Value>); 8] {
+    [
         ("GET", "/videos?ids=1", None),
         ("GET", "/rows?user=u1", None),
         ("GET", "/lists?ids=list-1", None),
@@ -553,10 +450,18 @@ async fn fail_rate_one_fails_every_call_and_zero_none() {
         ("GET", "/mylist?user=u1", None),
         ("POST", "/mylist?user=u1", Some(json!({"id": 1}))),
         ("DELETE", "/mylist?user=u1&index=0", None),
-    ];
+    ]
+}
+
+#[tokio::test]
+async fn fail_rate_one_fails_every_call() {
+    let failing = backend::app(Settings {
+        fail_rate: 1.0,
+        ..instant()
+    });
     for _ in 0..5 {
-        for (method, uri, body) in &calls {
-            let (status, answer) = call(&failing, method, uri, body.clone()).await;
+        for (method, uri, body) in one_of_each() {
+            let (status, answer) = call(&failing, method, uri, body).await;
             assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{method} {uri}");
             assert_eq!(answer, json!({"error": "injected failure"}));
         }
@@ -565,14 +470,17 @@ async fn fail_rate_one_fails_every_call_and_zero_none() {
     let (status, stats) = call(&failing, "GET", "/_stats", None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(stats["calls"]["POST /mylist"], 5);
+}
 
+#[tokio::test]
+async fn fail_rate_zero_fails_none() {
     let fine = backend::app(Settings {
         fail_rate: 0.0,
         ..instant()
     });
     for _ in 0..20 {
-        for (method, uri, body) in &calls {
-            let (status, _) = call(&fine, method, uri, body.clone()).await;
+        for (method, uri, body) in one_of_each() {
+            let (status, _) = call(&fine, method, uri, body).await;
             assert_eq!(status, StatusCode::OK, "{method} {uri}");
         }
     }

@@ -209,15 +209,22 @@ async fn a_graphql_file_is_served_edited_and_a_broken_one_refused_at_its_place()
     assert!(answer["errors"].to_string().contains("born"), "{answer}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_field_no_route_serves_is_listed_at_routes_and_null_in_answers() {
+/// A server of the people route file (names only) and a GraphQL file
+/// that also asks `born`: its directory, the server, the GraphQL file and
+/// its text.
+async fn serve_people_born_unserved() -> (Dir, Harness, PathBuf, String) {
     let base = start_people().await;
     let dir = Dir::new();
     dir.write("people.toml", &people_toml(&base, ".name"));
     let text = people_graphql(&format!("{NAME}{BORN}"));
     let file = dir.write("people.graphql", &text);
     let harness = serve(&dir).await;
+    (dir, harness, file, text)
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_field_no_route_serves_is_listed_at_routes() {
+    let (_dir, harness, file, text) = serve_people_born_unserved().await;
     let (line, column) = at(&text, "born: Int");
     let status = routes(&harness).await;
     assert_eq!(
@@ -228,6 +235,11 @@ async fn a_field_no_route_serves_is_listed_at_routes_and_null_in_answers() {
         )]),
         "only the file's unserved field; the catalog's are all served"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_field_no_route_serves_is_null_in_answers() {
+    let (_dir, harness, _, _) = serve_people_born_unserved().await;
     let (_, answer) = graphql(&harness, Some("u1"), "{ person(id: 1) { name born } }").await;
     assert_eq!(
         answer["data"],

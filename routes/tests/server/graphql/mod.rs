@@ -269,7 +269,7 @@ async fn queries_past_the_limits_are_refused_naming_the_limit() {
 }
 
 #[tokio::test]
-async fn introspection_and_graphiql_work_and_bad_requests_get_a_400() {
+async fn introspection_answers_a_types_fields() {
     let harness = Harness::start(instant()).await;
     let (status, answer) = graphql(
         &harness,
@@ -288,10 +288,18 @@ async fn introspection_and_graphiql_work_and_bad_requests_get_a_400() {
         fields,
         ["title", "year", "synopsis", "boxshot", "runtime", "maturity", "rating"]
     );
+}
 
+#[tokio::test]
+async fn a_get_without_a_query_is_the_graphiql_page() {
+    let harness = Harness::start(instant()).await;
     let page = harness.text("/graphql").await;
     assert!(page.to_lowercase().contains("graphiql"), "{page}");
+}
 
+#[tokio::test]
+async fn a_request_whose_query_is_not_text_gets_a_400() {
+    let harness = Harness::start(instant()).await;
     let request = Request::post("/graphql")
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from("{\"query\": 5}"))
@@ -302,8 +310,12 @@ async fn introspection_and_graphiql_work_and_bad_requests_get_a_400() {
         body["errors"][0]["extensions"]["code"],
         "INVALID_GRAPHQL_REQUEST"
     );
+}
 
-    // A query that does not parse: GraphQL's own error, with where.
+#[tokio::test]
+async fn a_query_that_does_not_parse_gets_graphqls_error_placed() {
+    let harness = Harness::start(instant()).await;
+    // GraphQL's own error, with where.
     let (_, answer) = graphql(&harness, None, "{ video(id: 1) { title }").await;
     assert!(answer["errors"][0]["locations"].is_array(), "{answer}");
 }
