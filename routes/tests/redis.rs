@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use axum::http::StatusCode;
 use peregrine::loader::{Loader, RedisTier, Scope, Settings, TierSettings};
 use serde_json::{json, Value};
-use support::{capture_logs, home, home_videos, instant, start_backend, Build, Harness};
+use support::{capture_logs, home, home_videos, instance, instant, start_backend, Harness};
 
 /// A `redis-server` of the test's own, killed when dropped.
 struct RedisServer {
@@ -75,15 +75,6 @@ impl Drop for RedisServer {
     fn drop(&mut self) {
         self.kill();
     }
-}
-
-/// One Peregrine instance over `backend` with the Redis tier at `redis`.
-fn instance(backend: &str, tier: &RedisTier) -> Harness {
-    let build = Build {
-        tier: Some(tier.clone()),
-        ..Build::over(backend)
-    };
-    Harness::build(build, |_| {})
 }
 
 /// Instances A and B, each with its own tier and local cache, over one

@@ -16,7 +16,7 @@ use axum::http::StatusCode;
 use peregrine::loader::{Loader, RedisTier, Scope, Settings, TierSettings};
 use serde_json::{json, Value};
 use support::cluster::RedisCluster;
-use support::{capture_logs, home, home_videos, instant, start_backend, Build, Harness};
+use support::{capture_logs, home, home_videos, instance, instant, start_backend, Harness};
 
 /// The channel of write notices.
 const WRITES: &str = "peregrine:writes";
@@ -36,15 +36,6 @@ fn patient_tier(url: &str) -> RedisTier {
         ..TierSettings::default()
     };
     RedisTier::connect_cluster(url, settings).expect("valid node URLs")
-}
-
-/// One instance over `backend` with `tier` under its cache.
-fn instance(backend: &str, tier: &RedisTier) -> Harness {
-    let build = Build {
-        tier: Some(tier.clone()),
-        ..Build::over(backend)
-    };
-    Harness::build(build, |_| {})
 }
 
 /// Whether an answer holds an error value anywhere.

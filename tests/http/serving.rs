@@ -40,15 +40,20 @@ async fn large_answers_are_gzipped_for_clients_that_accept_it() {
     );
 }
 
-#[tokio::test]
-async fn cors_allows_the_configured_origins_only() {
-    let app = app_of(
+/// The catalog's app, allowing the origin `https://tv.example` alone.
+fn tv_example_only() -> axum::Router {
+    app_of(
         catalog(),
         Config {
             cors_origins: vec!["https://tv.example".to_owned()],
             ..Config::default()
         },
-    );
+    )
+}
+
+#[tokio::test]
+async fn cors_allows_the_configured_origins_only() {
+    let app = tv_example_only();
     let uri = "/model.json?method=get&paths=videos[1].title";
     let allowed = send(&app, get_with(uri, &[("origin", "https://tv.example")])).await;
     assert_eq!(allowed.status, StatusCode::OK);
@@ -85,13 +90,7 @@ async fn cors_allows_the_configured_origins_only() {
 
 #[tokio::test]
 async fn cors_lets_falcor_http_datasource_send_credentials() {
-    let app = app_of(
-        catalog(),
-        Config {
-            cors_origins: vec!["https://tv.example".to_owned()],
-            ..Config::default()
-        },
-    );
+    let app = tv_example_only();
     let uri = "/model.json?method=get&paths=videos[1].title";
     let answer = send(&app, get_with(uri, &[("origin", "https://tv.example")])).await;
     assert_eq!(

@@ -346,35 +346,37 @@ async fn a_panicking_call_fails_its_keys() {
     assert!(loader.is_idle());
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_cancelled_caller_does_not_break_the_others() {
+/// Asks `first_keys`, then keys 1 and 2 a millisecond later, and
+/// cancels the first caller a millisecond after that: the second is
+/// answered by one call of 1 and 2, and the loader is left idle.
+async fn the_second_caller_is_answered(backend: Backend, settings: Settings, first_keys: &[u32]) {
     let shared = Scope::shared();
+    let loader = backend.loader(settings);
+    let first = tokio::spawn(loader.load_many(shared.clone(), first_keys.to_vec()));
+    sleep(Duration::from_millis(1)).await;
+    let second = tokio::spawn(loader.load_many(shared.clone(), [1, 2]));
+    sleep(Duration::from_millis(1)).await;
+    first.abort();
+    assert_eq!(second.await.ok(), Some(expected(&shared, [1, 2])));
+    assert_eq!(backend.call_keys(), [vec![1, 2]]);
+    assert!(loader.is_idle());
+}
 
-    // Cancelled while the shared call is in flight.
+#[tokio::test(start_paused = true)]
+async fn a_caller_cancelled_while_its_call_is_in_flight_does_not_break_the_others() {
     let backend = Backend::slow(Duration::from_millis(10));
-    let loader = backend.loader(settings());
-    let first = tokio::spawn(loader.load_many(shared.clone(), [1, 2]));
-    sleep(Duration::from_millis(1)).await;
-    let second = tokio::spawn(loader.load_many(shared.clone(), [1, 2]));
-    sleep(Duration::from_millis(1)).await;
-    first.abort();
-    assert_eq!(second.await.ok(), Some(expected(&shared, [1, 2])));
-    assert_eq!(backend.call_keys(), [vec![1, 2]]);
-    assert!(loader.is_idle());
+    the_second_caller_is_answered(backend, settings(), &[1, 2]).await;
+}
 
-    // Cancelled before its batch fired: the other caller fires it.
-    let backend = Backend::default();
-    let loader = backend.loader(settings().window(Duration::from_millis(5)));
-    let first = tokio::spawn(loader.load_many(shared.clone(), [1]));
-    sleep(Duration::from_millis(1)).await;
-    let second = tokio::spawn(loader.load_many(shared.clone(), [1, 2]));
-    sleep(Duration::from_millis(1)).await;
-    first.abort();
-    assert_eq!(second.await.ok(), Some(expected(&shared, [1, 2])));
-    assert_eq!(backend.call_keys(), [vec![1, 2]]);
-    assert!(loader.is_idle());
+#[tokio::test(start_paused = true)]
+async fn a_caller_cancelled_before_its_batch_fired_leaves_it_to_the_others() {
+    let settings = settings().window(Duration::from_millis(5));
+    the_second_caller_is_answered(Backend::default(), settings, &[1]).await;
+}
 
-    // Every caller cancelled before the batch fired: no call, nothing left.
+#[tokio::test(start_paused = true)]
+async fn when_every_caller_is_cancelled_before_the_batch_fired_no_call_is_made() {
+    let shared = Scope::shared();
     let backend = Backend::default();
     let loader = backend.loader(settings().window(Duration::from_millis(5)));
     let only = tokio::spawn(loader.load_many(shared.clone(), [1]));

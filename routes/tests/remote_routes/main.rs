@@ -26,12 +26,7 @@ async fn serve(members: &str) -> (Harness, Shared, Dir) {
          [[routes]]\npattern = \"people[{{keys}}]\"\nremote = {{ service = \"legacy\", path = \"/model.json\" }}\n{members}"
     );
     let dir = Dir::with(&[("legacy.toml", file)]);
-    let backend = start_backend(instant()).await;
-    let build = Build {
-        dirs: vec![dir.0.clone()],
-        ..Build::over(&backend)
-    };
-    (Harness::build(build, |_| {}), state, dir)
+    (support::serve_route_files(&dir.0).await, state, dir)
 }
 
 /// A server of the legacy remote's people, asked for Ada's name and
@@ -198,12 +193,7 @@ remote = {{ service = "fixed" }}
 "#
     );
     let dir = Dir::with(&[("legacy.toml", file)]);
-    let backend = start_backend(instant()).await;
-    let build = Build {
-        dirs: vec![dir.0.clone()],
-        ..Build::over(&backend)
-    };
-    let harness = Harness::build(build, |_| {});
+    let harness = support::serve_route_files(&dir.0).await;
     for paths in [
         json!([["people", "ada", "name"]]),
         json!([["shelf", "length"]]),

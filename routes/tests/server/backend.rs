@@ -10,13 +10,11 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
-use http_body_util::BodyExt;
 use peregrine_routes::backend::data::{Catalog, MY_LIST_LENGTH};
 use peregrine_routes::backend::{self, Settings};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::Instant;
-use tower::ServiceExt;
 
 /// The contract's data with no latency, so tests answer at once.
 fn instant() -> Settings {
@@ -34,14 +32,7 @@ async fn call(app: &Router, method: &str, uri: &str, body: Option<Value>) -> (St
         .uri(uri)
         .body(body)
         .expect("a valid request");
-    let response = app.clone().oneshot(request).await.expect("infallible");
-    let status = response.status();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("a body")
-        .to_bytes();
+    let (status, bytes) = crate::support::exchange(app, request).await;
     let value = serde_json::from_slice(&bytes).unwrap_or_else(|error| {
         panic!("{method} {uri}: not JSON ({error}): {bytes:?}");
     });

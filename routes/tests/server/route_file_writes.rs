@@ -9,7 +9,7 @@ use crate::support;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::support::{instant, start_backend, Build, Dir, Harness};
+use crate::support::{Dir, Harness};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -218,12 +218,7 @@ invalidates = [["pins", {{ from = "{{args/0}}", to = "{{answer/length}}" }}]]
 async fn serve() -> (Harness, Shared, Dir) {
     let (base, state) = start_notes().await;
     let dir = Dir::with(&[("notes.toml", notes_file(&base))]);
-    let backend = start_backend(instant()).await;
-    let build = Build {
-        dirs: vec![dir.0.clone()],
-        ..Build::over(&backend)
-    };
-    (Harness::build(build, |_| {}), state, dir)
+    (support::serve_route_files(&dir.0).await, state, dir)
 }
 
 /// How many calls of `call` the service received.

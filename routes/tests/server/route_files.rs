@@ -28,12 +28,7 @@ async fn start_people() -> (String, Arc<AtomicUsize>) {
                     "1": {"name": "Ada", "born": 1815},
                     "2": {"name": "Alan"},
                 });
-                let asked = query.get("ids").cloned().unwrap_or_default();
-                let people: serde_json::Map<String, Value> = asked
-                    .split(',')
-                    .filter_map(|id| Some((id.to_string(), known.get(id)?.clone())))
-                    .collect();
-                axum::Json(json!({ "people": people }))
+                axum::Json(json!({ "people": support::asked_by_ids(&known, &query) }))
             }),
         )
         .route(
@@ -72,12 +67,7 @@ async fn start_people() -> (String, Arc<AtomicUsize>) {
 
 /// The catalog and the routes of `dir`, over a demo backend.
 async fn serve(dir: &Dir) -> Harness {
-    let backend = start_backend(instant()).await;
-    let build = Build {
-        dirs: vec![dir.0.clone()],
-        ..Build::over(&backend)
-    };
-    Harness::build(build, |_| {})
+    support::serve_route_files(&dir.0).await
 }
 
 /// A user's notes over the service at `base` (items in an array by

@@ -13,7 +13,7 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::support::{graphql, instant, start_backend, Build, Harness};
+use crate::support::{graphql, Harness};
 use axum::extract::Query;
 use axum::http::{Request, StatusCode};
 use axum::routing::get;
@@ -28,12 +28,7 @@ async fn start_people() -> String {
                 "1": {"name": "Ada", "born": 1815},
                 "2": {"name": "Alan", "born": 1912},
             });
-            let asked = query.get("ids").cloned().unwrap_or_default();
-            let people: serde_json::Map<String, Value> = asked
-                .split(',')
-                .filter_map(|id| Some((id.to_string(), known.get(id)?.clone())))
-                .collect();
-            axum::Json(json!({ "people": people }))
+            axum::Json(json!({ "people": support::asked_by_ids(&known, &query) }))
         }),
     );
     let base = support::serve_app(app).await;
@@ -102,12 +97,7 @@ fn at(text: &str, needle: &str) -> (usize, usize) {
 /// The catalog and the files of `dir`, as `peregrine serve --routes`
 /// serves them: reloaded on change, `GET /routes` shown.
 async fn serve(dir: &Dir) -> Harness {
-    let backend = start_backend(instant()).await;
-    let build = Build {
-        dirs: vec![dir.0.clone()],
-        ..Build::over(&backend)
-    };
-    Harness::build(build, |_| {})
+    support::serve_route_files(&dir.0).await
 }
 
 /// `GET /routes`.

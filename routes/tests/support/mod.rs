@@ -18,6 +18,57 @@ pub(crate) use peregrine_routes::{Endpoints, Guards, Server};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
+/// Sends `request` to `app` without a socket; answers the status and the
+/// body.
+pub(crate) async fn exchange(
+    app: &axum::Router,
+    request: Request<Body>,
+) -> (StatusCode, axum::body::Bytes) {
+    let response = app.clone().oneshot(request).await.expect("infallible");
+    let status = response.status();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("a body")
+        .to_bytes();
+    (status, bytes)
+}
+
+/// The catalog and the route files of `dir` (reloaded on change), over a
+/// demo backend of its own.
+pub(crate) async fn serve_route_files(dir: &std::path::Path) -> Harness {
+    let backend = start_backend(instant()).await;
+    let build = Build {
+        dirs: vec![dir.to_path_buf()],
+        ..Build::over(&backend)
+    };
+    Harness::build(build, |_| {})
+}
+
+/// One instance of the server over `backend`, with `tier` under its
+/// caches (instances sharing a tier share what they fetch).
+pub(crate) fn instance(backend: &str, tier: &peregrine::loader::RedisTier) -> Harness {
+    let build = Build {
+        tier: Some(tier.clone()),
+        ..Build::over(backend)
+    };
+    Harness::build(build, |_| {})
+}
+
+/// The members of `known` that a service's query asks for by `ids`
+/// (comma-separated); unknown ids are left out.
+pub(crate) fn asked_by_ids(
+    known: &Value,
+    query: &std::collections::HashMap<String, String>,
+) -> serde_json::Map<String, Value> {
+    let asked = query.get("ids").map_or("", String::as_str);
+    asked
+        .split(',')
+        .filter_map(|id| Some((id.to_string(), known.get(id)?.clone())))
+        .collect()
+}
+
 /// The graph app over a fresh backend of its own.
 #[derive(Clone)]
 pub(crate) struct Harness {
@@ -195,15 +246,7 @@ impl Harness {
 
     /// Sends `request` to the app; answers the status and the body.
     pub(crate) async fn exchange(&self, request: Request<Body>) -> (StatusCode, axum::body::Bytes) {
-        let response = self.app.clone().oneshot(request).await.expect("infallible");
-        let status = response.status();
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .expect("a body")
-            .to_bytes();
-        (status, bytes)
+        exchange(&self.app, request).await
     }
 
     /// Sends a graph request; answers the status and the JSON body.
