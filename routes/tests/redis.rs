@@ -11,9 +11,11 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
-use peregrine::loader::{Loader, RedisTier, Scope, Settings, TierSettings};
+use peregrine::loader::{RedisTier, Scope, TierSettings};
 use serde_json::{json, Value};
-use support::{capture_logs, home, home_videos, instance, instant, start_backend, Harness};
+use support::{
+    capture_logs, home, home_videos, instance, instant, start_backend, versioned, Harness,
+};
 
 /// A `redis-server` of the test's own, killed when dropped.
 struct RedisServer {
@@ -377,31 +379,6 @@ async fn a_stalled_redis_costs_at_most_its_timeout() {
     stall.abort();
 }
 
-/// A loader of `name` over `tier` whose backend answers each key with
-/// the version it reads when called, after `gate` lets it (if any).
-fn versioned(
-    name: &'static str,
-    tier: &RedisTier,
-    version: std::sync::Arc<std::sync::atomic::AtomicU64>,
-    gate: Option<std::sync::Arc<tokio::sync::Semaphore>>,
-) -> Loader<u64, u64> {
-    let settings = Settings::new(name).cache(Duration::from_secs(60), 100);
-    Loader::new(settings, move |_scope, keys: Vec<u64>| {
-        let now = version.load(std::sync::atomic::Ordering::SeqCst);
-        let gate = gate.clone();
-        async move {
-            if let Some(gate) = gate {
-                let _permit = gate.acquire().await;
-            }
-            Ok(keys
-                .into_iter()
-                .map(|key| (key, now))
-                .collect::<HashMap<_, _>>())
-        }
-    })
-    .with_tier(tier)
-}
-
 #[tokio::test]
 async fn an_answer_fetched_before_a_write_does_not_reach_redis_after_it() {
     use std::sync::atomic::{AtomicU64, Ordering};
@@ -409,7 +386,14 @@ async fn an_answer_fetched_before_a_write_does_not_reach_redis_after_it() {
     let redis = RedisServer::start();
     let version = Arc::new(AtomicU64::new(1));
     let gate = Arc::new(tokio::sync::Semaphore::new(0));
-    let a = versioned("items", &tier(&redis), version.clone(), Some(gate.clone()));
+    let calls = Arc::new(AtomicU64::new(0));
+    let a = versioned(
+        "items",
+        &tier(&redis),
+        version.clone(),
+        calls.clone(),
+        Some(gate.clone()),
+    );
     // A's call reads version 1 and waits; meanwhile the value changes and
     // A invalidates it.
     let in_flight = tokio::spawn(a.load_one(Scope::shared(), 7));
@@ -422,7 +406,7 @@ async fn an_answer_fetched_before_a_write_does_not_reach_redis_after_it() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     // Another instance reads the new value: the old answer was not
     // written to Redis over the write.
-    let b = versioned("items", &tier(&redis), version, None);
+    let b = versioned("items", &tier(&redis), version, calls, None);
     assert_eq!(b.load_one(Scope::shared(), 7).await, Ok(Some(2)));
     assert_eq!(a.load_one(Scope::shared(), 7).await, Ok(Some(2)));
 }

@@ -13,10 +13,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
-use peregrine::loader::{Loader, RedisTier, Scope, Settings, TierSettings};
+use peregrine::loader::{RedisTier, Scope, TierSettings};
 use serde_json::{json, Value};
 use support::cluster::RedisCluster;
-use support::{capture_logs, home, home_videos, instance, instant, start_backend, Harness};
+use support::{
+    capture_logs, home, home_videos, instance, instant, start_backend, versioned, Harness,
+};
 
 /// The channel of write notices.
 const WRITES: &str = "peregrine:writes";
@@ -137,28 +139,6 @@ async fn instances_on_a_cluster_share_what_they_fetch_and_hear_each_other_s_writ
     a_write_reaches(&b, &a).await;
 }
 
-/// A loader of `name` over `tier` whose backend answers each key with
-/// the version it reads when called, counting its calls.
-fn versioned(
-    name: &'static str,
-    tier: &RedisTier,
-    version: Arc<AtomicU64>,
-    calls: Arc<AtomicU64>,
-) -> Loader<u64, u64> {
-    let settings = Settings::new(name).cache(Duration::from_secs(60), 1000);
-    Loader::new(settings, move |_scope, keys: Vec<u64>| {
-        let now = version.load(Ordering::SeqCst);
-        calls.fetch_add(1, Ordering::SeqCst);
-        async move {
-            Ok(keys
-                .into_iter()
-                .map(|key| (key, now))
-                .collect::<HashMap<_, _>>())
-        }
-    })
-    .with_tier(tier)
-}
-
 #[tokio::test]
 async fn dropping_a_scope_deletes_its_entries_on_every_master() {
     let cluster = RedisCluster::start();
@@ -169,6 +149,7 @@ async fn dropping_a_scope_deletes_its_entries_on_every_master() {
         &patient_tier(&cluster.url(0)),
         version.clone(),
         calls.clone(),
+        None,
     );
     let keys: Vec<u64> = (0..60).collect();
     let (u1, u2) = (Scope::user("u1"), Scope::user("u2"));
@@ -195,6 +176,7 @@ async fn dropping_a_scope_deletes_its_entries_on_every_master() {
         &patient_tier(&cluster.url(2)),
         version,
         calls.clone(),
+        None,
     );
     let before = calls.load(Ordering::SeqCst);
     let theirs = b.load_many(u2, keys.clone()).await;
@@ -398,16 +380,11 @@ async fn the_server_binary_answers_from_the_cluster_given_one_node() {
     let backend = start_backend(instant()).await;
     let a = instance(&backend, &patient_tier(&cluster.url(0)));
     let seed = cluster.url(1);
-    let server = support::process::Binary::start(
+    let server = support::process::Binary::serve(
+        &backend,
         &[
             "--log-format",
             "json",
-            "serve",
-            "--dev-auth",
-            "--port",
-            "0",
-            "--backend",
-            &backend,
             "--answer-cache-mb",
             "0",
             "--redis-cluster-url",

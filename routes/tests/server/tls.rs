@@ -226,14 +226,9 @@ async fn the_binary_takes_backend_ca_and_redis_ca_for_https_services_and_rediss(
     let ca = dir.0.join("ca.pem").display().to_string();
     let services = format!("https://localhost:{}", nginx.port);
     let redis_url = format!("rediss://localhost:{}", redis.port);
-    let server = support::process::Binary::start(
+    let server = support::process::Binary::serve(
+        &services,
         &[
-            "serve",
-            "--dev-auth",
-            "--port",
-            "0",
-            "--backend",
-            &services,
             "--backend-ca",
             &ca,
             "--redis-url",

@@ -69,6 +69,36 @@ pub(crate) fn asked_by_ids(
         .collect()
 }
 
+/// A loader of `name` over `tier` whose backend answers each key with
+/// the version it reads when called, counting its calls in `calls`,
+/// after `gate` lets it (if any).
+pub(crate) fn versioned(
+    name: &'static str,
+    tier: &peregrine::loader::RedisTier,
+    version: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    calls: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    gate: Option<std::sync::Arc<tokio::sync::Semaphore>>,
+) -> peregrine::loader::Loader<u64, u64> {
+    use std::sync::atomic::Ordering;
+    let settings =
+        peregrine::loader::Settings::new(name).cache(std::time::Duration::from_secs(60), 1000);
+    peregrine::loader::Loader::new(settings, move |_scope, keys: Vec<u64>| {
+        let now = version.load(Ordering::SeqCst);
+        calls.fetch_add(1, Ordering::SeqCst);
+        let gate = gate.clone();
+        async move {
+            if let Some(gate) = gate {
+                let _permit = gate.acquire().await;
+            }
+            Ok(keys
+                .into_iter()
+                .map(|key| (key, now))
+                .collect::<std::collections::HashMap<_, _>>())
+        }
+    })
+    .with_tier(tier)
+}
+
 /// The graph app over a fresh backend of its own.
 #[derive(Clone)]
 pub(crate) struct Harness {
