@@ -99,6 +99,21 @@ pub(crate) fn versioned(
     .with_tier(tier)
 }
 
+/// Has `b`, which never saw it, answer u17's home request as `a` did
+/// (`through_a`), with no backend call: every batch of its trace was
+/// answered by the Redis tier under both.
+pub(crate) async fn answered_from_redis(a: &Harness, b: &Harness, through_a: &Value) {
+    a.reset_calls().await;
+    let traced = b.get_traced("u17", home()).await;
+    assert_eq!(traced["jsonGraph"], *through_a);
+    assert_eq!(b.calls_made().await, std::collections::HashMap::new());
+    let batches = traced["trace"]["batches"].as_array().expect("batches");
+    assert_eq!(batches.len(), 4, "{batches:?}");
+    for batch in batches {
+        assert_eq!(batch["redisHits"], batch["keys"], "{batch}");
+    }
+}
+
 /// The graph app over a fresh backend of its own.
 #[derive(Clone)]
 pub(crate) struct Harness {
