@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use peregrine::loader::{RedisTier, Scope, TierSettings};
-use serde_json::{json, Value};
+use serde_json::json;
 use support::{
-    answered_from_redis, capture_logs, home, home_videos, instance, instant, start_backend,
-    versioned, Harness,
+    answered_from_redis, capture_logs, has_errors, home, home_videos, instance, instant,
+    start_backend, versioned, Harness,
 };
 
 /// A `redis-server` of the test's own, killed when dropped.
@@ -91,17 +91,6 @@ async fn two_instances(redis: &RedisServer) -> (Harness, Harness) {
 
 fn tier(redis: &RedisServer) -> RedisTier {
     RedisTier::connect(&redis.url, TierSettings::default()).expect("a valid URL")
-}
-
-/// Whether an answer holds an error value anywhere.
-fn has_errors(value: &Value) -> bool {
-    match value {
-        Value::Object(members) => {
-            members.get("$type") == Some(&json!("error")) || members.values().any(has_errors)
-        }
-        Value::Array(items) => items.iter().any(has_errors),
-        _ => false,
-    }
 }
 
 #[tokio::test]

@@ -16,8 +16,8 @@ use peregrine::loader::{RedisTier, Scope, TierSettings};
 use serde_json::{json, Value};
 use support::cluster::RedisCluster;
 use support::{
-    answered_from_redis, capture_logs, home, home_videos, instance, instant, start_backend,
-    versioned, Harness,
+    answered_from_redis, capture_logs, has_errors, home, home_videos, instance, instant,
+    start_backend, versioned, Harness,
 };
 
 /// The channel of write notices.
@@ -38,17 +38,6 @@ fn patient_tier(url: &str) -> RedisTier {
         ..TierSettings::default()
     };
     RedisTier::connect_cluster(url, settings).expect("valid node URLs")
-}
-
-/// Whether an answer holds an error value anywhere.
-fn has_errors(value: &Value) -> bool {
-    match value {
-        Value::Object(members) => {
-            members.get("$type") == Some(&json!("error")) || members.values().any(has_errors)
-        }
-        Value::Array(items) => items.iter().any(has_errors),
-        _ => false,
-    }
 }
 
 /// Waits (`within` at most) until `done` holds; `what` names it if not.

@@ -114,6 +114,17 @@ pub(crate) async fn answered_from_redis(a: &Harness, b: &Harness, through_a: &Va
     }
 }
 
+/// Whether an answer holds an error value anywhere.
+pub(crate) fn has_errors(value: &Value) -> bool {
+    match value {
+        Value::Object(members) => {
+            members.get("$type") == Some(&json!("error")) || members.values().any(has_errors)
+        }
+        Value::Array(items) => items.iter().any(has_errors),
+        _ => false,
+    }
+}
+
 /// The graph app over a fresh backend of its own.
 #[derive(Clone)]
 pub(crate) struct Harness {
