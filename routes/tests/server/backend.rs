@@ -308,6 +308,147 @@ async fn my_list_remove_drops_the_index_answering_the_new_length() {
 }
 
 #[tokio::test]
+async fn my_list_remove_past_the_end_removes_nothing() {
+    let (app, start) = u1s_starting_list().await;
+    let (_, answer) = call(&app, "DELETE", "/mylist?user=u1&index=5", None).await;
+    assert_eq!(answer, json!({"length": 5}));
+    assert_eq!(u1s_list(&app).await, start);
+}
+
+#[tokio::test]
+async fn my_list_push_of_an_unknown_video_adds_nothing() {
+    let (app, start) = u1s_starting_list().await;
+    let (_, answer) = call(&app, "POST", "/mylist?user=u1", Some(json!({"id": 99999}))).await;
+    assert_eq!(answer, json!({"length": 5}));
+    assert_eq!(u1s_list(&app).await, start);
+}
+
+#[tokio::test]
+async fn another_users_list_is_their_own() {
+    let (app, _) = u1s_starting_list().await;
+    let (status, _) = call(&app, "POST", "/mylist?user=u1", Some(json!({"id": 5}))).await;
+    assert_eq!(status, StatusCode::OK);
+    let catalog = Catalog::generate(&instant());
+    let u2 = catalog.starting_my_list(catalog.user("u2").expect("u2"));
+    let theirs: Vec<u64> =
+        serde_json::from_value(get(&app, "/mylist?user=u2").await["videos"].clone()).expect("ids");
+    assert_eq!(theirs, u2);
+}
+
+#[tokio::test]
+async fn each_malformed_request_is_a_400_naming_the_problem() {
+    let app = backend::app(instant());
+    let rating = |value: Value| Some(json!({ "rating": value }));
+    let cases: Vec<(&str, &str, Option<Value>, &str)> = vec![
+        ("GET", "/videos", None, "missing parameter `ids`"),
+        (
+            "GET",
+            "/videos?ids=1,abc",
+            None,
+            "\"abc\" is not a video id",
+        ),
+        ("GET", "/videos?ids=-1", None, "\"-1\" is not a video id"),
+        ("GET", "/videos?ids=1,,2", None, "empty id"),
+        (
+            "GET",
+            "/videos?ids=1&ids=2",
+            None,
+            "`ids` is given more than once",
+        ),
+        ("GET", "/rows", None, "missing parameter `user`"),
+        ("GET", "/rows?user=u0", None, "unknown user \"u0\""),
+        ("GET", "/rows?user=u1001", None, "unknown user \"u1001\""),
+        ("GET", "/rows?user=bob", None, "unknown user \"bob\""),
+        ("GET", "/lists", None, "missing parameter `ids`"),
+        ("GET", "/lists?ids=list-1,", None, "empty id"),
+        ("GET", "/ratings?ids=1", None, "missing parameter `user`"),
+        ("GET", "/ratings?user=u1", None, "missing parameter `ids`"),
+        ("GET", "/ratings?user=u9999&ids=1", None, "unknown user"),
+        ("PUT", "/ratings?user=u1&id=5", None, "JSON"),
+        ("PUT", "/ratings?user=u1&id=5", Some(json!("4.0")), "JSON"),
+        ("PUT", "/ratings?user=u1&id=5", Some(json!({})), "`rating`"),
+        (
+            "PUT",
+            "/ratings?user=u1&id=5",
+            rating(json!(6)),
+            "`rating` 6 is outside 1..=5",
+        ),
+        (
+            "PUT",
+            "/ratings?user=u1&id=5",
+            rating(json!(0.9)),
+            "outside 1..=5",
+        ),
+        (
+            "PUT",
+            "/ratings?user=u1&id=5",
+            rating(json!("high")),
+            "JSON",
+        ),
+        (
+            "PUT",
+            "/ratings?user=u1",
+            rating(json!(4)),
+            "missing parameter `id`",
+        ),
+        (
+            "PUT",
+            "/ratings?user=u1&id=x",
+            rating(json!(4)),
+            "\"x\" is not a video id",
+        ),
+        (
+            "PUT",
+            "/ratings?id=5",
+            rating(json!(4)),
+            "missing parameter `user`",
+        ),
+        ("GET", "/mylist", None, "missing parameter `user`"),
+        ("POST", "/mylist?user=u1", Some(json!({})), "`id`"),
+        ("POST", "/mylist?user=u1", Some(json!({"id": "5"})), "JSON"),
+        ("POST", "/mylist?user=u1", Some(json!({"id": -5})), "JSON"),
+        (
+            "POST",
+            "/mylist?user=x",
+            Some(json!({"id": 5})),
+            "unknown user \"x\"",
+        ),
+        (
+            "DELETE",
+            "/mylist?user=u1",
+            None,
+            "missing parameter `index`",
+        ),
+        (
+            "DELETE",
+            "/mylist?user=u1&index=-1",
+            None,
+            "\"-1\" is not an index",
+        ),
+        (
+            "DELETE",
+            "/mylist?user=u1&index=first",
+            None,
+            "\"first\" is not an index",
+        ),
+    ];
+    for (method, uri, body, problem) in cases {
+        let (status, answer) = call(&app, method, uri, body.clone()).await;
+        assert_eq!(
+            status,
+            StatusCode::BAD_REQUEST,
+            "{method} {uri} {body:?}: {answer}"
+        );
+        let message = answer["error"].as_str().unwrap_or_default();
+        assert!(
+            message.contains(problem),
+            "{method} {uri} {body:?}: {message:?} does not say {problem:?}"
+        );
+        assert_eq!(keys(&answer), ["error"]);
+    }
+}
+
+#[tokio::test]
 async fn other_paths_and_methods_get_json_errors() {
     let app = backend::app(instant());
     let (status, answer) = call(&app, "GET", "/nothing", None).await;
