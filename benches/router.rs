@@ -10,7 +10,7 @@
 use criterion::Criterion;
 use peregrine::graph::{PathValue, Value};
 use peregrine::path::{Key, Path, PathSet};
-use peregrine::router::{Context, HandlerError, Output, Router};
+use peregrine::router::{Builder, Context, HandlerError, Output, Router};
 
 const ROWS: i64 = 40;
 const LIST_LENGTH: i64 = 75;
@@ -22,25 +22,36 @@ fn path(keys: Vec<Key>) -> PathSet {
 /// The catalog graph's routes, answered from memory with the shapes and
 /// sizes of the demo data.
 fn catalog() -> Router {
-    Router::builder()
-        .get("genreLists[{integers:rows}]", |req, _ctx| async move {
-            Ok::<_, HandlerError>(
-                req.integers("rows")?
-                    .into_iter()
-                    .filter(|row| (0..ROWS).contains(row))
-                    .map(|row| {
-                        let list = Path::from(vec![
-                            Key::from_static("lists"),
-                            format!("list-{}", row + 1).into(),
-                        ]);
-                        PathValue::new(
-                            path(vec![Key::from_static("genreLists"), row.into()]),
-                            Value::reference(list),
-                        )
-                    })
-                    .collect::<Output>(),
-            )
-        })
+    videos(lists(rows(Router::builder())))
+        .build()
+        .expect("a valid route table")
+}
+
+/// The home page's rows: refs to lists.
+fn rows(builder: Builder) -> Builder {
+    builder.get("genreLists[{integers:rows}]", |req, _ctx| async move {
+        Ok::<_, HandlerError>(
+            req.integers("rows")?
+                .into_iter()
+                .filter(|row| (0..ROWS).contains(row))
+                .map(|row| {
+                    let list = Path::from(vec![
+                        Key::from_static("lists"),
+                        format!("list-{}", row + 1).into(),
+                    ]);
+                    PathValue::new(
+                        path(vec![Key::from_static("genreLists"), row.into()]),
+                        Value::reference(list),
+                    )
+                })
+                .collect::<Output>(),
+        )
+    })
+}
+
+/// The lists: their names, and refs to their videos.
+fn lists(builder: Builder) -> Builder {
+    builder
         .get("lists[{keys:ids}].name", |req, _ctx| async move {
             Ok::<_, HandlerError>(
                 req.keys("ids")?
@@ -81,6 +92,11 @@ fn catalog() -> Router {
                 Ok::<_, HandlerError>(out)
             },
         )
+}
+
+/// The videos: their catalog fields, and each one's rating.
+fn videos(builder: Builder) -> Builder {
+    builder
         .get(
             "videos[{integers:ids}]['title','boxshot','year','synopsis','runtime','maturity']",
             |req, _ctx| async move {
@@ -121,8 +137,6 @@ fn catalog() -> Router {
                     .collect::<Output>(),
             )
         })
-        .build()
-        .expect("a valid route table")
 }
 
 /// The home request of CONTRACT.md §4.

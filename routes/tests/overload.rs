@@ -25,14 +25,9 @@ async fn at_twice_the_concurrency_limit_the_excess_is_shed_at_once_and_memory_st
     const LIMIT: usize = 8;
     // Every backend call takes 300 ms: requests hold their slot that long.
     let backend = Binary::start(&["backend", "--port", "0", "--latency-ms", "300"], &[]);
-    let server = Binary::start(
+    let server = Binary::serve(
+        &backend.url,
         &[
-            "serve",
-            "--dev-auth",
-            "--port",
-            "0",
-            "--backend",
-            &backend.url,
             "--no-cache",
             "--max-concurrent-requests",
             &LIMIT.to_string(),

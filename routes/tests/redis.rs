@@ -5,15 +5,17 @@
 
 mod support;
 
-use std::collections::HashMap;
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
-use peregrine::loader::{Loader, RedisTier, Scope, Settings, TierSettings};
-use serde_json::{json, Value};
-use support::{capture_logs, home, home_videos, instant, start_backend, Build, Harness};
+use peregrine::loader::{RedisTier, Scope, TierSettings};
+use serde_json::json;
+use support::{
+    answered_from_redis, capture_logs, has_errors, home, home_videos, instance, instant,
+    start_backend, versioned, Harness,
+};
 
 /// A `redis-server` of the test's own, killed when dropped.
 struct RedisServer {
@@ -77,15 +79,6 @@ impl Drop for RedisServer {
     }
 }
 
-/// One Peregrine instance over `backend` with the Redis tier at `redis`.
-fn instance(backend: &str, tier: &RedisTier) -> Harness {
-    let build = Build {
-        tier: Some(tier.clone()),
-        ..Build::over(backend)
-    };
-    Harness::build(build, |_| {})
-}
-
 /// Instances A and B, each with its own tier and local cache, over one
 /// new backend and `redis`.
 async fn two_instances(redis: &RedisServer) -> (Harness, Harness) {
@@ -98,17 +91,6 @@ async fn two_instances(redis: &RedisServer) -> (Harness, Harness) {
 
 fn tier(redis: &RedisServer) -> RedisTier {
     RedisTier::connect(&redis.url, TierSettings::default()).expect("a valid URL")
-}
-
-/// Whether an answer holds an error value anywhere.
-fn has_errors(value: &Value) -> bool {
-    match value {
-        Value::Object(members) => {
-            members.get("$type") == Some(&json!("error")) || members.values().any(has_errors)
-        }
-        Value::Array(items) => items.iter().any(has_errors),
-        _ => false,
-    }
 }
 
 #[tokio::test]
@@ -170,17 +152,9 @@ async fn a_value_fetched_through_one_instance_is_a_redis_hit_on_the_other() {
         "{keys:?}"
     );
 
-    // B has never seen the request: it answers the same, all from Redis.
-    a.reset_calls().await;
-    let traced = b.get_traced("u17", home()).await;
-    assert_eq!(traced["jsonGraph"], through_a);
-    assert_eq!(b.calls_made().await, HashMap::new());
-    // Its trace says so: every batch was answered by Redis.
-    let batches = traced["trace"]["batches"].as_array().expect("batches");
-    assert_eq!(batches.len(), 4, "{batches:?}");
-    for batch in batches {
-        assert_eq!(batch["redisHits"], batch["keys"], "{batch}");
-    }
+    // B has never seen the request: it answers the same, all from Redis,
+    // as its trace says.
+    answered_from_redis(&a, &b, &through_a).await;
     // And so do the metrics, by tier (the recorder is the process's, so
     // other tests of this file may have added to the counts).
     let metrics = b.text("/metrics").await;
@@ -386,31 +360,6 @@ async fn a_stalled_redis_costs_at_most_its_timeout() {
     stall.abort();
 }
 
-/// A loader of `name` over `tier` whose backend answers each key with
-/// the version it reads when called, after `gate` lets it (if any).
-fn versioned(
-    name: &'static str,
-    tier: &RedisTier,
-    version: std::sync::Arc<std::sync::atomic::AtomicU64>,
-    gate: Option<std::sync::Arc<tokio::sync::Semaphore>>,
-) -> Loader<u64, u64> {
-    let settings = Settings::new(name).cache(Duration::from_secs(60), 100);
-    Loader::new(settings, move |_scope, keys: Vec<u64>| {
-        let now = version.load(std::sync::atomic::Ordering::SeqCst);
-        let gate = gate.clone();
-        async move {
-            if let Some(gate) = gate {
-                let _permit = gate.acquire().await;
-            }
-            Ok(keys
-                .into_iter()
-                .map(|key| (key, now))
-                .collect::<HashMap<_, _>>())
-        }
-    })
-    .with_tier(tier)
-}
-
 #[tokio::test]
 async fn an_answer_fetched_before_a_write_does_not_reach_redis_after_it() {
     use std::sync::atomic::{AtomicU64, Ordering};
@@ -418,7 +367,14 @@ async fn an_answer_fetched_before_a_write_does_not_reach_redis_after_it() {
     let redis = RedisServer::start();
     let version = Arc::new(AtomicU64::new(1));
     let gate = Arc::new(tokio::sync::Semaphore::new(0));
-    let a = versioned("items", &tier(&redis), version.clone(), Some(gate.clone()));
+    let calls = Arc::new(AtomicU64::new(0));
+    let a = versioned(
+        "items",
+        &tier(&redis),
+        version.clone(),
+        calls.clone(),
+        Some(gate.clone()),
+    );
     // A's call reads version 1 and waits; meanwhile the value changes and
     // A invalidates it.
     let in_flight = tokio::spawn(a.load_one(Scope::shared(), 7));
@@ -431,7 +387,7 @@ async fn an_answer_fetched_before_a_write_does_not_reach_redis_after_it() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     // Another instance reads the new value: the old answer was not
     // written to Redis over the write.
-    let b = versioned("items", &tier(&redis), version, None);
+    let b = versioned("items", &tier(&redis), version, calls, None);
     assert_eq!(b.load_one(Scope::shared(), 7).await, Ok(Some(2)));
     assert_eq!(a.load_one(Scope::shared(), 7).await, Ok(Some(2)));
 }

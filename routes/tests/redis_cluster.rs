@@ -6,17 +6,19 @@
 
 mod support;
 
-use std::collections::HashMap;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
-use peregrine::loader::{Loader, RedisTier, Scope, Settings, TierSettings};
+use peregrine::loader::{RedisTier, Scope, TierSettings};
 use serde_json::{json, Value};
 use support::cluster::RedisCluster;
-use support::{capture_logs, home, home_videos, instant, start_backend, Build, Harness};
+use support::{
+    answered_from_redis, capture_logs, has_errors, home, home_videos, instance, instant,
+    start_backend, versioned, Harness,
+};
 
 /// The channel of write notices.
 const WRITES: &str = "peregrine:writes";
@@ -36,26 +38,6 @@ fn patient_tier(url: &str) -> RedisTier {
         ..TierSettings::default()
     };
     RedisTier::connect_cluster(url, settings).expect("valid node URLs")
-}
-
-/// One instance over `backend` with `tier` under its cache.
-fn instance(backend: &str, tier: &RedisTier) -> Harness {
-    let build = Build {
-        tier: Some(tier.clone()),
-        ..Build::over(backend)
-    };
-    Harness::build(build, |_| {})
-}
-
-/// Whether an answer holds an error value anywhere.
-fn has_errors(value: &Value) -> bool {
-    match value {
-        Value::Object(members) => {
-            members.get("$type") == Some(&json!("error")) || members.values().any(has_errors)
-        }
-        Value::Array(items) => items.iter().any(has_errors),
-        _ => false,
-    }
 }
 
 /// Waits (`within` at most) until `done` holds; `what` names it if not.
@@ -103,17 +85,22 @@ async fn a_write_reaches(writer: &Harness, reader: &Harness) {
     }
 }
 
-#[tokio::test]
-async fn instances_on_a_cluster_share_what_they_fetch_and_hear_each_other_s_writes() {
+/// Two instances over one backend on one cluster: A knows one node, B
+/// two others; each finds the rest.
+async fn two_instances_on_a_cluster() -> (RedisCluster, Harness, Harness) {
     let cluster = RedisCluster::start();
     let backend = start_backend(instant()).await;
-    // A knows one node, B two others: each finds the rest.
     let a = instance(&backend, &patient_tier(&cluster.url(0)));
     let b = instance(
         &backend,
         &patient_tier(&format!("{},{}", cluster.url(1), cluster.url(2))),
     );
+    (cluster, a, b)
+}
 
+#[tokio::test]
+async fn instances_on_a_cluster_share_what_they_fetch() {
+    let (cluster, a, b) = two_instances_on_a_cluster().await;
     a.reset_calls().await;
     let through_a = a.get(Some("u17"), home()).await;
     let made = a.calls_made().await;
@@ -129,43 +116,16 @@ async fn instances_on_a_cluster_share_what_they_fetch_and_hear_each_other_s_writ
     for master in 0..3 {
         assert!(cluster.keys_on(master) > 0, "master {master} holds none");
     }
-
     // B has never seen the request: it answers the same, all from Redis.
-    a.reset_calls().await;
-    let traced = b.get_traced("u17", home()).await;
-    assert_eq!(traced["jsonGraph"], through_a);
-    assert_eq!(b.calls_made().await, HashMap::new());
-    let batches = traced["trace"]["batches"].as_array().expect("batches");
-    assert_eq!(batches.len(), 4, "{batches:?}");
-    for batch in batches {
-        assert_eq!(batch["redisHits"], batch["keys"], "{batch}");
-    }
+    answered_from_redis(&a, &b, &through_a).await;
+}
 
+#[tokio::test]
+async fn instances_on_a_cluster_hear_each_others_writes() {
+    let (_cluster, a, b) = two_instances_on_a_cluster().await;
     // Writes reach the other instance's own cache, both ways.
     a_write_reaches(&a, &b).await;
     a_write_reaches(&b, &a).await;
-}
-
-/// A loader of `name` over `tier` whose backend answers each key with
-/// the version it reads when called, counting its calls.
-fn versioned(
-    name: &'static str,
-    tier: &RedisTier,
-    version: Arc<AtomicU64>,
-    calls: Arc<AtomicU64>,
-) -> Loader<u64, u64> {
-    let settings = Settings::new(name).cache(Duration::from_secs(60), 1000);
-    Loader::new(settings, move |_scope, keys: Vec<u64>| {
-        let now = version.load(Ordering::SeqCst);
-        calls.fetch_add(1, Ordering::SeqCst);
-        async move {
-            Ok(keys
-                .into_iter()
-                .map(|key| (key, now))
-                .collect::<HashMap<_, _>>())
-        }
-    })
-    .with_tier(tier)
 }
 
 #[tokio::test]
@@ -178,6 +138,7 @@ async fn dropping_a_scope_deletes_its_entries_on_every_master() {
         &patient_tier(&cluster.url(0)),
         version.clone(),
         calls.clone(),
+        None,
     );
     let keys: Vec<u64> = (0..60).collect();
     let (u1, u2) = (Scope::user("u1"), Scope::user("u2"));
@@ -204,6 +165,7 @@ async fn dropping_a_scope_deletes_its_entries_on_every_master() {
         &patient_tier(&cluster.url(2)),
         version,
         calls.clone(),
+        None,
     );
     let before = calls.load(Ordering::SeqCst);
     let theirs = b.load_many(u2, keys.clone()).await;
@@ -346,7 +308,7 @@ fn serve_refused(flags: &[&str]) -> Run {
 }
 
 #[test]
-fn the_server_refuses_two_redis_tiers_and_bad_node_urls() {
+fn the_server_refuses_two_redis_tiers() {
     let both = serve_refused(&[
         "--redis-url",
         "redis://127.0.0.1:6379",
@@ -359,7 +321,10 @@ fn the_server_refuses_two_redis_tiers_and_bad_node_urls() {
         "{both:?}"
     );
     assert!(both.stderr.contains("--redis-url"), "{both:?}");
+}
 
+#[test]
+fn the_server_refuses_bad_node_urls_naming_them_without_passwords() {
     let empty = serve_refused(&["--redis-cluster-url", "redis://127.0.0.1:7000,"]);
     assert_eq!(empty.code, Some(1), "{empty:?}");
     assert!(
@@ -404,16 +369,11 @@ async fn the_server_binary_answers_from_the_cluster_given_one_node() {
     let backend = start_backend(instant()).await;
     let a = instance(&backend, &patient_tier(&cluster.url(0)));
     let seed = cluster.url(1);
-    let server = support::process::Binary::start(
+    let server = support::process::Binary::serve(
+        &backend,
         &[
             "--log-format",
             "json",
-            "serve",
-            "--dev-auth",
-            "--port",
-            "0",
-            "--backend",
-            &backend,
             "--answer-cache-mb",
             "0",
             "--redis-cluster-url",

@@ -233,11 +233,10 @@ mod tests {
         ]
     }
 
-    #[test]
-    fn members_past_a_few_stay_in_key_order_and_are_found() {
+    /// 179 members, more than a few, written in a scrambled order (37 and
+    /// 179 are coprime), each twice: the second, `n + 1`, stands.
+    fn many_scrambled() -> Members {
         let mut members = Members::default();
-        // More than a few in a scrambled order (37 and 179 are coprime),
-        // each written twice: the second stands.
         let count = 179;
         assert!(count > FEW as i64);
         let order: Vec<i64> = (0..count).map(|i| (i * 37) % count).collect();
@@ -247,14 +246,25 @@ mod tests {
             }
         }
         assert!(matches!(members, Members::Many(_)));
+        members
+    }
+
+    #[test]
+    fn members_past_a_few_stay_in_key_order() {
+        let members = many_scrambled();
         assert_eq!(members.len(), 179);
         let keys: Vec<i64> = members
             .iter()
             .filter_map(|(key, _)| key.as_integer())
             .collect();
-        assert_eq!(keys, (0..count).collect::<Vec<_>>());
+        assert_eq!(keys, (0..179).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn members_past_a_few_are_found_by_key() {
+        let members = many_scrambled();
         assert_eq!(members.get(&Key::from(42)), Some(&leaf(43)));
-        assert_eq!(members.get(&Key::from(count)), None);
+        assert_eq!(members.get(&Key::from(179)), None);
     }
 
     #[test]

@@ -372,7 +372,17 @@ mod tests {
     }
 
     #[test]
-    fn set_writes_every_path_and_merge_lets_the_newer_win() {
+    fn set_writes_every_path_of_its_path_set() {
+        let mut g = Graph::new();
+        g.set(&PathSet::parse("a[0..1].b").expect("valid"), Value::from(1));
+        assert_eq!(
+            serde_json::to_string(&g).expect("serializable"),
+            r#"{"a":{"0":{"b":1},"1":{"b":1}}}"#
+        );
+    }
+
+    #[test]
+    fn merge_lets_the_newer_win() {
         let mut g = Graph::new();
         g.set(&PathSet::parse("a[0..1].b").expect("valid"), Value::from(1));
         g.set(&PathSet::parse("a[1]").expect("valid"), Value::from("leaf"));

@@ -18,8 +18,9 @@ use axum::http::request::Parts;
 use axum::http::Method;
 use axum::response::{Html, IntoResponse, Response};
 
-use crate::graphql::PersistedErrorKind;
-use crate::loader::expiry;
+use crate::graphql::{GraphQl, PersistedErrorKind, Reply};
+use crate::loader::expiry::{self, Reads};
+use crate::router::Context;
 
 use super::error::{Error, ErrorKind};
 
@@ -47,16 +48,9 @@ async fn answer(state: &AppState, request: Request) -> Result<Response, Error> {
     let started = Instant::now();
     let deadline = started + config.request_timeout;
     let (parts, body) = request.into_parts();
-    let Some(request) = read_request(config, &parts, body, deadline).await? else {
-        if !graphql.introspects() {
-            return Err(Error::new(
-                ErrorKind::InvalidGraphqlRequest,
-                "a GET needs a `query` parameter (GraphiQL is not served: introspection is off)",
-            ));
-        }
-        return Ok(graphiql(config, &parts));
+    let Some(mut request) = read_request(config, &parts, body, deadline).await? else {
+        return graphiql(config, graphql, &parts);
     };
-    let mut request = request;
     admit(config, graphql, &mut request)?;
     let ctx = (config.context)(&parts.headers)?.with_deadline(deadline);
     let query = parts.uri.query().unwrap_or("");
@@ -65,37 +59,45 @@ async fn answer(state: &AppState, request: Request) -> Result<Response, Error> {
             .split('&')
             .any(|pair| pair == "trace=1" || pair == "trace=true")
     });
+    let watched = ctx.clone();
+    let (mut reply, read) = run(graphql, &parts.method, request, ctx).await?;
     // A GET's answer says how long HTTP caches may keep it, from what it
     // read (as /model.json's do); a traced one is not kept.
-    let watched = ctx.clone();
-    let user = watched.user().map(str::to_owned);
-    let (reply, read) = if parts.method == Method::GET {
-        let (reply, read) =
-            expiry::watch(user.as_deref(), graphql.execute_read_only(request, ctx)).await;
-        (reply, Some(read))
-    } else {
-        (Some(graphql.execute(request, ctx).await), None)
-    };
-    let Some(mut reply) = reply else {
-        return Err(Error::new(
-            ErrorKind::MethodNotAllowed,
-            "a mutation runs only when POSTed (GraphQL over HTTP): a GET must not change anything",
-        )
-        .allowing("POST"));
-    };
-    let traced = trace.is_some();
+    let read = read.filter(|_| trace.is_none());
     if let Some(trace) = trace {
         reply.extend("trace", trace.to_json());
     }
     let json = written(reply.to_json())?;
     let whole = reply.errors().is_empty() && watched.stats().failed_route_calls() == 0;
-    let freshness = read
-        .filter(|_| !traced)
-        .and_then(|read| Freshness::of(&json, &read, whole));
+    let freshness = read.and_then(|read| Freshness::of(&json, &read, whole));
     Ok(match freshness {
         Some(freshness) => freshness.respond(&parts.headers, json_body(json)),
         None => no_store(json_body(json)),
     })
+}
+
+/// Runs `request`: a POST runs any operation, a GET only a query (a
+/// mutation is 405) and also says what it read, for HTTP caches.
+async fn run(
+    graphql: &GraphQl,
+    method: &Method,
+    request: async_graphql::Request,
+    ctx: Context,
+) -> Result<(Reply, Option<Reads>), Error> {
+    if *method != Method::GET {
+        return Ok((graphql.execute(request, ctx).await, None));
+    }
+    let user = ctx.user().map(str::to_owned);
+    let (reply, read) =
+        expiry::watch(user.as_deref(), graphql.execute_read_only(request, ctx)).await;
+    match reply {
+        Some(reply) => Ok((reply, Some(read))),
+        None => Err(Error::new(
+            ErrorKind::MethodNotAllowed,
+            "a mutation runs only when POSTed (GraphQL over HTTP): a GET must not change anything",
+        )
+        .allowing("POST")),
+    }
 }
 
 /// Gives `request` its text when it names a persisted query by hash
@@ -103,7 +105,7 @@ async fn answer(state: &AppState, request: Request) -> Result<Response, Error> {
 /// an operation the allowlist, if there is one, does not name.
 fn admit(
     config: &super::Config,
-    graphql: &crate::graphql::GraphQl,
+    graphql: &GraphQl,
     request: &mut async_graphql::Request,
 ) -> Result<(), Error> {
     let allowed = config.graphql_operations.as_deref();
@@ -188,15 +190,22 @@ fn from_query_string(parts: &Parts) -> Result<Option<async_graphql::Request>, Er
     Ok(Some(request))
 }
 
-/// The GraphiQL page, or a redirect to the one configured.
-fn graphiql(config: &super::Config, parts: &Parts) -> Response {
+/// The GraphiQL page, or a redirect to the one configured; refused when
+/// introspection is off (GraphiQL could not read the schema).
+fn graphiql(config: &super::Config, graphql: &GraphQl, parts: &Parts) -> Result<Response, Error> {
+    if !graphql.introspects() {
+        return Err(Error::new(
+            ErrorKind::InvalidGraphqlRequest,
+            "a GET needs a `query` parameter (GraphiQL is not served: introspection is off)",
+        ));
+    }
     if let Some(page) = &config.graphiql {
-        return axum::response::Redirect::temporary(page).into_response();
+        return Ok(axum::response::Redirect::temporary(page).into_response());
     }
     let page = async_graphql::http::GraphiQLSource::build()
         .endpoint(parts.uri.path())
         .finish();
-    Html(page).into_response()
+    Ok(Html(page).into_response())
 }
 
 /// Refuses a POST whose body is not `application/json`, the one type

@@ -159,28 +159,34 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_earliest_expiry_wins_and_anything_unkept_spoils_it() {
+    async fn the_earliest_expiry_wins() {
         let now = Instant::now();
         let soon = now + Duration::from_secs(5);
         let later = now + Duration::from_secs(60);
-        let mine = Scope::user("u1");
         let ((), read) = watch(Some("u1"), async {
             note(&Scope::shared(), later);
-            note(&mine, soon);
+            note(&Scope::user("u1"), soon);
         })
         .await;
         assert_eq!(read.until(), Some(soon));
         assert_eq!(read.loads(), 2);
+    }
 
+    #[tokio::test]
+    async fn anything_unkept_spoils_the_expiry() {
+        let later = Instant::now() + Duration::from_secs(60);
         let ((), read) = watch(Some("u1"), async {
-            note(&mine, later);
+            note(&Scope::user("u1"), later);
             if let Some(watch) = current() {
                 watch.unkept();
             }
         })
         .await;
         assert_eq!(read.until(), None);
+    }
 
+    #[tokio::test]
+    async fn nothing_loaded_has_no_expiry() {
         let ((), read) = watch(Some("u1"), async {}).await;
         assert_eq!(read.until(), None, "nothing loaded: nothing says how long");
     }

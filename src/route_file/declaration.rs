@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::declare::{read, Known, Names, ReadParts};
 use super::declare_get;
 use super::error::{Error, ErrorKind, Source};
-use super::format::File;
+use super::format::{File, Load};
 use super::item::Needs;
 use super::live::Sources;
 use super::load::{loader_name, printed, LoadDeclaration, Table};
@@ -27,14 +27,8 @@ pub(super) fn services(
     for (source, file) in parsed {
         for (name, declared) in &file.services {
             if let Some((_, first)) = services.get(name) {
-                errors.push(source.error(
-                    ErrorKind::Service,
-                    declared.span().start,
-                    format!(
-                        "the service `{name}` is declared in {} too: a service is declared once",
-                        first.path.display()
-                    ),
-                ));
+                let at = declared.span().start;
+                errors.push(declared_again(source, at, ErrorKind::Service, name, first));
                 continue;
             }
             let text = printed(declared.get_ref());
@@ -74,28 +68,13 @@ pub(super) fn loads(
     for (source, file) in parsed {
         for (name, declared) in &file.loads {
             if let Some(first) = first.insert(name, source) {
-                errors.push(source.error(
-                    ErrorKind::Load,
-                    declared.span().start,
-                    format!(
-                        "the load `{name}` is declared in {} too: a load is declared once",
-                        first.path.display()
-                    ),
-                ));
+                let at = declared.span().start;
+                errors.push(declared_again(source, at, ErrorKind::Load, name, first));
                 continue;
             }
             let service = declared.get_ref().get.get_ref().service.get_ref();
             let needs = needs_of(parsed, name);
-            // What its routes read is part of what it is: items kept
-            // for other routes are not these.
-            let text = format!(
-                "{}\n{}\nkeeps {}",
-                printed(declared.get_ref()),
-                texts
-                    .get(&format!("service {service}"))
-                    .map_or("", String::as_str),
-                needs.describe()
-            );
+            let text = load_text(declared.get_ref(), texts, &needs);
             let known = Known {
                 services,
                 loads: &no_loads,
@@ -112,25 +91,75 @@ pub(super) fn loads(
                     text,
                     read,
                 }),
-                Err(error) => {
-                    let quiet = error.kind() == ErrorKind::Service
-                        && refused.contains(&format!("service {service}"));
-                    refused.insert(format!("load {name}"));
-                    if !quiet {
-                        errors.push(error);
-                    }
-                }
+                Err(error) => refuse_load(name, service, error, refused, errors),
             }
         }
     }
     loads
 }
 
+/// The refusal of a service or load (`kind` says which) declared again
+/// at `at` in `source`, first declared in `first`.
+fn declared_again(
+    source: &Source,
+    at: usize,
+    kind: ErrorKind,
+    name: &str,
+    first: &Source,
+) -> Error {
+    let what = if kind == ErrorKind::Service {
+        "service"
+    } else {
+        "load"
+    };
+    source.error(
+        kind,
+        at,
+        format!(
+            "the {what} `{name}` is declared in {} too: a {what} is declared once",
+            first.path.display()
+        ),
+    )
+}
+
+/// What a load is, to tell whether it is declared as before: its own
+/// text, its service's and what its routes read of its items.
+fn load_text(declared: &Load, texts: &BTreeMap<String, String>, needs: &Needs) -> String {
+    let service = declared.get.get_ref().service.get_ref();
+    // What its routes read is part of what it is: items kept for other
+    // routes are not these.
+    format!(
+        "{}\n{}\nkeeps {}",
+        printed(declared),
+        texts
+            .get(&format!("service {service}"))
+            .map_or("", String::as_str),
+        needs.describe()
+    )
+}
+
+/// Marks the load `name` refused and keeps its error, unless the error
+/// only repeats that its service, already refused, was.
+fn refuse_load(
+    name: &str,
+    service: &str,
+    error: Error,
+    refused: &mut BTreeSet<String>,
+    errors: &mut Vec<Error>,
+) {
+    let quiet =
+        error.kind() == ErrorKind::Service && refused.contains(&format!("service {service}"));
+    refused.insert(format!("load {name}"));
+    if !quiet {
+        errors.push(error);
+    }
+}
+
 /// The read of the load `name` as `declared`, `text` its description.
 fn load_read(
     source: &Source,
     name: &str,
-    declared: &toml::Spanned<super::format::Load>,
+    declared: &toml::Spanned<Load>,
     text: &str,
     known: &Known<'_>,
     needs: Needs,

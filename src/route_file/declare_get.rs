@@ -26,56 +26,27 @@ pub(super) fn get(
 ) -> Result<Get, Error> {
     let at = declared.span().start;
     let route = declared.get_ref();
-    if route.expires_secs.is_some_and(|secs| secs > YEAR) {
-        return Err(source.error(
-            ErrorKind::Value,
-            at,
-            "`expires_secs` is at most a year (31536000)",
-        ));
-    }
-    let pattern_span = route.pattern.span();
-    let text = route.pattern.get_ref();
+    let expires = expiry(source, at, route)?;
+    let pattern_at = route.pattern.span().start;
     let pattern = parsed(source, &route.pattern)?;
     let (prefix, ids, last) =
-        shape(&pattern).map_err(|why| source.error(ErrorKind::Pattern, pattern_span.start, why))?;
+        shape(&pattern).map_err(|why| source.error(ErrorKind::Pattern, pattern_at, why))?;
     let kind = kind(route, &last).map_err(|why| source.error(ErrorKind::Value, at, why))?;
     let fields = field_names(&last);
     let renamed: Vec<(String, String)> = route.fields.clone().into_iter().collect();
     let own = pointers(&kind, &fields, &renamed);
     let needs = Needs::of(own.iter().map(|(_, pointer)| pointer.as_str()));
     let read = route_read(source, declared, known, names, ids.as_deref(), needs)?;
-    if read.is_by_id() != ids.is_some() {
-        let why = match ids {
-            Some(_) => "its pattern has ids, but its read's path has no `{ids}`: give the path the ids, or the pattern none",
-            None => "its read's path has `{ids}`, but its pattern has no ids token before the last position",
-        };
-        return Err(source.error(ErrorKind::Pattern, pattern_span.start, why));
-    }
-    let expires = route.expires_secs.map(Duration::from_secs);
-    let set = match &route.set {
-        None => None,
-        Some(set) if matches!(kind, Kind::Fields) => {
-            let id_at = ids.as_ref().map(|_| prefix.len());
-            Some(declare_write::setter(
-                source,
-                set,
-                known,
-                &read,
-                ids.as_deref(),
-                id_at,
-                expires,
-            )?)
-        }
-        Some(set) => {
-            return Err(source.error(
-                ErrorKind::Value,
-                set.span().start,
-                "only a route that answers fields can be set, not a `list` or a `length`",
-            ))
-        }
-    };
+    ids_agree(source, pattern_at, &read, ids.as_deref())?;
+    only_fields_are_set(source, route, &kind)?;
+    let id_at = ids.as_ref().map(|_| prefix.len());
+    let set = route
+        .set
+        .as_ref()
+        .map(|set| declare_write::setter(source, set, known, &read, ids.as_deref(), id_at, expires))
+        .transpose()?;
     Ok(Get::new(Spec {
-        pattern: text.clone(),
+        pattern: route.pattern.get_ref().clone(),
         prefix,
         ids,
         fields,
@@ -85,6 +56,50 @@ pub(super) fn get(
         read,
         set,
     }))
+}
+
+/// How long the route's values stay true (`expires_secs`), at most a year.
+fn expiry(source: &Source, at: usize, route: &format::Route) -> Result<Option<Duration>, Error> {
+    match route.expires_secs {
+        Some(secs) if secs > YEAR => Err(source.error(
+            ErrorKind::Value,
+            at,
+            "`expires_secs` is at most a year (31536000)",
+        )),
+        secs => Ok(secs.map(Duration::from_secs)),
+    }
+}
+
+/// Refuses a pattern and a read that disagree on whether the route is
+/// by id: ids in the pattern need `{ids}` in the read's path, and the
+/// other way round.
+fn ids_agree(
+    source: &Source,
+    pattern_at: usize,
+    read: &Read,
+    ids: Option<&str>,
+) -> Result<(), Error> {
+    if read.is_by_id() == ids.is_some() {
+        return Ok(());
+    }
+    let why = match ids {
+        Some(_) => "its pattern has ids, but its read's path has no `{ids}`: give the path the ids, or the pattern none",
+        None => "its read's path has `{ids}`, but its pattern has no ids token before the last position",
+    };
+    Err(source.error(ErrorKind::Pattern, pattern_at, why))
+}
+
+/// Refuses a `set` on a route that answers a list or a length: only a
+/// route's fields can be written.
+fn only_fields_are_set(source: &Source, route: &format::Route, kind: &Kind) -> Result<(), Error> {
+    match &route.set {
+        Some(set) if !matches!(kind, Kind::Fields) => Err(source.error(
+            ErrorKind::Value,
+            set.span().start,
+            "only a route that answers fields can be set, not a `list` or a `length`",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The fields a route's last position names, as text.

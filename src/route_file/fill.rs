@@ -207,27 +207,40 @@ mod tests {
 
     const ALL: &[Root] = &[Root::User, Root::Value, Root::Id, Root::Args, Root::Answer];
 
-    #[test]
-    fn one_placeholder_alone_gives_its_json_and_adds() {
+    /// A call's arguments: a ref to a video.
+    fn args() -> Json {
+        json!([{"$type": "ref", "value": ["videos", 5]}])
+    }
+
+    /// `text` filled as JSON from the answer `{"length": 6}` and [`args`].
+    fn fill(text: &str) -> Option<Json> {
         let answer = json!({"length": 6});
-        let args = json!([{"$type": "ref", "value": ["videos", 5]}]);
+        let args = args();
         let values = Values {
             answer: Some(&answer),
             args: Some(&args),
             ..Values::default()
         };
-        let fill = |text: &str| Fill::parse(text, ALL, None).expect("valid").json(&values);
+        Fill::parse(text, ALL, None).expect("valid").json(&values)
+    }
+
+    #[test]
+    fn one_placeholder_alone_gives_its_json() {
         assert_eq!(fill("{answer/length}"), Some(json!(6)));
-        assert_eq!(fill("{answer/length - 1}"), Some(json!(5)));
-        assert_eq!(fill("{answer/length + 2}"), Some(json!(8)));
         assert_eq!(fill("{args/0/value/1}"), Some(json!(5)));
-        assert_eq!(fill("{args/0}"), Some(args[0].clone()));
+        assert_eq!(fill("{args/0}"), Some(args()[0].clone()));
         assert_eq!(fill("n={answer/length}"), Some(json!("n=6")));
         assert_eq!(fill("{answer/missing}"), None);
     }
 
     #[test]
-    fn text_is_encoded_and_unknown_placeholders_are_placed() {
+    fn one_placeholder_alone_adds_a_whole_number() {
+        assert_eq!(fill("{answer/length - 1}"), Some(json!(5)));
+        assert_eq!(fill("{answer/length + 2}"), Some(json!(8)));
+    }
+
+    #[test]
+    fn text_is_url_encoded() {
         let id = Key::from(5);
         let values = Values {
             user: Some("u 1"),
@@ -239,6 +252,10 @@ mod tests {
             fill.text(&values, true).as_deref(),
             Some("/r?user=u+1&id=5")
         );
+    }
+
+    #[test]
+    fn unknown_placeholders_are_placed() {
         let unknown = Fill::parse("/r?id={id}", ALL, Some("ids")).expect_err("unknown");
         assert_eq!((unknown.name.as_str(), unknown.offset), ("id", 6));
         let not_here = Fill::parse("{answer/x}", &[Root::Args], None).expect_err("not here");

@@ -52,11 +52,7 @@ pub(super) struct Loaded {
 /// The embedded files of `sources`, then the `*.toml` files of its
 /// directories, each directory's sorted by name.
 pub(super) fn files(sources: &Sources) -> Result<Vec<PathBuf>, Vec<Error>> {
-    let mut files: Vec<PathBuf> = sources
-        .embedded
-        .iter()
-        .map(|(name, _)| name.clone())
-        .collect();
+    let mut files = embedded_names(sources);
     let mut errors = Vec::new();
     for dir in &sources.dirs {
         let entries = match std::fs::read_dir(dir) {
@@ -157,7 +153,29 @@ pub(super) fn load(
     if !errors.is_empty() {
         return Err(errors);
     }
-    let services = services
+    Ok(Table {
+        embedded: embedded_names(sources),
+        services: declarations(services, &texts),
+        loads,
+        routes,
+    })
+}
+
+/// The names of the embedded files of `sources`, each shown as a file.
+fn embedded_names(sources: &Sources) -> Vec<PathBuf> {
+    sources
+        .embedded
+        .iter()
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
+/// The services declared, each with its text (from `texts`) and its file.
+fn declarations(
+    services: BTreeMap<String, (Service, Source)>,
+    texts: &BTreeMap<String, String>,
+) -> Vec<Declaration> {
+    services
         .into_iter()
         .map(|(name, (service, source))| Declaration {
             text: texts
@@ -168,17 +186,7 @@ pub(super) fn load(
             name,
             service,
         })
-        .collect();
-    Ok(Table {
-        embedded: sources
-            .embedded
-            .iter()
-            .map(|(name, _)| name.clone())
-            .collect(),
-        services,
-        loads,
-        routes,
-    })
+        .collect()
 }
 
 /// Each service and load as declared, for identities (`service NAME`,

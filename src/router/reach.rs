@@ -336,7 +336,7 @@ mod source_tests {
     use crate::router::Router;
 
     #[test]
-    fn a_source_serves_every_path_under_its_pattern_and_the_fallback_all() {
+    fn a_source_serves_every_path_under_its_pattern() {
         let router = Router::builder()
             .source("people[{keys}]", crate::router::source::tests::Nothing)
             .build()
@@ -344,6 +344,10 @@ mod source_tests {
         let reach = |text: &str| router.reach(&Pattern::parse(text).expect("a pattern"));
         assert!(reach("people[{keys}].name.first").is_served());
         assert!(reach("videos[{integers}].title").is_nowhere());
+    }
+
+    #[test]
+    fn the_fallback_serves_every_path() {
         let router = Router::builder()
             .fallback(crate::router::source::tests::Nothing)
             .build()

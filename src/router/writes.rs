@@ -103,24 +103,33 @@ where
 mod tests {
     use super::*;
 
-    #[tokio::test(start_paused = true)]
-    async fn writes_past_the_cutoff_are_unknown_and_go_on_without_the_request() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    /// Thirty writes of 400 ms each, 8 at a time, under a request whose
+    /// deadline is 1 s away: their outcomes, and how many have finished.
+    /// 0..8 end at 400 ms, 8..16 at 800, 16..24 start at 800 (before the
+    /// cutoff at 900) and end at 1200, after it; 24..30 would start at 1200.
+    async fn thirty_writes() -> (Vec<Outcome<u32>>, Arc<AtomicUsize>) {
         let deadline = std::time::Instant::now() + Duration::from_secs(1);
         let ctx = Context::new().with_deadline(deadline);
-        let finished = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let finished = Arc::new(AtomicUsize::new(0));
         let counted = finished.clone();
-        // Each write takes 400 ms, 8 at a time: 0..8 end at 400 ms,
-        // 8..16 at 800, 16..24 start at 800 (before the cutoff at 900) and
-        // end at 1200, after it; 24..30 would start at 1200.
         let outcomes = each(&ctx, (0..30).collect(), move |item: u32| {
             let counted = counted.clone();
             async move {
                 tokio::time::sleep(Duration::from_millis(400)).await;
-                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                counted.fetch_add(1, Ordering::SeqCst);
                 item * 2
             }
         })
         .await;
+        (outcomes, finished)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn writes_past_the_cutoff_are_unknown() {
+        let (outcomes, _) = thirty_writes().await;
         let done: Vec<u32> = outcomes
             .iter()
             .filter_map(|outcome| match outcome {
@@ -129,9 +138,14 @@ mod tests {
             })
             .collect();
         assert_eq!(done, (0..16).map(|item| item * 2).collect::<Vec<_>>());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn writes_started_before_the_cutoff_go_on_without_the_request() {
+        let (_, finished) = thirty_writes().await;
         // The writes started before the cutoff finish after the answer;
         // none starts after it.
         tokio::time::sleep(Duration::from_secs(5)).await;
-        assert_eq!(finished.load(std::sync::atomic::Ordering::SeqCst), 24);
+        assert_eq!(finished.load(Ordering::SeqCst), 24);
     }
 }

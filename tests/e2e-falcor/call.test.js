@@ -2,20 +2,11 @@
 // invalidations, and failing calls.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { connect, falcor, outcome, plain, startServer } from './server.js';
+import { connect, falcor, outcome, plain, serverForTheseTests } from './server.js';
 
-let server;
-
-before(async () => {
-  server = await startServer();
-});
-
-after(async () => {
-  const exit = await server.stop();
-  assert.deepEqual(exit, { code: 0, signal: null }, 'the server drains and exits 0 on SIGTERM');
-});
+const server = serverForTheseTests();
 
 // The tests change myList (it starts as videos 1, 2) and run in order.
 

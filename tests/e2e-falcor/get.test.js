@@ -2,21 +2,11 @@
 // and which requests it needed for that.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { connect, outcome, plain, startServer } from './server.js';
+import { connect, outcome, plain, serverForTheseTests } from './server.js';
 
-let server;
-
-before(async () => {
-  server = await startServer();
-});
-
-after(async () => {
-  const exit = await server.stop();
-  assert.deepEqual(exit, { code: 0, signal: null }, 'the server drains and exits 0 on SIGTERM');
-  assert.deepEqual(server.extraOutput, [], 'the server prints nothing after its address');
-});
+const server = serverForTheseTests();
 
 test('refs two levels deep are followed by the server in one request, then served from cache', async () => {
   const { model, requests } = connect(server.url);

@@ -4,21 +4,12 @@
 // envelopes, the same requests from the Model.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
 import { plain } from './server.js';
-import { envelope, models, same, startRemote } from './remote.js';
+import { envelope, models, remoteForTheseTests, same } from './remote.js';
 
-let remote;
-
-before(async () => {
-  remote = await startRemote();
-});
-
-after(async () => {
-  const exit = { code: 0, signal: null };
-  assert.deepEqual(await remote.stop(), { peregrine: exit, falcorNode: exit, backend: exit }, 'all exit 0 on SIGTERM');
-});
+const remote = remoteForTheseTests();
 
 const home = ['genreLists[0..9].name', 'genreLists[0..9][0..9]["title","boxshot","rating"]'];
 const detailFields = ['title', 'synopsis', 'year', 'runtime', 'maturity', 'rating'];

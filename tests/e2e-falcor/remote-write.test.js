@@ -9,21 +9,12 @@
 // Peregrine drops them.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
 import { falcor, plain } from './server.js';
-import { models, same, startRemote } from './remote.js';
+import { models, remoteForTheseTests, same } from './remote.js';
 
-let remote;
-
-before(async () => {
-  remote = await startRemote();
-});
-
-after(async () => {
-  const exit = { code: 0, signal: null };
-  assert.deepEqual(await remote.stop(), { peregrine: exit, falcorNode: exit, backend: exit }, 'all exit 0 on SIGTERM');
-});
+const remote = remoteForTheseTests();
 
 /** Where the ref at `path` leads, through the refs cached in `model` on the way. */
 function target(model, path) {

@@ -25,6 +25,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 
 import { connect, plain } from './server.js';
 
@@ -107,6 +108,23 @@ function freePort() {
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * The three servers of `startRemote` for the tests of the calling file:
+ * started before them, and after them stopped, checking that all exit 0.
+ * The object returned is what `startRemote` gives while the tests run.
+ */
+export function remoteForTheseTests() {
+  const remote = {};
+  before(async () => {
+    Object.assign(remote, await startRemote());
+  });
+  after(async () => {
+    const exit = { code: 0, signal: null };
+    assert.deepEqual(await remote.stop(), { peregrine: exit, falcorNode: exit, backend: exit }, 'all exit 0 on SIGTERM');
+  });
+  return remote;
 }
 
 /**

@@ -6,11 +6,13 @@
 // e2e_server`). E2E_SERVER names another binary; CARGO_TARGET_DIR is
 // honoured.
 
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import falcor from 'falcor';
@@ -24,6 +26,25 @@ const targetDir = process.env.CARGO_TARGET_DIR
   ? path.resolve(root, process.env.CARGO_TARGET_DIR)
   : path.join(root, 'target');
 const binary = process.env.E2E_SERVER ?? path.join(targetDir, 'debug', 'examples', 'e2e_server');
+
+/**
+ * A server for the tests of the calling file: started before them, and
+ * after them stopped with SIGTERM, checking that it drains, exits 0 and
+ * printed nothing after its address. The object returned is the server
+ * (as `startServer` gives it) while the tests run.
+ */
+export function serverForTheseTests() {
+  const server = {};
+  before(async () => {
+    Object.assign(server, await startServer());
+  });
+  after(async () => {
+    const exit = await server.stop();
+    assert.deepEqual(exit, { code: 0, signal: null }, 'the server drains and exits 0 on SIGTERM');
+    assert.deepEqual(server.extraOutput, [], 'the server prints nothing after its address');
+  });
+  return server;
+}
 
 /**
  * Starts a server with fresh state. Resolves once it printed its address.

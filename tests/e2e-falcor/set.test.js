@@ -2,20 +2,11 @@
 // value really stored by the server's set route.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { connect, outcome, plain, startServer } from './server.js';
+import { connect, outcome, plain, serverForTheseTests } from './server.js';
 
-let server;
-
-before(async () => {
-  server = await startServer();
-});
-
-after(async () => {
-  const exit = await server.stop();
-  assert.deepEqual(exit, { code: 0, signal: null }, 'the server drains and exits 0 on SIGTERM');
-});
+const server = serverForTheseTests();
 
 test('set sends one set request and the server stores the value', async () => {
   const { model, requests } = connect(server.url);

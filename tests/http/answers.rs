@@ -371,7 +371,7 @@ async fn answers_with_errors_or_values_no_loader_keeps_are_not_kept() {
 }
 
 #[tokio::test]
-async fn a_client_that_accepts_gzip_gets_the_kept_bytes_and_a_trace_is_routed() {
+async fn a_client_that_accepts_gzip_gets_the_kept_bytes() {
     let fixture = Fixture::new(Duration::from_secs(60));
     let plain = fixture.get("u1", "scores[1..9]", &[]).await;
     for _ in 0..2 {
@@ -386,6 +386,14 @@ async fn a_client_that_accepts_gzip_gets_the_kept_bytes_and_a_trace_is_routed() 
         assert_eq!(json, plain.body);
     }
     assert_eq!(fixture.calls("scores"), 2, "kept on the first gzip request");
+}
+
+#[tokio::test]
+async fn a_traced_request_is_routed_though_its_answer_is_kept() {
+    let fixture = Fixture::new(Duration::from_secs(60));
+    fixture.get_twice("u1", "scores[1..9]").await;
+    fixture.get("u1", "scores[1..9]", &[]).await;
+    assert_eq!(fixture.calls("scores"), 2, "kept on the second request");
 
     let traced = fixture
         .get("u1", "scores[1..9]", &[("peregrine-trace", "1")])

@@ -56,17 +56,20 @@ async fn a_body_over_max_body_bytes_is_refused_with_413() {
     );
 }
 
-#[tokio::test]
-async fn a_url_over_max_url_bytes_is_refused_with_414_and_post_works() {
-    let params = many_paths(40);
-    let app = app_of(
+/// The catalog's app with URLs of at most 1000 bytes.
+fn short_urls() -> axum::Router {
+    app_of(
         catalog(),
         Config {
             max_url_bytes: 1000,
             ..Config::default()
         },
-    );
-    let answer = get(&app, &format!("/model.json?{params}")).await;
+    )
+}
+
+#[tokio::test]
+async fn a_url_over_max_url_bytes_is_refused_with_414_advising_a_post() {
+    let answer = get(&short_urls(), &format!("/model.json?{}", many_paths(40))).await;
     assert_eq!(answer.status, StatusCode::URI_TOO_LONG, "{answer:?}");
     let (kind, message) = answer.error();
     assert_eq!(kind, "url_too_long");
@@ -78,7 +81,15 @@ async fn a_url_over_max_url_bytes_is_refused_with_414_and_post_works() {
         message.contains("POST"),
         "the message should say what to do: {message}"
     );
-    // As the message advises, the same request as a POST is answered.
+}
+
+#[tokio::test]
+async fn a_request_past_max_url_bytes_is_answered_as_a_post() {
+    let params = many_paths(40);
+    let app = short_urls();
+    let refused = get(&app, &format!("/model.json?{params}")).await;
+    assert_eq!(refused.status, StatusCode::URI_TOO_LONG, "{refused:?}");
+    // As the refusal advises, the same request as a POST is answered.
     let form = "application/x-www-form-urlencoded";
     let answer = send(&app, post("/model.json", form, params)).await;
     assert_eq!(answer.status, StatusCode::OK, "{answer:?}");

@@ -40,15 +40,20 @@ async fn large_answers_are_gzipped_for_clients_that_accept_it() {
     );
 }
 
-#[tokio::test]
-async fn cors_allows_the_configured_origins_only() {
-    let app = app_of(
+/// The catalog's app, allowing the origin `https://tv.example` alone.
+fn tv_example_only() -> axum::Router {
+    app_of(
         catalog(),
         Config {
             cors_origins: vec!["https://tv.example".to_owned()],
             ..Config::default()
         },
-    );
+    )
+}
+
+#[tokio::test]
+async fn cors_allows_the_configured_origins_only() {
+    let app = tv_example_only();
     let uri = "/model.json?method=get&paths=videos[1].title";
     let allowed = send(&app, get_with(uri, &[("origin", "https://tv.example")])).await;
     assert_eq!(allowed.status, StatusCode::OK);
@@ -85,13 +90,7 @@ async fn cors_allows_the_configured_origins_only() {
 
 #[tokio::test]
 async fn cors_lets_falcor_http_datasource_send_credentials() {
-    let app = app_of(
-        catalog(),
-        Config {
-            cors_origins: vec!["https://tv.example".to_owned()],
-            ..Config::default()
-        },
-    );
+    let app = tv_example_only();
     let uri = "/model.json?method=get&paths=videos[1].title";
     let answer = send(&app, get_with(uri, &[("origin", "https://tv.example")])).await;
     assert_eq!(
@@ -141,8 +140,9 @@ fn sample(text: &str, metric: &str, labels: &[&str]) -> f64 {
         .sum()
 }
 
-#[tokio::test]
-async fn metrics_count_requests_by_method_and_outcome_and_router_waves() {
+/// The metrics text before and after one answered and one refused
+/// `/model.json` request.
+async fn metrics_around_an_answer_and_a_refusal() -> (String, String) {
     let app = app();
     let metrics = |answer: super::Answer| {
         assert_eq!(answer.status, StatusCode::OK);
@@ -150,14 +150,19 @@ async fn metrics_count_requests_by_method_and_outcome_and_router_waves() {
         assert!(content_type.starts_with("text/plain"), "{content_type}");
         String::from_utf8(answer.body.to_vec()).expect("text")
     };
-    let ok = ["method=\"get\"", "outcome=\"ok\""];
-    let refused = ["outcome=\"client_error\""];
     let before = metrics(get(&app, "/metrics").await);
     let answer = get(&app, "/model.json?method=get&paths=videos[1].title").await;
     assert_eq!(answer.status, StatusCode::OK);
     let answer = get(&app, "/model.json?method=get").await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
-    let after = metrics(get(&app, "/metrics").await);
+    (before, metrics(get(&app, "/metrics").await))
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_method_and_outcome() {
+    let (before, after) = metrics_around_an_answer_and_a_refusal().await;
+    let ok = ["method=\"get\"", "outcome=\"ok\""];
+    let refused = ["outcome=\"client_error\""];
     // Other tests run in this process too: counters only grow.
     let counted = |labels: &[&str]| {
         sample(&after, "peregrine_requests_total", labels)
@@ -165,6 +170,11 @@ async fn metrics_count_requests_by_method_and_outcome_and_router_waves() {
     };
     assert!(counted(&ok) >= 1.0, "{after}");
     assert!(counted(&refused) >= 1.0, "{after}");
+}
+
+#[tokio::test]
+async fn metrics_show_the_routers_waves_per_request() {
+    let (_, after) = metrics_around_an_answer_and_a_refusal().await;
     assert!(
         after.contains("peregrine_router_waves"),
         "the router's waves per request: {after}"

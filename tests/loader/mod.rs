@@ -346,35 +346,37 @@ async fn a_panicking_call_fails_its_keys() {
     assert!(loader.is_idle());
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_cancelled_caller_does_not_break_the_others() {
+/// Asks `first_keys`, then keys 1 and 2 a millisecond later, and
+/// cancels the first caller a millisecond after that: the second is
+/// answered by one call of 1 and 2, and the loader is left idle.
+async fn the_second_caller_is_answered(backend: Backend, settings: Settings, first_keys: &[u32]) {
     let shared = Scope::shared();
+    let loader = backend.loader(settings);
+    let first = tokio::spawn(loader.load_many(shared.clone(), first_keys.to_vec()));
+    sleep(Duration::from_millis(1)).await;
+    let second = tokio::spawn(loader.load_many(shared.clone(), [1, 2]));
+    sleep(Duration::from_millis(1)).await;
+    first.abort();
+    assert_eq!(second.await.ok(), Some(expected(&shared, [1, 2])));
+    assert_eq!(backend.call_keys(), [vec![1, 2]]);
+    assert!(loader.is_idle());
+}
 
-    // Cancelled while the shared call is in flight.
+#[tokio::test(start_paused = true)]
+async fn a_caller_cancelled_while_its_call_is_in_flight_does_not_break_the_others() {
     let backend = Backend::slow(Duration::from_millis(10));
-    let loader = backend.loader(settings());
-    let first = tokio::spawn(loader.load_many(shared.clone(), [1, 2]));
-    sleep(Duration::from_millis(1)).await;
-    let second = tokio::spawn(loader.load_many(shared.clone(), [1, 2]));
-    sleep(Duration::from_millis(1)).await;
-    first.abort();
-    assert_eq!(second.await.ok(), Some(expected(&shared, [1, 2])));
-    assert_eq!(backend.call_keys(), [vec![1, 2]]);
-    assert!(loader.is_idle());
+    the_second_caller_is_answered(backend, settings(), &[1, 2]).await;
+}
 
-    // Cancelled before its batch fired: the other caller fires it.
-    let backend = Backend::default();
-    let loader = backend.loader(settings().window(Duration::from_millis(5)));
-    let first = tokio::spawn(loader.load_many(shared.clone(), [1]));
-    sleep(Duration::from_millis(1)).await;
-    let second = tokio::spawn(loader.load_many(shared.clone(), [1, 2]));
-    sleep(Duration::from_millis(1)).await;
-    first.abort();
-    assert_eq!(second.await.ok(), Some(expected(&shared, [1, 2])));
-    assert_eq!(backend.call_keys(), [vec![1, 2]]);
-    assert!(loader.is_idle());
+#[tokio::test(start_paused = true)]
+async fn a_caller_cancelled_before_its_batch_fired_leaves_it_to_the_others() {
+    let settings = settings().window(Duration::from_millis(5));
+    the_second_caller_is_answered(Backend::default(), settings, &[1]).await;
+}
 
-    // Every caller cancelled before the batch fired: no call, nothing left.
+#[tokio::test(start_paused = true)]
+async fn when_every_caller_is_cancelled_before_the_batch_fired_no_call_is_made() {
+    let shared = Scope::shared();
     let backend = Backend::default();
     let loader = backend.loader(settings().window(Duration::from_millis(5)));
     let only = tokio::spawn(loader.load_many(shared.clone(), [1]));
@@ -512,8 +514,10 @@ async fn cached_values_expire_after_their_ttl() {
     );
 }
 
-#[tokio::test(start_paused = true)]
-async fn the_weight_bound_holds_and_keeps_a_value_in_use_while_others_pass() {
+/// A loader whose cache holds a weight of 100, where key 0 is in use
+/// throughout while 500 others are each read once: the backend, the
+/// loader, and the greatest weight held after any of those reads.
+async fn one_key_in_use_while_500_pass() -> (Backend, Loader<u32, String>, u64) {
     let backend = Backend::default();
     // Each value weighs 4 ("shared:N" for N < 10 is 8 bytes; halved) or
     // 5 (N >= 10): at most 25 values fit in 100.
@@ -523,37 +527,54 @@ async fn the_weight_bound_holds_and_keeps_a_value_in_use_while_others_pass() {
         backend.batch(),
     );
     let shared = Scope::shared();
-    // Key 0 is in use throughout, while 500 others are each read once.
+    let mut heaviest = 0;
     for key in 1..=500 {
         loader.load_one(shared.clone(), key).await.ok();
         assert_eq!(
             loader.load_one(shared.clone(), 0).await,
             Ok(Some(value(&shared, 0)))
         );
-        let (_, weight) = loader.cached_size();
-        assert!(weight <= 100, "{weight} is over the bound of 100");
+        heaviest = heaviest.max(loader.cached_size().1);
     }
+    (backend, loader, heaviest)
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_weight_bound_holds() {
+    let (backend, loader, heaviest) = one_key_in_use_while_500_pass().await;
+    assert!(heaviest <= 100, "{heaviest} is over the bound of 100");
+    // The first of the passing values is long gone.
+    let calls = backend.calls().len();
+    loader.load_one(Scope::shared(), 1).await.ok();
+    assert_eq!(backend.calls().len(), calls + 1, "1 was evicted");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_value_in_use_is_kept_while_others_pass() {
+    let (backend, _, _) = one_key_in_use_while_500_pass().await;
     let asked_0 = backend
         .call_keys()
         .iter()
         .filter(|keys| keys.contains(&0))
         .count();
     assert_eq!(asked_0, 1, "the value in use was never evicted");
-    // The first of the passing values is long gone.
-    let calls = backend.calls().len();
-    loader.load_one(shared.clone(), 1).await.ok();
-    assert_eq!(backend.calls().len(), calls + 1, "1 was evicted");
 }
 
-#[tokio::test(start_paused = true)]
-async fn prime_and_invalidate_make_later_loads_see_the_write() {
+/// A user-scoped caching loader that has loaded keys 1 and 2 for ann and
+/// for bob, in two calls.
+async fn ann_and_bob_loaded() -> (Backend, Loader<u32, String>, Scope, Scope) {
     let backend = Backend::default();
     let loader = backend.loader(cached().user_scoped());
     let (ann, bob) = (Scope::user("ann"), Scope::user("bob"));
     loader.load_many(ann.clone(), [1, 2]).await;
     loader.load_many(bob.clone(), [1, 2]).await;
     assert_eq!(backend.calls().len(), 2);
+    (backend, loader, ann, bob)
+}
 
+#[tokio::test(start_paused = true)]
+async fn a_primed_value_is_seen_without_a_call_in_its_scope_only() {
+    let (backend, loader, ann, bob) = ann_and_bob_loaded().await;
     // set rating: the new value is primed, no call needed to see it.
     loader
         .prime(ann.clone(), 1, "ann rated 5".to_string())
@@ -567,22 +588,28 @@ async fn prime_and_invalidate_make_later_loads_see_the_write() {
         Ok(Some(value(&bob, 1)))
     );
     assert_eq!(backend.calls().len(), 2);
+}
 
-    // One key dropped: the next load asks the backend for it alone.
+#[tokio::test(start_paused = true)]
+async fn an_invalidated_key_is_asked_of_the_backend_alone() {
+    let (backend, loader, ann, _) = ann_and_bob_loaded().await;
     loader.invalidate(ann.clone(), 1).await;
     assert_eq!(
         loader.load_many(ann.clone(), [1, 2]).await,
         expected(&ann, [1, 2])
     );
     assert_eq!(backend.calls().last(), Some(&(ann.clone(), vec![1])));
+}
 
-    // push/remove on my list: the user's whole scope is dropped, others
-    // keep theirs.
+#[tokio::test(start_paused = true)]
+async fn invalidating_a_users_scope_drops_only_that_users_entries() {
+    let (backend, loader, ann, bob) = ann_and_bob_loaded().await;
+    // push/remove on my list: the user's whole scope is dropped.
     loader.invalidate_scope(ann.clone()).await;
     loader.load_many(ann.clone(), [1, 2]).await;
     loader.load_many(bob.clone(), [1, 2]).await;
     assert_eq!(
-        backend.calls()[3..],
+        backend.calls()[2..],
         [(ann.clone(), vec![1, 2])],
         "bob's entries were kept"
     );

@@ -127,8 +127,10 @@ async fn retries_stop_when_the_budget_is_spent() {
     assert_eq!(seen.calls.load(Ordering::SeqCst), 5, "no budget, no retry");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_bulkhead_bounds_calls_in_flight_and_the_timeout_covers_the_wait() {
+/// Six calls of 200 ms to a service behind a bulkhead of 2 with a 500 ms
+/// timeout, all at once: how many timed out, and the most the service
+/// saw in flight.
+async fn six_slow_calls_through_a_bulkhead_of_two() -> (usize, usize) {
     let (base, seen) = service().await;
     let settings = Settings {
         max_concurrent: 2,
@@ -155,11 +157,18 @@ async fn the_bulkhead_bounds_calls_in_flight_and_the_timeout_covers_the_wait() {
             }
         }
     }
-    assert_eq!(
-        seen.most_in_flight.load(Ordering::SeqCst),
-        2,
-        "at most 2 at once"
-    );
+    (timed_out, seen.most_in_flight.load(Ordering::SeqCst))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bulkhead_bounds_calls_in_flight() {
+    let (_, most_in_flight) = six_slow_calls_through_a_bulkhead_of_two().await;
+    assert_eq!(most_in_flight, 2, "at most 2 at once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_timeout_covers_the_wait_at_the_bulkhead() {
+    let (timed_out, _) = six_slow_calls_through_a_bulkhead_of_two().await;
     // 6 calls of 200 ms, 2 at a time, within 500 ms: the last pair waits
     // past its timeout.
     assert!(timed_out >= 1, "every call finished within its timeout");

@@ -26,17 +26,14 @@ async fn serve(members: &str) -> (Harness, Shared, Dir) {
          [[routes]]\npattern = \"people[{{keys}}]\"\nremote = {{ service = \"legacy\", path = \"/model.json\" }}\n{members}"
     );
     let dir = Dir::with(&[("legacy.toml", file)]);
-    let backend = start_backend(instant()).await;
-    let build = Build {
-        dirs: vec![dir.0.clone()],
-        ..Build::over(&backend)
-    };
-    (Harness::build(build, |_| {}), state, dir)
+    (support::serve_route_files(&dir.0).await, state, dir)
 }
 
-#[tokio::test]
-async fn a_remote_is_asked_once_with_the_whole_paths_and_its_refs_lead_into_local_routes() {
-    let (harness, state, _dir) = serve("").await;
+/// A server of the legacy remote's people, asked for Ada's name and
+/// favorite and its title: the server, the remote's state, the server's
+/// directory and the answer's JSON Graph.
+async fn adas_favorite() -> (Harness, Shared, Dir, Value) {
+    let (harness, state, dir) = serve("").await;
     let graph = harness
         .get(
             Some("u1"),
@@ -46,6 +43,12 @@ async fn a_remote_is_asked_once_with_the_whole_paths_and_its_refs_lead_into_loca
             ]),
         )
         .await;
+    (harness, state, dir, graph)
+}
+
+#[tokio::test]
+async fn a_remotes_refs_lead_into_local_routes() {
+    let (harness, _state, _dir, graph) = adas_favorite().await;
     assert_eq!(graph["people"]["ada"]["name"], "Ada", "{graph}");
     assert_eq!(
         graph["people"]["ada"]["favorite"],
@@ -58,6 +61,11 @@ async fn a_remote_is_asked_once_with_the_whole_paths_and_its_refs_lead_into_loca
         .to_owned();
     let catalog = harness.backend(reqwest::Method::GET, "/videos?ids=7").await;
     assert_eq!(title, catalog["7"]["title"], "{graph}");
+}
+
+#[tokio::test]
+async fn a_remote_is_asked_once_with_the_whole_paths() {
+    let (_harness, state, _dir, _) = adas_favorite().await;
     let calls = received(&state);
     assert_eq!(calls.len(), 1, "{calls:?}");
     assert_eq!(
@@ -185,12 +193,7 @@ remote = {{ service = "fixed" }}
 "#
     );
     let dir = Dir::with(&[("legacy.toml", file)]);
-    let backend = start_backend(instant()).await;
-    let build = Build {
-        dirs: vec![dir.0.clone()],
-        ..Build::over(&backend)
-    };
-    let harness = Harness::build(build, |_| {});
+    let harness = support::serve_route_files(&dir.0).await;
     for paths in [
         json!([["people", "ada", "name"]]),
         json!([["shelf", "length"]]),

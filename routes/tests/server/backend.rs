@@ -10,13 +10,11 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
-use http_body_util::BodyExt;
 use peregrine_routes::backend::data::{Catalog, MY_LIST_LENGTH};
 use peregrine_routes::backend::{self, Settings};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::Instant;
-use tower::ServiceExt;
 
 /// The contract's data with no latency, so tests answer at once.
 fn instant() -> Settings {
@@ -34,14 +32,7 @@ async fn call(app: &Router, method: &str, uri: &str, body: Option<Value>) -> (St
         .uri(uri)
         .body(body)
         .expect("a valid request");
-    let response = app.clone().oneshot(request).await.expect("infallible");
-    let status = response.status();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("a body")
-        .to_bytes();
+    let (status, bytes) = crate::support::exchange(app, request).await;
     let value = serde_json::from_slice(&bytes).unwrap_or_else(|error| {
         panic!("{method} {uri}: not JSON ({error}): {bytes:?}");
     });
@@ -278,37 +269,70 @@ async fn a_set_rating_replaces_the_prediction_for_that_user_only() {
     assert_eq!((status, got), (StatusCode::OK, json!({})));
 }
 
-#[tokio::test]
-async fn my_list_push_and_remove_change_length_and_contents() {
+/// u1's list, as the backend answers it.
+async fn u1s_list(app: &Router) -> Vec<u64> {
+    serde_json::from_value(get(app, "/mylist?user=u1").await["videos"].clone()).expect("ids")
+}
+
+/// A backend, and the list it starts u1 with (what it answers at first).
+async fn u1s_starting_list() -> (Router, Vec<u64>) {
     let app = backend::app(instant());
     let catalog = Catalog::generate(&instant());
     let start = catalog.starting_my_list(catalog.user("u1").expect("u1"));
-    let videos = |value: Value| -> Vec<u64> {
-        serde_json::from_value(value["videos"].clone()).expect("ids")
-    };
-    assert_eq!(videos(get(&app, "/mylist?user=u1").await), start);
+    assert_eq!(u1s_list(&app).await, start);
+    (app, start)
+}
 
+#[tokio::test]
+async fn my_list_push_appends_the_video_answering_the_new_length() {
+    let (app, start) = u1s_starting_list().await;
     let (status, answer) = call(&app, "POST", "/mylist?user=u1", Some(json!({"id": 5}))).await;
     assert_eq!((status, answer), (StatusCode::OK, json!({"length": 6})));
-    let mut expected = start.clone();
+    let mut expected = start;
     expected.push(5);
-    assert_eq!(videos(get(&app, "/mylist?user=u1").await), expected);
+    assert_eq!(u1s_list(&app).await, expected);
+}
 
+#[tokio::test]
+async fn my_list_remove_drops_the_index_answering_the_new_length() {
+    let (app, start) = u1s_starting_list().await;
     let (status, answer) = call(&app, "DELETE", "/mylist?user=u1&index=0", None).await;
-    assert_eq!((status, answer), (StatusCode::OK, json!({"length": 5})));
+    let length = start.len() - 1;
+    assert_eq!(
+        (status, answer),
+        (StatusCode::OK, json!({ "length": length }))
+    );
+    let mut expected = start;
     expected.remove(0);
-    assert_eq!(videos(get(&app, "/mylist?user=u1").await), expected);
+    assert_eq!(u1s_list(&app).await, expected);
+}
 
-    // Past the end removes nothing; an unknown video is not added.
+#[tokio::test]
+async fn my_list_remove_past_the_end_removes_nothing() {
+    let (app, start) = u1s_starting_list().await;
     let (_, answer) = call(&app, "DELETE", "/mylist?user=u1&index=5", None).await;
     assert_eq!(answer, json!({"length": 5}));
+    assert_eq!(u1s_list(&app).await, start);
+}
+
+#[tokio::test]
+async fn my_list_push_of_an_unknown_video_adds_nothing() {
+    let (app, start) = u1s_starting_list().await;
     let (_, answer) = call(&app, "POST", "/mylist?user=u1", Some(json!({"id": 99999}))).await;
     assert_eq!(answer, json!({"length": 5}));
-    assert_eq!(videos(get(&app, "/mylist?user=u1").await), expected);
+    assert_eq!(u1s_list(&app).await, start);
+}
 
-    // Another user's list is their own.
+#[tokio::test]
+async fn another_users_list_is_their_own() {
+    let (app, _) = u1s_starting_list().await;
+    let (status, _) = call(&app, "POST", "/mylist?user=u1", Some(json!({"id": 5}))).await;
+    assert_eq!(status, StatusCode::OK);
+    let catalog = Catalog::generate(&instant());
     let u2 = catalog.starting_my_list(catalog.user("u2").expect("u2"));
-    assert_eq!(videos(get(&app, "/mylist?user=u2").await), u2);
+    let theirs: Vec<u64> =
+        serde_json::from_value(get(&app, "/mylist?user=u2").await["videos"].clone()).expect("ids");
+    assert_eq!(theirs, u2);
 }
 
 #[tokio::test]
@@ -435,8 +459,8 @@ async fn other_paths_and_methods_get_json_errors() {
     assert!(answer["error"].is_string());
 }
 
-#[tokio::test]
-async fn stats_count_calls_and_ids_and_reset() {
+/// A backend that has been called on each of its routes.
+async fn called_on_each_route() -> Router {
     let app = backend::app(instant());
     get(&app, "/videos?ids=1,2,3").await;
     get(&app, "/videos?ids=4,99999").await;
@@ -454,7 +478,12 @@ async fn stats_count_calls_and_ids_and_reset() {
     call(&app, "POST", "/mylist?user=u1", Some(json!({"id": 9}))).await;
     call(&app, "DELETE", "/mylist?user=u1&index=0", None).await;
     call(&app, "DELETE", "/mylist?user=u1&index=0", None).await;
+    app
+}
 
+#[tokio::test]
+async fn stats_count_each_routes_calls_and_items() {
+    let app = called_on_each_route().await;
     let stats = get(&app, "/_stats").await;
     assert_eq!(
         stats,
@@ -469,7 +498,11 @@ async fn stats_count_calls_and_ids_and_reset() {
             },
         })
     );
+}
 
+#[tokio::test]
+async fn stats_reset_to_zero_then_count_afresh() {
+    let app = called_on_each_route().await;
     let (status, _) = call(&app, "POST", "/_stats/reset", None).await;
     assert_eq!(status, StatusCode::OK);
     let stats = get(&app, "/_stats").await;
@@ -538,13 +571,9 @@ async fn slow_rate_makes_that_fraction_of_calls_slow() {
     }
 }
 
-#[tokio::test]
-async fn fail_rate_one_fails_every_call_and_zero_none() {
-    let failing = backend::app(Settings {
-        fail_rate: 1.0,
-        ..instant()
-    });
-    let calls: [(&str, &str, Option<Value>); 8] = [
+/// One call of each of the backend's routes: method, URI and body.
+fn one_of_each() -> [(&'static str, &'static str, Option<Value>); 8] {
+    [
         ("GET", "/videos?ids=1", None),
         ("GET", "/rows?user=u1", None),
         ("GET", "/lists?ids=list-1", None),
@@ -553,10 +582,18 @@ async fn fail_rate_one_fails_every_call_and_zero_none() {
         ("GET", "/mylist?user=u1", None),
         ("POST", "/mylist?user=u1", Some(json!({"id": 1}))),
         ("DELETE", "/mylist?user=u1&index=0", None),
-    ];
+    ]
+}
+
+#[tokio::test]
+async fn fail_rate_one_fails_every_call() {
+    let failing = backend::app(Settings {
+        fail_rate: 1.0,
+        ..instant()
+    });
     for _ in 0..5 {
-        for (method, uri, body) in &calls {
-            let (status, answer) = call(&failing, method, uri, body.clone()).await;
+        for (method, uri, body) in one_of_each() {
+            let (status, answer) = call(&failing, method, uri, body).await;
             assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{method} {uri}");
             assert_eq!(answer, json!({"error": "injected failure"}));
         }
@@ -565,14 +602,17 @@ async fn fail_rate_one_fails_every_call_and_zero_none() {
     let (status, stats) = call(&failing, "GET", "/_stats", None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(stats["calls"]["POST /mylist"], 5);
+}
 
+#[tokio::test]
+async fn fail_rate_zero_fails_none() {
     let fine = backend::app(Settings {
         fail_rate: 0.0,
         ..instant()
     });
     for _ in 0..20 {
-        for (method, uri, body) in &calls {
-            let (status, _) = call(&fine, method, uri, body.clone()).await;
+        for (method, uri, body) in one_of_each() {
+            let (status, _) = call(&fine, method, uri, body).await;
             assert_eq!(status, StatusCode::OK, "{method} {uri}");
         }
     }

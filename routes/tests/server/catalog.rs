@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use peregrine_routes::backend::Settings;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::support::{home, home_videos, ids, instant, range, Harness};
 
@@ -274,16 +274,23 @@ async fn without_a_user_private_paths_are_errors_and_titles_still_arrive() {
     assert_eq!(graph["videos"]["5"]["rating"], sign_in);
     assert_eq!(graph["myList"]["length"], sign_in);
     assert_eq!(graph["genreLists"]["length"], sign_in);
+}
 
-    // A call that needs a user is refused as a whole: 401.
-    let push = json!({
+/// A call of `myList.push` (one user's list) with a video.
+fn push_video_5() -> Value {
+    json!({
         "method": "call",
         "callPath": ["myList", "push"],
         "arguments": [{"$type": "ref", "value": ["videos", 5]}],
-    });
+    })
+}
+
+#[tokio::test]
+async fn without_a_user_a_call_that_needs_one_is_refused_whole_with_401() {
+    let harness = Harness::start(instant()).await;
     let request = Request::post("/model.json")
         .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(push.to_string()))
+        .body(Body::from(push_video_5().to_string()))
         .expect("a request");
     let (status, body) = harness.send(request).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
@@ -294,9 +301,12 @@ async fn without_a_user_private_paths_are_errors_and_titles_still_arrive() {
             .is_some_and(|m| m.contains("myList.push")),
         "{body}"
     );
+}
 
-    // A token that is not a user id is refused, not taken as no user.
-    let (status, body) = harness.post("admin", push).await;
+#[tokio::test]
+async fn a_token_that_is_not_a_user_id_is_refused_not_taken_as_no_user() {
+    let harness = Harness::start(instant()).await;
+    let (status, body) = harness.post("admin", push_video_5()).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
     assert!(
         body["error"]["message"]

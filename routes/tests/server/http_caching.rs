@@ -52,11 +52,15 @@ fn header_of(headers: &axum::http::HeaderMap, name: header::HeaderName) -> &str 
         .unwrap_or("")
 }
 
+/// Three videos' titles and years: shared values.
+fn titles() -> Value {
+    json!([["videos", [1, 2, 3], ["title", "year"]]])
+}
+
 #[tokio::test]
-async fn shared_answers_are_public_for_their_values_life_and_their_etag_answers_304() {
+async fn shared_answers_are_public_for_their_values_life() {
     let harness = Harness::start(instant()).await;
-    let titles = json!([["videos", [1, 2, 3], ["title", "year"]]]);
-    let (status, headers, body) = get(&harness, None, &titles, &[]).await;
+    let (status, headers, _) = get(&harness, None, &titles(), &[]).await;
     assert_eq!(status, StatusCode::OK);
     let control = header_of(&headers, header::CACHE_CONTROL);
     let max_age: u64 = control
@@ -67,6 +71,14 @@ async fn shared_answers_are_public_for_their_values_life_and_their_etag_answers_
         (1..=300).contains(&max_age),
         "the catalog's values live 300 s: {control}"
     );
+}
+
+#[tokio::test]
+async fn a_shared_answers_etag_answers_304() {
+    let harness = Harness::start(instant()).await;
+    let titles = titles();
+    let (status, headers, body) = get(&harness, None, &titles, &[]).await;
+    assert_eq!(status, StatusCode::OK);
     let etag = header_of(&headers, header::ETAG).to_owned();
     assert!(
         etag.starts_with('"') && etag.len() == 34,
@@ -133,50 +145,65 @@ fn nginx_cache(dir: &Path, upstream: &str) -> Listening {
     )
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn nginx_keeps_shared_answers_and_never_serves_a_users_to_another() {
-    let backend = start_backend(instant()).await;
-    let harness = Harness::build(Build::over(&backend), |_| {});
-    // Peregrine on a port, counting the requests that reach it.
-    let reached = Arc::new(AtomicUsize::new(0));
-    let counter = reached.clone();
+/// `harness`'s app on a port behind an nginx cache: nginx, its
+/// directory, and how many answers Peregrine gave whose status `counted`
+/// picks.
+async fn behind_nginx(
+    harness: &Harness,
+    counted: fn(StatusCode) -> bool,
+) -> (Listening, Dir, Arc<AtomicUsize>) {
+    let count = Arc::new(AtomicUsize::new(0));
+    let counter = count.clone();
     let app = harness.app.clone().layer(axum::middleware::from_fn(
         move |request: axum::extract::Request, next: axum::middleware::Next| {
-            counter.fetch_add(1, Ordering::SeqCst);
-            next.run(request)
+            let counter = counter.clone();
+            async move {
+                let response = next.run(request).await;
+                if counted(response.status()) {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                }
+                response
+            }
         },
     ));
     let upstream = support::serve_app(app).await;
     let dir = Dir::with(&[]);
     let nginx = nginx_cache(&dir.0, upstream.trim_start_matches("http://"));
-    let http = reqwest::Client::new();
-    let url = |paths: &Value| {
-        let query = serde_urlencoded::to_string([("method", "get"), ("paths", &paths.to_string())])
-            .expect("encodable");
-        format!("http://127.0.0.1:{}/model.json?{query}", nginx.port)
-    };
-    let fetch = |paths: Value, user: Option<&'static str>| {
-        let mut request = http.get(url(&paths));
-        if let Some(user) = user {
-            request = request.header("authorization", format!("Bearer {user}"));
-        }
-        async move {
-            let response = request.send().await.expect("nginx answers");
-            let status = response
-                .headers()
-                .get("x-cache-status")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .to_owned();
-            (status, response.text().await.expect("a body"))
-        }
-    };
+    (nginx, dir, count)
+}
+
+/// `paths` got through `nginx` as `user` (none: anonymous): its cache
+/// status (`HIT`, `MISS`…) and the body.
+async fn through(nginx: &Listening, paths: &Value, user: Option<&str>) -> (String, String) {
+    let query = serde_urlencoded::to_string([("method", "get"), ("paths", &paths.to_string())])
+        .expect("encodable");
+    let url = format!("http://127.0.0.1:{}/model.json?{query}", nginx.port);
+    let mut request = reqwest::Client::new().get(url);
+    if let Some(user) = user {
+        request = request.header("authorization", format!("Bearer {user}"));
+    }
+    let response = request.send().await.expect("nginx answers");
+    let status = response
+        .headers()
+        .get("x-cache-status")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    (status, response.text().await.expect("a body"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nginx_keeps_shared_answers() {
+    let backend = start_backend(instant()).await;
+    let harness = Harness::build(Build::over(&backend), |_| {});
+    // Counting the requests that reach Peregrine.
+    let (nginx, _dir, reached) = behind_nginx(&harness, |_| true).await;
     let titles = json!([["videos", [1, 2, 3], "title"]]);
-    let (first, body) = fetch(titles.clone(), None).await;
+    let (first, body) = through(&nginx, &titles, None).await;
     assert_eq!(first, "MISS");
     let before = reached.load(Ordering::SeqCst);
     for _ in 0..3 {
-        let (status, again) = fetch(titles.clone(), None).await;
+        let (status, again) = through(&nginx, &titles, None).await;
         assert_eq!((status.as_str(), &again), ("HIT", &body));
     }
     assert_eq!(
@@ -184,13 +211,20 @@ async fn nginx_keeps_shared_answers_and_never_serves_a_users_to_another() {
         before,
         "answered by nginx alone"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nginx_never_serves_a_users_answer_to_another() {
+    let backend = start_backend(instant()).await;
+    let harness = Harness::build(Build::over(&backend), |_| {});
+    let (nginx, _dir, _) = behind_nginx(&harness, |_| true).await;
     // A user's answer: never from nginx, another user gets their own.
     let rows = json!([["genreLists", 0]]);
-    let (_, mine) = fetch(rows.clone(), Some("u1")).await;
-    let (status, theirs) = fetch(rows.clone(), Some("u2")).await;
+    let (_, mine) = through(&nginx, &rows, Some("u1")).await;
+    let (status, theirs) = through(&nginx, &rows, Some("u2")).await;
     assert_ne!(status, "HIT");
     assert_ne!(mine, theirs, "u2 got u1's rows");
-    let (status, again) = fetch(rows, Some("u1")).await;
+    let (status, again) = through(&nginx, &rows, Some("u1")).await;
     assert_ne!(status, "HIT");
     assert_eq!(again, mine);
 }
@@ -256,24 +290,9 @@ async fn nginx_revalidates_an_expired_answer_and_peregrine_answers_304() {
     let mut build = Build::over(&backend);
     build.dirs.push(files.0.clone());
     let harness = Harness::build(build, |_| {});
-    // Peregrine on a port, counting the 304s it answers.
-    let not_modified = Arc::new(AtomicUsize::new(0));
-    let counter = not_modified.clone();
-    let app = harness.app.clone().layer(axum::middleware::from_fn(
-        move |request: axum::extract::Request, next: axum::middleware::Next| {
-            let counter = counter.clone();
-            async move {
-                let response = next.run(request).await;
-                if response.status() == StatusCode::NOT_MODIFIED {
-                    counter.fetch_add(1, Ordering::SeqCst);
-                }
-                response
-            }
-        },
-    ));
-    let upstream = support::serve_app(app).await;
-    let dir = Dir::with(&[]);
-    let nginx = nginx_cache(&dir.0, upstream.trim_start_matches("http://"));
+    // Counting the 304s Peregrine answers.
+    let (nginx, _dir, not_modified) =
+        behind_nginx(&harness, |status| status == StatusCode::NOT_MODIFIED).await;
     let query =
         serde_urlencoded::to_string([("method", "get"), ("paths", r#"[["people",1,"name"]]"#)])
             .expect("encodable");

@@ -9,7 +9,7 @@ use crate::support;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::support::{instant, start_backend, Build, Dir, Harness};
+use crate::support::{Dir, Harness};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -218,12 +218,7 @@ invalidates = [["pins", {{ from = "{{args/0}}", to = "{{answer/length}}" }}]]
 async fn serve() -> (Harness, Shared, Dir) {
     let (base, state) = start_notes().await;
     let dir = Dir::with(&[("notes.toml", notes_file(&base))]);
-    let backend = start_backend(instant()).await;
-    let build = Build {
-        dirs: vec![dir.0.clone()],
-        ..Build::over(&backend)
-    };
-    (Harness::build(build, |_| {}), state, dir)
+    (support::serve_route_files(&dir.0).await, state, dir)
 }
 
 /// How many calls of `call` the service received.
@@ -274,9 +269,12 @@ async fn a_failed_batch_fails_its_own_ids_paths_only() {
     assert_eq!(graph["fragile"]["13"]["text"]["$type"], "error", "{graph}");
 }
 
-#[tokio::test]
-async fn a_set_answers_each_paths_outcome_and_the_next_read_asks_the_service() {
-    let (harness, state, _dir) = serve().await;
+/// A server whose notes 1 and 2 are cached, after a set of note 1 (a
+/// text), note 2 (a number, refused) and note 9 (unknown to the
+/// service): the server, its service's state, its directory and the
+/// set's answer.
+async fn three_notes_set() -> (Harness, Shared, Dir, Value) {
+    let (harness, state, dir) = serve().await;
     harness.get(None, json!([["notes", [1, 2], "text"]])).await;
     let (status, answer) = harness
         .post(
@@ -287,6 +285,12 @@ async fn a_set_answers_each_paths_outcome_and_the_next_read_asks_the_service() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{answer}");
+    (harness, state, dir, answer)
+}
+
+#[tokio::test]
+async fn a_set_answers_each_paths_outcome() {
+    let (_harness, state, _dir, answer) = three_notes_set().await;
     let notes = &answer["jsonGraph"]["notes"];
     assert_eq!(notes["1"]["text"], "hello", "{answer}");
     assert_eq!(
@@ -298,6 +302,11 @@ async fn a_set_answers_each_paths_outcome_and_the_next_read_asks_the_service() {
         "the service stored nothing for an unknown note: {answer}"
     );
     assert_eq!(calls(&state, "PUT /notes"), 2, "note 2 was not written");
+}
+
+#[tokio::test]
+async fn after_a_set_the_next_read_asks_the_service() {
+    let (harness, state, _dir, _) = three_notes_set().await;
     // The cached note was dropped: the next read asks the service.
     let before = calls(&state, "GET /notes");
     let graph = harness.get(None, json!([["notes", [1, 2], "text"]])).await;
@@ -306,15 +315,20 @@ async fn a_set_answers_each_paths_outcome_and_the_next_read_asks_the_service() {
     assert_eq!(calls(&state, "GET /notes"), before + 1);
 }
 
-#[tokio::test]
-async fn a_call_checks_writes_returns_and_drops_what_it_changed() {
-    let (harness, state, _dir) = serve().await;
-    let ref_to = |id: i64| json!({"$type": "ref", "value": ["notes", id]});
+/// A ref to the note `id`.
+fn ref_to(id: i64) -> Value {
+    json!({"$type": "ref", "value": ["notes", id]})
+}
+
+/// A server where u1, whose pins' length is cached at 0, has pinned
+/// notes 2 and 3 (the second as a bare path, taken as a ref): the
+/// server, its service's state, its directory and the second pin's answer.
+async fn two_pins_added() -> (Harness, Shared, Dir, Value) {
+    let (harness, state, dir) = serve().await;
     assert_eq!(
         harness.get(Some("u1"), json!([["pins", "length"]])).await["pins"]["length"],
         0
     );
-    // Pushed twice: the second as a bare path, taken as a ref.
     let (status, answer) = harness
         .post("u1", call("pins.add", json!([ref_to(2)])))
         .await;
@@ -323,9 +337,20 @@ async fn a_call_checks_writes_returns_and_drops_what_it_changed() {
         .post("u1", call("pins.add", json!([["notes", 3]])))
         .await;
     assert_eq!(status, StatusCode::OK, "{answer}");
+    (harness, state, dir, answer)
+}
+
+#[tokio::test]
+async fn a_call_returns_what_it_wrote() {
+    let (_harness, _state, _dir, answer) = two_pins_added().await;
     let pins = &answer["jsonGraph"]["pins"];
     assert_eq!(pins["length"], 2, "{answer}");
     assert_eq!(pins["1"], ref_to(3), "{answer}");
+}
+
+#[tokio::test]
+async fn a_call_drops_the_cached_items_it_changed() {
+    let (harness, _state, _dir, _) = two_pins_added().await;
     // The user's cached pins were dropped: read again, and followed.
     let graph = harness
         .get(
@@ -335,7 +360,12 @@ async fn a_call_checks_writes_returns_and_drops_what_it_changed() {
         .await;
     assert_eq!(graph["pins"]["length"], 2);
     assert_eq!(graph["notes"]["2"]["text"], "note 2", "{graph}");
-    // Refused before writing: an unknown note, the wrong arguments.
+}
+
+#[tokio::test]
+async fn a_call_with_arguments_it_cannot_take_is_refused_before_writing() {
+    let (harness, state, _dir) = serve().await;
+    // An unknown note, the wrong arguments.
     let posts = calls(&state, "POST /pins");
     let (status, answer) = harness
         .post("u1", call("pins.add", json!([ref_to(99)])))
@@ -358,6 +388,11 @@ async fn a_call_checks_writes_returns_and_drops_what_it_changed() {
         "{answer}"
     );
     assert_eq!(calls(&state, "POST /pins"), posts);
+}
+
+#[tokio::test]
+async fn a_call_that_moves_items_invalidates_them() {
+    let (harness, _state, _dir, _) = two_pins_added().await;
     // Removing the first moves the rest down: the client forgets them.
     let (status, answer) = harness.post("u1", call("pins.remove", json!([0]))).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
@@ -367,11 +402,20 @@ async fn a_call_checks_writes_returns_and_drops_what_it_changed() {
         json!([["pins", {"from": 0, "to": 1}]]),
         "{answer}"
     );
-    // Another user's pins are their own; without a user, 401.
+}
+
+#[tokio::test]
+async fn a_users_call_changes_only_their_own_items() {
+    let (harness, _state, _dir, _) = two_pins_added().await;
     assert_eq!(
         harness.get(Some("u2"), json!([["pins", "length"]])).await["pins"]["length"],
         0
     );
+}
+
+#[tokio::test]
+async fn a_users_call_without_a_user_is_refused_with_401() {
+    let (harness, _state, _dir) = serve().await;
     let request = axum::http::Request::post("/model.json")
         .header("content-type", "application/json")
         .body(axum::body::Body::from(

@@ -28,12 +28,7 @@ async fn start_people() -> (String, Arc<AtomicUsize>) {
                     "1": {"name": "Ada", "born": 1815},
                     "2": {"name": "Alan"},
                 });
-                let asked = query.get("ids").cloned().unwrap_or_default();
-                let people: serde_json::Map<String, Value> = asked
-                    .split(',')
-                    .filter_map(|id| Some((id.to_string(), known.get(id)?.clone())))
-                    .collect();
-                axum::Json(json!({ "people": people }))
+                axum::Json(json!({ "people": support::asked_by_ids(&known, &query) }))
             }),
         )
         .route(
@@ -72,12 +67,7 @@ async fn start_people() -> (String, Arc<AtomicUsize>) {
 
 /// The catalog and the routes of `dir`, over a demo backend.
 async fn serve(dir: &Dir) -> Harness {
-    let backend = start_backend(instant()).await;
-    let build = Build {
-        dirs: vec![dir.0.clone()],
-        ..Build::over(&backend)
-    };
-    Harness::build(build, |_| {})
+    support::serve_route_files(&dir.0).await
 }
 
 /// A user's notes over the service at `base` (items in an array by
@@ -178,17 +168,29 @@ get = {{ service = "people", path = "/broken?ids={{ids}}" }}
     assert!(answer["videos"]["1"]["title"].is_string(), "{answer}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_user_route_answers_each_user_their_own_and_asks_others_to_sign_in() {
+/// The server of the notes file (each user's own notes), and its
+/// directory.
+async fn serve_notes() -> (Dir, Harness) {
     let (base, _) = start_people().await;
     let dir = Dir::with(&[("notes.toml", notes(&base, ""))]);
     let harness = serve(&dir).await;
+    (dir, harness)
+}
+
+#[tokio::test]
+async fn a_user_route_asks_a_caller_without_a_user_to_sign_in() {
+    let (_dir, harness) = serve_notes().await;
     let anonymous = harness.get(None, json!([["notes", 1, "text"]])).await;
     let message = anonymous["notes"]["1"]["text"]["value"]["message"]
         .as_str()
         .unwrap_or_default()
         .to_string();
     assert!(message.starts_with("sign in"), "{anonymous}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_route_answers_each_user_their_own() {
+    let (_dir, harness) = serve_notes().await;
     // Many users at once, each asking twice (the second from the cache):
     // each sees only their own.
     let reads = (1..=40).map(|n| {
@@ -411,8 +413,9 @@ items = "/people"
     assert_eq!(answer["people"]["1"]["name"], json!("Ada"));
 }
 
-#[tokio::test]
-async fn a_list_answers_refs_that_are_followed_into_other_routes_and_its_length() {
+/// The server of a shelves file (a list of videos and its length), and
+/// its directory.
+async fn serve_shelves() -> (Dir, Harness) {
     let (base, _) = start_people().await;
     let file = format!(
         r#"[services.shelves]
@@ -433,17 +436,28 @@ length = "/videos"
     );
     let dir = Dir::with(&[("shelves.toml", file)]);
     let harness = serve(&dir).await;
+    (dir, harness)
+}
+
+#[tokio::test]
+async fn a_lists_length_is_answered() {
+    let (_dir, harness) = serve_shelves().await;
     let answer = harness
-        .get(
-            Some("u1"),
-            json!([
-                ["shelves", ["a", "b"], "length"],
-                ["shelves", "a", {"from": 0, "to": 3}, "title"]
-            ]),
-        )
+        .get(Some("u1"), json!([["shelves", ["a", "b"], "length"]]))
         .await;
     assert_eq!(answer["shelves"]["a"]["length"], json!(3));
     assert_eq!(answer["shelves"]["b"]["length"], json!(0));
+}
+
+#[tokio::test]
+async fn a_list_answers_refs_that_are_followed_into_other_routes() {
+    let (_dir, harness) = serve_shelves().await;
+    let answer = harness
+        .get(
+            Some("u1"),
+            json!([["shelves", "a", {"from": 0, "to": 3}, "title"]]),
+        )
+        .await;
     assert_eq!(
         answer["shelves"]["a"]["0"],
         json!({"$type": "ref", "value": ["videos", 3]})

@@ -13,7 +13,7 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::support::{graphql, instant, start_backend, Build, Harness};
+use crate::support::{graphql, Harness};
 use axum::extract::Query;
 use axum::http::{Request, StatusCode};
 use axum::routing::get;
@@ -28,12 +28,7 @@ async fn start_people() -> String {
                 "1": {"name": "Ada", "born": 1815},
                 "2": {"name": "Alan", "born": 1912},
             });
-            let asked = query.get("ids").cloned().unwrap_or_default();
-            let people: serde_json::Map<String, Value> = asked
-                .split(',')
-                .filter_map(|id| Some((id.to_string(), known.get(id)?.clone())))
-                .collect();
-            axum::Json(json!({ "people": people }))
+            axum::Json(json!({ "people": support::asked_by_ids(&known, &query) }))
         }),
     );
     let base = support::serve_app(app).await;
@@ -102,12 +97,7 @@ fn at(text: &str, needle: &str) -> (usize, usize) {
 /// The catalog and the files of `dir`, as `peregrine serve --routes`
 /// serves them: reloaded on change, `GET /routes` shown.
 async fn serve(dir: &Dir) -> Harness {
-    let backend = start_backend(instant()).await;
-    let build = Build {
-        dirs: vec![dir.0.clone()],
-        ..Build::over(&backend)
-    };
-    Harness::build(build, |_| {})
+    support::serve_route_files(&dir.0).await
 }
 
 /// `GET /routes`.
@@ -209,15 +199,22 @@ async fn a_graphql_file_is_served_edited_and_a_broken_one_refused_at_its_place()
     assert!(answer["errors"].to_string().contains("born"), "{answer}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_field_no_route_serves_is_listed_at_routes_and_null_in_answers() {
+/// A server of the people route file (names only) and a GraphQL file
+/// that also asks `born`: its directory, the server, the GraphQL file and
+/// its text.
+async fn serve_people_born_unserved() -> (Dir, Harness, PathBuf, String) {
     let base = start_people().await;
     let dir = Dir::new();
     dir.write("people.toml", &people_toml(&base, ".name"));
     let text = people_graphql(&format!("{NAME}{BORN}"));
     let file = dir.write("people.graphql", &text);
     let harness = serve(&dir).await;
+    (dir, harness, file, text)
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_field_no_route_serves_is_listed_at_routes() {
+    let (_dir, harness, file, text) = serve_people_born_unserved().await;
     let (line, column) = at(&text, "born: Int");
     let status = routes(&harness).await;
     assert_eq!(
@@ -228,6 +225,11 @@ async fn a_field_no_route_serves_is_listed_at_routes_and_null_in_answers() {
         )]),
         "only the file's unserved field; the catalog's are all served"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_field_no_route_serves_is_null_in_answers() {
+    let (_dir, harness, _, _) = serve_people_born_unserved().await;
     let (_, answer) = graphql(&harness, Some("u1"), "{ person(id: 1) { name born } }").await;
     assert_eq!(
         answer["data"],

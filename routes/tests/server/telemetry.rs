@@ -206,8 +206,7 @@ fn traced_server(receiver: &Receiver, backend: &str, more: &[(&str, &str)]) -> B
         ("OTEL_BSP_SCHEDULE_DELAY", "50"),
     ];
     env.extend_from_slice(more);
-    let args = ["serve", "--dev-auth", "--port", "0", "--backend", backend];
-    Binary::start(&args, &env)
+    Binary::serve(backend, &[], &env)
 }
 
 /// u17's home request, sent with the caller's `traceparent`: answered.
@@ -230,16 +229,9 @@ async fn a_home_request_is_one_trace_under_the_callers_span_down_to_the_backend_
     let receiver = Receiver::start();
     let (backend, seen) = recording_backend().await;
     let endpoint = format!("http://127.0.0.1:{}", receiver.port);
-    let server = Binary::start(
-        &[
-            "serve",
-            "--dev-auth",
-            "--port",
-            "0",
-            "--backend",
-            &backend,
-            "--log-requests",
-        ],
+    let server = Binary::serve(
+        &backend,
+        &["--log-requests"],
         &[
             ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
             ("OTEL_SERVICE_NAME", "catalog-edge"),

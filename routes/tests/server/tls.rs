@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::cluster::RedisCluster;
 use crate::support::process::{free_port, Listening};
-use crate::support::{home, home_videos, instant, start_backend, Build, Dir, Harness};
+use crate::support::{home, home_videos, instance, instant, start_backend, Build, Dir, Harness};
 use peregrine::loader::{RedisTier, TierSettings};
 use peregrine::upstream::{Pool, Trust};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
@@ -175,20 +175,13 @@ async fn a_rediss_tier_shares_what_one_instance_fetched_with_another() {
             .expect("a valid URL")
     };
     let backend = start_backend(instant()).await;
-    let instance = |tier: RedisTier| {
-        let build = Build {
-            tier: Some(tier),
-            ..Build::over(&backend)
-        };
-        Harness::build(build, |_| {})
-    };
-    let a = instance(tier());
+    let a = instance(&backend, &tier());
     let through_a = a.get(Some("u17"), home()).await;
     // Once A's values are in Redis, a new instance B (its local cache
     // empty) answers the same without the backend.
     let started = Instant::now();
     loop {
-        let b = instance(tier());
+        let b = instance(&backend, &tier());
         b.reset_calls().await;
         let through_b = b.get(Some("u17"), home()).await;
         if b.calls_made().await.is_empty() {
@@ -233,14 +226,9 @@ async fn the_binary_takes_backend_ca_and_redis_ca_for_https_services_and_rediss(
     let ca = dir.0.join("ca.pem").display().to_string();
     let services = format!("https://localhost:{}", nginx.port);
     let redis_url = format!("rediss://localhost:{}", redis.port);
-    let server = support::process::Binary::start(
+    let server = support::process::Binary::serve(
+        &services,
         &[
-            "serve",
-            "--dev-auth",
-            "--port",
-            "0",
-            "--backend",
-            &services,
             "--backend-ca",
             &ca,
             "--redis-url",
@@ -302,16 +290,9 @@ async fn a_rediss_cluster_shares_what_one_instance_fetched_and_tells_its_writes(
         RedisTier::connect_cluster(&url, settings).expect("valid node URLs")
     };
     let backend = start_backend(instant()).await;
-    let instance = |tier: RedisTier| {
-        let build = Build {
-            tier: Some(tier),
-            ..Build::over(&backend)
-        };
-        Harness::build(build, |_| {})
-    };
     // Each knows one node, over TLS, and finds the others.
-    let a = instance(tier(cluster.url(0)));
-    let b = instance(tier(cluster.url(1)));
+    let a = instance(&backend, &tier(cluster.url(0)));
+    let b = instance(&backend, &tier(cluster.url(1)));
     let through_a = a.get(Some("u17"), home()).await;
     let started = Instant::now();
     while cluster.keys() < 211 {

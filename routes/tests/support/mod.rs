@@ -18,6 +18,113 @@ pub(crate) use peregrine_routes::{Endpoints, Guards, Server};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
+/// Sends `request` to `app` without a socket; answers the status and the
+/// body.
+pub(crate) async fn exchange(
+    app: &axum::Router,
+    request: Request<Body>,
+) -> (StatusCode, axum::body::Bytes) {
+    let response = app.clone().oneshot(request).await.expect("infallible");
+    let status = response.status();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("a body")
+        .to_bytes();
+    (status, bytes)
+}
+
+/// The catalog and the route files of `dir` (reloaded on change), over a
+/// demo backend of its own.
+pub(crate) async fn serve_route_files(dir: &std::path::Path) -> Harness {
+    let backend = start_backend(instant()).await;
+    let build = Build {
+        dirs: vec![dir.to_path_buf()],
+        ..Build::over(&backend)
+    };
+    Harness::build(build, |_| {})
+}
+
+/// One instance of the server over `backend`, with `tier` under its
+/// caches (instances sharing a tier share what they fetch).
+pub(crate) fn instance(backend: &str, tier: &peregrine::loader::RedisTier) -> Harness {
+    let build = Build {
+        tier: Some(tier.clone()),
+        ..Build::over(backend)
+    };
+    Harness::build(build, |_| {})
+}
+
+/// The members of `known` that a service's query asks for by `ids`
+/// (comma-separated); unknown ids are left out.
+pub(crate) fn asked_by_ids(
+    known: &Value,
+    query: &std::collections::HashMap<String, String>,
+) -> serde_json::Map<String, Value> {
+    let asked = query.get("ids").map_or("", String::as_str);
+    asked
+        .split(',')
+        .filter_map(|id| Some((id.to_string(), known.get(id)?.clone())))
+        .collect()
+}
+
+/// A loader of `name` over `tier` whose backend answers each key with
+/// the version it reads when called, counting its calls in `calls`,
+/// after `gate` lets it (if any).
+pub(crate) fn versioned(
+    name: &'static str,
+    tier: &peregrine::loader::RedisTier,
+    version: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    calls: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    gate: Option<std::sync::Arc<tokio::sync::Semaphore>>,
+) -> peregrine::loader::Loader<u64, u64> {
+    use std::sync::atomic::Ordering;
+    let settings =
+        peregrine::loader::Settings::new(name).cache(std::time::Duration::from_secs(60), 1000);
+    peregrine::loader::Loader::new(settings, move |_scope, keys: Vec<u64>| {
+        let now = version.load(Ordering::SeqCst);
+        calls.fetch_add(1, Ordering::SeqCst);
+        let gate = gate.clone();
+        async move {
+            if let Some(gate) = gate {
+                let _permit = gate.acquire().await;
+            }
+            Ok(keys
+                .into_iter()
+                .map(|key| (key, now))
+                .collect::<std::collections::HashMap<_, _>>())
+        }
+    })
+    .with_tier(tier)
+}
+
+/// Has `b`, which never saw it, answer u17's home request as `a` did
+/// (`through_a`), with no backend call: every batch of its trace was
+/// answered by the Redis tier under both.
+pub(crate) async fn answered_from_redis(a: &Harness, b: &Harness, through_a: &Value) {
+    a.reset_calls().await;
+    let traced = b.get_traced("u17", home()).await;
+    assert_eq!(traced["jsonGraph"], *through_a);
+    assert_eq!(b.calls_made().await, std::collections::HashMap::new());
+    let batches = traced["trace"]["batches"].as_array().expect("batches");
+    assert_eq!(batches.len(), 4, "{batches:?}");
+    for batch in batches {
+        assert_eq!(batch["redisHits"], batch["keys"], "{batch}");
+    }
+}
+
+/// Whether an answer holds an error value anywhere.
+pub(crate) fn has_errors(value: &Value) -> bool {
+    match value {
+        Value::Object(members) => {
+            members.get("$type") == Some(&json!("error")) || members.values().any(has_errors)
+        }
+        Value::Array(items) => items.iter().any(has_errors),
+        _ => false,
+    }
+}
+
 /// The graph app over a fresh backend of its own.
 #[derive(Clone)]
 pub(crate) struct Harness {
@@ -195,15 +302,7 @@ impl Harness {
 
     /// Sends `request` to the app; answers the status and the body.
     pub(crate) async fn exchange(&self, request: Request<Body>) -> (StatusCode, axum::body::Bytes) {
-        let response = self.app.clone().oneshot(request).await.expect("infallible");
-        let status = response.status();
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .expect("a body")
-            .to_bytes();
-        (status, bytes)
+        exchange(&self.app, request).await
     }
 
     /// Sends a graph request; answers the status and the JSON body.

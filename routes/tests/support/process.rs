@@ -82,6 +82,14 @@ pub(crate) struct Binary {
 }
 
 impl Binary {
+    /// Starts `peregrine serve` over `backend` with development sign-in on
+    /// a free port, `more` flags and `env`, as [`Binary::start`].
+    pub(crate) fn serve(backend: &str, more: &[&str], env: &[(&str, &str)]) -> Binary {
+        let mut args = vec!["serve", "--dev-auth", "--port", "0", "--backend", backend];
+        args.extend_from_slice(more);
+        Binary::start(&args, env)
+    }
+
     /// Starts `peregrine` with `args` and `env`; waits (30 s at most) for
     /// it to print `listening on` its URL.
     pub(crate) fn start(args: &[&str], env: &[(&str, &str)]) -> Binary {

@@ -203,73 +203,72 @@ async fn a_path_holding_an_error_is_that_fields_error_and_the_rest_is_answered()
 }
 
 #[tokio::test]
-async fn queries_past_the_limits_are_refused_naming_the_limit() {
+async fn introspection_is_not_counted_against_the_depth() {
     let harness = Harness::start(instant()).await;
-    // Introspection is not counted against the depth (GraphiQL's own
-    // query nests deeper than 6).
+    // GraphiQL's own query nests deeper than 6.
     let deep =
         "{ __schema { types { fields { type { ofType { ofType { ofType { name } } } } } } } }";
     let (_, answer) = graphql(&harness, Some("u1"), deep).await;
     assert!(answer.get("errors").is_none(), "{answer}");
-    // The catalog's types nest 3 deep: a schema limited to 2 refuses.
-    let message = refusal(
-        Limits {
-            depth: 2,
-            ..Limits::default()
-        },
-        "{ genreLists { videos { title } } }",
-    )
-    .await;
-    assert!(
-        message.contains("3 deep") && message.contains("(depth)"),
-        "{message}"
-    );
+}
 
-    // Complexity: one per field; this query selects 6.
-    let message = refusal(
-        Limits {
-            complexity: 4,
-            ..Limits::default()
-        },
-        "{ genreLists { name videos { title boxshot rating } } }",
-    )
-    .await;
-    assert!(
-        message.contains("selects 6 fields") && message.contains("(complexity"),
-        "{message}"
-    );
+#[tokio::test]
+async fn queries_past_the_depth_or_complexity_limit_are_refused_naming_it() {
+    let cases = [
+        // The catalog's types nest 3 deep: a schema limited to 2 refuses.
+        (
+            Limits {
+                depth: 2,
+                ..Limits::default()
+            },
+            "{ genreLists { videos { title } } }",
+            ["3 deep", "(depth)"],
+        ),
+        // Complexity: one per field; this query selects 6.
+        (
+            Limits {
+                complexity: 4,
+                ..Limits::default()
+            },
+            "{ genreLists { name videos { title boxshot rating } } }",
+            ["selects 6 fields", "(complexity"],
+        ),
+    ];
+    for (limits, query, named) in cases {
+        let message = refusal(limits, query).await;
+        assert!(named.iter().all(|part| message.contains(part)), "{message}");
+    }
+}
 
-    let aliases: Vec<String> = (0..16)
+/// A query of `videos`' titles, each under the alias `v` and its id.
+fn aliased(videos: std::ops::RangeInclusive<u32>) -> String {
+    let aliases: Vec<String> = videos
         .map(|n| format!("v{n}: video(id: {n}) {{ title }}"))
         .collect();
-    let (_, answer) = graphql(
-        &harness,
-        Some("u1"),
-        &format!("{{ {} }}", aliases.join(" ")),
-    )
-    .await;
+    format!("{{ {} }}", aliases.join(" "))
+}
+
+#[tokio::test]
+async fn queries_past_the_alias_limit_are_refused_naming_it() {
+    let harness = Harness::start(instant()).await;
+    let (_, answer) = graphql(&harness, Some("u1"), &aliased(0..=15)).await;
     let message = answer["errors"][0]["message"].as_str().unwrap_or_default();
     assert!(
         message.contains("16 aliases") && message.contains("(aliases)"),
         "{answer}"
     );
     assert!(answer.get("data").is_none_or(Value::is_null), "{answer}");
+}
 
-    // At the limit it runs.
-    let aliases: Vec<String> = (1..=15)
-        .map(|n| format!("v{n}: video(id: {n}) {{ title }}"))
-        .collect();
-    let (_, answer) = graphql(
-        &harness,
-        Some("u1"),
-        &format!("{{ {} }}", aliases.join(" ")),
-    )
-    .await;
+#[tokio::test]
+async fn a_query_at_the_alias_limit_runs() {
+    let harness = Harness::start(instant()).await;
+    let (_, answer) = graphql(&harness, Some("u1"), &aliased(1..=15)).await;
     assert!(answer["data"]["v15"]["title"].is_string(), "{answer}");
 }
 
 #[tokio::test]
-async fn introspection_and_graphiql_work_and_bad_requests_get_a_400() {
+async fn introspection_answers_a_types_fields() {
     let harness = Harness::start(instant()).await;
     let (status, answer) = graphql(
         &harness,
@@ -288,10 +287,18 @@ async fn introspection_and_graphiql_work_and_bad_requests_get_a_400() {
         fields,
         ["id", "title", "year", "synopsis", "boxshot", "runtime", "maturity", "rating"]
     );
+}
 
+#[tokio::test]
+async fn a_get_without_a_query_is_the_graphiql_page() {
+    let harness = Harness::start(instant()).await;
     let page = harness.text("/graphql").await;
     assert!(page.to_lowercase().contains("graphiql"), "{page}");
+}
 
+#[tokio::test]
+async fn a_request_whose_query_is_not_text_gets_a_400() {
+    let harness = Harness::start(instant()).await;
     let request = Request::post("/graphql")
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from("{\"query\": 5}"))
@@ -302,8 +309,12 @@ async fn introspection_and_graphiql_work_and_bad_requests_get_a_400() {
         body["errors"][0]["extensions"]["code"],
         "INVALID_GRAPHQL_REQUEST"
     );
+}
 
-    // A query that does not parse: GraphQL's own error, with where.
+#[tokio::test]
+async fn a_query_that_does_not_parse_gets_graphqls_error_placed() {
+    let harness = Harness::start(instant()).await;
+    // GraphQL's own error, with where.
     let (_, answer) = graphql(&harness, None, "{ video(id: 1) { title }").await;
     assert!(answer["errors"][0]["locations"].is_array(), "{answer}");
 }

@@ -133,9 +133,9 @@ get = { service = "people", path = "/people?ids={ids}" }
     );
 }
 
-#[test]
-fn an_unset_environment_variable_is_named_and_a_set_one_expands() {
-    let text = format!(
+/// A file whose service's URL is the environment variable [`UNSET`].
+fn url_from_the_environment() -> String {
+    format!(
         r#"[services.people]
 url = "http://${{{UNSET}}}"
 
@@ -143,16 +143,23 @@ url = "http://${{{UNSET}}}"
 pattern = "people[{{integers:ids}}].name"
 get = {{ service = "people", path = "/people?ids={{ids}}" }}
 "#
-    );
+    )
+}
+
+#[test]
+fn an_unset_environment_variable_is_named() {
     refused(
         "environment",
-        &text,
+        &url_from_the_environment(),
         "${",
         &[&format!("the environment variable `{UNSET}` is not set")],
     );
+}
 
+#[test]
+fn a_set_environment_variable_expands() {
     let files = Files::new("environment-set");
-    files.write("team.toml", &text);
+    files.write("team.toml", &url_from_the_environment());
     let run = routes("check", &[&files.dir], &[(UNSET, "127.0.0.1:9100")]);
     assert_eq!(run.code, Some(0), "{run:?}");
     assert_eq!(run.stdout, "route files: 1, routes: 1; all good\n");

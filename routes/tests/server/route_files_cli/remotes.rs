@@ -46,7 +46,7 @@ fn a_remote_route_takes_no_read_of_its_own() {
 }
 
 #[test]
-fn a_remote_names_a_declared_service_and_a_path_from_the_root() {
+fn a_remote_names_a_declared_service() {
     let unknown = file("pattern = \"people[{keys}]\"\nremote = { service = \"legacy\" }\n");
     refused(
         "remote-unknown-service",
@@ -54,6 +54,10 @@ fn a_remote_names_a_declared_service_and_a_path_from_the_root() {
         "\"legacy\"",
         &["no file declares the service `legacy`", "people"],
     );
+}
+
+#[test]
+fn a_remotes_path_is_from_the_root() {
     let relative = file(
         "pattern = \"people[{keys}]\"\nremote = { service = \"people\", path = \"model.json\" }\n",
     );
