@@ -320,15 +320,23 @@ type Video {
     }
 
     #[test]
-    fn other_kinds_of_types_and_fields_without_a_mapping_are_refused_at_their_place() {
+    fn a_type_other_than_an_object_is_refused_at_its_place() {
         let scalar = refused("\n\nscalar Date\n");
         assert!(scalar.starts_with("team.graphql:3:8: "), "{scalar}");
         assert!(scalar.contains("only object types are served"), "{scalar}");
+    }
+
+    #[test]
+    fn a_field_without_a_mapping_is_refused_at_its_place() {
         let unmapped = refused("extend type Video {\n  year: Int\n}\n");
         assert_eq!(
             unmapped,
             "team.graphql:2:3: `Video.year`: needs @graph(path: \"...\"): where it stands in the JSON Graph (or @graph(key: true): the key its object stands at)"
         );
+    }
+
+    #[test]
+    fn a_field_of_a_type_not_defined_is_refused_at_its_place() {
         let unknown = refused("extend type Video {\n  cast: Cast @graph(path: \"cast\")\n}\n");
         assert!(unknown.starts_with("team.graphql:2:3: "), "{unknown}");
         assert!(

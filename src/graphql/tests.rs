@@ -162,25 +162,29 @@ pub(super) async fn same(query: &str, variables: Json, operation: Option<&str>) 
     direct
 }
 
+/// A query of rows with aliases, fragments (named, inline, typed and
+/// not) and `__typename`.
+const ROWS: &str = r#"{
+  __typename
+  rows: genreLists { __typename name ...cards first: videos(to: 0) { t: title } }
+  genreListsLength
+}
+fragment cards on List { videos { ... on Video { title year } ... { rating } } }"#;
+
 #[tokio::test]
-async fn rows_with_aliases_fragments_and_typename_answer_as_the_resolvers_do() {
-    let answer = same(
-        r#"{
-          __typename
-          rows: genreLists { __typename name ...cards first: videos(to: 0) { t: title } }
-          genreListsLength
-        }
-        fragment cards on List { videos { ... on Video { title year } ... { rating } } }"#,
-        json!({}),
-        None,
-    )
-    .await;
+async fn a_query_of_rows_with_aliases_and_fragments_answers_as_the_resolvers_do() {
+    let answer = same(ROWS, json!({}), None).await;
     assert_eq!(answer["data"]["rows"][0]["name"], "Row A");
     assert_eq!(answer["data"]["rows"][1]["videos"][1]["title"], "Video 5");
     assert_eq!(
         answer["data"]["rows"][0]["first"],
         json!([{"t": "Video 1"}])
     );
+}
+
+#[tokio::test]
+async fn an_error_value_is_the_error_of_its_field_alone() {
+    let answer = same(ROWS, json!({}), None).await;
     // Video 3's rating is an error, at its path; the rest is answered.
     assert_eq!(
         answer["errors"][0]["path"],
@@ -190,16 +194,23 @@ async fn rows_with_aliases_fragments_and_typename_answer_as_the_resolvers_do() {
     assert_eq!(answer["data"]["rows"][0]["videos"][2]["year"], 2003);
 }
 
+/// Two operations: `One` with variables, a default, `@skip` and
+/// `@include`; `Two` with a string argument and a range past the end.
+const OPERATIONS: &str = r#"
+  query One($id: Int = 2, $hide: Boolean!) {
+    video(id: $id) { title @skip(if: $hide) year @include(if: $hide) }
+  }
+  query Two($name: String!) { named(name: $name) { name videos(from: 1, to: 5) { title } } }"#;
+
 #[tokio::test]
-async fn variables_defaults_skip_include_and_operation_names_answer_as_the_resolvers_do() {
-    let query = r#"
-      query One($id: Int = 2, $hide: Boolean!) {
-        video(id: $id) { title @skip(if: $hide) year @include(if: $hide) }
-      }
-      query Two($name: String!) { named(name: $name) { name videos(from: 1, to: 5) { title } } }"#;
-    let one = same(query, json!({"hide": true}), Some("One")).await;
+async fn variables_defaults_skip_and_include_answer_as_the_resolvers_do() {
+    let one = same(OPERATIONS, json!({"hide": true}), Some("One")).await;
     assert_eq!(one["data"], json!({"video": {"year": 2002}}));
-    let two = same(query, json!({"name": "b"}), Some("Two")).await;
+}
+
+#[tokio::test]
+async fn the_operation_named_is_the_one_answered_as_the_resolvers_do() {
+    let two = same(OPERATIONS, json!({"name": "b"}), Some("Two")).await;
     assert_eq!(
         two["data"]["named"]["videos"],
         json!([{"title": "Video 5"}])
