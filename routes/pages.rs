@@ -6,6 +6,7 @@
 //! what to run (never a blank 404). The server checks at each request, so
 //! pages built while it runs are served without a restart.
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -74,7 +75,7 @@ impl Pages {
         let Some(sources) = self.sources.clone() else {
             return false;
         };
-        if self.built() || !npm_runs() {
+        if self.built() || !sources.join("package.json").is_file() || !npm_runs() {
             return false;
         }
         *self.state() = Build::Running;
@@ -126,6 +127,14 @@ impl Pages {
                 ),
                 false,
             ),
+            Build::Idle if self.sources.is_none() => (
+                "The pages are not built",
+                format!(
+                    "<p><code>{}</code> (<code>--demo-dir</code>) has no <code>index.html</code>: put the built pages there (<code>{command}</code> builds them into <code>client-js/demo/dist</code>), then reload this page (no restart needed).</p>",
+                    escape(&self.dir.display().to_string())
+                ),
+                false,
+            ),
             Build::Idle => (
                 "The pages are not built",
                 format!(
@@ -155,11 +164,14 @@ fn npm_runs() -> bool {
         .is_ok_and(|output| output.status.success())
 }
 
-/// `npm ci` (when `client-js` has no `node_modules`) and `npm run build`
-/// in `sources`; the end of what npm printed when one fails.
+/// `npm ci` (when `client-js`'s `node_modules` is missing or older than
+/// its lock file) and `npm run build` in `sources`; the end of what npm
+/// printed when one fails. npm runs in a process group of its own, so
+/// that Ctrl-C stopping the demo does not cut `npm ci` short and leave
+/// `node_modules` half written.
 fn run_npm(sources: &Path) -> Result<(), String> {
     let mut steps: Vec<&[&str]> = Vec::new();
-    if !sources.join("node_modules").is_dir() {
+    if !installed(sources) {
         steps.push(&["ci"]);
     }
     steps.push(&["run", "build"]);
@@ -167,6 +179,7 @@ fn run_npm(sources: &Path) -> Result<(), String> {
         let output = Command::new("npm")
             .args(args)
             .current_dir(sources)
+            .process_group(0)
             .output()
             .map_err(|error| format!("npm {} could not start: {error}", args.join(" ")))?;
         if !output.status.success() {
@@ -178,6 +191,21 @@ fn run_npm(sources: &Path) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Whether `sources/node_modules` is there and newer than the lock file
+/// (`npm ci` touches it).
+fn installed(sources: &Path) -> bool {
+    let modified = |name: &str| {
+        std::fs::metadata(sources.join(name))
+            .and_then(|metadata| metadata.modified())
+            .ok()
+    };
+    match (modified("node_modules"), modified("package-lock.json")) {
+        (Some(modules), Some(lock)) => modules >= lock,
+        (Some(_), None) => true,
+        (None, _) => false,
+    }
 }
 
 /// `text` safe inside HTML.

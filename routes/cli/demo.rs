@@ -46,7 +46,8 @@ pub(super) async fn run(listen: Listen) -> anyhow::Result<()> {
         println!("(the pages are being built with npm, about a minute the first time: they show when ready)");
     } else if !pages.built() {
         println!(
-            "(the pages are not built: with Node.js 20+, run `npm --prefix client-js ci && npm --prefix client-js run build`; no restart needed)"
+            "(the pages in {} are not built: each page says what to run; no restart needed)",
+            pages.dir().display()
         );
     }
     println!();

@@ -273,7 +273,7 @@ impl<'a> Shaper<'a> {
         };
         if let (Some(keys), false) = (&field.keys, is_list(&field.ty)) {
             // Most fields (`title`): one path, known when the schema was read.
-            return self.item(type_name, groups, root, here, keys);
+            return self.item(type_name, groups, root, here, (keys, false));
         }
         let env = self.env;
         let relative = entry.relative.get_or_init(|| {
@@ -285,11 +285,12 @@ impl<'a> Shaper<'a> {
         });
         let relative = relative.as_ref().map_err(Clone::clone)?;
         if let BaseType::List(inner) = &field.ty.base {
-            return self.list(type_name, groups, root, here, relative, inner.nullable);
+            let list = (relative, inner.nullable, field.keyed);
+            return self.list(type_name, groups, root, here, list);
         }
         let mut paths = relative.expand();
         match (paths.next(), paths.next()) {
-            (Some(keys), None) => self.item(type_name, groups, root, here, &keys),
+            (Some(keys), None) => self.item(type_name, groups, root, here, (&keys, field.keyed)),
             _ => Err(format!(
                 "`{}` reads more than one path but is not a list",
                 field.name
@@ -298,16 +299,16 @@ impl<'a> Shaper<'a> {
     }
 
     /// Writes the list of what `relative`'s paths lead to from `here`,
-    /// read as `type_name`; an item that is null because a non-null field
-    /// under it was is null in the list when `nullable`, else the list is.
+    /// read as `type_name` (`keyed`: each path's last key names its
+    /// object); an item that is null because a non-null field under it
+    /// was is null in the list when `nullable`, else the list is.
     fn list(
         &mut self,
         type_name: &str,
         groups: &[Entry<'a>],
         root: &Graph,
         here: &Graph,
-        relative: &PathSet,
-        nullable: bool,
+        (relative, nullable, keyed): (&PathSet, bool, bool),
     ) -> Result<Found, String> {
         self.out.push(b'[');
         let mut count = 0;
@@ -318,7 +319,7 @@ impl<'a> Shaper<'a> {
             }
             let start = self.out.len();
             self.path.push(Segment::Index(count));
-            let item = self.item(type_name, groups, root, here, &keys);
+            let item = self.item(type_name, groups, root, here, (&keys, keyed));
             self.path.pop();
             match item? {
                 Found::Written => count += 1,
@@ -346,7 +347,7 @@ impl<'a> Shaper<'a> {
         selected: &[Entry<'a>],
         root: &Graph,
         here: &Graph,
-        keys: &[Key],
+        (keys, keyed): (&[Key], bool),
     ) -> Result<Found, String> {
         match step(root, here, keys) {
             // An object with nothing under it (an unknown id, past the
@@ -355,6 +356,9 @@ impl<'a> Shaper<'a> {
                 if !has_data(node) {
                     return Ok(Found::Nothing);
                 }
+                // Not through a ref, an object's key is the argument
+                // that named it, if one did (`videos[{id}]`).
+                let at = at.or_else(|| keyed.then(|| keys.last()).flatten());
                 Ok(match self.object(type_name, selected, root, branch, at) {
                     Ok(()) => Found::Written,
                     Err(Bubble) => Found::Bubbled,

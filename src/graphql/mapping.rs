@@ -53,6 +53,10 @@ pub(super) struct Field {
     /// The same when each of its key sets is one key (`title`,
     /// `genreLists.length`): what the executor reads without expanding.
     pub(super) keys: Option<Vec<crate::path::Key>>,
+    /// Whether the template's last key is one argument (`videos[{id}]`,
+    /// not a range): the key of the object it leads to, when no ref is
+    /// followed there.
+    pub(super) keyed: bool,
     /// For a mutation: the write made before the object at `path` is
     /// read back.
     pub(super) write: Option<Write>,
@@ -216,8 +220,19 @@ impl Field {
 
     /// What the key field `self` answers for an object standing at the
     /// key `at`: an `Int` the integer, an `ID` or `String` the key as
-    /// text.
-    pub(super) fn key_of(&self, at: &crate::path::Key) -> Result<async_graphql::Value, String> {
+    /// text. An object reached neither through a ref nor by an argument
+    /// naming it has no key of its own (its last key is where it stands
+    /// in its parent, which other objects share).
+    pub(super) fn key_of(
+        &self,
+        at: Option<&crate::path::Key>,
+    ) -> Result<async_graphql::Value, String> {
+        let Some(at) = at else {
+            return Err(format!(
+                "`{}` is a key field, but its object was reached neither through a ref nor by an argument naming it, so it has no key of its own",
+                self.name
+            ));
+        };
         if named_type(&self.ty) != "Int" {
             return Ok(async_graphql::Value::String(at.to_member_name()));
         }

@@ -31,9 +31,11 @@
 //!    which shape the same way.)
 //!
 //! A key field (`@graph(key: true)`, as `Video.id`) has no path: it
-//! answers the key its object stands at, the last key of the ref
-//! followed to it or of its own path, which the shaping walk carries
-//! (normalized caches key objects by it and `__typename`).
+//! answers its object's key, the last key of the ref followed to it or
+//! the argument that named it (`videos[{id}]`), which the shaping walk
+//! carries (normalized caches key objects by it and `__typename`); an
+//! object reached neither way has no key of its own, and the field is an
+//! error.
 //!
 //! A selection that asks for nothing under an object (only `__typename`
 //! or key fields) asks for the object's first plain scalar field instead

@@ -27,6 +27,11 @@ pub(super) fn fill_path(
     args: &dyn Fn(&str) -> Option<ConstValue>,
 ) -> Result<Vec<KeySet>, String> {
     let text = substitute(template, args, |name, value| {
+        if matches!(value, ConstValue::String(text) if text.is_empty()) {
+            return Err(format!(
+                "the argument `{name}` is empty, and no key of the graph is"
+            ));
+        }
         literal(value)
             .ok_or_else(|| format!("the argument `{name}` cannot stand in a path: {value}"))
     })?;

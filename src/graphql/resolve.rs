@@ -20,10 +20,13 @@ use super::plan::{fill, plan_root};
 use super::selection::Env;
 use super::write::prepare;
 
-/// An object of the answer: a place in the answered graph (refs followed).
+/// An object of the answer: a place in the answered graph (refs
+/// followed), and its key when it has one of its own (the target of the
+/// ref followed to it, or the argument that named it).
 struct Place {
     graph: Arc<Graph>,
     path: Vec<Key>,
+    key: Option<Key>,
 }
 
 /// The async-graphql type of a parsed type.
@@ -53,7 +56,7 @@ pub(super) fn dynamic_field(model: &Arc<Mapping>, root: bool, field: &Field) -> 
             let answered = match fill(&field, &args) {
                 _ if field.key => {
                     let place = ctx.parent_value.try_downcast_ref::<Place>()?;
-                    key(&field, place.path.last())
+                    key(&field, place.key.as_ref())
                 }
                 Err(message) => Err(message),
                 Ok(relative) if field.write.is_some() => match write(&ctx, &field, &args).await {
@@ -119,10 +122,7 @@ async fn answer_root<'a>(
 
 /// The key field `field` of the object standing at the key `at`.
 fn key<'a>(field: &Field, at: Option<&Key>) -> Result<Option<FieldValue<'a>>, String> {
-    match at {
-        Some(at) => field.key_of(at).map(|value| Some(FieldValue::value(value))),
-        None => Ok(None),
-    }
+    field.key_of(at).map(|value| Some(FieldValue::value(value)))
 }
 
 /// A mutation's write, through the router as a Falcor set or call would
@@ -151,13 +151,15 @@ fn shape<'a>(
     let object = !is_scalar(named_type(&field.ty));
     let relative = PathSet::new(relative);
     let item = |keys: &[Key]| -> Result<Option<FieldValue<'a>>, String> {
-        let (path, node) = locate(graph, parent, keys, object);
+        let (path, node, through_ref) = locate(graph, parent, keys, object);
         match node {
             // An object with nothing under it (an unknown id, past the
             // end of a list) is no object.
             Some(branch @ Node::Branch(_)) if object => Ok(has_data(branch).then(|| {
+                let named = through_ref || field.keyed;
                 FieldValue::owned_any(Place {
                     graph: graph.clone(),
+                    key: named.then(|| path.last().cloned()).flatten(),
                     path,
                 })
             })),
@@ -186,16 +188,16 @@ fn shape<'a>(
 }
 
 /// The place `keys` lead to from `parent` (a place already located), every
-/// ref met along them followed (at most 50 hops), and what stands there.
-/// One walk: each key is one lookup in the branch reached so far. The
-/// place's path is only kept when `with_path` (objects need it, scalars
-/// do not).
+/// ref met along them followed (at most 50 hops), what stands there, and
+/// whether the last key led through a ref. One walk: each key is one
+/// lookup in the branch reached so far. The place's path is only kept
+/// when `with_path` (objects need it, scalars do not).
 pub(super) fn locate<'g>(
     graph: &'g Graph,
     parent: &[Key],
     keys: &[Key],
     with_path: bool,
-) -> (Vec<Key>, Option<&'g Node>) {
+) -> (Vec<Key>, Option<&'g Node>, bool) {
     let mut at: Vec<Key> = Vec::new();
     if with_path {
         at.reserve(parent.len() + keys.len());
@@ -211,16 +213,19 @@ pub(super) fn locate<'g>(
     };
     let mut node = None;
     let mut hops = 0;
+    let mut through_ref = false;
     for key in keys {
         if with_path {
             at.push(key.clone());
         }
         node = branch.and_then(|branch| branch.get(key));
+        through_ref = false;
         while let Some(Node::Value(Value::Ref(reference))) = node {
             if hops == 50 {
                 break;
             }
             hops += 1;
+            through_ref = true;
             if with_path {
                 at = reference.path.to_vec();
             }
@@ -231,7 +236,7 @@ pub(super) fn locate<'g>(
             _ => None,
         };
     }
-    (at, node)
+    (at, node, through_ref)
 }
 
 /// Whether anything but empty atoms stands under `node`.

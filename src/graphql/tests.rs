@@ -20,6 +20,7 @@ type Query {
   genreListsLength: Int @graph(path: "genreLists.length")
   video(id: Int!): Video @graph(path: "videos[{id}]")
   named(name: String!): List @graph(path: "lists[{name}]")
+  listA: List @graph(path: "lists.a")
 }
 type List {
   id: ID! @graph(key: true)
@@ -132,7 +133,7 @@ fn router() -> Router {
 }
 
 /// The response of `query` (with `variables`, `operation`) both ways.
-async fn both(query: &str, variables: Json, operation: Option<&str>) -> (Json, Json) {
+pub(super) async fn both(query: &str, variables: Json, operation: Option<&str>) -> (Json, Json) {
     let graphql = GraphQl::new(SDL, router(), Limits::default()).expect("the schema builds");
     let request = || {
         let mut request = Request::new(query).variables(Variables::from_json(variables.clone()));
@@ -331,4 +332,14 @@ async fn a_query_sent_again_is_answered_from_its_kept_document_the_same() {
         .as_str()
         .is_some_and(|message| message.contains("(aliases)")));
     assert_eq!(graphql.known.len(), 2, "the two answered queries only");
+}
+
+#[tokio::test]
+async fn an_empty_string_argument_in_a_path_is_refused_naming_it() {
+    let answer = same(r#"{ named(name: "") { name } }"#, json!({}), None).await;
+    assert_eq!(answer["data"], json!({"named": null}), "{answer}");
+    assert_eq!(
+        answer["errors"][0]["message"], "the argument `name` is empty, and no key of the graph is",
+        "{answer}"
+    );
 }

@@ -84,6 +84,12 @@ async fn index_page(
             return not_built(unbuilt);
         }
     }
+    if !page.is_file() {
+        // Pages built without this one (an older folder): say so.
+        let name = page.file_name().unwrap_or_default().to_string_lossy();
+        let text = format!("this server's pages have no {name}");
+        return (StatusCode::NOT_FOUND, text).into_response();
+    }
     match ServeFile::new(&page).oneshot(request).await {
         Ok(response) => response.into_response(),
         Err(never) => match never {},

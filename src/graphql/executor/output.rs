@@ -34,9 +34,6 @@ impl<'a> Shaper<'a> {
     /// Writes the key field `field` of the object being written, which
     /// stands at the key `at`.
     pub(super) fn key(&mut self, field: &Field, at: Option<&Key>) -> Result<Found, String> {
-        let Some(at) = at else {
-            return Ok(Found::Nothing);
-        };
         self.json(&field.key_of(at)?)?;
         Ok(Found::Written)
     }
@@ -108,9 +105,9 @@ impl<'a> Shaper<'a> {
 }
 
 /// What `keys` lead to from `here`, every ref met along them followed
-/// from the graph's `root` (at most 50 hops), and the key it stands at:
-/// the last key of the last ref followed, else the last key walked (the
-/// key of an object reached directly, as `videos[7]`).
+/// from the graph's `root` (at most 50 hops), and, when the last key led
+/// through a ref, the key it stands at: the last key of the last ref
+/// followed (`lists[0]` → `videos[7]`: 7).
 pub(super) fn step<'g>(
     root: &'g Graph,
     here: &'g Graph,
@@ -122,7 +119,7 @@ pub(super) fn step<'g>(
     let mut hops = 0;
     for key in keys {
         node = branch.and_then(|branch| branch.get(key));
-        at = Some(key);
+        at = None;
         while let Some(Node::Value(Value::Ref(reference))) = node {
             if hops == 50 {
                 break;

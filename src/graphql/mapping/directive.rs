@@ -65,6 +65,7 @@ pub(super) fn read_field(
             .collect(),
         fixed: None,
         keys: None,
+        keyed: keyed(&path),
         path,
         key,
         write,
@@ -138,4 +139,13 @@ fn graph_write(
         })),
         _ => Err("a write is either @graph(set:, value:) or @graph(call:, arguments:)".to_owned()),
     }
+}
+
+/// Whether the path template ends with one argument as its last key
+/// (`videos[{id}]`, `lists[{name}]`): see [`Field::keyed`].
+fn keyed(template: &str) -> bool {
+    let names = super::placeholders(template);
+    names
+        .last()
+        .is_some_and(|name| template.trim_end().ends_with(&format!("[{{{name}}}]")))
 }

@@ -6,7 +6,7 @@ use serde_json::{json, Value as Json};
 
 use super::super::mapping::Mapping;
 use super::super::Sdl;
-use super::same;
+use super::{both, same};
 
 #[tokio::test]
 async fn a_key_field_answers_the_last_key_of_the_ref_followed_to_its_object() {
@@ -60,6 +60,29 @@ async fn a_key_field_selected_alone_answers_for_objects_that_exist_only() {
         "{answer}"
     );
     assert_eq!(answer["data"]["missing"], Json::Null, "{answer}");
+}
+
+#[tokio::test]
+async fn an_object_reached_neither_through_a_ref_nor_by_an_argument_has_no_key() {
+    // `listA` is `lists.a`: its last key is where it stands, not an id
+    // given to it, so `id` is an error rather than a key other objects
+    // could share. (The resolvers give the same error; they do not null
+    // the object for it, see an_error_in_a_non_null_place_...)
+    let (answer, resolved) = both("{ listA { id name } }", json!({}), None).await;
+    assert_eq!(answer["data"], json!({"listA": null}), "{answer}");
+    for answer in [&answer, &resolved] {
+        assert_eq!(
+            answer["errors"][0]["path"],
+            json!(["listA", "id"]),
+            "{answer}"
+        );
+        assert!(
+            answer["errors"][0]["message"]
+                .as_str()
+                .is_some_and(|message| message.contains("has no key of its own")),
+            "{answer}"
+        );
+    }
 }
 
 #[test]
