@@ -70,19 +70,22 @@ local graphql_body = '{"query":"{ genreLists(from: 0, to: 9) { name videos(from:
 local etag = os.getenv("BENCH_ETAG")
 
 -- wrk.format takes the headers given or wrk's (`wrk -H ...`), not both:
--- the request's own headers, with wrk's added (scripts/profile sends
--- Accept-Encoding so).
+-- with `-H`, the request's own headers and wrk's (scripts/profile sends
+-- Accept-Encoding so). Without, nothing is added to what wrk does for
+-- each request (its own CPU is part of every ratio measured).
 local format = wrk.format
 function wrk.format(method, path, headers, body)
-  if headers == nil then
-    return format(method, path, nil, body)
-  end
-  for name, value in pairs(wrk.headers) do
-    if headers[name] == nil then
-      headers[name] = value
+  if headers ~= nil then
+    for name, value in pairs(wrk.headers) do
+      if headers[name] == nil then
+        headers[name] = value
+      end
     end
   end
   return format(method, path, headers, body)
+end
+if next(wrk.headers) == nil then
+  wrk.format = format
 end
 
 function request()

@@ -1,6 +1,7 @@
 # The report of scripts/bench: its results.tsv (one line per measured
 # run: server, request, requests, duration_us, p50_us, p99_us, backend
-# calls, ids, peak RSS KB, non-2xx, socket errors, server CPU us) as one
+# calls, ids, peak RSS KB, non-2xx, socket errors, server CPU us, the
+# machine's busy CPU us) as one
 # table over the rounds, the ratios against the reference servers, and
 # the targets met or missed.
 #
@@ -37,7 +38,7 @@ function median(list, key, n,    i, j, v, sorted) {
     p50[key, n[key]] = $5; p99[key, n[key]] = $6
     calls[key] += $7; ids[key] += $8
     if ($9 > hwm[key]) hwm[key] = $9
-    non2xx[key] += $10; sockerr[key] += $11; cpu[key] += $12
+    non2xx[key] += $10; sockerr[key] += $11; cpu[key] += $12; host[key] += $13
 }
 END {
     for (k = 1; k <= keys; k++) {
@@ -46,9 +47,10 @@ END {
         cpr = requests[key] > 0 ? calls[key] / requests[key] : 0
         ipr = requests[key] > 0 ? ids[key] / requests[key] : 0
         cpu_ms = requests[key] > 0 ? cpu[key] / requests[key] / 1000 : 0
-        rows[k] = sprintf("%-21s %-10s %8.0f %9s %9s %8.3f %9.2f %8.1f %6.1f MB %6d %7d",
+        host_ms = requests[key] > 0 ? host[key] / requests[key] / 1000 : 0
+        rows[k] = sprintf("%-21s %-10s %8.0f %9s %9s %8.3f %8.3f %9.2f %8.1f %6.1f MB %6d %7d",
             server[key], kind[key], rps, ms(median(p50, key, n[key])), ms(median(p99, key, n[key])),
-            cpu_ms, cpr, ipr, hwm[key] / 1024, non2xx[key], sockerr[key])
+            cpu_ms, host_ms, cpr, ipr, hwm[key] / 1024, non2xx[key], sockerr[key])
         rate[key] = rps
         if (hwm[key] > peak[server[key]]) peak[server[key]] = hwm[key]
     }
@@ -56,10 +58,11 @@ END {
     if (("falcor-node/first" in n) || ("peregrine-front/first" in n))
         printf "(requests `first`, `second`: the home request of each of the 1,000 users once, %s at a time, peregrine-front started afresh; p50/p99 from curl)\n", conns
     printf "\n"
-    printf "%-21s %-10s %8s %9s %9s %8s %9s %8s %9s %6s %7s\n",
-        "server", "request", "req/s", "p50", "p99", "CPU ms", "calls/req", "ids/req", "peak RSS", "non2xx", "sockerr"
+    printf "%-21s %-10s %8s %9s %9s %8s %8s %9s %8s %9s %6s %7s\n",
+        "server", "request", "req/s", "p50", "p99", "CPU ms", "host ms", "calls/req", "ids/req", "peak RSS", "non2xx", "sockerr"
     for (k = 1; k <= keys; k++) print rows[k]
-    print "(CPU ms: the server's CPU time per request, user and system, from /proc/PID/stat: its threads and, for nginx, its workers)"
+    print "(CPU ms: the server's CPU time per request, user and system, from /proc/PID/stat: its threads and, for nginx, its workers;"
+    print " host ms: the whole machine's busy CPU time per request, from /proc/stat: the server, wrk, the backend and anything else running)"
     if (peak_reset != 1) print "\n(peak RSS is the peak since the process started: clear_refs was refused)"
     printf "\nratios (falcor-node is the reference):\n"
     ref = rate["falcor-node/home"]

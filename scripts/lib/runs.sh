@@ -31,15 +31,18 @@ start_counters() {
     curl -sf -X POST "$backend_url/_stats/reset" >/dev/null
     reset_peak "$measured"
     cpu_before="$(cpu_ticks "$measured")"
+    host_before="$(host_busy_ticks)"
 }
 
 # record NAME KIND ROUND OUT LOG_LINES: adds the run whose BENCH line is in
 # OUT to the results, with the backend's counters and the server's peak
 # memory, and warns of errors (LOG_LINES: the server log's length before).
 record() {
-    local name="$1" kind="$2" round="$3" out="$4" log_lines="$5" failed calls ids hwm line kv errors cpu_us
-    # The server's CPU time over the run (its threads and child processes).
+    local name="$1" kind="$2" round="$3" out="$4" log_lines="$5" failed calls ids hwm line kv errors cpu_us host_us
+    # The server's CPU time over the run (its threads and child
+    # processes), and the whole machine's (wrk, the backend, anything).
     cpu_us=$((($(cpu_ticks "$measured") - cpu_before) * 1000000 / clock_ticks))
+    host_us=$((($(host_busy_ticks) - host_before) * 1000000 / clock_ticks))
     # A Peregrine whose service failed (peregrine-front's falcor-node not
     # answering within its timeout, say) still answers 200, with errors in
     # the answer: count them from its log.
@@ -63,7 +66,7 @@ record() {
     if [ "$errors" != 0 ]; then
         info "WARNING: socket errors: connect ${r[connect]}, read ${r[read]}, write ${r[write]}, timeout ${r[timeout]}"
     fi
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
         "$name" "$kind" "${r[requests]}" "${r[duration_us]}" "${r[p50_us]}" "${r[p99_us]}" \
-        "$calls" "$ids" "$hwm" "${r[non2xx]}" "$errors" "$cpu_us" >>"$results"
+        "$calls" "$ids" "$hwm" "${r[non2xx]}" "$errors" "$cpu_us" "$host_us" >>"$results"
 }

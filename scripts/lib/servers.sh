@@ -106,6 +106,13 @@ cpu_ticks() {
 }
 clock_ticks="$(getconf CLK_TCK)"
 
+# host_busy_ticks: the CPU time (clock ticks, all cores) the whole machine
+# has spent busy so far, whoever it was for: /proc/stat's cpu line less
+# idle and iowait.
+host_busy_ticks() {
+    awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
+}
+
 # vm_kb PID FIELD: FIELD (VmRSS, VmHWM) of the process, in KB.
 vm_kb() {
     awk -v field="$2:" '$1 == field { print $2 }' "/proc/$1/status"
