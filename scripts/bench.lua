@@ -3,11 +3,12 @@
 -- (`/model.json?method=get&paths=<URL-encoded JSON path sets>`), each with
 -- a user drawn at random from u1..u1000 (`Authorization: Bearer uN`).
 --
---   wrk ... -s scripts/bench.lua http://127.0.0.1:PORT -- home|detail|mixed|graphql|one|revalidate
+--   wrk ... -s scripts/bench.lua http://127.0.0.1:PORT -- home|detail|mixed|graphql|one|revalidate|range:N
 --
 -- graphql is the home request as a GraphQL query, POSTed to /graphql.
 -- one is u17's home request alone; revalidate the same with
 -- `If-None-Match: $BENCH_ETAG` (the ETag of its answer: 304s).
+-- range:N is videos[1..N].title, N paths, as u17 (scripts/bench-curves).
 --
 -- done() prints one machine-readable line:
 --   BENCH requests=N duration_us=N p50_us=N p99_us=N non2xx=N connect=N read=N write=N timeout=N
@@ -39,6 +40,7 @@ local function detail_path(n)
 end
 
 local kind = "home"
+local range_path
 local thread_counter = 0
 
 function setup(thread)
@@ -48,7 +50,12 @@ end
 
 function init(args)
   kind = args[1] or "home"
-  local kinds = { home = true, detail = true, mixed = true, graphql = true, one = true, revalidate = true }
+  local n = kind:match("^range:(%d+)$")
+  if n then
+    kind = "range"
+    range_path = model_get('[["videos",{"from":1,"to":' .. n .. '},"title"]]')
+  end
+  local kinds = { home = true, detail = true, mixed = true, graphql = true, one = true, revalidate = true, range = true }
   if not kinds[kind] then
     error("unknown request kind: " .. tostring(kind))
   end
@@ -62,7 +69,29 @@ local graphql_body = '{"query":"{ genreLists(from: 0, to: 9) { name videos(from:
 
 local etag = os.getenv("BENCH_ETAG")
 
+-- wrk.format takes the headers given or wrk's (`wrk -H ...`), not both:
+-- with `-H`, the request's own headers and wrk's (scripts/profile sends
+-- Accept-Encoding so). Without, nothing is added to what wrk does for
+-- each request (its own CPU is part of every ratio measured).
+local format = wrk.format
+function wrk.format(method, path, headers, body)
+  if headers ~= nil then
+    for name, value in pairs(wrk.headers) do
+      if headers[name] == nil then
+        headers[name] = value
+      end
+    end
+  end
+  return format(method, path, headers, body)
+end
+if next(wrk.headers) == nil then
+  wrk.format = format
+end
+
 function request()
+  if kind == "range" then
+    return wrk.format("GET", range_path, { ["Authorization"] = "Bearer u17" }, nil)
+  end
   if kind == "one" or kind == "revalidate" then
     local headers = { ["Authorization"] = "Bearer u17" }
     if kind == "revalidate" then

@@ -24,9 +24,10 @@ pub(super) struct Listen {
     /// measuring, or when the backends' data must be read fresh).
     #[arg(long, env = "PEREGRINE_NO_CACHE")]
     no_cache: bool,
-    /// How many megabytes of whole answers to keep (gzip-compressed: a
-    /// home answer is about 3 KB), so that a user's repeated request is
-    /// answered without routing it; 0 keeps none. An answer lives as long
+    /// How many megabytes of whole answers to keep (a home answer is
+    /// about 3 KB gzipped for clients that accept gzip, 21 KB for those
+    /// that do not), so that a user's repeated request is answered
+    /// without routing it; 0 keeps none. An answer lives as long
     /// as the cached values it holds, and a user's writes drop the user's
     /// answers. Off with --no-cache.
     #[arg(long, env = "PEREGRINE_ANSWER_CACHE_MB", default_value_t = 32)]

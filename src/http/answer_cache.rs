@@ -31,20 +31,21 @@
 //! (as the catalog's routes do). Loads started inside a task a handler
 //! spawns are not seen.
 //!
-//! Answers are kept gzip-compressed (a home answer of 20 KB is 3 KB), and a
-//! client that accepts gzip gets those bytes as they are; others get them
-//! inflated.
+//! An answer is kept in the encodings its clients asked for: gzip for a
+//! client that accepts it (a home answer of 20 KB is 3 KB), the JSON as it
+//! is for one that does not, both once both kinds asked. Each client gets
+//! the kept bytes as they are; the other encoding is made once, the first
+//! time it is asked for, and kept beside the first (see
+//! docs/decisions/0017-kept-answers-in-the-encodings-asked.md).
 
-use std::cell::RefCell;
 use std::fmt;
 use std::hash::{BuildHasher, BuildHasherDefault};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use axum::body::{Body, Bytes};
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::body::Bytes;
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
-use flate2::{Compress, Compression, Crc, Decompress, FlushCompress, FlushDecompress, Status};
 use rustc_hash::FxHasher;
 use tokio::time::Instant;
 
@@ -53,6 +54,10 @@ use crate::path::{KeyOrRange, KeySet, PathSet};
 
 use super::freshness::Freshness;
 use super::model_json::json_body;
+
+mod encoding;
+
+use encoding::{accepts_gzip, compress, inflate, response};
 
 /// Whole answers to gets, by user and path sets (see the module's docs).
 ///
@@ -85,13 +90,15 @@ struct Inner {
     writes: Writes,
 }
 
-/// A kept answer: its JSON, gzip-compressed.
+/// A kept answer: its JSON in the encodings asked for (one at least).
 #[derive(Clone)]
 struct Answer {
-    gzip: Bytes,
-    /// The length of the JSON, to inflate it in one allocation.
-    length: usize,
-    /// Its validator, and whether it is a user's (for HTTP caches).
+    /// Gzip-compressed, once a client that accepts gzip asked for it.
+    gzip: Option<Bytes>,
+    /// As it is, once a client that does not accept gzip asked for it.
+    json: Option<Bytes>,
+    /// Its validator (a hash of the JSON), and whether it is a user's
+    /// (for HTTP caches).
     etag: HeaderValue,
     private: bool,
 }
@@ -118,7 +125,12 @@ fn weigh(paths: &[PathSet], answer: &Answer) -> u32 {
             }
         })
         .sum();
-    u32::try_from(answer.gzip.len() + keys + 192).unwrap_or(u32::MAX)
+    let bytes = [&answer.gzip, &answer.json]
+        .into_iter()
+        .flatten()
+        .map(Bytes::len)
+        .sum::<usize>();
+    u32::try_from(bytes + keys + 192).unwrap_or(u32::MAX)
 }
 
 /// How many recently asked, not yet kept, answers are remembered.
@@ -138,7 +150,7 @@ fn scope_of(user: Option<&str>) -> Scope {
 }
 
 impl AnswerCache {
-    /// An answer cache of at most `max_bytes` of compressed answers,
+    /// An answer cache of at most `max_bytes` of answers,
     /// dropping answers on the writes reported to `writes`.
     pub fn new(max_bytes: u64, writes: &Writes) -> AnswerCache {
         let limits = CacheLimits {
@@ -178,6 +190,7 @@ impl AnswerCache {
         headers: &HeaderMap,
     ) -> Option<Response> {
         let scope = scope_of(user);
+        let ticket = self.ticket();
         let Some((answer, until)) = self.inner.entries.get(&scope, paths) else {
             metrics::counter!("peregrine_answers_total", "outcome" => "miss").increment(1);
             return None;
@@ -192,17 +205,50 @@ impl AnswerCache {
         if let Some(not_modified) = freshness.not_modified(headers) {
             return Some(not_modified);
         }
-        if accepts_gzip(headers) {
-            return Some(freshness.respond(headers, gzip_response(answer.gzip)));
+        let gzip = accepts_gzip(headers);
+        let kept = if gzip { &answer.gzip } else { &answer.json };
+        let bytes = match kept {
+            Some(bytes) => bytes.clone(),
+            None => self.add_encoding(ticket, &scope, paths, &answer, gzip)?,
+        };
+        Some(freshness.respond(headers, response(bytes, gzip)))
+    }
+
+    /// The bytes of `answer` (kept for `paths` in `scope`) in the encoding
+    /// it is not kept in yet (gzip if `gzip`, else the JSON), made from
+    /// the one it is and kept beside it, unless a write landed since
+    /// `ticket`. None if they cannot be made (the answer is then dropped).
+    fn add_encoding(
+        &self,
+        ticket: Ticket,
+        scope: &Scope,
+        paths: &[PathSet],
+        answer: &Answer,
+        gzip: bool,
+    ) -> Option<Bytes> {
+        let made = if gzip {
+            answer.json.as_deref().and_then(compress)
+        } else {
+            answer.gzip.as_deref().and_then(inflate).map(Bytes::from)
+        };
+        let Some(bytes) = made else {
+            tracing::warn!("a kept answer could not be re-encoded; answering afresh");
+            self.inner.entries.invalidate(scope, paths);
+            return None;
+        };
+        // Only into the entry it was made from (the same JSON, by its
+        // ETag), found and changed under the cache's lock: one a write
+        // dropped meanwhile stays dropped.
+        if self.inner.writes.epoch() == ticket.epoch {
+            let added = bytes.clone();
+            self.inner.entries.update(scope, paths.to_vec(), |kept| {
+                if kept.etag == answer.etag {
+                    let slot = if gzip { &mut kept.gzip } else { &mut kept.json };
+                    *slot = Some(added);
+                }
+            });
         }
-        match inflate(&answer.gzip, answer.length) {
-            Some(json) => Some(freshness.respond(headers, json_body(json))),
-            None => {
-                tracing::warn!("a kept answer could not be inflated; answering afresh");
-                self.inner.entries.invalidate(&scope, paths);
-                None
-            }
-        }
+        Some(bytes)
     }
 
     /// What a request must hold to keep its answer: taken before it is
@@ -215,9 +261,9 @@ impl AnswerCache {
 
     /// Keeps `json`, the answer of `user` to `paths` built under `ticket`,
     /// until its `freshness` ends, if it was asked lately already and no
-    /// write landed since the ticket. Answers the response to send (before
-    /// its freshness is marked): the gzip bytes for a client that accepts
-    /// them, else `json`.
+    /// write landed since the ticket, in the encoding `headers` accept.
+    /// Answers the response to send (before its freshness is marked): the
+    /// gzip bytes for a client that accepts them, else `json`.
     pub(crate) fn keep(
         &self,
         ticket: Ticket,
@@ -240,13 +286,22 @@ impl AnswerCache {
             self.inner.asked.insert(hash, ());
             return json_body(json);
         }
-        let Some(gzip) = compress(&json) else {
-            tracing::warn!("an answer could not be compressed to keep");
-            return json_body(json);
+        let gzip = accepts_gzip(headers);
+        let bytes = if gzip {
+            let Some(bytes) = compress(&json) else {
+                tracing::warn!("an answer could not be compressed to keep");
+                return json_body(json);
+            };
+            bytes
+        } else {
+            // Kept for long: no spare capacity.
+            let mut json = json;
+            json.shrink_to_fit();
+            Bytes::from(json)
         };
         let answer = Answer {
-            gzip: gzip.clone(),
-            length: json.len(),
+            gzip: gzip.then(|| bytes.clone()),
+            json: (!gzip).then(|| bytes.clone()),
             etag: freshness.etag.clone(),
             private: freshness.private,
         };
@@ -260,11 +315,7 @@ impl AnswerCache {
         } else {
             metrics::counter!("peregrine_answers_kept_total").increment(1);
         }
-        if accepts_gzip(headers) {
-            gzip_response(gzip)
-        } else {
-            json_body(json)
-        }
+        response(bytes, gzip)
     }
 
     /// How many answers are kept, and their weight in bytes.
@@ -277,110 +328,6 @@ impl fmt::Debug for AnswerCache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AnswerCache").finish_non_exhaustive()
     }
-}
-
-/// Whether the client accepts gzip (`Accept-Encoding`, RFC 9110: a
-/// `gzip` or `x-gzip` entry says so by its weight, `q=0` refusing; else
-/// `*` does).
-fn accepts_gzip(headers: &HeaderMap) -> bool {
-    let mut named = None;
-    let mut any = None;
-    let codings = headers
-        .get_all(header::ACCEPT_ENCODING)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','));
-    for coding in codings {
-        let mut parts = coding.split(';');
-        let name = parts.next().unwrap_or("").trim();
-        let weight = parts
-            .filter_map(|param| {
-                let (key, value) = param.split_once('=')?;
-                key.trim()
-                    .eq_ignore_ascii_case("q")
-                    .then(|| value.trim().parse::<f32>().ok())
-                    .flatten()
-            })
-            .next()
-            .unwrap_or(1.0);
-        if name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip") {
-            named = Some(weight > 0.0);
-        } else if name == "*" {
-            any = Some(weight > 0.0);
-        }
-    }
-    named.or(any).unwrap_or(false)
-}
-
-thread_local! {
-    /// An inflater per thread: its state is 40 KB, which a new one per
-    /// answer would allocate and clear each time.
-    static INFLATER: RefCell<Decompress> = RefCell::new(Decompress::new(false));
-}
-
-/// The JSON of a kept answer (`length` bytes), from its gzip bytes as
-/// [`compress`] wrote them: a 10-byte header without optional fields, the
-/// deflate stream, and an 8-byte trailer (left unchecked: the bytes never
-/// left this process).
-fn inflate(gzip: &[u8], length: usize) -> Option<Vec<u8>> {
-    let header = gzip.get(..10)?;
-    if header[..4] != [0x1f, 0x8b, 8, 0] {
-        return None;
-    }
-    let deflate = gzip.get(10..gzip.len().checked_sub(8)?)?;
-    INFLATER.with(|inflater| {
-        let mut inflater = inflater.try_borrow_mut().ok()?;
-        inflater.reset(false);
-        let mut json = Vec::with_capacity(length);
-        let status = inflater
-            .decompress_vec(deflate, &mut json, FlushDecompress::Finish)
-            .ok()?;
-        (status == Status::StreamEnd && json.len() == length).then_some(json)
-    })
-}
-
-/// `json` as gzip bytes: a 10-byte header without optional fields, the
-/// deflate stream, and the CRC-32 and length of `json`. The deflater is
-/// the thread's own: its state is 300 KB, not worth allocating per answer.
-fn compress(json: &[u8]) -> Option<Bytes> {
-    thread_local! {
-        static DEFLATER: RefCell<Compress> = RefCell::new(Compress::new(Compression::default(), false));
-    }
-    let length = u32::try_from(json.len()).ok()?;
-    let mut gzip = Vec::with_capacity(json.len() / 4 + 64);
-    gzip.extend_from_slice(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
-    DEFLATER.with(|deflater| {
-        let mut deflater = deflater.try_borrow_mut().ok()?;
-        deflater.reset();
-        loop {
-            let read = usize::try_from(deflater.total_in()).ok()?;
-            if gzip.len() == gzip.capacity() {
-                gzip.reserve(json.len() / 4 + 64);
-            }
-            let status = deflater
-                .compress_vec(json.get(read..)?, &mut gzip, FlushCompress::Finish)
-                .ok()?;
-            if status == Status::StreamEnd {
-                return Some(());
-            }
-        }
-    })?;
-    let mut crc = Crc::new();
-    crc.update(json);
-    gzip.extend_from_slice(&crc.sum().to_le_bytes());
-    gzip.extend_from_slice(&length.to_le_bytes());
-    // Kept for long: no spare capacity.
-    gzip.shrink_to_fit();
-    Some(Bytes::from(gzip))
-}
-
-fn gzip_response(gzip: Bytes) -> Response {
-    let mut response = Response::new(Body::from(gzip));
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(super::JSON));
-    headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-    response
 }
 
 #[cfg(test)]

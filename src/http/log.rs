@@ -2,6 +2,7 @@
 //! level from `RUST_LOG` (default `info`, and errors only from the
 //! redis client).
 
+use std::io::IsTerminal;
 use std::time::Duration;
 
 use axum::extract::Request;
@@ -35,7 +36,12 @@ pub fn init_logging(format: LogFormat, telemetry: Option<&Telemetry>) {
         // Redis is down and back.
         .unwrap_or_else(|_| EnvFilter::new("info,redis=error"));
     let lines = match format {
-        LogFormat::Human => tracing_subscriber::fmt::layer().boxed(),
+        // Colours only for a person at a terminal: written into a file or
+        // a pipe they are noise, and formatting them into every request
+        // span's fields was 7% of a kept answer's instructions.
+        LogFormat::Human => tracing_subscriber::fmt::layer()
+            .with_ansi(std::io::stdout().is_terminal())
+            .boxed(),
         LogFormat::Json => tracing_subscriber::fmt::layer()
             .json()
             .flatten_event(true)

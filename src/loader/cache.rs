@@ -33,7 +33,7 @@ pub(crate) struct Cache<K, V> {
 }
 
 /// An entry's key: whose it is, and which.
-#[derive(PartialEq, Eq)]
+#[derive(PartialEq, Eq, Clone)]
 struct Key<K> {
     scope: Scope,
     key: K,
@@ -242,6 +242,24 @@ where
             key,
         };
         self.entries.insert(key, entry);
+    }
+
+    /// Changes the value of `key` in `scope` where it is, if it is there,
+    /// under the cache's lock (so that no write's drop can come between
+    /// finding the entry and changing it), and weighs it again. Whether
+    /// it was there.
+    pub(crate) fn update(&self, scope: &Scope, key: K, change: impl FnOnce(&mut V)) -> bool {
+        let key = Key {
+            scope: scope.clone(),
+            key,
+        };
+        // A zero timeout: never wait for a placeholder (this cache makes
+        // none), and a vacant key's guard is dropped without inserting.
+        let found = self.entries.entry(&key, Some(Duration::ZERO), |_, entry| {
+            change(&mut entry.value);
+            quick_cache::sync::EntryAction::Retain(())
+        });
+        matches!(found, quick_cache::sync::EntryResult::Retained(()))
     }
 
     pub(crate) fn invalidate<Q>(&self, scope: &Scope, key: &Q)
