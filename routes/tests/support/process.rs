@@ -66,7 +66,20 @@ impl Listening {
 }
 
 impl Drop for Listening {
+    /// Asks the process to stop (SIGTERM: nginx's master then stops its
+    /// workers, which a SIGKILL would leave running), and kills it if it
+    /// has not within 5 s.
     fn drop(&mut self) {
+        let asked = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while asked.is_ok() && Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
