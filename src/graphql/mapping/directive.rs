@@ -26,21 +26,7 @@ pub(super) fn read_field(
     };
     let write = graph_write(&field.directives).map_err(mapping)?;
     let key = graph_key(&field.directives).map_err(mapping)?;
-    let path = match (graph_argument(&field.directives, "path"), key) {
-        (Some(path), false) => path,
-        (None, true) => String::new(),
-        (Some(_), true) => {
-            return Err(mapping(
-                "a key field reads where its object stands: @graph(key: true) takes no path"
-                    .to_owned(),
-            ))
-        }
-        (None, false) => {
-            return Err(mapping(
-                "needs @graph(path: \"...\"): where it stands in the JSON Graph (or @graph(key: true): the key its object stands at)".to_owned(),
-            ))
-        }
-    };
+    let path = graph_path(&field.directives, key).map_err(mapping)?;
     if key {
         check_key(type_name, &field).map_err(mapping)?;
         if write.is_some() {
@@ -71,6 +57,24 @@ pub(super) fn read_field(
         write,
         place,
     })
+}
+
+/// The `@graph(path:)` of a field, empty for a key field (`key`), which
+/// has none.
+fn graph_path(
+    directives: &[async_graphql_parser::Positioned<ConstDirective>],
+    key: bool,
+) -> Result<String, String> {
+    match (graph_argument(directives, "path"), key) {
+        (Some(path), false) => Ok(path),
+        (None, true) => Ok(String::new()),
+        (Some(_), true) => Err(
+            "a key field reads where its object stands: @graph(key: true) takes no path".to_owned(),
+        ),
+        (None, false) => Err(
+            "needs @graph(path: \"...\"): where it stands in the JSON Graph (or @graph(key: true): the key its object stands at)".to_owned(),
+        ),
+    }
 }
 
 /// The string argument `name` of the `@graph` directive.
