@@ -146,14 +146,9 @@ pub(crate) fn input<T: DeserializeOwned>(
     what: &str,
     falcor_fails: bool,
 ) -> Result<T, Outcome> {
-    T::deserialize(value).map_err(|err| {
-        if falcor_fails {
-            Outcome::passed_with(format!("refused: {err}"))
-        } else {
-            Outcome::failed(format!(
-                "ours refuses {what} where falcor answers: {err}\n  {what}: {value}"
-            ))
-        }
+    decode(value, what).map_err(|why| match falcor_fails {
+        true => Outcome::passed_with(format!("refused: {why}")),
+        false => Outcome::failed(format!("ours refuses what falcor answers: {why}")),
     })
 }
 

@@ -6,7 +6,6 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use peregrine_routes::{Auth, Endpoints, Pages, Server};
-use tower::ServiceExt;
 
 use crate::support::{self, Dir};
 
@@ -20,11 +19,7 @@ fn app_with_pages(dir: &Dir) -> axum::Router {
 
 async fn get(app: &axum::Router, uri: &str) -> (StatusCode, String) {
     let request = Request::get(uri).body(Body::empty()).expect("a request");
-    let response = app.clone().oneshot(request).await.expect("infallible");
-    let status = response.status();
-    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .expect("a body");
+    let (status, body) = support::exchange(app, request).await;
     (status, String::from_utf8_lossy(&body).into_owned())
 }
 
