@@ -9,9 +9,11 @@
 //!
 //! It stays as true as the loaders' caches it is built on:
 //!
-//! - **Keyed by user and paths.** An answer is only ever read by the
+//! - **Keyed by user and request.** An answer is only ever read by the
 //!   user who asked it (or, without a user, by requests without one), for
-//!   the same path sets.
+//!   the same request: a GET's query string as sent (read again, it asks
+//!   the same paths; so a kept answer is found without reading them, see
+//!   `shortcut.rs`), a POSTed get's path sets ([`AnswerKey`]).
 //! - **Lives as long as its values.** An answer is kept until the
 //!   earliest expiry of the cached values it was built from
 //!   ([`expiry`](crate::loader::expiry)). An answer that read anything no cache keeps (a
@@ -50,14 +52,15 @@ use rustc_hash::FxHasher;
 use tokio::time::Instant;
 
 use crate::loader::{Cache, CacheLimits, Scope, Writes};
-use crate::path::{KeyOrRange, KeySet, PathSet};
+use crate::path::PathSet;
 
 use super::freshness::Freshness;
 use super::model_json::json_body;
 
 mod encoding;
 
-use encoding::{accepts_gzip, compress, inflate, response};
+pub(crate) use encoding::accepts_gzip;
+use encoding::{compress, inflate, response};
 
 /// Whole answers to gets, by user and path sets (see the module's docs).
 ///
@@ -79,10 +82,10 @@ pub struct AnswerCache {
 
 struct Inner {
     /// The answers, by the asking user's scope (the shared scope for
-    /// requests without a user) and the path sets: the loaders' cache,
-    /// so that an answer is read in its user's scope only and expires on
-    /// read as a value does.
-    entries: Cache<Vec<PathSet>, Answer>,
+    /// requests without a user) and the request ([`AnswerKey`]): the
+    /// loaders' cache, so that an answer is read in its user's scope only
+    /// and expires on read as a value does.
+    entries: Cache<Box<[u8]>, Answer>,
     /// Hashes of the keys asked lately and not kept: an answer is kept
     /// the second time it is asked, so that requests asked once (a
     /// detail page among ten thousand) do not fill the cache.
@@ -103,34 +106,45 @@ struct Answer {
     private: bool,
 }
 
-/// Weighs an answer by the memory it holds: its bytes, its paths (about
-/// 48 bytes a key, plus the text of keys that are text) and the entry
-/// itself, so that the bound is one of memory whatever the keys.
-fn weigh(paths: &[PathSet], answer: &Answer) -> u32 {
-    let key = |key: &crate::path::Key| 48 + key.as_str().map_or(0, str::len);
-    let keys: usize = paths
-        .iter()
-        .flat_map(|set| set.iter())
-        .map(|keys| match keys {
-            KeySet::Key(k) => key(k),
-            KeySet::Range(_) => 48,
-            KeySet::List(items) => {
-                48 + items
-                    .iter()
-                    .map(|item| match item {
-                        KeyOrRange::Key(k) => key(k),
-                        KeyOrRange::Range(_) => 48,
-                    })
-                    .sum::<usize>()
-            }
-        })
-        .sum();
+/// Weighs an answer by the memory it holds: its bytes, its key's and
+/// the entry itself, so that the bound is one of memory whatever the
+/// request.
+fn weigh(key: &[u8], answer: &Answer) -> u32 {
     let bytes = [&answer.gzip, &answer.json]
         .into_iter()
         .flatten()
         .map(Bytes::len)
         .sum::<usize>();
-    u32::try_from(bytes + keys + 192).unwrap_or(u32::MAX)
+    u32::try_from(bytes + key.len() + 192).unwrap_or(u32::MAX)
+}
+
+/// What a kept answer is found by, besides its user: the request as it
+/// was sent. A GET's query string (`method=get&paths=...`), byte for
+/// byte: read again it asks the same paths, so the answer is found
+/// without reading them (the same paths spelled another way are another
+/// entry). A POSTed get's path sets, as JSON after a NUL byte, which no
+/// query string holds.
+pub(crate) struct AnswerKey<'a>(std::borrow::Cow<'a, [u8]>);
+
+impl AnswerKey<'_> {
+    /// The key of a GET whose query string is `query`.
+    pub(crate) fn query(query: &str) -> AnswerKey<'_> {
+        AnswerKey(query.as_bytes().into())
+    }
+
+    /// The key of a get of `paths` sent another way (a POST body).
+    pub(crate) fn paths(paths: &[PathSet]) -> AnswerKey<'static> {
+        let mut key = vec![0];
+        // Path sets are keys, ranges and lists: always written.
+        if serde_json::to_writer(&mut key, paths).is_err() {
+            key.truncate(1);
+        }
+        AnswerKey(key.into())
+    }
+
+    fn bytes(&self) -> &[u8] {
+        &self.0
+    }
 }
 
 /// How many recently asked, not yet kept, answers are remembered.
@@ -161,7 +175,7 @@ impl AnswerCache {
         let inner = Arc::new(Inner {
             entries: Cache::with_estimate(
                 limits,
-                Arc::new(|paths: &Vec<PathSet>, answer: &Answer| weigh(paths, answer)),
+                Arc::new(|key: &Box<[u8]>, answer: &Answer| weigh(key, answer)),
                 estimate,
             ),
             asked: quick_cache::sync::Cache::new(ASKED),
@@ -181,20 +195,33 @@ impl AnswerCache {
         AnswerCache { inner }
     }
 
-    /// The kept answer of `user` to `paths`, as a response for a client
-    /// whose `Accept-Encoding` is in `headers`.
+    /// The kept answer of `user` to the request `key`, as a response for
+    /// a client whose `Accept-Encoding` is in `headers`; a miss is
+    /// counted.
     pub(crate) fn get(
         &self,
         user: Option<&str>,
-        paths: &[PathSet],
+        key: &AnswerKey<'_>,
+        headers: &HeaderMap,
+    ) -> Option<Response> {
+        let found = self.find(user, key, headers);
+        if found.is_none() {
+            metrics::counter!("peregrine_answers_total", "outcome" => "miss").increment(1);
+        }
+        found
+    }
+
+    /// [`AnswerCache::get`] without counting a miss: for a lookup whose
+    /// miss is looked up again.
+    pub(crate) fn find(
+        &self,
+        user: Option<&str>,
+        key: &AnswerKey<'_>,
         headers: &HeaderMap,
     ) -> Option<Response> {
         let scope = scope_of(user);
         let ticket = self.ticket();
-        let Some((answer, until)) = self.inner.entries.get(&scope, paths) else {
-            metrics::counter!("peregrine_answers_total", "outcome" => "miss").increment(1);
-            return None;
-        };
+        let (answer, until) = self.inner.entries.get(&scope, key.bytes())?;
         metrics::counter!("peregrine_answers_total", "outcome" => "hit").increment(1);
         let freshness = Freshness {
             until,
@@ -209,12 +236,12 @@ impl AnswerCache {
         let kept = if gzip { &answer.gzip } else { &answer.json };
         let bytes = match kept {
             Some(bytes) => bytes.clone(),
-            None => self.add_encoding(ticket, &scope, paths, &answer, gzip)?,
+            None => self.add_encoding(ticket, &scope, key, &answer, gzip)?,
         };
         Some(freshness.respond(headers, response(bytes, gzip)))
     }
 
-    /// The bytes of `answer` (kept for `paths` in `scope`) in the encoding
+    /// The bytes of `answer` (kept for `key` in `scope`) in the encoding
     /// it is not kept in yet (gzip if `gzip`, else the JSON), made from
     /// the one it is and kept beside it, unless a write landed since
     /// `ticket`. None if they cannot be made (the answer is then dropped).
@@ -222,7 +249,7 @@ impl AnswerCache {
         &self,
         ticket: Ticket,
         scope: &Scope,
-        paths: &[PathSet],
+        key: &AnswerKey<'_>,
         answer: &Answer,
         gzip: bool,
     ) -> Option<Bytes> {
@@ -233,7 +260,7 @@ impl AnswerCache {
         };
         let Some(bytes) = made else {
             tracing::warn!("a kept answer could not be re-encoded; answering afresh");
-            self.inner.entries.invalidate(scope, paths);
+            self.inner.entries.invalidate(scope, key.bytes());
             return None;
         };
         // Only into the entry it was made from (the same JSON, by its
@@ -241,12 +268,14 @@ impl AnswerCache {
         // dropped meanwhile stays dropped.
         if self.inner.writes.epoch() == ticket.epoch {
             let added = bytes.clone();
-            self.inner.entries.update(scope, paths.to_vec(), |kept| {
-                if kept.etag == answer.etag {
-                    let slot = if gzip { &mut kept.gzip } else { &mut kept.json };
-                    *slot = Some(added);
-                }
-            });
+            self.inner
+                .entries
+                .update(scope, key.bytes().into(), |kept| {
+                    if kept.etag == answer.etag {
+                        let slot = if gzip { &mut kept.gzip } else { &mut kept.json };
+                        *slot = Some(added);
+                    }
+                });
         }
         Some(bytes)
     }
@@ -259,7 +288,7 @@ impl AnswerCache {
         }
     }
 
-    /// Keeps `json`, the answer of `user` to `paths` built under `ticket`,
+    /// Keeps `json`, the answer of `user` to the request `key` built under `ticket`,
     /// until its `freshness` ends, if it was asked lately already and no
     /// write landed since the ticket, in the encoding `headers` accept.
     /// Answers the response to send (before its freshness is marked): the
@@ -268,7 +297,7 @@ impl AnswerCache {
         &self,
         ticket: Ticket,
         user: Option<&str>,
-        paths: &[PathSet],
+        key: &AnswerKey<'_>,
         json: Vec<u8>,
         freshness: &Freshness,
         headers: &HeaderMap,
@@ -281,7 +310,7 @@ impl AnswerCache {
         }
         // The first time, only remember that it was asked.
         let scope = scope_of(user);
-        let hash = BuildHasherDefault::<FxHasher>::default().hash_one((&scope, paths));
+        let hash = BuildHasherDefault::<FxHasher>::default().hash_one((&scope, key.bytes()));
         if self.inner.asked.remove(&hash).is_none() {
             self.inner.asked.insert(hash, ());
             return json_body(json);
@@ -306,12 +335,12 @@ impl AnswerCache {
             private: freshness.private,
         };
         let entries = &self.inner.entries;
-        entries.insert_until(&scope, paths.to_vec(), answer, until);
+        entries.insert_until(&scope, key.bytes().into(), answer, until);
         // A write that landed since the check above has run (or will run)
         // its hooks after this insert: either the epoch shows it here, or
         // a hook drops the entry.
         if self.inner.writes.epoch() != ticket.epoch {
-            entries.invalidate(&scope, paths);
+            entries.invalidate(&scope, key.bytes());
         } else {
             metrics::counter!("peregrine_answers_kept_total").increment(1);
         }

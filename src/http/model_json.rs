@@ -15,7 +15,7 @@ use crate::path::PathSet;
 use crate::router::Context;
 use crate::trace::Trace;
 
-use super::answer_cache::AnswerCache;
+use super::answer_cache::{AnswerCache, AnswerKey};
 use super::config::Traces;
 use super::error::{Error, ErrorKind};
 use super::freshness::{no_store, Freshness};
@@ -106,7 +106,12 @@ async fn answer(
     // from the answer cache when it has them, and kept there when they
     // may be. Not traced ones: a trace shows the routing.
     if let (Operation::Get { paths }, None) = (&operation, &trace) {
-        return get(state, paths, &ctx, &parts.headers).await;
+        let key = if parts.method == Method::GET {
+            AnswerKey::query(query)
+        } else {
+            AnswerKey::paths(paths)
+        };
+        return get(state, paths, &key, &ctx, &parts.headers).await;
     }
     let envelope = run(state, operation, &ctx).await?;
     metrics::router_done(ctx.stats());
@@ -119,18 +124,19 @@ async fn answer(
     }
 }
 
-/// A get: from the answer cache, or routed (and kept there when it may
-/// be), with its freshness for HTTP caches, or the 304 its
-/// `If-None-Match` asks for.
+/// A get of `paths` (the request `key`): from the answer cache, or
+/// routed (and kept there when it may be), with its freshness for HTTP
+/// caches, or the 304 its `If-None-Match` asks for.
 async fn get(
     state: &AppState,
     paths: &[PathSet],
+    key: &AnswerKey<'_>,
     ctx: &Context,
     headers: &axum::http::HeaderMap,
 ) -> Result<Response, Error> {
     let answers = state.config.answers.as_ref();
     let user = ctx.user();
-    if let Some(response) = answers.and_then(|answers| answers.get(user, paths, headers)) {
+    if let Some(response) = answers.and_then(|answers| answers.get(user, key, headers)) {
         return Ok(response);
     }
     let ticket = answers.map(AnswerCache::ticket);
@@ -147,9 +153,7 @@ async fn get(
         return Ok(not_modified);
     }
     let response = match (answers, ticket) {
-        (Some(answers), Some(ticket)) => {
-            answers.keep(ticket, user, paths, json, &freshness, headers)
-        }
+        (Some(answers), Some(ticket)) => answers.keep(ticket, user, key, json, &freshness, headers),
         _ => json_body(json),
     };
     Ok(freshness.respond(headers, response))

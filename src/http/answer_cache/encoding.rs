@@ -11,7 +11,7 @@ use flate2::{Compress, Compression, Crc, Decompress, FlushCompress, FlushDecompr
 /// Whether the client accepts gzip (`Accept-Encoding`, RFC 9110: a
 /// `gzip` or `x-gzip` entry says so by its weight, `q=0` refusing; else
 /// `*` does).
-pub(super) fn accepts_gzip(headers: &HeaderMap) -> bool {
+pub(crate) fn accepts_gzip(headers: &HeaderMap) -> bool {
     let mut named = None;
     let mut any = None;
     let codings = headers
@@ -107,20 +107,24 @@ pub(super) fn compress(json: &[u8]) -> Option<Bytes> {
 }
 
 /// A response of a kept answer's bytes: `gzip` says whether they are its
-/// gzip bytes (the compression layer then leaves them be, and the
-/// response says that it varies by `Accept-Encoding`, as that layer's
-/// do) or its JSON (which the layer would compress for a client that
-/// accepts it; this one does not). The bytes are shared, not copied.
+/// gzip bytes (the compression layer then leaves them be) or its JSON
+/// (which the layer would compress for a client that accepts it; this one
+/// does not). Either way it varies by `Accept-Encoding`, as that layer's
+/// answers do (the layer adds it to an answer without it; the shortcut
+/// to kept answers passes no such layer). The bytes are shared, not
+/// copied.
 pub(super) fn response(bytes: Bytes, gzip: bool) -> Response {
+    let length = HeaderValue::from(bytes.len());
     let mut response = Response::new(Body::from(bytes));
     let headers = response.headers_mut();
+    headers.insert(header::CONTENT_LENGTH, length);
     headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(super::super::JSON),
     );
     if gzip {
         headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     response
 }

@@ -29,9 +29,9 @@ fn kept_answers_inflate_to_their_json_and_damaged_ones_do_not() {
     assert_eq!(inflate(b"not gzip at all"), None);
 }
 
-/// A cache holding u1's answer to `paths`, kept for a client whose
+/// A cache holding u1's answer to the request `key`, kept for a client whose
 /// `Accept-Encoding` is `accept`.
-fn kept(accept: &str, paths: &[PathSet], json: &[u8]) -> (AnswerCache, Writes) {
+fn kept(accept: &str, key: &AnswerKey<'_>, json: &[u8]) -> (AnswerCache, Writes) {
     let writes = Writes::new();
     let cache = AnswerCache::new(1 << 20, &writes);
     let freshness = Freshness {
@@ -42,14 +42,7 @@ fn kept(accept: &str, paths: &[PathSet], json: &[u8]) -> (AnswerCache, Writes) {
     for _ in 0..2 {
         let ticket = cache.ticket();
         let headers = headers(accept);
-        cache.keep(
-            ticket,
-            Some("u1"),
-            paths,
-            json.to_vec(),
-            &freshness,
-            &headers,
-        );
+        cache.keep(ticket, Some("u1"), key, json.to_vec(), &freshness, &headers);
     }
     (cache, writes)
 }
@@ -65,12 +58,12 @@ async fn body_of(response: Response) -> (Option<HeaderValue>, Vec<u8>) {
 #[tokio::test]
 async fn each_client_gets_the_encoding_it_accepts_and_both_are_kept_once_asked() {
     let json = br#"{"jsonGraph":{"videos":{"1":{"title":"Ponyo"}}}}"#.repeat(40);
-    let paths = vec![PathSet::parse("videos[1].title").expect("a path set")];
+    let key = AnswerKey::query("method=get&key=%5B%5B%22videos%22%2C1%2C%22title%22%5D%5D");
     for (first, second) in [("gzip", "identity"), ("identity", "gzip")] {
-        let (cache, _writes) = kept(first, &paths, &json);
+        let (cache, _writes) = kept(first, &key, &json);
         let (_, one) = cache.size();
         for accept in [first, second, first, second] {
-            let answer = cache.get(Some("u1"), &paths, &headers(accept));
+            let answer = cache.get(Some("u1"), &key, &headers(accept));
             let (encoding, body) = body_of(answer.expect("kept")).await;
             if accept == "gzip" {
                 assert_eq!(encoding, Some(HeaderValue::from_static("gzip")));
@@ -93,28 +86,28 @@ async fn each_client_gets_the_encoding_it_accepts_and_both_are_kept_once_asked()
 #[test]
 fn an_encoding_added_after_a_write_does_not_bring_the_answer_back() {
     let json = b"{}".repeat(100);
-    let paths = vec![PathSet::parse("videos[1].title").expect("a path set")];
-    let (cache, writes) = kept("gzip", &paths, &json);
+    let key = AnswerKey::query("method=get&key=%5B%5B%22videos%22%2C1%2C%22title%22%5D%5D");
+    let (cache, writes) = kept("gzip", &key, &json);
     let scope = Scope::user("u1");
-    let (answer, _) = cache.inner.entries.get(&scope, &paths).expect("kept");
+    let (answer, _) = cache.inner.entries.get(&scope, key.bytes()).expect("kept");
     // The write lands after the answer was read, before its JSON is kept
     // beside it (and after the epoch was read: the hooks run after it).
     writes.wrote(&scope);
     let ticket = cache.ticket();
-    let made = cache.add_encoding(ticket, &scope, &paths, &answer, false);
+    let made = cache.add_encoding(ticket, &scope, &key, &answer, false);
     assert_eq!(
         made.as_deref(),
         Some(json.as_slice()),
         "this client's answer"
     );
-    assert!(cache.get(Some("u1"), &paths, &HeaderMap::new()).is_none());
+    assert!(cache.get(Some("u1"), &key, &HeaderMap::new()).is_none());
 }
 
 #[test]
 fn an_answer_built_while_a_write_landed_is_not_kept() {
     let writes = Writes::new();
     let cache = AnswerCache::new(1 << 20, &writes);
-    let paths = vec![PathSet::parse("scores[1]").expect("a path set")];
+    let key = AnswerKey::paths(&[PathSet::parse("scores[1]").expect("a path set")]);
     let until = Instant::now() + std::time::Duration::from_secs(60);
     let none = HeaderMap::new();
     let freshness = Freshness {
@@ -122,35 +115,26 @@ fn an_answer_built_while_a_write_landed_is_not_kept() {
         private: true,
         etag: HeaderValue::from_static("\"e\""),
     };
-    let keep = |ticket| {
-        cache.keep(
-            ticket,
-            Some("u1"),
-            &paths,
-            b"{}".to_vec(),
-            &freshness,
-            &none,
-        )
-    };
+    let keep = |ticket| cache.keep(ticket, Some("u1"), &key, b"{}".to_vec(), &freshness, &none);
 
     keep(cache.ticket());
     assert!(
-        cache.get(Some("u1"), &paths, &none).is_none(),
+        cache.get(Some("u1"), &key, &none).is_none(),
         "kept when asked again"
     );
     let ticket = cache.ticket();
     // Any write: it may have changed what the answer read.
     writes.wrote(&Scope::user("u2"));
     keep(ticket);
-    assert!(cache.get(Some("u1"), &paths, &none).is_none());
+    assert!(cache.get(Some("u1"), &key, &none).is_none());
 
     keep(cache.ticket());
-    assert!(cache.get(Some("u1"), &paths, &none).is_some());
+    assert!(cache.get(Some("u1"), &key, &none).is_some());
     assert!(
-        cache.get(Some("u2"), &paths, &none).is_none(),
+        cache.get(Some("u2"), &key, &none).is_none(),
         "another user's"
     );
-    assert!(cache.get(None, &paths, &none).is_none(), "nobody's");
+    assert!(cache.get(None, &key, &none).is_none(), "nobody's");
 }
 
 #[test]

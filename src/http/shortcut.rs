@@ -1,0 +1,118 @@
+//! The shortcut to kept answers: a GET of `/model.json` whose answer the
+//! [`AnswerCache`](super::AnswerCache) keeps is answered before the inner
+//! layers and the routes run.
+//!
+//! A kept answer needs none of them: it reaches no backend (so it takes
+//! no concurrency permit and has no deadline to keep), it is already in
+//! the encoding the client accepts, and at the default log level nothing
+//! is logged of it. Its request's query string is its key (an
+//! [`AnswerKey`]), so its paths are not read either. What is left of its
+//! cost is HTTP itself (see docs/decisions/0019-the-shortcut-to-kept-answers.md).
+//!
+//! It keeps every rule a client sees: the answer is the same user's (the
+//! context maker reads the user; a token it refuses goes the whole way,
+//! to be refused), the URL limit holds, request ids and CORS are the
+//! outer layers' (the shortcut sits inside them), the same metrics are
+//! counted (requests and their latency, answer hits). A request goes the
+//! whole way whenever the shortcut would answer it otherwise: a trace
+//! asked for, request logs at debug level or spans exported
+//! (OpenTelemetry), an `Accept-Encoding` naming encodings but not gzip
+//! (the compression layer may choose br) — and whenever its answer is
+//! not kept.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use axum::extract::Request;
+use axum::http::{header, HeaderMap, Method};
+use axum::response::{IntoResponse, Response};
+use futures::future::{ready, Either, MapOk, Ready};
+use futures::TryFutureExt;
+use tower::Service;
+
+use crate::telemetry;
+
+use super::answer_cache::{accepts_gzip, AnswerKey};
+use super::model_json::TRACE_HEADER;
+use super::{metrics, AppState};
+
+/// `inner`, with kept answers answered before it (see the module's docs).
+#[derive(Clone)]
+pub(super) struct Shortcut<S> {
+    inner: S,
+    state: Arc<AppState>,
+}
+
+impl<S> Shortcut<S> {
+    /// `inner` with the shortcut to the kept answers of `state`.
+    pub(super) fn new(inner: S, state: Arc<AppState>) -> Shortcut<S> {
+        Shortcut { inner, state }
+    }
+}
+
+impl<S> Service<Request> for Shortcut<S>
+where
+    S: Service<Request, Error = Infallible>,
+    S::Response: IntoResponse,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Either<Ready<Result<Response, Infallible>>, MapOk<S::Future, Answered<S>>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        match kept(&self.state, &request) {
+            Some(response) => Either::Left(ready(Ok(response))),
+            None => Either::Right(
+                self.inner
+                    .call(request)
+                    .map_ok(IntoResponse::into_response as Answered<S>),
+            ),
+        }
+    }
+}
+
+/// How the inner layers' answer becomes a response.
+type Answered<S> = fn(<S as Service<Request>>::Response) -> Response;
+
+/// The kept answer to `request`, when the whole way would answer the
+/// same; None: the request goes the whole way.
+fn kept(state: &AppState, request: &Request) -> Option<Response> {
+    let config = &state.config;
+    let answers = config.answers.as_ref()?;
+    let uri = request.uri();
+    if request.method() != Method::GET || uri.path() != config.model_path {
+        return None;
+    }
+    let query = uri.query()?;
+    let url_bytes = uri.path_and_query().map_or(0, |pq| pq.as_str().len());
+    if url_bytes > config.max_url_bytes || !answered_alike(request.headers()) {
+        return None;
+    }
+    let started = Instant::now();
+    let ctx = (config.context)(request.headers()).ok()?;
+    let response = answers.find(ctx.user(), &AnswerKey::query(query), request.headers())?;
+    metrics::request_done("get", "ok", started.elapsed());
+    Some(response)
+}
+
+/// Whether the whole way would answer a kept answer as the shortcut
+/// does, by the request's `headers` and what is logged.
+fn answered_alike(headers: &HeaderMap) -> bool {
+    let traced = headers.contains_key(TRACE_HEADER);
+    let encoding = accepts_gzip(headers) || !headers.contains_key(header::ACCEPT_ENCODING);
+    !traced && encoding && !requests_logged()
+}
+
+/// Whether requests are logged (their `answered` line, tower-http's
+/// `started processing request`) or their spans exported.
+fn requests_logged() -> bool {
+    telemetry::is_on()
+        || tracing::enabled!(target: "peregrine::http::log", tracing::Level::DEBUG)
+        || tracing::enabled!(target: "tower_http::trace::on_request", tracing::Level::DEBUG)
+}
