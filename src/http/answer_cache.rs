@@ -175,7 +175,7 @@ impl AnswerCache {
         let inner = Arc::new(Inner {
             entries: Cache::with_estimate(
                 limits,
-                Arc::new(|key: &Box<[u8]>, answer: &Answer| weigh(key, answer)),
+                Arc::new(|key: &_, answer: &Answer| weigh(key, answer)),
                 estimate,
             ),
             asked: quick_cache::sync::Cache::new(ASKED),
