@@ -4,7 +4,8 @@
 //! fields, a row's ten refs): for them a sorted vector is one allocation
 //! of what it holds, where a B-tree allocates a node of room for eleven;
 //! filling, walking and dropping answers was mostly that. A branch that
-//! grows past [`FEW`] members moves to a B-tree, so a branch of thousands
+//! grows past [`FEW`] members moves to a slot per key when its keys are
+//! dense integers (below), else to a B-tree, so a branch of thousands
 //! (`videos` of a long list) stays cheap to fill in any order.
 //!
 //! [`FEW`] is 128 so that the `videos` branch of a home screen (ten rows

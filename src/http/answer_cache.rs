@@ -62,7 +62,7 @@ mod encoding;
 pub(crate) use encoding::accepts_gzip;
 use encoding::{compress, inflate, response};
 
-/// Whole answers to gets, by user and path sets (see the module's docs).
+/// Whole answers to gets, by user and request (see the module's docs).
 ///
 /// ```
 /// use peregrine::http::{AnswerCache, Config};
@@ -132,16 +132,15 @@ impl AnswerKey<'_> {
         AnswerKey(query.as_bytes().into())
     }
 
-    /// The key of a get of `paths` sent another way (a POST body).
-    pub(crate) fn paths(paths: &[PathSet]) -> AnswerKey<'static> {
+    /// The key of a get of `paths` sent in a POST body; none if they
+    /// cannot be written (path sets always can).
+    pub(crate) fn paths(paths: &[PathSet]) -> Option<AnswerKey<'static>> {
         let mut key = vec![0];
-        // Path sets are keys, ranges and lists: always written.
-        if serde_json::to_writer(&mut key, paths).is_err() {
-            key.truncate(1);
-        }
-        AnswerKey(key.into())
+        serde_json::to_writer(&mut key, paths).ok()?;
+        Some(AnswerKey(key.into()))
     }
 
+    /// The key's bytes, as entries are keyed.
     fn bytes(&self) -> &[u8] {
         &self.0
     }
@@ -222,14 +221,15 @@ impl AnswerCache {
         let scope = scope_of(user);
         let ticket = self.ticket();
         let (answer, until) = self.inner.entries.get(&scope, key.bytes())?;
-        metrics::counter!("peregrine_answers_total", "outcome" => "hit").increment(1);
         let freshness = Freshness {
             until,
             private: answer.private,
             etag: answer.etag.clone(),
         };
+        let hit = || metrics::counter!("peregrine_answers_total", "outcome" => "hit").increment(1);
         // A client holding it already is told so, without a body.
         if let Some(not_modified) = freshness.not_modified(headers) {
+            hit();
             return Some(not_modified);
         }
         let gzip = accepts_gzip(headers);
@@ -238,6 +238,7 @@ impl AnswerCache {
             Some(bytes) => bytes.clone(),
             None => self.add_encoding(ticket, &scope, key, &answer, gzip)?,
         };
+        hit();
         Some(freshness.respond(headers, response(bytes, gzip)))
     }
 

@@ -106,9 +106,9 @@ pub struct Config {
     /// A page served at `/`, such as the explorer
     /// (`client-js/demo/dist/explorer.html`); default none (`/` is 404).
     pub index_page: Option<PathBuf>,
-    /// Whole answers to gets, kept per user and paths while their values
-    /// stay cached (default none). Only for routes that answer from what
-    /// they load through loaders reporting to the cache's
+    /// Whole answers to gets, kept per user and request while their
+    /// values stay cached (default none). Only for routes that answer
+    /// from what they load through loaders reporting to the cache's
     /// [`Writes`](crate::loader::Writes), and from the user and paths
     /// alone: see [`AnswerCache`](super::AnswerCache).
     pub answers: Option<super::AnswerCache>,

@@ -12,7 +12,7 @@ use crate::router;
 /// whose messages leak no internals. On the GraphQL endpoint the body is
 /// a GraphQL response instead, as GraphQL clients read one:
 /// `{"errors": [{"message": "...", "extensions": {"code": "KIND"}}]}`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Error {
     kind: ErrorKind,
     message: String,

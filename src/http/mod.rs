@@ -49,8 +49,10 @@
 //! # The answer cache
 //!
 //! With [`Config::answers`], a get is answered from the [`AnswerCache`]
-//! when the same user asked the same paths before and nothing in the
-//! answer has expired or been written since; see [`AnswerCache`].
+//! when the same user sent the same request before (a GET's query string
+//! byte for byte, a POST's path sets) and nothing in the answer has
+//! expired or been written since; see [`AnswerCache`]. A GET whose answer
+//! is kept is answered before the inner layers run (`shortcut.rs`).
 //!
 //! # Limits
 //!

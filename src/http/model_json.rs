@@ -15,12 +15,12 @@ use crate::path::PathSet;
 use crate::router::Context;
 use crate::trace::Trace;
 
-use super::answer_cache::{AnswerCache, AnswerKey};
+use super::answer_cache::AnswerKey;
 use super::config::Traces;
 use super::error::{Error, ErrorKind};
 use super::freshness::{no_store, Freshness};
 use super::wire::{Operation, Params};
-use super::{metrics, AppState, JSON};
+use super::{metrics, shortcut, AppState, JSON};
 
 /// Answers one `/model.json` request, recording its metrics.
 pub(crate) async fn serve(State(state): State<Arc<AppState>>, request: Request) -> Response {
@@ -77,7 +77,7 @@ async fn answer(
 ) -> Result<Response, Error> {
     let config = &state.config;
     let deadline = started + config.request_timeout;
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
     let url_bytes = parts.uri.path_and_query().map_or(0, |pq| pq.as_str().len());
     if url_bytes > config.max_url_bytes {
         return Err(Error::new(
@@ -98,7 +98,8 @@ async fn answer(
     };
     let operation = params.operation()?;
     *method = operation.name();
-    let ctx = (config.context)(&parts.headers)?.with_deadline(deadline);
+    let ctx =
+        shortcut::context(config, &mut parts.extensions, &parts.headers)?.with_deadline(deadline);
     let (ctx, trace) = traced(ctx, config.traces, &parts.headers, started, || {
         params.wants_trace()
     });
@@ -106,12 +107,12 @@ async fn answer(
     // from the answer cache when it has them, and kept there when they
     // may be. Not traced ones: a trace shows the routing.
     if let (Operation::Get { paths }, None) = (&operation, &trace) {
-        let key = if parts.method == Method::GET {
-            AnswerKey::query(query)
-        } else {
+        let key = if parts.method == Method::POST {
             AnswerKey::paths(paths)
+        } else {
+            Some(AnswerKey::query(query))
         };
-        return get(state, paths, &key, &ctx, &parts.headers).await;
+        return get(state, paths, key.as_ref(), &ctx, &parts.headers).await;
     }
     let envelope = run(state, operation, &ctx).await?;
     metrics::router_done(ctx.stats());
@@ -130,16 +131,16 @@ async fn answer(
 async fn get(
     state: &AppState,
     paths: &[PathSet],
-    key: &AnswerKey<'_>,
+    key: Option<&AnswerKey<'_>>,
     ctx: &Context,
     headers: &axum::http::HeaderMap,
 ) -> Result<Response, Error> {
-    let answers = state.config.answers.as_ref();
+    let answers = state.config.answers.as_ref().zip(key);
     let user = ctx.user();
-    if let Some(response) = answers.and_then(|answers| answers.get(user, key, headers)) {
+    if let Some(response) = answers.and_then(|(answers, key)| answers.get(user, key, headers)) {
         return Ok(response);
     }
-    let ticket = answers.map(AnswerCache::ticket);
+    let ticket = answers.map(|(answers, _)| answers.ticket());
     let served = state.served.current();
     let (envelope, read) = expiry::watch(user, served.router.get(paths, ctx)).await;
     let envelope = envelope?;
@@ -153,7 +154,9 @@ async fn get(
         return Ok(not_modified);
     }
     let response = match (answers, ticket) {
-        (Some(answers), Some(ticket)) => answers.keep(ticket, user, key, json, &freshness, headers),
+        (Some((answers, key)), Some(ticket)) => {
+            answers.keep(ticket, user, key, json, &freshness, headers)
+        }
         _ => json_body(json),
     };
     Ok(freshness.respond(headers, response))

@@ -11,32 +11,37 @@
 //!
 //! It keeps every rule a client sees: the answer is the same user's (the
 //! context maker reads the user; a token it refuses goes the whole way,
-//! to be refused), the URL limit holds, request ids and CORS are the
-//! outer layers' (the shortcut sits inside them), the same metrics are
-//! counted (requests and their latency, answer hits). A request goes the
-//! whole way whenever the shortcut would answer it otherwise: a trace
-//! asked for, request logs at debug level or spans exported
-//! (OpenTelemetry), an `Accept-Encoding` naming encodings but not gzip
-//! (the compression layer may choose br) — and whenever its answer is
-//! not kept.
+//! to be refused, and the context made is passed on, so a token is
+//! checked once), the URL limit holds, request ids and CORS are the outer
+//! layers' (the shortcut sits inside them), the same metrics are counted
+//! (requests and their latency, answer hits; not the requests-in-flight
+//! gauge, which a request answered within one call never moves). A
+//! request goes the whole way whenever the shortcut would answer it
+//! otherwise: a trace asked for, request logs at debug level or spans
+//! exported (OpenTelemetry), an `Accept-Encoding` naming encodings but
+//! not gzip (the compression layer may choose br) — and whenever its
+//! answer is not kept. (Debug logs turned on inside the request span
+//! alone, `RUST_LOG=info,[request]=debug`, are not seen here: kept
+//! answers then log nothing.)
 
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::Poll;
 use std::time::Instant;
 
 use axum::extract::Request;
-use axum::http::{header, HeaderMap, Method};
+use axum::http::{header, Extensions, HeaderMap, Method};
 use axum::response::{IntoResponse, Response};
 use futures::future::{ready, Either, MapOk, Ready};
 use futures::TryFutureExt;
 use tower::Service;
 
+use crate::router::Context;
 use crate::telemetry;
 
 use super::answer_cache::{accepts_gzip, AnswerKey};
 use super::model_json::TRACE_HEADER;
-use super::{metrics, AppState};
+use super::{metrics, AppState, Config, Error};
 
 /// `inner`, with kept answers answered before it (see the module's docs).
 #[derive(Clone)]
@@ -61,12 +66,12 @@ where
     type Error = Infallible;
     type Future = Either<Ready<Result<Response, Infallible>>, MapOk<S::Future, Answered<S>>>;
 
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+    fn poll_ready(&mut self, cx: &mut std::task::Context<'_>) -> Poll<Result<(), Infallible>> {
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: Request) -> Self::Future {
-        match kept(&self.state, &request) {
+    fn call(&mut self, mut request: Request) -> Self::Future {
+        match kept(&self.state, &mut request) {
             Some(response) => Either::Left(ready(Ok(response))),
             None => Either::Right(
                 self.inner
@@ -81,8 +86,9 @@ where
 type Answered<S> = fn(<S as Service<Request>>::Response) -> Response;
 
 /// The kept answer to `request`, when the whole way would answer the
-/// same; None: the request goes the whole way.
-fn kept(state: &AppState, request: &Request) -> Option<Response> {
+/// same; None: the request goes the whole way, with the context made
+/// for it if one was (see [`context`]).
+fn kept(state: &AppState, request: &mut Request) -> Option<Response> {
     let config = &state.config;
     let answers = config.answers.as_ref()?;
     let uri = request.uri();
@@ -95,10 +101,36 @@ fn kept(state: &AppState, request: &Request) -> Option<Response> {
         return None;
     }
     let started = Instant::now();
-    let ctx = (config.context)(request.headers()).ok()?;
-    let response = answers.find(ctx.user(), &AnswerKey::query(query), request.headers())?;
+    let made = (config.context)(request.headers());
+    let found = match &made {
+        Ok(ctx) => answers.find(ctx.user(), &AnswerKey::query(query), request.headers()),
+        Err(_) => None,
+    };
+    let Some(response) = found else {
+        request.extensions_mut().insert(Made(made));
+        return None;
+    };
     metrics::request_done("get", "ok", started.elapsed());
     Some(response)
+}
+
+/// The context the shortcut made for a request it did not answer (or
+/// the context maker's refusal), for the whole way to use rather than
+/// make it again: a token is checked once.
+#[derive(Clone)]
+struct Made(Result<Context, Error>);
+
+/// The context of a request with `extensions` and `headers`: the one the
+/// shortcut made, else made now by the context maker of `config`.
+pub(super) fn context(
+    config: &Config,
+    extensions: &mut Extensions,
+    headers: &HeaderMap,
+) -> Result<Context, Error> {
+    match extensions.remove::<Made>() {
+        Some(Made(made)) => made,
+        None => (config.context)(headers),
+    }
 }
 
 /// Whether the whole way would answer a kept answer as the shortcut

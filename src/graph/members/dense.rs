@@ -16,8 +16,11 @@ const SLACK: usize = 64;
 /// Integer keys from `first` on, a slot each, filled or not.
 #[derive(Clone, Default)]
 pub(in crate::graph) struct Dense {
+    /// The key of the first slot.
     first: i64,
+    /// A slot per key from `first` on: the member there, if any.
     slots: VecDeque<Option<(Key, Node)>>,
+    /// How many slots are filled.
     len: usize,
 }
 
@@ -44,7 +47,7 @@ impl Dense {
             len: 0,
         };
         for (key, node) in members {
-            *dense.get_or_insert_with(key, || Node::Value(super::Value::Null)) = node;
+            *dense.put(key, || Node::Value(super::Value::Null)) = node;
         }
         Ok(dense)
     }
@@ -54,6 +57,7 @@ impl Dense {
         self.len
     }
 
+    /// The slot of `key`, if it has one.
     fn index(&self, key: &Key) -> Option<usize> {
         let offset = key.as_integer()?.checked_sub(self.first)?;
         usize::try_from(offset)
@@ -82,9 +86,11 @@ impl Dense {
         dense(self.first.min(wanted), last.max(wanted), self.len + 1)
     }
 
+    /// The key of the last slot (the first's when there is none). The
+    /// slots never pass `i64::MAX`: each is a key.
     fn last(&self) -> i64 {
         let count = i64::try_from(self.slots.len()).unwrap_or(i64::MAX);
-        self.first.saturating_add(count).saturating_sub(1)
+        self.first.saturating_add(count.saturating_sub(1))
     }
 
     /// The node at `key`, made by `make` if there is none; `key` must be
@@ -94,18 +100,27 @@ impl Dense {
         key: Key,
         make: impl FnOnce() -> Node,
     ) -> &mut Node {
+        debug_assert!(self.holds(&key), "a key a dense branch does not hold");
+        self.put(key, make)
+    }
+
+    /// [`Dense::get_or_insert_with`], for an integer key within the span
+    /// the branch is to have.
+    fn put(&mut self, key: Key, make: impl FnOnce() -> Node) -> &mut Node {
         let wanted = key.as_integer().unwrap_or(self.first);
         if self.slots.is_empty() {
             self.first = wanted;
         }
+        // Room down to `wanted` a slot at a time at the front (the span
+        // is bounded: `holds`), and up to it at the back.
         while wanted < self.first {
             self.slots.push_front(None);
             self.first -= 1;
         }
-        while wanted > self.last() {
-            self.slots.push_back(None);
+        let at = usize::try_from(wanted.abs_diff(self.first)).unwrap_or(usize::MAX);
+        if at >= self.slots.len() {
+            self.slots.resize_with(at.saturating_add(1), || None);
         }
-        let at = usize::try_from(wanted - self.first).unwrap_or(0);
         let slot = &mut self.slots[at];
         if slot.is_none() {
             self.len += 1;

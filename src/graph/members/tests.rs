@@ -125,6 +125,7 @@ fn put_key() -> impl Strategy<Value = Key> {
     prop_oneof![
         20 => (-50i64..400).prop_map(Key::from),
         1 => (i64::MIN..i64::MAX).prop_map(Key::from),
+        1 => prop_oneof![Just(i64::MIN), Just(i64::MAX)].prop_map(Key::from),
         1 => "[a-c]{1,2}".prop_map(|text| Key::from(text.as_str())),
     ]
 }
@@ -173,4 +174,32 @@ fn the_same_members_are_equal_however_they_are_held() {
     assert_eq!(few_again, many_trimmed);
     *many_trimmed.get_or_insert_with(Key::from("name"), || leaf(0)) = leaf(7);
     assert_eq!(many_trimmed.get(&Key::from("name")), Some(&leaf(7)));
+}
+
+#[test]
+fn dense_branches_reach_the_ends_of_the_integers() {
+    let mut up = Members::default();
+    for n in (i64::MAX - 300)..=i64::MAX {
+        up.insert(Key::from(n), leaf(0));
+    }
+    assert!(matches!(up, Members::Dense(_)));
+    assert_eq!(up.len(), 301);
+    assert_eq!(up.get(&Key::from(i64::MAX)), Some(&leaf(0)));
+    assert_eq!(
+        up.iter().last().map(|(key, _)| key.clone()),
+        Some(Key::from(i64::MAX))
+    );
+    let mut down = Members::default();
+    for n in (i64::MIN..=(i64::MIN + 300)).rev() {
+        down.insert(Key::from(n), leaf(0));
+    }
+    assert!(matches!(down, Members::Dense(_)));
+    assert_eq!(down.len(), 301);
+    assert_eq!(down.get(&Key::from(i64::MIN)), Some(&leaf(0)));
+    down.insert(Key::from(i64::MAX), leaf(1));
+    assert!(
+        matches!(down, Members::Many(_)),
+        "from one end to the other"
+    );
+    assert_eq!(down.len(), 302);
 }

@@ -107,7 +107,8 @@ fn an_encoding_added_after_a_write_does_not_bring_the_answer_back() {
 fn an_answer_built_while_a_write_landed_is_not_kept() {
     let writes = Writes::new();
     let cache = AnswerCache::new(1 << 20, &writes);
-    let key = AnswerKey::paths(&[PathSet::parse("scores[1]").expect("a path set")]);
+    let key =
+        AnswerKey::paths(&[PathSet::parse("scores[1]").expect("a path set")]).expect("written");
     let until = Instant::now() + std::time::Duration::from_secs(60);
     let none = HeaderMap::new();
     let freshness = Freshness {
