@@ -17,12 +17,12 @@
 //! (requests and their latency, answer hits; not the requests-in-flight
 //! gauge, which a request answered within one call never moves). A
 //! request goes the whole way whenever the shortcut would answer it
-//! otherwise: a trace asked for, request logs at debug level or spans
-//! exported (OpenTelemetry), an `Accept-Encoding` naming encodings but
-//! not gzip (the compression layer may choose br) — and whenever its
-//! answer is not kept. (Debug logs turned on inside the request span
-//! alone, `RUST_LOG=info,[request]=debug`, are not seen here: kept
-//! answers then log nothing.)
+//! otherwise: a trace asked for, logs at debug level or spans exported
+//! (OpenTelemetry), an `Accept-Encoding` naming encodings but not gzip
+//! (the compression layer may choose br) — and whenever its
+//! answer is not kept. Any debug logging (`RUST_LOG=debug`,
+//! `peregrine::loader=debug`, `[request]=debug`) sends every request the
+//! whole way, so that nothing a log would show is skipped.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -35,6 +35,7 @@ use axum::response::{IntoResponse, Response};
 use futures::future::{ready, Either, MapOk, Ready};
 use futures::TryFutureExt;
 use tower::Service;
+use tracing::level_filters::LevelFilter;
 
 use crate::router::Context;
 use crate::telemetry;
@@ -141,10 +142,11 @@ fn answered_alike(headers: &HeaderMap) -> bool {
     !traced && encoding && !requests_logged()
 }
 
-/// Whether requests are logged (their `answered` line, tower-http's
-/// `started processing request`) or their spans exported.
+/// Whether requests may be logged (their `answered` line, tower-http's
+/// `started processing request`, at debug level) or their spans
+/// exported. Any debug logging counts, wherever it is turned on: a
+/// filter scoped to the request's span (`[request]=debug`) cannot be
+/// asked about outside it.
 fn requests_logged() -> bool {
-    telemetry::is_on()
-        || tracing::enabled!(target: "peregrine::http::log", tracing::Level::DEBUG)
-        || tracing::enabled!(target: "tower_http::trace::on_request", tracing::Level::DEBUG)
+    telemetry::is_on() || LevelFilter::current() >= LevelFilter::DEBUG
 }
