@@ -239,7 +239,9 @@ impl AnswerCache {
             None => self.add_encoding(ticket, &scope, key, &answer, gzip)?,
         };
         hit();
-        Some(freshness.respond(headers, response(bytes, gzip)))
+        let mut response = response(bytes, gzip);
+        freshness.mark(&mut response);
+        Some(response)
     }
 
     /// The bytes of `answer` (kept for `key` in `scope`) in the encoding

@@ -78,17 +78,7 @@ async fn answer(
     let config = &state.config;
     let deadline = started + config.request_timeout;
     let (mut parts, body) = request.into_parts();
-    let url_bytes = parts.uri.path_and_query().map_or(0, |pq| pq.as_str().len());
-    if url_bytes > config.max_url_bytes {
-        return Err(Error::new(
-            ErrorKind::UrlTooLong,
-            format!(
-                "the request URL is {url_bytes} bytes, more than the limit of {} (max_url_bytes): \
-                 send long requests as POST",
-                config.max_url_bytes
-            ),
-        ));
-    }
+    check_url(config, &parts.uri)?;
     let query = parts.uri.query().unwrap_or("");
     let params = if parts.method == Method::POST {
         let body = read_body(&parts.headers, body, config, deadline).await?;
@@ -125,6 +115,22 @@ async fn answer(
     }
 }
 
+/// Refuses a request URL longer than [`Config::max_url_bytes`](super::Config::max_url_bytes).
+pub(super) fn check_url(config: &super::Config, uri: &axum::http::Uri) -> Result<(), Error> {
+    let url_bytes = uri.path_and_query().map_or(0, |pq| pq.as_str().len());
+    if url_bytes <= config.max_url_bytes {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::UrlTooLong,
+        format!(
+            "the request URL is {url_bytes} bytes, more than the limit of {} (max_url_bytes): \
+             send long requests as POST",
+            config.max_url_bytes
+        ),
+    ))
+}
+
 /// A get of `paths` (the request `key`): from the answer cache, or
 /// routed (and kept there when it may be), with its freshness for HTTP
 /// caches, or the 304 its `If-None-Match` asks for.
@@ -153,13 +159,14 @@ async fn get(
     if let Some(not_modified) = freshness.not_modified(headers) {
         return Ok(not_modified);
     }
-    let response = match (answers, ticket) {
+    let mut response = match (answers, ticket) {
         (Some((answers, key)), Some(ticket)) => {
             answers.keep(ticket, user, key, json, &freshness, headers)
         }
         _ => json_body(json),
     };
-    Ok(freshness.respond(headers, response))
+    freshness.mark(&mut response);
+    Ok(response)
 }
 
 /// The header that asks for a trace of the request.

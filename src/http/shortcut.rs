@@ -41,7 +41,7 @@ use crate::router::Context;
 use crate::telemetry;
 
 use super::answer_cache::{accepts_gzip, AnswerKey};
-use super::model_json::TRACE_HEADER;
+use super::model_json::{check_url, TRACE_HEADER};
 use super::{metrics, AppState, Config, Error};
 
 /// `inner`, with kept answers answered before it (see the module's docs).
@@ -97,8 +97,8 @@ fn kept(state: &AppState, request: &mut Request) -> Option<Response> {
         return None;
     }
     let query = uri.query()?;
-    let url_bytes = uri.path_and_query().map_or(0, |pq| pq.as_str().len());
-    if url_bytes > config.max_url_bytes || !answered_alike(request.headers()) {
+    // A URL over the limit goes on, to be refused there.
+    if check_url(config, uri).is_err() || !answered_alike(request.headers()) {
         return None;
     }
     let started = Instant::now();

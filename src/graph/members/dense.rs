@@ -29,14 +29,18 @@ impl Dense {
     /// branch when every key is an integer and together they are dense
     /// enough; else `members` back.
     pub(super) fn of(members: Vec<(Key, Node)>, next: &Key) -> Result<Dense, Vec<(Key, Node)>> {
-        let integers = || members.iter().map(|(key, _)| key.as_integer());
-        let (Some(Some(low)), Some(Some(high)), Some(wanted)) =
-            (integers().next(), integers().next_back(), next.as_integer())
-        else {
+        // Integers sort before every other key: when the last member's
+        // key is one, all are.
+        let integer_at = |at: Option<&(Key, Node)>| at.and_then(|(key, _)| key.as_integer());
+        let (Some(low), Some(high), Some(wanted)) = (
+            integer_at(members.first()),
+            integer_at(members.last()),
+            next.as_integer(),
+        ) else {
             return Err(members);
         };
         let (first, last) = (low.min(wanted), high.max(wanted));
-        if integers().any(|n| n.is_none()) || !dense(first, last, members.len() + 1) {
+        if !dense(first, last, members.len() + 1) {
             return Err(members);
         }
         let mut dense = Dense {
