@@ -102,7 +102,43 @@ impl Members {
 
     /// Puts `node` at `key`, replacing what was there.
     pub(super) fn insert(&mut self, key: Key, node: Node) {
-        *self.get_or_insert_with(key, || Node::Value(Value::Null)) = node;
+        match self {
+            Members::Few(few) if few.len() < FEW => match place(few, &key) {
+                Ok(at) => few[at].1 = node,
+                Err(at) => few.insert(at, (key, node)),
+            },
+            _ => *self.get_or_insert_with(key, || Node::Value(Value::Null)) = node,
+        }
+    }
+
+    /// Moves `other`'s members in: a key only `other` has is moved as
+    /// it is, one both have is given to `both` (this one's node, then
+    /// `other`'s). Two sorted vectors are merged in one pass.
+    pub(super) fn merge(&mut self, other: Members, both: impl FnMut(&mut Node, Node)) {
+        match (&mut *self, other) {
+            (Members::Few(mine), Members::Few(theirs)) => {
+                merge_sorted(mine, theirs, both);
+                if mine.len() > FEW {
+                    let few = std::mem::take(mine);
+                    let last = few[few.len() - 1].0.clone();
+                    *self = match Dense::of(few, &last) {
+                        Ok(dense) => Members::Dense(dense),
+                        Err(few) => Members::Many(few.into_iter().collect()),
+                    };
+                }
+            }
+            (_, other) => self.merge_each(other, both),
+        }
+    }
+
+    /// [`Members::merge`] one member at a time.
+    fn merge_each(&mut self, other: Members, mut both: impl FnMut(&mut Node, Node)) {
+        for (key, node) in other {
+            match self.get_mut(&key) {
+                Some(mine) => both(mine, node),
+                None => self.insert(key, node),
+            }
+        }
     }
 
     /// The node at `key`, made by `make` if there is none.
@@ -114,7 +150,7 @@ impl Members {
         self.make_room(&key);
         match self {
             Members::Few(few) => {
-                let at = match find(few, &key) {
+                let at = match place(few, &key) {
                     Ok(at) => at,
                     Err(at) => {
                         few.insert(at, (key, make()));
@@ -175,6 +211,54 @@ fn find(few: &[(Key, Node)], key: &Key) -> Result<usize, usize> {
             _ => Ordering::Greater,
         }),
         _ => few.binary_search_by(|(member, _)| member.cmp(key)),
+    }
+}
+
+/// Merges two sorted vectors of members into `mine`, in one pass; a key
+/// both hold goes to `both`.
+fn merge_sorted(
+    mine: &mut Vec<(Key, Node)>,
+    theirs: Vec<(Key, Node)>,
+    mut both: impl FnMut(&mut Node, Node),
+) {
+    // All after ours (a handler's next ids): appended.
+    if mine
+        .last()
+        .zip(theirs.first())
+        .is_none_or(|((a, _), (b, _))| a < b)
+    {
+        mine.extend(theirs);
+        return;
+    }
+    let mut ours = std::mem::take(mine).into_iter().peekable();
+    let mut theirs = theirs.into_iter().peekable();
+    mine.reserve(ours.len() + theirs.len());
+    while let (Some((a, _)), Some((b, _))) = (ours.peek(), theirs.peek()) {
+        let next = match a.cmp(b) {
+            Ordering::Less => ours.next(),
+            Ordering::Greater => theirs.next(),
+            Ordering::Equal => {
+                ours.next()
+                    .zip(theirs.next())
+                    .map(|((key, mut node), (_, incoming))| {
+                        both(&mut node, incoming);
+                        (key, node)
+                    })
+            }
+        };
+        mine.extend(next);
+    }
+    mine.extend(ours);
+    mine.extend(theirs);
+}
+
+/// [`find`], looking at the end first: members mostly come in key order
+/// (a handler's ids and fields, sorted), and then each goes at the end.
+fn place(few: &[(Key, Node)], key: &Key) -> Result<usize, usize> {
+    match few.last() {
+        None => Err(0),
+        Some((last, _)) if last < key => Err(few.len()),
+        Some(_) => find(few, key),
     }
 }
 

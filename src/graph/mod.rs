@@ -28,6 +28,7 @@ mod metadata;
 mod node;
 mod read;
 mod value;
+mod write;
 
 pub use envelope::{Envelope, PathValue};
 pub use error::{Error, ErrorKind};

@@ -183,6 +183,19 @@ impl Graph {
         }
     }
 
+    /// The branch at `path`, made (or made of a value on the way) if
+    /// need be: for a handler writing many values under one branch.
+    pub(crate) fn branch_at(&mut self, path: &[Key]) -> &mut Graph {
+        path.iter().fold(self, |branch, key| {
+            branch.branch_mut(key.clone().into_member())
+        })
+    }
+
+    /// Writes `value` at the member `key`, replacing what was there.
+    pub(crate) fn put(&mut self, key: Key, value: Value) {
+        self.members.insert(key.into_member(), Node::Value(value));
+    }
+
     /// The branch at `member`, made (or made of a value) if need be.
     fn branch_mut(&mut self, member: Key) -> &mut Graph {
         let node = self
@@ -200,12 +213,15 @@ impl Graph {
     /// Merges another graph into this one: branches merge member by
     /// member, and wherever both hold something else, `other` wins.
     pub fn merge(&mut self, other: Graph) {
-        for (key, node) in other.members {
-            match (self.members.get_mut(&key), node) {
-                (Some(Node::Branch(existing)), Node::Branch(incoming)) => existing.merge(incoming),
-                (_, node) => self.members.insert(key, node),
-            }
+        if self.is_empty() {
+            *self = other;
+            return;
         }
+        self.members
+            .merge(other.members, |mine, incoming| match (mine, incoming) {
+                (Node::Branch(existing), Node::Branch(incoming)) => existing.merge(incoming),
+                (mine, incoming) => *mine = incoming,
+            });
     }
 
     /// Reads a graph from JSON, saying where it is not a JSON Graph.

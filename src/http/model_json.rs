@@ -107,7 +107,7 @@ async fn answer(
     let envelope = run(state, operation, &ctx).await?;
     metrics::router_done(ctx.stats());
     match trace {
-        None => json_response(&envelope),
+        None => Ok(json_body(written(envelope.to_json())?)),
         Some(trace) => json_response(&Traced {
             envelope: &envelope,
             trace: trace.to_json(),
@@ -151,7 +151,7 @@ async fn get(
     let (envelope, read) = expiry::watch(user, served.router.get(paths, ctx)).await;
     let envelope = envelope?;
     metrics::router_done(ctx.stats());
-    let json = to_json(&envelope)?;
+    let json = written(envelope.to_json())?;
     let whole = ctx.stats().failed_route_calls() == 0;
     let Some(freshness) = Freshness::of(&json, &read, whole) else {
         return Ok(no_store(json_body(json)));

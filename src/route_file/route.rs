@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use serde_json::Value as Json;
 
-use crate::graph::{PathValue, Value};
-use crate::path::{Key, KeySet, PathSet};
+use crate::graph::{Graph, Value};
+use crate::path::Key;
 use crate::router::{Builder, Context, Get as Asked, HandlerError, Output};
 
 use super::item::{member_pointer, Accessor, Item};
@@ -223,50 +223,52 @@ impl Get {
             _ => Vec::new(),
         };
         let loaded = inner.read.load(scope, ids).await;
-        let mut output = Output::with_capacity(loaded.len() * last.len());
+        // The answer as a tree: a branch per item (made only for an item
+        // that answers something) under the prefix, the values in it; no
+        // path per value.
+        let mut items = Graph::new();
         for (id, item) in loaded {
-            let id = inner.ids.as_ref().map(|_| &id);
-            let at = |key: Key| -> PathSet {
-                inner
-                    .prefix
-                    .iter()
-                    .chain(id)
-                    .cloned()
-                    .chain([key])
-                    .map(KeySet::Key)
-                    .collect()
-            };
-            let item = match item {
-                Ok(item) => item,
+            let values = match item {
+                Ok(item) => self.values(&item, &last, &indices),
                 // One item per scope: the route's paths are all its.
-                Err(error) if id.is_none() => {
+                Err(error) if inner.ids.is_none() => {
                     return Err(HandlerError::new(error.for_clients(self.service())))
                 }
                 // A failed batch fails its own ids' paths, not the other
                 // batches'.
                 Err(error) => {
                     let failed = Value::error(error.for_clients(self.service()));
-                    let keys: Vec<Key> = match &inner.reads {
+                    match &inner.reads {
                         Reads::List { .. } => {
                             indices.iter().map(|&index| Key::from(index)).collect()
                         }
                         _ => last.clone(),
-                    };
-                    for key in keys {
-                        output.push(PathValue::new(at(key), failed.clone()));
                     }
-                    continue;
+                    .into_iter()
+                    .map(|key| (key, failed.clone()))
+                    .collect()
                 }
             };
-            for (key, value) in self.values(&item, &last, &indices) {
+            if values.is_empty() {
+                continue;
+            }
+            let branch = match inner.ids {
+                Some(_) => items.branch_at(std::slice::from_ref(&id)),
+                None => &mut items,
+            };
+            for (key, value) in values {
                 let value = match inner.expires {
                     Some(expires) => value.expires_in(expires),
                     None => value,
                 };
-                output.push(PathValue::new(at(key), value));
+                branch.put(key, value);
             }
         }
-        Ok(output)
+        let mut graph = Graph::new();
+        if !items.is_empty() {
+            *graph.branch_at(&inner.prefix) = items;
+        }
+        Ok(Output::new().graph(graph))
     }
 
     /// What the route answers of `item`, by the key under the item's id:

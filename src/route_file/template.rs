@@ -1,7 +1,7 @@
 //! Templates: a call's path with `{name}` placeholders, and `${NAME}`
 //! environment variables in any value.
 
-use crate::path::Key;
+use crate::path::{Key, KeyView};
 
 /// A call's path and query, split at its placeholders.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,7 +99,14 @@ impl Template {
                         if index > 0 {
                             out.push(',');
                         }
-                        out.extend(form_urlencoded::byte_serialize(id.to_string().as_bytes()));
+                        // Integers, most ids, written without formatting.
+                        match id.view() {
+                            KeyView::Integer(n) => out.push_str(itoa::Buffer::new().format(n)),
+                            KeyView::String(text) => {
+                                out.extend(form_urlencoded::byte_serialize(text.as_bytes()))
+                            }
+                            _ => out.push_str(&id.to_string()),
+                        }
                     }
                 }
                 Part::User => {
@@ -144,10 +151,15 @@ mod tests {
     fn placeholders_are_filled_and_encoded() {
         let template =
             Template::parse("/people?ids={ids}&for={user}", Some("ids"), true).expect("valid");
-        let ids = [Key::from(1), Key::from(22), Key::from("a b")];
+        let ids = [
+            Key::from(1),
+            Key::from(-22),
+            Key::from("a b"),
+            Key::from(true),
+        ];
         assert_eq!(
             template.render(&ids, Some("u:1")),
-            "/people?ids=1,22,a+b&for=u%3A1"
+            "/people?ids=1,-22,a+b,true&for=u%3A1"
         );
     }
 

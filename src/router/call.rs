@@ -6,7 +6,7 @@ use std::mem;
 use serde_json::Value as Json;
 use tracing::Instrument;
 
-use crate::graph::{Envelope, Graph, Value};
+use crate::graph::{Envelope, Value};
 use crate::path::{collapse, merge, Path, PathSet};
 
 use super::context::Context;
@@ -205,15 +205,15 @@ fn merge_source_call(
     route: usize,
     called: &[PathSet],
 ) -> Returned {
-    let (values, envelopes, invalidated) = output.into_parts();
+    let parts = output.into_parts();
     let mut returned = Returned {
-        invalidated,
+        invalidated: parts.invalidated,
         ..Returned::default()
     };
-    let mut graph = Graph::new();
-    graph.set_all(values);
+    let mut graph = parts.graph;
+    graph.set_all(parts.values);
     let mut reported = Vec::new();
-    for envelope in envelopes {
+    for envelope in parts.envelopes {
         graph.merge(envelope.json_graph);
         reported.extend(envelope.paths.unwrap_or_default());
         returned
@@ -262,18 +262,22 @@ fn merge_call_output(
     route: &str,
 ) -> Result<Returned, Error> {
     let max_ref_follow = run.router.options.max_ref_follow;
-    let (values, envelopes, invalidated) = output.into_parts();
+    let parts = output.into_parts();
     let mut returned = Returned {
-        invalidated,
+        invalidated: parts.invalidated,
         ..Returned::default()
     };
-    for path_value in &values {
+    for (at, value) in parts.graph.leaves() {
+        note(&mut returned, at, value);
+    }
+    run.response.merge(parts.graph);
+    for path_value in &parts.values {
         run.response.merge_path_value(path_value);
         for at in path_value.path.expand() {
             note(&mut returned, at, &path_value.value);
         }
     }
-    for envelope in envelopes {
+    for envelope in parts.envelopes {
         let Some(paths) = &envelope.paths else {
             return Err(Error::new(Reason::CallEnvelopeWithoutPaths {
                 route: route.to_owned(),

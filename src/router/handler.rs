@@ -5,15 +5,16 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::graph::{Envelope, PathValue, Value};
+use crate::graph::{Envelope, Graph, PathValue, Value};
 use crate::path::PathSet;
 
 use super::context::Context;
 use super::request::{Call, Get, Set};
 
-/// What a handler answers: path values, envelopes and, for calls,
-/// invalidations. Build it from a `PathValue`, a `Vec<PathValue>`, an
-/// iterator of them or an `Envelope`, or step by step.
+/// What a handler answers: path values, envelopes, a graph of values
+/// and, for calls, invalidations. Build it from a `PathValue`, a
+/// `Vec<PathValue>`, an iterator of them or an `Envelope`, or step by
+/// step.
 ///
 /// ```
 /// use peregrine::router::Output;
@@ -29,7 +30,16 @@ use super::request::{Call, Get, Set};
 pub struct Output {
     values: Vec<PathValue>,
     envelopes: Vec<Envelope>,
+    graph: Graph,
     invalidated: Vec<PathSet>,
+}
+
+/// An [`Output`] taken apart, for the router to merge.
+pub(crate) struct Parts {
+    pub(crate) values: Vec<PathValue>,
+    pub(crate) envelopes: Vec<Envelope>,
+    pub(crate) graph: Graph,
+    pub(crate) invalidated: Vec<PathSet>,
 }
 
 impl Output {
@@ -67,6 +77,25 @@ impl Output {
         self
     }
 
+    /// The same answer with every value of `graph` at its path, as if
+    /// each were a path value: for a handler that builds its answer as a
+    /// tree (a branch per video, its fields in it), which costs no path
+    /// per value and is merged into the response branch by branch.
+    ///
+    /// ```
+    /// use peregrine::graph::Graph;
+    /// use peregrine::router::Output;
+    ///
+    /// let graph = Graph::from_json(serde_json::json!({"videos": {"7": {"title": "Dark"}}}))?;
+    /// let output = Output::new().graph(graph);
+    /// assert!(output.values().is_empty());
+    /// # Ok::<(), peregrine::graph::Error>(())
+    /// ```
+    pub fn graph(mut self, graph: Graph) -> Output {
+        self.graph.merge(graph);
+        self
+    }
+
     /// The same answer telling clients that `path` is no longer valid
     /// (calls report it in `invalidated`).
     pub fn invalidate(mut self, path: impl Into<PathSet>) -> Output {
@@ -79,8 +108,13 @@ impl Output {
         &self.values
     }
 
-    pub(crate) fn into_parts(self) -> (Vec<PathValue>, Vec<Envelope>, Vec<PathSet>) {
-        (self.values, self.envelopes, self.invalidated)
+    pub(crate) fn into_parts(self) -> Parts {
+        Parts {
+            values: self.values,
+            envelopes: self.envelopes,
+            graph: self.graph,
+            invalidated: self.invalidated,
+        }
     }
 }
 

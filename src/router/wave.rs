@@ -285,9 +285,10 @@ impl<'r> Run<'r> {
         let max_ref_follow = self.max_ref_follow();
         match answer {
             Ok(output) => {
-                let (values, envelopes, _invalidated) = output.into_parts();
-                self.response.set_all(values);
-                for envelope in envelopes {
+                let parts = output.into_parts();
+                self.response.merge(parts.graph);
+                self.response.set_all(parts.values);
+                for envelope in parts.envelopes {
                     let paths = envelope.paths.as_deref().unwrap_or(asked);
                     self.response
                         .merge_along(&envelope.json_graph, paths, max_ref_follow)?;

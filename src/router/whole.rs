@@ -36,10 +36,10 @@ impl Run<'_> {
     pub(crate) fn merge_whole(&mut self, route: usize, answer: Answer, asked: &[PathSet]) {
         match answer {
             Ok(output) => {
-                let (values, envelopes, _invalidated) = output.into_parts();
-                let mut graph = Graph::new();
-                graph.set_all(values);
-                for envelope in envelopes {
+                let parts = output.into_parts();
+                let mut graph = parts.graph;
+                graph.set_all(parts.values);
+                for envelope in parts.envelopes {
                     graph.merge(envelope.json_graph);
                 }
                 let here = self.take_source_graph(route, graph, asked);

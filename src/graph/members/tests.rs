@@ -103,6 +103,41 @@ proptest::proptest! {
     }
 }
 
+proptest::proptest! {
+    /// Merging two sets of members, each put in any order, holds what
+    /// two maps merged hold: `other`'s member where both have one (here
+    /// the sum, to see both were given), in key order.
+    #[test]
+    fn merged_members_hold_what_merged_maps_hold(
+        mine in proptest::collection::vec((put_key(), 0i64..3), 0..200),
+        theirs in proptest::collection::vec((put_key(), 0i64..3), 0..200),
+    ) {
+        let fill = |puts: &[(Key, i64)]| {
+            let mut members = Members::default();
+            let mut map = BTreeMap::new();
+            for (key, value) in puts {
+                members.insert(key.clone(), leaf(*value));
+                map.insert(key.clone(), *value);
+            }
+            (members, map)
+        };
+        let ((mut members, mut map), (other, other_map)) = (fill(&mine), fill(&theirs));
+        members.merge(other, |mine, theirs| {
+            let number = |node: &Node| match node {
+                Node::Value(Value::Number(n)) => n.as_i64().unwrap_or(-100),
+                _ => -100,
+            };
+            *mine = leaf(number(mine) + number(&theirs));
+        });
+        for (key, value) in other_map {
+            *map.entry(key).or_insert(0) += value;
+        }
+        let expected: Vec<(Key, Node)> = map.into_iter().map(|(key, value)| (key, leaf(value))).collect();
+        prop_assert_eq!(members.len(), expected.len());
+        prop_assert!(members.into_iter().eq(expected));
+    }
+}
+
 fn holds_what_a_map_holds(puts: Vec<(Key, i64)>) -> Result<(), TestCaseError> {
     let mut members = Members::default();
     let mut map = BTreeMap::new();
