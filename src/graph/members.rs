@@ -77,6 +77,12 @@ impl Members {
         }
     }
 
+    /// No members, with room for `members` of them in a sorted vector
+    /// (at most [`FEW`]).
+    pub(super) fn with_capacity(members: usize) -> Members {
+        Members::Few(Vec::with_capacity(members.min(FEW)))
+    }
+
     /// Whether there is no member.
     pub(super) fn is_empty(&self) -> bool {
         self.len() == 0
@@ -228,6 +234,16 @@ fn merge_sorted(
         .is_none_or(|((a, _), (b, _))| a < b)
     {
         mine.extend(theirs);
+        return;
+    }
+    // One or two (a video's rating beside its title): put in place.
+    if theirs.len() <= 2 {
+        for (key, node) in theirs {
+            match place(mine, &key) {
+                Ok(at) => both(&mut mine[at].1, node),
+                Err(at) => mine.insert(at, (key, node)),
+            }
+        }
         return;
     }
     let mut ours = std::mem::take(mine).into_iter().peekable();

@@ -36,3 +36,4 @@ pub(crate) use node::kind_of;
 pub use node::{Graph, Node};
 pub use read::Reading;
 pub use value::{Atom, ErrorValue, Metadata, Ref, Value};
+pub(crate) use write::{number as write_number, string as write_string};

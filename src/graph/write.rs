@@ -81,10 +81,7 @@ fn value(value: &Value, out: &mut Vec<u8>) -> serde_json::Result<()> {
     match value {
         Value::Null => out.extend_from_slice(b"null"),
         Value::Bool(flag) => out.extend_from_slice(if *flag { b"true" } else { b"false" }),
-        Value::Number(number) => match number.as_i64() {
-            Some(n) => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
-            None => serde_json::to_writer(&mut *out, number)?,
-        },
+        Value::Number(number) => self::number(number, out)?,
         Value::String(text) => string(text, out),
         Value::Atom(atom) => {
             out.extend_from_slice(b"{\"$type\":\"atom\"");
@@ -148,22 +145,36 @@ fn json(json: &Json, out: &mut Vec<u8>) -> serde_json::Result<()> {
     Ok(())
 }
 
+/// A number: an integer by hand, another by serde_json.
+pub(crate) fn number(number: &serde_json::Number, out: &mut Vec<u8>) -> serde_json::Result<()> {
+    match number.as_i64() {
+        Some(n) => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
+        None => serde_json::to_writer(&mut *out, number)?,
+    }
+    Ok(())
+}
+
 /// A string, quoted: copied whole when nothing in it needs escaping (a
 /// control character, `"` or `\`, what serde_json escapes), else
 /// written by serde_json.
-fn string(text: &str, out: &mut Vec<u8>) {
-    // No early exit: the loop is vectorized, and strings are short.
-    let plain = text.bytes().fold(true, |plain, byte| {
-        plain & (byte >= 0x20) & (byte != b'"') & (byte != b'\\')
-    });
-    if plain {
-        out.reserve(text.len() + 2);
-        out.push(b'"');
-        out.extend_from_slice(text.as_bytes());
-        out.push(b'"');
-    } else {
-        escaped(text, out);
+pub(crate) fn string(text: &str, out: &mut Vec<u8>) {
+    if to_escape(text.as_bytes()) {
+        return escaped(text, out);
     }
+    out.reserve(text.len() + 2);
+    out.push(b'"');
+    out.extend_from_slice(text.as_bytes());
+    out.push(b'"');
+}
+
+/// Whether `bytes` hold a byte serde_json escapes. No early exit: the
+/// loop is vectorized, and strings are short.
+fn to_escape(bytes: &[u8]) -> bool {
+    let mut found = 0u8;
+    for &byte in bytes {
+        found |= u8::from(byte < 0x20) | u8::from(byte == b'"') | u8::from(byte == b'\\');
+    }
+    found != 0
 }
 
 /// A string with characters to escape, as serde_json writes it.

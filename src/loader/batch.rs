@@ -141,6 +141,7 @@ impl<K: Eq + Hash + Clone + Send + Sync + 'static, V: Clone + Send + Sync + 'sta
                 pending: None,
                 in_flight: Map::default(),
             });
+        let room = keys.len();
         for key in keys {
             if let Some((id, handle)) = scoped.in_flight.get(&key) {
                 done.handles.entry(*id).or_insert_with(|| handle.clone());
@@ -154,7 +155,7 @@ impl<K: Eq + Hash + Clone + Send + Sync + 'static, V: Clone + Send + Sync + 'sta
             }
             let pending = scoped.pending.get_or_insert_with(|| {
                 self.next_id += 1;
-                Pending::new(self.next_id, fire_at)
+                Pending::new(self.next_id, fire_at, room)
             });
             if pending.members.insert(key.clone()) {
                 pending.keys.push(key.clone());
@@ -279,6 +280,7 @@ impl<K: Eq + Hash + Clone + Send + Sync + 'static, V: Clone + Send + Sync + 'sta
 {
     fn fire(&mut self, scope: &Scope) -> Option<Launch<K, V>> {
         let pending = self.pending.take()?;
+        self.in_flight.reserve(pending.keys.len());
         for key in &pending.keys {
             self.in_flight
                 .insert(key.clone(), (pending.id, pending.handle.clone()));
@@ -297,7 +299,8 @@ impl<K: Eq + Hash + Clone + Send + Sync + 'static, V: Clone + Send + Sync + 'sta
 }
 
 impl<K: Eq + Hash + Clone + Send + Sync + 'static, V: Clone + Send + Sync + 'static> Pending<K, V> {
-    fn new(id: u64, fire_at: Instant) -> Pending<K, V> {
+    /// A batch with room for `room` keys (those of the call that makes it).
+    fn new(id: u64, fire_at: Instant, room: usize) -> Pending<K, V> {
         let (sender, receiver) = oneshot::channel();
         let handle = receiver
             .map(|outcome| {
@@ -313,8 +316,8 @@ impl<K: Eq + Hash + Clone + Send + Sync + 'static, V: Clone + Send + Sync + 'sta
             .shared();
         Pending {
             id,
-            keys: Vec::new(),
-            members: Set::default(),
+            keys: Vec::with_capacity(room),
+            members: Set::with_capacity_and_hasher(room, Default::default()),
             fire_at,
             waiters: 0,
             sender,

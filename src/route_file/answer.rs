@@ -37,7 +37,20 @@ impl Reading {
     /// The items of `bytes`: by id, or the one item (keyed `""`). An
     /// answer with nothing at `items` has no item of one per scope.
     pub(super) fn items(&self, bytes: &[u8]) -> Result<Vec<(Key, Item)>, Unreadable> {
-        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+        // Checked as UTF-8 once, ahead (the standard library's check runs
+        // a word at a time over ASCII): its strings are then read without
+        // a check each. Text that is not UTF-8 is read as bytes, for the
+        // error to say where.
+        match std::str::from_utf8(bytes) {
+            Ok(text) => self.read(serde_json::Deserializer::from_str(text)),
+            Err(_) => self.read(serde_json::Deserializer::from_slice(bytes)),
+        }
+    }
+
+    fn read<'de, R: serde_json::de::Read<'de>>(
+        &self,
+        mut deserializer: serde_json::Deserializer<R>,
+    ) -> Result<Vec<(Key, Item)>, Unreadable> {
         let found = Down {
             path: &self.path,
             reading: self,
@@ -365,6 +378,10 @@ mod tests {
             by_id.items(b"{\"people\": "),
             Err(Unreadable::Syntax(_))
         ));
+        let Err(Unreadable::Syntax(error)) = by_id.items(b"{\"people\": {\"1\": \"\xff\"}}") else {
+            panic!("text that is not UTF-8 is a syntax error");
+        };
+        assert_eq!((error.line(), error.column()), (1, 19), "{error}");
         let keyed = reading(&[], Some("id"), &["/name"], true);
         assert!(matches!(
             keyed.items(b"{}"),

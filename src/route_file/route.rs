@@ -14,6 +14,7 @@ use std::time::Duration;
 use serde_json::Value as Json;
 
 use crate::graph::{Graph, Value};
+use crate::loader::Loaded;
 use crate::path::Key;
 use crate::router::{Builder, Context, Get as Asked, HandlerError, Output};
 
@@ -222,14 +223,42 @@ impl Get {
             Reads::List { indices, .. } => request.integers(indices)?,
             _ => Vec::new(),
         };
+        let ids_asked = ids.as_ref().map_or(1, Vec::len);
         let loaded = inner.read.load(scope, ids).await;
-        // The answer as a tree: a branch per item (made only for an item
-        // that answers something) under the prefix, the values in it; no
-        // path per value.
-        let mut items = Graph::new();
+        let items = self.items(loaded, &last, &indices)?;
+        // Every value is written at an asked id and an asked key: as many
+        // as the ids times the keys is every path asked.
+        let asked = match &inner.reads {
+            Reads::List { .. } => indices.len(),
+            _ => last.len(),
+        } * ids_asked;
+        let answered: usize = match inner.ids {
+            Some(_) => items.branches().map(Graph::len).sum(),
+            None => items.len(),
+        };
+        let complete = answered == asked;
+        let mut graph = Graph::new();
+        if !items.is_empty() {
+            *graph.branch_at(&inner.prefix) = items;
+        }
+        let output = Output::new().graph(graph);
+        Ok(if complete { output.complete() } else { output })
+    }
+
+    /// What the route answers of the items `loaded`, as a tree: a branch
+    /// per item that answers something (or the one item's values), the
+    /// values in it; no path per value.
+    fn items(
+        &self,
+        loaded: Loaded<Key, Item>,
+        last: &[Key],
+        indices: &[i64],
+    ) -> Result<Graph, HandlerError> {
+        let inner = &*self.inner;
+        let mut items = Graph::with_capacity(loaded.len());
         for (id, item) in loaded {
             let values = match item {
-                Ok(item) => self.values(&item, &last, &indices),
+                Ok(item) => self.values(&item, last, indices),
                 // One item per scope: the route's paths are all its.
                 Err(error) if inner.ids.is_none() => {
                     return Err(HandlerError::new(error.for_clients(self.service())))
@@ -238,24 +267,19 @@ impl Get {
                 // batches'.
                 Err(error) => {
                     let failed = Value::error(error.for_clients(self.service()));
-                    match &inner.reads {
+                    let keys = match &inner.reads {
                         Reads::List { .. } => {
                             indices.iter().map(|&index| Key::from(index)).collect()
                         }
-                        _ => last.clone(),
-                    }
-                    .into_iter()
-                    .map(|key| (key, failed.clone()))
-                    .collect()
+                        _ => last.to_vec(),
+                    };
+                    keys.into_iter().map(|key| (key, failed.clone())).collect()
                 }
             };
             if values.is_empty() {
                 continue;
             }
-            let branch = match inner.ids {
-                Some(_) => items.branch_at(std::slice::from_ref(&id)),
-                None => &mut items,
-            };
+            let mut branch = Graph::with_capacity(values.len());
             for (key, value) in values {
                 let value = match inner.expires {
                     Some(expires) => value.expires_in(expires),
@@ -263,12 +287,12 @@ impl Get {
                 };
                 branch.put(key, value);
             }
+            match inner.ids {
+                Some(_) => items.put_branch(id, branch),
+                None => items = branch,
+            }
         }
-        let mut graph = Graph::new();
-        if !items.is_empty() {
-            *graph.branch_at(&inner.prefix) = items;
-        }
-        Ok(Output::new().graph(graph))
+        Ok(items)
     }
 
     /// What the route answers of `item`, by the key under the item's id:

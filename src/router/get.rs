@@ -48,7 +48,9 @@ impl Router {
             let paths = self.check(paths, &[])?;
             let mut run = Run::new(self, ctx);
             let settled = match run.settle(paths.clone(), Method::Get, &paths).await {
-                Ok(()) if materialize => run
+                // When every path was given to a route that answered all
+                // it was asked, none is missing: no walk to find them.
+                Ok(()) if materialize && run.unsure => run
                     .response
                     .materialize(&paths, self.options.max_ref_follow)
                     .map_err(Error::from),
@@ -104,5 +106,78 @@ impl Router {
             .filter(|set| set.count() > 0)
             .cloned()
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::graph::PathValue;
+    use crate::path::Key;
+    use crate::router::{HandlerError, Output};
+
+    /// A route that answers every id it is asked and says so, with a ref
+    /// at `a[0]` to a place no route serves.
+    fn router() -> Router {
+        Router::builder()
+            .get("a[{integers:ids}].b", |request, _ctx| async move {
+                let mut output = Output::new();
+                for id in request.integers("ids")? {
+                    let at = PathSet::parse(&format!("a[{id}].b"))?;
+                    let value = match id {
+                        0 => crate::graph::Value::reference(crate::path::Path::from(vec![
+                            Key::from("nowhere"),
+                            Key::from(1),
+                        ])),
+                        _ => crate::graph::Value::from(id),
+                    };
+                    output.push(PathValue::new(at, value));
+                }
+                Ok::<_, HandlerError>(output.complete())
+            })
+            .build()
+            .expect("a valid route table")
+    }
+
+    #[tokio::test]
+    async fn beside_complete_answers_what_no_route_takes_is_still_an_empty_atom() {
+        let paths = [
+            PathSet::parse("a[1..2].b").expect("a path set"),
+            PathSet::parse("a[1].c").expect("a path set"),
+            PathSet::parse("a[0].b.x").expect("a path set"),
+            PathSet::parse("z").expect("a path set"),
+        ];
+        let answer = router()
+            .get(&paths, &Context::new())
+            .await
+            .expect("answered");
+        let json = serde_json::to_value(&answer).expect("written");
+        assert_eq!(
+            json["jsonGraph"]["a"]["1"],
+            json!({"b": 1, "c": {"$type": "atom"}})
+        );
+        assert_eq!(json["jsonGraph"]["a"]["2"], json!({"b": 2}));
+        assert_eq!(json["jsonGraph"]["z"], json!({"$type": "atom"}));
+        // Past the ref, where no route serves: at the ref's target.
+        assert_eq!(
+            json["jsonGraph"]["nowhere"]["1"]["x"],
+            json!({"$type": "atom"})
+        );
+    }
+
+    #[tokio::test]
+    async fn a_request_every_route_answered_whole_has_no_empty_atom() {
+        let paths = [PathSet::parse("a[1..3].b").expect("a path set")];
+        let answer = router()
+            .get(&paths, &Context::new())
+            .await
+            .expect("answered");
+        let json = serde_json::to_value(&answer).expect("written");
+        assert_eq!(
+            json,
+            json!({"jsonGraph": {"a": {"1": {"b": 1}, "2": {"b": 2}, "3": {"b": 3}}}})
+        );
     }
 }

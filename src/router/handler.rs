@@ -32,6 +32,9 @@ pub struct Output {
     envelopes: Vec<Envelope>,
     graph: Graph,
     invalidated: Vec<PathSet>,
+    /// Whether it answers every path it was asked (see
+    /// [`Output::complete`]).
+    complete: bool,
 }
 
 /// An [`Output`] taken apart, for the router to merge.
@@ -106,6 +109,20 @@ impl Output {
     /// The path values.
     pub fn values(&self) -> &[PathValue] {
         &self.values
+    }
+
+    /// The same answer, known to answer every path the handler was asked
+    /// (a route file's read that found every item and field): the router
+    /// then skips the walk that looks for paths left unanswered when
+    /// every answer of a request is so.
+    pub(crate) fn complete(mut self) -> Output {
+        self.complete = true;
+        self
+    }
+
+    /// Whether it is known to answer every path it was asked.
+    pub(crate) fn is_complete(&self) -> bool {
+        self.complete
     }
 
     pub(crate) fn into_parts(self) -> Parts {

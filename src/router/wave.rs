@@ -97,6 +97,10 @@ pub(crate) struct Run<'r> {
     pub(crate) journal: Option<Journal>,
     /// How many waves have run.
     waves: usize,
+    /// Whether a path asked may be left unanswered: one no route took,
+    /// or one given to a route whose answer is not known to answer all
+    /// it was asked. When not, no path is left to materialize.
+    pub(crate) unsure: bool,
 }
 
 impl<'r> Run<'r> {
@@ -124,6 +128,7 @@ impl<'r> Run<'r> {
             kept: HashMap::new(),
             journal: router.hooks.wants_summary().then(Journal::new),
             waves: 0,
+            unsure: false,
         }
     }
 
@@ -151,7 +156,8 @@ impl<'r> Run<'r> {
                 self.response.optimize(original, self.max_ref_follow())?;
                 return Err(Error::new(Reason::TooManyWaves { limit }));
             }
-            let assignments = self.assign(&pending, method);
+            let (assignments, untaken) = self.assign(&pending, method);
+            self.unsure |= untaken;
             self.waves += 1;
             let span = tracing::debug_span!(
                 "wave",
@@ -213,9 +219,12 @@ impl<'r> Run<'r> {
                 continue;
             }
             if whole {
+                self.unsure = true;
                 self.merge_whole(assignment.route, answer, &prefixes);
                 continue;
             }
+            // A failure is its error at every path asked: an answer.
+            self.unsure |= answer.as_ref().is_ok_and(|output| !output.is_complete());
             let asked: Vec<PathSet> = assignment.matches.iter().map(Match::asked).collect();
             self.merge_answer(answer, &prefixes, &asked)?;
             followed.push((false, assignment.matches));
@@ -238,6 +247,8 @@ impl<'r> Run<'r> {
                 called.push(assignment);
                 continue;
             }
+            // A source answers what it has, not known to be all.
+            self.unsure = true;
             followed.push((true, assignment.matches.clone()));
             self.answer_kept(&mut assignment);
             if !assignment.matches.is_empty() {

@@ -17,8 +17,9 @@ impl<'a> Shaper<'a> {
     /// `scalar` converts it); an error value is the field's error.
     pub(super) fn scalar(&mut self, value: &Value) -> Result<Found, String> {
         match value {
-            Value::String(text) => self.json(text.as_str())?,
-            Value::Number(number) => self.json(number)?,
+            Value::String(text) => crate::graph::write_string(text, &mut self.out),
+            Value::Number(number) => crate::graph::write_number(number, &mut self.out)
+                .map_err(|error| format!("the value could not be written: {error}"))?,
             Value::Bool(true) => self.raw("true"),
             Value::Bool(false) => self.raw("false"),
             Value::Null => self.raw("null"),

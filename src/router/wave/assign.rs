@@ -10,8 +10,9 @@ impl Run<'_> {
     /// Splits the pending path sets among the routes: for each, the
     /// matching routes in precedence order each take their share of what
     /// is left. What no route takes stays unanswered (and is materialized
-    /// as an empty atom at the end).
-    pub(super) fn assign(&self, pending: &[PathSet], method: Method) -> Vec<Assignment> {
+    /// as an empty atom at the end): then `true` beside the assignments.
+    pub(super) fn assign(&self, pending: &[PathSet], method: Method) -> (Vec<Assignment>, bool) {
+        let mut untaken = false;
         let table = &self.router.table;
         let mut assignments: Vec<Assignment> = Vec::new();
         for path_set in pending {
@@ -58,7 +59,8 @@ impl Run<'_> {
                 }
                 remaining = left;
             }
+            untaken |= !remaining.is_empty();
         }
-        assignments
+        (assignments, untaken)
     }
 }
