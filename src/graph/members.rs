@@ -124,13 +124,9 @@ impl Members {
         match (&mut *self, other) {
             (Members::Few(mine), Members::Few(theirs)) => {
                 merge_sorted(mine, theirs, both);
-                if mine.len() > FEW {
-                    let few = std::mem::take(mine);
-                    let last = few[few.len() - 1].0.clone();
-                    *self = match Dense::of(few, &last) {
-                        Ok(dense) => Members::Dense(dense),
-                        Err(few) => Members::Many(few.into_iter().collect()),
-                    };
+                if let Some((last, _)) = mine.last().filter(|_| mine.len() > FEW) {
+                    let last = last.clone();
+                    *self = outgrown(std::mem::take(mine), &last);
                 }
             }
             (_, other) => self.merge_each(other, both),
@@ -175,10 +171,7 @@ impl Members {
     fn make_room(&mut self, key: &Key) {
         match self {
             Members::Few(few) if few.len() >= FEW && find(few, key).is_err() => {
-                *self = match Dense::of(std::mem::take(few), key) {
-                    Ok(dense) => Members::Dense(dense),
-                    Err(few) => Members::Many(few.into_iter().collect()),
-                };
+                *self = outgrown(std::mem::take(few), key);
             }
             Members::Dense(dense) if !dense.holds(key) => {
                 let dense = std::mem::take(dense);
@@ -217,6 +210,15 @@ fn find(few: &[(Key, Node)], key: &Key) -> Result<usize, usize> {
             _ => Ordering::Greater,
         }),
         _ => few.binary_search_by(|(member, _)| member.cmp(key)),
+    }
+}
+
+/// Members too many for a sorted vector, `key` among them or next: by
+/// slot if dense enough, else in a B-tree.
+fn outgrown(few: Vec<(Key, Node)>, key: &Key) -> Members {
+    match Dense::of(few, key) {
+        Ok(dense) => Members::Dense(dense),
+        Err(few) => Members::Many(few.into_iter().collect()),
     }
 }
 

@@ -83,14 +83,7 @@ fn value(value: &Value, out: &mut Vec<u8>) -> serde_json::Result<()> {
         Value::Bool(flag) => out.extend_from_slice(if *flag { b"true" } else { b"false" }),
         Value::Number(number) => self::number(number, out)?,
         Value::String(text) => string(text, out),
-        Value::Atom(atom) => {
-            out.extend_from_slice(b"{\"$type\":\"atom\"");
-            if let Some(boxed) = &atom.value {
-                out.extend_from_slice(b",\"value\":");
-                json(boxed, out)?;
-            }
-            metadata(&atom.meta, out)?;
-        }
+        Value::Atom(atom) => boxed(b"atom", atom.value.as_ref(), &atom.meta, out)?,
         Value::Ref(reference) => {
             out.extend_from_slice(b"{\"$type\":\"ref\",\"value\":[");
             for (index, key) in reference.path.iter().enumerate() {
@@ -102,16 +95,27 @@ fn value(value: &Value, out: &mut Vec<u8>) -> serde_json::Result<()> {
             out.push(b']');
             metadata(&reference.meta, out)?;
         }
-        Value::Error(error) => {
-            out.extend_from_slice(b"{\"$type\":\"error\"");
-            if let Some(boxed) = &error.value {
-                out.extend_from_slice(b",\"value\":");
-                json(boxed, out)?;
-            }
-            metadata(&error.meta, out)?;
-        }
+        Value::Error(error) => boxed(b"error", error.value.as_ref(), &error.meta, out)?,
     }
     Ok(())
+}
+
+/// A sentinel of `kind` boxing `value` (an atom, an error), then its
+/// metadata.
+fn boxed(
+    kind: &[u8],
+    value: Option<&Json>,
+    meta: &Metadata,
+    out: &mut Vec<u8>,
+) -> serde_json::Result<()> {
+    out.extend_from_slice(b"{\"$type\":\"");
+    out.extend_from_slice(kind);
+    out.push(b'"');
+    if let Some(value) = value {
+        out.extend_from_slice(b",\"value\":");
+        json(value, out)?;
+    }
+    metadata(meta, out)
 }
 
 /// A key of a ref's path, as JSON: integers as numbers, `true` as true.

@@ -141,19 +141,22 @@ mod tests {
             .expect("a valid route table")
     }
 
-    #[tokio::test]
-    async fn beside_complete_answers_what_no_route_takes_is_still_an_empty_atom() {
-        let paths = [
-            PathSet::parse("a[1..2].b").expect("a path set"),
-            PathSet::parse("a[1].c").expect("a path set"),
-            PathSet::parse("a[0].b.x").expect("a path set"),
-            PathSet::parse("z").expect("a path set"),
-        ];
+    /// The test router's answer to `paths`, as JSON.
+    async fn answer(paths: &[&str]) -> serde_json::Value {
+        let paths: Vec<PathSet> = paths
+            .iter()
+            .map(|path| PathSet::parse(path).expect("a path set"))
+            .collect();
         let answer = router()
             .get(&paths, &Context::new())
             .await
             .expect("answered");
-        let json = serde_json::to_value(&answer).expect("written");
+        serde_json::to_value(&answer).expect("written")
+    }
+
+    #[tokio::test]
+    async fn beside_complete_answers_what_no_route_takes_is_still_an_empty_atom() {
+        let json = answer(&["a[1..2].b", "a[1].c", "a[0].b.x", "z"]).await;
         assert_eq!(
             json["jsonGraph"]["a"]["1"],
             json!({"b": 1, "c": {"$type": "atom"}})
@@ -169,12 +172,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_request_every_route_answered_whole_has_no_empty_atom() {
-        let paths = [PathSet::parse("a[1..3].b").expect("a path set")];
-        let answer = router()
-            .get(&paths, &Context::new())
-            .await
-            .expect("answered");
-        let json = serde_json::to_value(&answer).expect("written");
+        let json = answer(&["a[1..3].b"]).await;
         assert_eq!(
             json,
             json!({"jsonGraph": {"a": {"1": {"b": 1}, "2": {"b": 2}, "3": {"b": 3}}}})
